@@ -1,0 +1,165 @@
+package policy
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+)
+
+// Context is a request context: condition keys and their values. Keys are
+// case-insensitive, as AWS treats condition key names
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+// "Condition key names are not case-sensitive"); values are kept as given.
+// The zero value is an empty context ready to use.
+type Context struct {
+	m map[string]*contextEntry
+}
+
+type contextEntry struct {
+	key      string // as first written
+	values   []string
+	inferred bool
+}
+
+// Set replaces the values of key. A key set with no values is present with an
+// empty list (which matters to ForAllValues and Null).
+func (c *Context) Set(key string, values ...string) {
+	c.set(key, values, false)
+}
+
+// Infer sets key like Set but marks it as inferred by iamdiag rather than
+// given by the input; it does nothing when the key is already present.
+func (c *Context) Infer(key string, values ...string) {
+	if _, ok := c.Get(key); ok {
+		return
+	}
+	c.set(key, values, true)
+}
+
+func (c *Context) set(key string, values []string, inferred bool) {
+	if c.m == nil {
+		c.m = make(map[string]*contextEntry)
+	}
+	c.m[strings.ToLower(key)] = &contextEntry{key: key, values: append([]string(nil), values...), inferred: inferred}
+}
+
+// Add appends values to key, creating it when absent.
+func (c *Context) Add(key string, values ...string) {
+	if c.m == nil {
+		c.m = make(map[string]*contextEntry)
+	}
+	lk := strings.ToLower(key)
+	if e, ok := c.m[lk]; ok {
+		e.values = append(e.values, values...)
+		return
+	}
+	c.m[lk] = &contextEntry{key: key, values: append([]string(nil), values...)}
+}
+
+// Get returns the values of key (matched case-insensitively) and whether the
+// key is present.
+func (c *Context) Get(key string) ([]string, bool) {
+	if c == nil || c.m == nil {
+		return nil, false
+	}
+	e, ok := c.m[strings.ToLower(key)]
+	if !ok {
+		return nil, false
+	}
+	return e.values, true
+}
+
+// Inferred reports whether key was set by Infer.
+func (c *Context) Inferred(key string) bool {
+	if c == nil || c.m == nil {
+		return false
+	}
+	e, ok := c.m[strings.ToLower(key)]
+	return ok && e.inferred
+}
+
+// Delete removes key.
+func (c *Context) Delete(key string) {
+	if c != nil && c.m != nil {
+		delete(c.m, strings.ToLower(key))
+	}
+}
+
+// Len returns the number of keys.
+func (c *Context) Len() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.m)
+}
+
+// Keys returns the keys as first written, sorted case-insensitively.
+func (c *Context) Keys() []string {
+	if c == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(c.m))
+	for _, e := range c.m {
+		keys = append(keys, e.key)
+	}
+	sort.Slice(keys, func(i, j int) bool { return strings.ToLower(keys[i]) < strings.ToLower(keys[j]) })
+	return keys
+}
+
+// InferredKeys returns the keys set by Infer, sorted.
+func (c *Context) InferredKeys() []string {
+	var out []string
+	for _, k := range c.Keys() {
+		if c.Inferred(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy.
+func (c *Context) Clone() *Context {
+	out := &Context{}
+	if c == nil || c.m == nil {
+		return out
+	}
+	out.m = make(map[string]*contextEntry, len(c.m))
+	for k, e := range c.m {
+		out.m[k] = &contextEntry{key: e.key, values: append([]string(nil), e.values...), inferred: e.inferred}
+	}
+	return out
+}
+
+// MarshalJSON writes the context as an object of key to list of values.
+func (c *Context) MarshalJSON() ([]byte, error) {
+	m := make(map[string][]string, c.Len())
+	for _, k := range c.Keys() {
+		v, _ := c.Get(k)
+		if v == nil {
+			v = []string{}
+		}
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads an object of key to a string or a list of strings.
+func (c *Context) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	c.m = nil
+	for k, v := range raw {
+		var list []string
+		if err := json.Unmarshal(v, &list); err != nil {
+			var one string
+			if err2 := json.Unmarshal(v, &one); err2 != nil {
+				return &json.UnmarshalTypeError{Value: string(v), Field: k}
+			}
+			list = []string{one}
+		}
+		c.Set(k, list...)
+	}
+	return nil
+}

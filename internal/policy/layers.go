@@ -1,0 +1,106 @@
+package policy
+
+// Layer names a policy layer of AWS's evaluation logic. The string values are
+// part of iamdiag's JSON contract.
+type Layer string
+
+// The policy layers, in AWS's evaluation order
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+const (
+	LayerRCP      Layer = "rcp"
+	LayerSCP      Layer = "scp"
+	LayerResource Layer = "resource-policy"
+	LayerIdentity Layer = "identity-policy"
+	LayerBoundary Layer = "permissions-boundary"
+	LayerSession  Layer = "session-policy"
+)
+
+// Source is one policy document and where it came from.
+type Source struct {
+	Layer Layer
+	// ARN of a managed policy, SCP or RCP; for a resource-based policy the
+	// resource's ARN; empty for an inline policy or an ad-hoc file.
+	ARN string
+	// Name is the policy name (managed or inline), the SCP/RCP name, or the
+	// file's base name.
+	Name string
+	// Origin says where the policy is attached or was read from, for people:
+	// "role/MyRole (inline)", "group/admins", "file:policies/deny.json".
+	Origin string
+	// Target is, for an SCP or RCP, the root, OU or account id it is attached
+	// to.
+	Target string
+	// AWSManaged is true for an AWS managed policy (including FullAWSAccess
+	// and RCPFullAWSAccess).
+	AWSManaged bool
+	// Document is the parsed policy.
+	Document *Document
+}
+
+// Readability says whether a layer could be read. The zero value means it
+// was read.
+type Readability struct {
+	// Unreadable is true when the layer could not be read: it is then
+	// unknown, never empty.
+	Unreadable bool
+	// Error is the AWS error code (e.g. "AccessDeniedException") or a short
+	// reason ("NoOrganizationData").
+	Error string
+	// Message says what happened and what to do.
+	Message string
+}
+
+// OrgLevel is one level of the organization between the root and the
+// account, with the SCPs or RCPs attached there.
+type OrgLevel struct {
+	// Target is the root ("r-…"), OU ("ou-…") or account id.
+	Target string
+	// Type is "ROOT", "ORGANIZATIONAL_UNIT" or "ACCOUNT".
+	Type string
+	// Name is the OU's name, where known.
+	Name     string
+	Policies []Source
+}
+
+// Layers is every policy layer that applies to one request, gathered from a
+// snapshot, policy files or the live account.
+type Layers struct {
+	// Principal is the caller as resolved by the source (role path, tags,
+	// service-linked status), merged into the request before evaluation.
+	Principal Principal
+
+	// OrgID and ManagementAccount describe the organization, when known.
+	OrgID             string
+	ManagementAccount string
+
+	// Identity holds the identity-based policies: the role's or user's inline
+	// and managed policies and, for users, their groups' policies.
+	Identity     []Source
+	IdentityRead Readability
+
+	// Boundary is the permissions boundary; nil when none is attached.
+	Boundary     *Source
+	BoundaryRead Readability
+
+	// Session holds session policies passed at AssumeRole/GetFederationToken.
+	// SessionKnown is false when they could not be known (they cannot be
+	// read after the fact), which differs from known to be absent.
+	Session      []Source
+	SessionKnown bool
+
+	// SCP and RCP hold the levels from the root down to the account, in that
+	// order. A nil slice with Read.Unreadable means the layer is unknown.
+	SCP     []OrgLevel
+	SCPRead Readability
+	RCP     []OrgLevel
+	RCPRead Readability
+
+	// Resource is the resource-based policy of the target resource (bucket
+	// policy, key policy, role trust policy …); nil when the resource has none
+	// or the service has no resource policies.
+	Resource     *Source
+	ResourceRead Readability
+	// ResourceAccount is the account that owns the resource, when known; it
+	// decides whether the request is cross-account.
+	ResourceAccount string
+}
