@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/decode"
+)
+
+// decodeOptions are the flags of `iamdiag decode`.
+type decodeOptions struct {
+	input  inputOptions
+	Format string
+
+	log   *zap.Logger
+	stdin io.Reader
+	sts   func(ctx context.Context, profile, region string) (stsDecoder, error)
+}
+
+func newDecodeCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := &decodeOptions{}
+	cmd := &cobra.Command{
+		Use:   "decode [input]",
+		Short: "Print the request and hint an input describes, without evaluating",
+		Long: `decode normalises an input (error text, CloudTrail record, decoded or encoded
+authorization message, or flags) into the request iamdiag would evaluate:
+principal, action, resource, context, and what the message said about the
+denial (the hint).`,
+		Example: `  iamdiag decode --error-file examples/seed/error.txt --format json
+  iamdiag decode --cloudtrail-event event.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.log = g.log.Named("decode")
+			opts.stdin = s.in
+			opts.sts = newSTS
+			return runDecode(cmd.Context(), opts, s.out)
+		},
+	}
+	opts.input.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output `FORMAT`: text or json")
+	return cmd
+}
+
+// runDecode reads the input and writes the normalised request.
+func runDecode(ctx context.Context, opts *decodeOptions, stdout io.Writer) error {
+	if opts.log == nil {
+		opts.log = zap.NewNop()
+	}
+	if opts.sts == nil {
+		opts.sts = newSTS
+	}
+	if opts.Format != "text" && opts.Format != "json" {
+		return usageErrorf("--format %q: want text or json", opts.Format)
+	}
+	req, err := opts.input.request(ctx, inputDeps{stdin: opts.stdin, log: opts.log, sts: opts.sts})
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		b, err := json.MarshalIndent(req, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding the request: %w", err)
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	return writeDecodeText(stdout, req)
+}
+
+// writeDecodeText writes the request as aligned name/value lines.
+func writeDecodeText(w io.Writer, req *decode.Request) error {
+	var b strings.Builder
+	line := func(name, value string) {
+		if value == "" {
+			value = "(not given)"
+		}
+		fmt.Fprintf(&b, "%-10s %s\n", name, value)
+	}
+	line("source", req.Source)
+	line("principal", req.Principal)
+	if req.RoleARN != "" {
+		line("role", req.RoleARN)
+	}
+	line("action", req.Action)
+	line("resource", req.Resource)
+	if req.Context != nil {
+		for _, k := range req.Context.Keys() {
+			v, _ := req.Context.Get(k)
+			line("context", k+"="+strings.Join(v, ","))
+		}
+	}
+	if h := req.Hint; h != nil {
+		var parts []string
+		for _, p := range []string{h.Kind, h.Layer, h.PolicyARN} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		line("hint", strings.Join(parts, " "))
+	} else {
+		line("hint", "")
+	}
+	if req.EncodedMessage != "" {
+		line("encoded", fmt.Sprintf("%d characters: decode it with --encoded-message for the full context", len(req.EncodedMessage)))
+	}
+	if len(req.Missing) > 0 {
+		line("missing", strings.Join(req.Missing, ", "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

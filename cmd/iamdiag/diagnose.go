@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"golang.org/x/term"
+
+	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/report"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// errNoLiveSource is returned when no offline source is given: reading the
+// live account comes later.
+var errNoLiveSource = errors.New("live AWS sources are not available yet: pass --snapshot FILE or policy files (--identity-policy, --boundary, --scp …)")
+
+// diagnoseOptions are the flags of `iamdiag diagnose`.
+type diagnoseOptions struct {
+	input inputOptions
+
+	Snapshot          string
+	IdentityPolicies  []string
+	Boundary          string
+	SessionPolicies   []string
+	ResourcePolicy    string
+	SCPs              []string // [TARGET=]FILE
+	RCPs              []string // [TARGET=]FILE
+	NoDefaultSCP      bool
+	ResourceAccount   string
+	ManagementAccount string
+
+	Format string
+	// Color is decided by the command: text on a terminal, NO_COLOR unset.
+	Color bool
+
+	log   *zap.Logger
+	stdin io.Reader
+	sts   func(ctx context.Context, profile, region string) (stsDecoder, error)
+}
+
+func newDiagnoseCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := &diagnoseOptions{}
+	cmd := &cobra.Command{
+		Use:   "diagnose [input] [source]",
+		Short: "Say which policy layer denies a call, with policy, statement and condition",
+		Long: `diagnose evaluates every policy layer that applies to a call, offline, and
+reports every layer that blocks it: the policy, statement, attachment point
+and the conditions that matched or failed.
+
+Input (one of): --error-file FILE, --error TEXT, --cloudtrail-event FILE,
+--decoded-message FILE, --encoded-message TEXT, or --principal ARN --action
+SERVICE:ACTION [--resource ARN]. --principal, --action, --resource and
+--context complete or override what a message says.
+
+Source: --snapshot FILE (an iamdiag snapshot or the output of
+aws iam get-account-authorization-details), or policy files (--identity-policy,
+--boundary, --session-policy, --resource-policy, --scp, --rcp).`,
+		Example: `  iamdiag diagnose --snapshot examples/seed/snapshot.json --error-file examples/seed/error.txt
+  iamdiag diagnose --identity-policy role.json --boundary boundary.json \
+      --principal arn:aws:iam::111122223333:role/app --action s3:PutObject --resource arn:aws:s3:::bucket/key`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.log = g.log.Named("diagnose")
+			opts.stdin = s.in
+			opts.sts = newSTS
+			opts.Color = opts.Format == "text" && colorable(s.out)
+			return runDiagnose(cmd.Context(), opts, s.out, s.err)
+		},
+	}
+	fs := cmd.Flags()
+	opts.input.addFlags(fs)
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "offline source: an iamdiag snapshot `FILE` or a get-account-authorization-details file")
+	fs.StringArrayVar(&opts.IdentityPolicies, "identity-policy", nil, "identity-based policy `FILE` (repeatable)")
+	fs.StringVar(&opts.Boundary, "boundary", "", "permissions boundary policy `FILE`")
+	fs.StringArrayVar(&opts.SessionPolicies, "session-policy", nil, "session policy `FILE` (repeatable)")
+	fs.StringVar(&opts.ResourcePolicy, "resource-policy", "", "resource-based policy `FILE` of the target resource")
+	fs.StringArrayVar(&opts.SCPs, "scp", nil, "service control policy `[TARGET=]FILE` (repeatable; TARGET is the root, OU or account id it is attached to)")
+	fs.StringArrayVar(&opts.RCPs, "rcp", nil, "resource control policy `[TARGET=]FILE` (repeatable)")
+	fs.BoolVar(&opts.NoDefaultSCP, "no-default-scp", false, "with --scp: do not assume FullAWSAccess at the levels the files do not cover")
+	fs.StringVar(&opts.ResourceAccount, "resource-account", "", "`ACCOUNT` id owning the resource (decides whether the call is cross-account)")
+	fs.StringVar(&opts.ManagementAccount, "management-account", "", "organization management `ACCOUNT` id (SCPs do not restrict it)")
+	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
+	return cmd
+}
+
+// colorable reports whether w is a terminal and NO_COLOR is unset
+// (https://no-color.org).
+func colorable(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// policyFiles reports whether a policy file flag was given.
+func (o *diagnoseOptions) policyFiles() bool {
+	return len(o.IdentityPolicies) > 0 || o.Boundary != "" || len(o.SessionPolicies) > 0 ||
+		o.ResourcePolicy != "" || len(o.SCPs) > 0 || len(o.RCPs) > 0
+}
+
+// validate checks the flags' combinations (usage errors).
+func (o *diagnoseOptions) validate() error {
+	switch o.Format {
+	case "text", "json", "markdown":
+	default:
+		return usageErrorf("--format %q: want text, json or markdown", o.Format)
+	}
+	if o.Snapshot != "" && o.policyFiles() {
+		return usageErrorf("give --snapshot or policy files, not both")
+	}
+	if o.NoDefaultSCP && len(o.SCPs) == 0 {
+		return usageErrorf("--no-default-scp needs --scp")
+	}
+	return o.input.validate()
+}
+
+// runDiagnose reads the input, gathers the layers from the offline source,
+// evaluates them and writes the report to stdout.
+func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.Writer) error {
+	if opts.log == nil {
+		opts.log = zap.NewNop()
+	}
+	if opts.sts == nil {
+		opts.sts = newSTS
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	if opts.Snapshot == "" && !opts.policyFiles() {
+		return &exitError{code: exitFailure, err: errNoLiveSource}
+	}
+
+	in, err := opts.input.request(ctx, inputDeps{stdin: opts.stdin, log: opts.log, sts: opts.sts})
+	if err != nil {
+		return err
+	}
+	req, warnings, err := evaluationRequest(in)
+	if err != nil {
+		return err
+	}
+
+	l, err := opts.layers(req)
+	if err != nil {
+		return err
+	}
+	opts.log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
+
+	res := simulate.Evaluate(req, l, simulate.Options{})
+	opts.log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
+
+	d := &report.Diagnosis{Result: res, Input: req, Warnings: warnings}
+	d.Hint = &report.Hint{Source: in.Source}
+	if in.Hint != nil {
+		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, in.Hint.Kind, in.Hint.PolicyARN
+	}
+	switch opts.Format {
+	case "json":
+		err = report.JSON(stdout, d)
+	case "markdown":
+		err = report.Markdown(stdout, d)
+	default:
+		err = report.Text(stdout, d, report.TextOptions{Color: opts.Color})
+	}
+	return err
+}
+
+// evaluationRequest turns a decoded input into the request to evaluate, with
+// warnings for what the input left out. It fails when the input lacks what
+// an evaluation cannot do without, saying what to pass.
+func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
+	var missing []string
+	if in.Principal == "" {
+		missing = append(missing, "the caller: pass --principal ARN")
+	}
+	if in.Action == "" {
+		missing = append(missing, "the action: pass --action SERVICE:ACTION")
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("the input does not name %s", strings.Join(missing, ", nor "))
+	}
+	var warnings []string
+	resource := in.Resource
+	if resource == "" {
+		resource = "*"
+		warnings = append(warnings, `the input names no resource: evaluated against "*"; pass --resource ARN for an exact answer`)
+	}
+	if in.EncodedMessage != "" && in.Source != "encoded-message" {
+		warnings = append(warnings, "the error carries an encoded authorization message with the full request context: decode it (iamdiag diagnose --encoded-message TEXT, or aws sts decode-authorization-message) for an exact answer")
+	}
+	req := policy.NewRequest(in.Principal, in.Action, resource)
+	req.Principal.IAMARN = in.RoleARN
+	if in.Context != nil {
+		req.Context = in.Context.Clone()
+	}
+	return req, warnings, nil
+}
+
+// layers gathers the policy layers from the snapshot or the policy files.
+func (o *diagnoseOptions) layers(req *policy.Request) (*policy.Layers, error) {
+	if o.Snapshot != "" {
+		snap, err := layers.LoadFile(o.Snapshot)
+		if err != nil {
+			return nil, fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+		}
+		l, err := snap.Layers(req)
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s in --snapshot %s: %w", req.Principal.ARN, o.Snapshot, err)
+		}
+		if o.ResourceAccount != "" {
+			l.ResourceAccount = o.ResourceAccount
+		}
+		if o.ManagementAccount != "" {
+			l.ManagementAccount = o.ManagementAccount
+		}
+		return l, nil
+	}
+	l, err := layers.FromFiles(layers.Files{
+		Identity:          o.IdentityPolicies,
+		Session:           o.SessionPolicies,
+		Boundary:          o.Boundary,
+		Resource:          o.ResourcePolicy,
+		SCP:               o.SCPs,
+		RCP:               o.RCPs,
+		NoDefaultSCP:      o.NoDefaultSCP,
+		ManagementAccount: o.ManagementAccount,
+		ResourceAccount:   o.ResourceAccount,
+	}, req)
+	if err != nil {
+		return nil, fmt.Errorf("reading policy files: %w", err)
+	}
+	return l, nil
+}

@@ -1,0 +1,279 @@
+// Package report renders a diagnosis for people and machines: the JSON
+// contract of `iamdiag diagnose --format json`, a terminal summary that reads
+// at a glance, and Markdown for tickets and chat.
+//
+// It imports the engine (simulate, policy) only, never the AWS SDK.
+package report
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// Hint is what the input said about the denial (an error message naming "an
+// explicit deny in a service control policy", or a policy ARN), to be checked
+// against the evaluation.
+type Hint struct {
+	// Source says where the input came from: "flags", "error-text",
+	// "cloudtrail", "decoded-message", "encoded-message".
+	Source string
+	// Layer is the layer the message names ("scp", …, "vpc-endpoint-policy",
+	// "role-trust-policy"), empty when it names none.
+	Layer string
+	// Kind is "explicit-deny" or "implicit-deny", empty when not said.
+	Kind string
+	// PolicyARN is the denying policy's ARN when the message names it.
+	PolicyARN string
+}
+
+// Diagnosis is everything a report shows: the evaluation, the request as the
+// input described it, and what the input said about the denial.
+type Diagnosis struct {
+	// Result is the evaluation; it must not be nil.
+	Result *simulate.Result
+	// Input is the request as the input described it, before the source
+	// resolved the principal; nil when unknown. The report prefers
+	// Result.Request, the effective request.
+	Input *policy.Request
+	// Hint is what the input said about the denial; nil when it said
+	// nothing (flags input).
+	Hint *Hint
+	// Warnings are added to the evaluation's warnings, for problems met
+	// before the evaluation (e.g. an encoded message left undecoded).
+	Warnings []string
+}
+
+// request returns the request to show: the effective one when known.
+func (d *Diagnosis) request() *policy.Request {
+	if d.Result != nil && d.Result.Request != nil {
+		return d.Result.Request
+	}
+	if d.Input != nil {
+		return d.Input
+	}
+	return &policy.Request{Context: &policy.Context{}}
+}
+
+// warnings returns the evaluation's warnings followed by the diagnosis's own
+// and the hint's, without duplicates.
+func (d *Diagnosis) warnings() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(ws ...string) {
+		for _, w := range ws {
+			if w != "" && !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	if d.Result != nil {
+		add(d.Result.Warnings...)
+	}
+	add(d.Warnings...)
+	add(d.hintWarning())
+	return out
+}
+
+// evaluatedLayers are the layers the engine evaluates; a hint naming another
+// layer (a VPC endpoint policy, a role trust policy) cannot be confirmed.
+var evaluatedLayers = map[string]bool{
+	string(policy.LayerSCP):      true,
+	string(policy.LayerRCP):      true,
+	string(policy.LayerResource): true,
+	string(policy.LayerIdentity): true,
+	string(policy.LayerBoundary): true,
+	string(policy.LayerSession):  true,
+}
+
+// agrees reports whether the evaluation's blockers match what the input said
+// and whether there was anything to compare at all.
+func (d *Diagnosis) agrees() (agrees, known bool) {
+	h := d.Hint
+	if h == nil || (h.Layer == "" && h.Kind == "" && h.PolicyARN == "") {
+		return false, false
+	}
+	if d.Result == nil {
+		return false, true
+	}
+	for _, b := range d.Result.Blockers {
+		if h.Layer != "" && string(b.Layer) != h.Layer {
+			continue
+		}
+		if h.Kind != "" && b.Kind != h.Kind {
+			continue
+		}
+		if h.PolicyARN != "" && !strings.EqualFold(b.Policy, h.PolicyARN) {
+			continue
+		}
+		return true, true
+	}
+	return false, true
+}
+
+// hintWarning explains a disagreement between the input and the evaluation,
+// the case where the person must look further than the layers read.
+func (d *Diagnosis) hintWarning() string {
+	agrees, known := d.agrees()
+	if !known || agrees {
+		return ""
+	}
+	said := hintPhrase(d.Hint)
+	if d.Hint.Layer != "" && !evaluatedLayers[d.Hint.Layer] {
+		return "the error names " + said + ", which iamdiag does not evaluate: read that policy directly"
+	}
+	if d.Result != nil && d.Result.Decision == simulate.Allowed {
+		return "the error says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy iamdiag cannot see (session policy, VPC endpoint policy)"
+	}
+	return "the error says " + said + " but the evaluation does not find it: the snapshot may be stale or incomplete"
+}
+
+// hintPhrase says what the hint claims, in words.
+func hintPhrase(h *Hint) string {
+	var b strings.Builder
+	switch h.Kind {
+	case "explicit-deny":
+		b.WriteString("an explicit deny")
+	case "implicit-deny":
+		b.WriteString("no allow (implicit deny)")
+	default:
+		b.WriteString("a deny")
+	}
+	if h.Layer != "" {
+		b.WriteString(" in " + article(layerTitle(h.Layer)))
+	}
+	if h.PolicyARN != "" {
+		b.WriteString(" (" + h.PolicyARN + ")")
+	}
+	return b.String()
+}
+
+// layerTitle names a layer for people.
+func layerTitle(layer string) string {
+	switch layer {
+	case string(policy.LayerSCP):
+		return "service control policy"
+	case string(policy.LayerRCP):
+		return "resource control policy"
+	case string(policy.LayerResource):
+		return "resource-based policy"
+	case string(policy.LayerIdentity):
+		return "identity-based policy"
+	case string(policy.LayerBoundary):
+		return "permissions boundary"
+	case string(policy.LayerSession):
+		return "session policy"
+	case "vpc-endpoint-policy":
+		return "VPC endpoint policy"
+	case "role-trust-policy":
+		return "role trust policy"
+	}
+	return layer
+}
+
+// article prefixes a or an.
+func article(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case 'a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U':
+		return "an " + s
+	}
+	return "a " + s
+}
+
+// levelName describes an organization level: "OU Workloads (ou-ab12-workloads)".
+func levelName(lr *simulate.LayerResult, target string) string {
+	if target == "" {
+		return ""
+	}
+	for _, lv := range lr.Levels {
+		if lv.Target != target {
+			continue
+		}
+		kind := levelType(lv.Type, target)
+		if lv.Name != "" {
+			return kind + " " + lv.Name + " (" + target + ")"
+		}
+		return kind + " " + target
+	}
+	return levelType("", target) + " " + target
+}
+
+// levelType names an organization node type, guessing from the id when the
+// type is unknown.
+func levelType(typ, id string) string {
+	switch {
+	case typ == "ROOT" || (typ == "" && strings.HasPrefix(id, "r-")):
+		return "root"
+	case typ == "ORGANIZATIONAL_UNIT" || (typ == "" && strings.HasPrefix(id, "ou-")):
+		return "OU"
+	case typ == "ACCOUNT" || typ == "":
+		return "account"
+	}
+	return strings.ToLower(typ)
+}
+
+// layerResult returns the evaluation of layer, or nil.
+func (d *Diagnosis) layerResult(layer policy.Layer) *simulate.LayerResult {
+	if d.Result == nil {
+		return nil
+	}
+	for i := range d.Result.Layers {
+		if d.Result.Layers[i].Layer == layer {
+			return &d.Result.Layers[i]
+		}
+	}
+	return nil
+}
+
+// policyLabel names a policy: "Name (ARN)", the name alone, or the ARN alone.
+func policyLabel(name, arn string) string {
+	switch {
+	case name != "" && arn != "" && name != arn:
+		return name + " (" + arn + ")"
+	case name != "":
+		return name
+	}
+	return arn
+}
+
+// sourceID identifies a policy source: its ARN, else where it came from,
+// else its name.
+func sourceID(s *policy.Source) string {
+	if s == nil {
+		return ""
+	}
+	if s.ARN != "" {
+		return s.ARN
+	}
+	if s.Origin != "" {
+		return s.Origin
+	}
+	return s.Name
+}
+
+// allowingStatement finds the first policy and Allow statement that apply in
+// policies.
+func allowingStatement(policies []simulate.PolicyResult) (*policy.Source, string) {
+	for _, p := range policies {
+		if p.Evaluation == nil || p.Evaluation.Decision != policy.Allowed {
+			continue
+		}
+		for _, st := range p.Evaluation.Statements {
+			if st.Applies && st.Statement != nil && st.Statement.Effect == policy.Allow {
+				return p.Source, st.Statement.ID()
+			}
+		}
+		return p.Source, ""
+	}
+	return nil, ""
+}
+
+// errNoResult is returned when a report is asked for a diagnosis without an
+// evaluation.
+var errNoResult = errors.New("no evaluation result")

@@ -1,0 +1,272 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// The types below are the `iamdiag diagnose --format json` contract
+// (ARCHITECTURE.md). Fields may be added; none may be renamed or removed.
+
+type jsonDiagnosis struct {
+	Request             jsonRequest    `json:"request"`
+	Decision            string         `json:"decision"`
+	Blockers            []jsonBlocker  `json:"blockers"`
+	Layers              []jsonLayer    `json:"layers"`
+	Hint                jsonHint       `json:"hint"`
+	Fix                 []any          `json:"fix"`
+	Warnings            []string       `json:"warnings"`
+	InferredContextKeys []string       `json:"inferred_context_keys"`
+	MissingContextKeys  []jsonMissing  `json:"missing_context_keys"`
+	Suspects            []policy.Layer `json:"suspects"`
+}
+
+type jsonRequest struct {
+	Principal *string         `json:"principal"`
+	RoleARN   *string         `json:"role_arn"`
+	Account   *string         `json:"account"`
+	Action    *string         `json:"action"`
+	Resource  *string         `json:"resource"`
+	Context   *policy.Context `json:"context"`
+}
+
+type jsonBlocker struct {
+	Layer      policy.Layer    `json:"layer"`
+	Kind       string          `json:"kind"`
+	Policy     *string         `json:"policy"`
+	PolicyName *string         `json:"policy_name"`
+	Statement  *string         `json:"statement"`
+	Target     *string         `json:"target"`
+	TargetName *string         `json:"target_name,omitempty"`
+	Conditions []jsonCondition `json:"conditions"`
+}
+
+type jsonCondition struct {
+	Key           string   `json:"key"`
+	Operator      string   `json:"operator"`
+	PolicyValues  []string `json:"policy_values"`
+	RequestValues []string `json:"request_values"`
+	KeyPresent    bool     `json:"key_present"`
+	Matched       bool     `json:"matched"`
+	Error         string   `json:"error,omitempty"`
+}
+
+type jsonLayer struct {
+	Layer    policy.Layer `json:"layer"`
+	Decision string       `json:"decision"`
+	Readable bool         `json:"readable"`
+	Error    string       `json:"error,omitempty"`
+	Note     string       `json:"note,omitempty"`
+	Policies []jsonPolicy `json:"policies"`
+	Levels   []jsonLevel  `json:"levels,omitempty"`
+}
+
+type jsonLevel struct {
+	Target   string       `json:"target"`
+	Type     string       `json:"type"`
+	Name     string       `json:"name,omitempty"`
+	Decision string       `json:"decision"`
+	Policies []jsonPolicy `json:"policies"`
+}
+
+type jsonPolicy struct {
+	Policy     string   `json:"policy"`
+	PolicyName string   `json:"policy_name"`
+	Origin     string   `json:"origin,omitempty"`
+	Target     string   `json:"target,omitempty"`
+	AWSManaged bool     `json:"aws_managed"`
+	Decision   string   `json:"decision"`
+	Allowing   []string `json:"allowing_statements"`
+	Denying    []string `json:"denying_statements"`
+	Errors     []string `json:"errors,omitempty"`
+}
+
+type jsonHint struct {
+	Source    string  `json:"source"`
+	Layer     *string `json:"layer"`
+	Kind      *string `json:"kind"`
+	PolicyARN *string `json:"policy_arn"`
+	Agrees    *bool   `json:"agrees"`
+}
+
+type jsonMissing struct {
+	Key       string `json:"key"`
+	Policy    string `json:"policy"`
+	Statement string `json:"statement"`
+	Message   string `json:"message"`
+}
+
+// JSON writes d as the `iamdiag diagnose --format json` contract, indented,
+// with a final newline.
+func JSON(w io.Writer, d *Diagnosis) error {
+	if d == nil || d.Result == nil {
+		return fmt.Errorf("writing JSON report: %w", errNoResult)
+	}
+	b, err := json.MarshalIndent(toJSON(d), "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing JSON report: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("writing JSON report: %w", err)
+	}
+	return nil
+}
+
+func toJSON(d *Diagnosis) jsonDiagnosis {
+	r := d.Result
+	req := d.request()
+	ctx := req.Context
+	if ctx == nil {
+		ctx = &policy.Context{}
+	}
+	out := jsonDiagnosis{
+		Request: jsonRequest{
+			Principal: strOrNil(req.Principal.ARN),
+			RoleARN:   strOrNil(req.Principal.IAMARN),
+			Account:   strOrNil(req.Principal.Account),
+			Action:    strOrNil(req.Action),
+			Resource:  strOrNil(req.Resource),
+			Context:   ctx,
+		},
+		Decision:            string(r.Decision),
+		Blockers:            []jsonBlocker{},
+		Layers:              []jsonLayer{},
+		Hint:                hintJSON(d),
+		Fix:                 []any{},
+		Warnings:            d.warnings(),
+		InferredContextKeys: ctx.InferredKeys(),
+		MissingContextKeys:  []jsonMissing{},
+		Suspects:            r.Suspects,
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	if out.InferredContextKeys == nil {
+		out.InferredContextKeys = []string{}
+	}
+	if out.Suspects == nil {
+		out.Suspects = []policy.Layer{}
+	}
+	for _, b := range r.Blockers {
+		jb := jsonBlocker{
+			Layer:      b.Layer,
+			Kind:       b.Kind,
+			Policy:     strOrNil(b.Policy),
+			PolicyName: strOrNil(b.PolicyName),
+			Statement:  strOrNil(b.Statement),
+			Target:     strOrNil(b.Target),
+			Conditions: conditionsJSON(b.Conditions),
+		}
+		if lr := d.layerResult(b.Layer); lr != nil && b.Target != "" {
+			jb.TargetName = strOrNil(levelName(lr, b.Target))
+		}
+		out.Blockers = append(out.Blockers, jb)
+	}
+	for _, l := range r.Layers {
+		jl := jsonLayer{
+			Layer:    l.Layer,
+			Decision: l.Decision,
+			Readable: l.Readable,
+			Error:    l.Error,
+			Note:     l.Note,
+			Policies: policiesJSON(l.Policies),
+		}
+		for _, lv := range l.Levels {
+			jl.Levels = append(jl.Levels, jsonLevel{
+				Target:   lv.Target,
+				Type:     lv.Type,
+				Name:     lv.Name,
+				Decision: lv.Decision,
+				Policies: policiesJSON(lv.Policies),
+			})
+		}
+		out.Layers = append(out.Layers, jl)
+	}
+	for _, m := range r.Missing {
+		out.MissingContextKeys = append(out.MissingContextKeys, jsonMissing{Key: m.Key, Policy: m.Policy, Statement: m.Statement, Message: m.Message})
+	}
+	return out
+}
+
+func hintJSON(d *Diagnosis) jsonHint {
+	if d.Hint == nil {
+		return jsonHint{Source: "flags"}
+	}
+	h := jsonHint{
+		Source:    d.Hint.Source,
+		Layer:     strOrNil(d.Hint.Layer),
+		Kind:      strOrNil(d.Hint.Kind),
+		PolicyARN: strOrNil(d.Hint.PolicyARN),
+	}
+	if agrees, known := d.agrees(); known {
+		h.Agrees = &agrees
+	}
+	return h
+}
+
+func conditionsJSON(cs []policy.ConditionTrace) []jsonCondition {
+	out := make([]jsonCondition, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, jsonCondition{
+			Key:           c.Key,
+			Operator:      c.Operator,
+			PolicyValues:  nonNil(c.PolicyValues),
+			RequestValues: nonNil(c.RequestValues),
+			KeyPresent:    c.KeyPresent,
+			Matched:       c.Matched,
+			Error:         c.Err,
+		})
+	}
+	return out
+}
+
+func policiesJSON(ps []simulate.PolicyResult) []jsonPolicy {
+	out := make([]jsonPolicy, 0, len(ps))
+	for _, p := range ps {
+		jp := jsonPolicy{Allowing: []string{}, Denying: []string{}, Decision: policy.NotApplicable.String()}
+		if s := p.Source; s != nil {
+			jp.Policy = sourceID(s)
+			jp.PolicyName = s.Name
+			jp.Origin = s.Origin
+			jp.Target = s.Target
+			jp.AWSManaged = s.AWSManaged
+		}
+		if e := p.Evaluation; e != nil {
+			jp.Decision = e.Decision.String()
+			for _, st := range e.Statements {
+				if !st.Applies || st.Statement == nil {
+					continue
+				}
+				if st.Statement.Effect == policy.Deny {
+					jp.Denying = append(jp.Denying, st.Statement.ID())
+				} else {
+					jp.Allowing = append(jp.Allowing, st.Statement.ID())
+				}
+			}
+			for _, err := range e.Errors {
+				jp.Errors = append(jp.Errors, err.Error())
+			}
+		}
+		out = append(out, jp)
+	}
+	return out
+}
+
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,90 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Markdown writes d as GitHub-flavoured Markdown, for a ticket or a chat
+// thread: the verdict as a heading, the request, each blocker, a table of the
+// other layers, then missing context keys and warnings.
+func Markdown(w io.Writer, d *Diagnosis) error {
+	if d == nil || d.Result == nil {
+		return fmt.Errorf("writing Markdown report: %w", errNoResult)
+	}
+	v := newView(d)
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "## %s\n\n", mdText(v.verdict))
+	fmt.Fprintln(bw, "| | |")
+	fmt.Fprintln(bw, "|---|---|")
+	for _, f := range v.request {
+		fmt.Fprintf(bw, "| %s | %s |\n", f.name, strings.ReplaceAll(mdCode(f.value), "|", `\|`))
+	}
+	if len(v.blockers) > 0 {
+		fmt.Fprint(bw, "\n### Blocked by\n\n")
+		for i, b := range v.blockers {
+			fmt.Fprintf(bw, "%d. **%s**\n", i+1, mdText(b.title))
+			for _, f := range b.fields {
+				fmt.Fprintf(bw, "   - %s: %s\n", f.name, mdCode(f.value))
+			}
+			for _, c := range b.conditions {
+				fmt.Fprintf(bw, "   - condition: %s\n", mdCode(c))
+			}
+		}
+	}
+	if len(v.others) > 0 {
+		fmt.Fprint(bw, "\n### Other layers\n\n")
+		fmt.Fprintln(bw, "| layer | why it does not block |")
+		fmt.Fprintln(bw, "|---|---|")
+		for _, f := range v.others {
+			fmt.Fprintf(bw, "| %s | %s |\n", f.name, mdCell(f.value))
+		}
+	}
+	if v.hint != "" {
+		fmt.Fprintf(bw, "\n**Input:** %s.\n", mdText(v.hint))
+	}
+	mdList(bw, "Missing context keys", v.missing)
+	mdList(bw, "Warnings", v.warnings)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing Markdown report: %w", err)
+	}
+	return nil
+}
+
+func mdList(w io.Writer, title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### %s\n\n", title)
+	for _, it := range items {
+		fmt.Fprintf(w, "- %s\n", mdText(it))
+	}
+}
+
+// mdCode puts s in a code span, long enough to hold any backquotes it has.
+func mdCode(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		pad = " "
+	}
+	return fence + pad + strings.ReplaceAll(s, "\n", " ") + pad + fence
+}
+
+// mdCell escapes s for a table cell.
+func mdCell(s string) string {
+	return strings.ReplaceAll(mdText(s), "|", `\|`)
+}
+
+// mdText escapes the characters that would start Markdown formatting in
+// running text (policy names and ARNs may hold * and _).
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "\n", " ",
+)
+
+func mdText(s string) string { return mdEscaper.Replace(s) }

@@ -1,0 +1,244 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// view is what the text and Markdown reports show, in the order they show
+// it: the verdict first, then each blocker, then why the other layers do not
+// block.
+type view struct {
+	verdict  string
+	decision simulate.Decision
+	request  []field
+	blockers []blockerView
+	others   []field // layer name → why it does not block
+	hint     string
+	missing  []string
+	warnings []string
+}
+
+type field struct{ name, value string }
+
+type blockerView struct {
+	title      string // "service control policy — explicit deny"
+	fields     []field
+	conditions []string
+}
+
+func newView(d *Diagnosis) *view {
+	r := d.Result
+	v := &view{decision: r.Decision, verdict: verdict(d), warnings: d.warnings()}
+	req := d.request()
+	v.request = append(v.request, field{"principal", orUnknown(req.Principal.ARN)})
+	if req.Principal.IAMARN != "" && req.Principal.IAMARN != req.Principal.ARN {
+		v.request = append(v.request, field{"role", req.Principal.IAMARN})
+	}
+	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", orUnknown(req.Resource)})
+	for _, k := range req.Context.Keys() {
+		vals, _ := req.Context.Get(k)
+		s := k + "=" + strings.Join(vals, ",")
+		if req.Context.Inferred(k) {
+			s += " (inferred)"
+		}
+		v.request = append(v.request, field{"context", s})
+	}
+
+	blocking := map[policy.Layer]bool{}
+	for _, b := range r.Blockers {
+		blocking[b.Layer] = true
+		v.blockers = append(v.blockers, blockerOf(d, b))
+	}
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		if blocking[l.Layer] {
+			continue
+		}
+		v.others = append(v.others, field{string(l.Layer), layerSummary(l)})
+	}
+	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != "" || d.Hint.PolicyARN != "") {
+		src := d.Hint.Source
+		if src == "" {
+			src = "input"
+		}
+		v.hint = "the " + src + " says " + hintPhrase(d.Hint)
+		if agrees, _ := d.agrees(); agrees {
+			v.hint += ": the evaluation agrees"
+		} else {
+			v.hint += ": the evaluation does not find it (see warnings)"
+		}
+	}
+	for _, m := range r.Missing {
+		s := m.Key
+		if m.Policy != "" {
+			s += " (tested by " + m.Policy
+			if m.Statement != "" {
+				s += ", statement " + m.Statement
+			}
+			s += ")"
+		}
+		if m.Message != "" {
+			s += ": " + m.Message
+		}
+		v.missing = append(v.missing, s)
+	}
+	return v
+}
+
+// verdict is the first line: what happened and which layer did it.
+func verdict(d *Diagnosis) string {
+	r := d.Result
+	more := ""
+	if n := len(r.Blockers) - 1; n == 1 {
+		more = "; 1 more layer also blocks"
+	} else if n > 1 {
+		more = "; " + strconv.Itoa(n) + " more layers also block"
+	}
+	switch r.Decision {
+	case simulate.Allowed:
+		return "ALLOWED — every layer read allows this call"
+	case simulate.Inconclusive:
+		var s []string
+		for _, l := range r.Suspects {
+			s = append(s, layerTitle(string(l)))
+		}
+		if len(s) == 0 {
+			return "INCONCLUSIVE — the layers read do not explain the deny"
+		}
+		return "INCONCLUSIVE — the layers read do not explain the deny; unread: " + strings.Join(s, ", ")
+	case simulate.ExplicitDeny, simulate.ImplicitDeny:
+		if len(r.Blockers) == 0 {
+			return "DENIED — " + strings.ReplaceAll(string(r.Decision), "-", " ")
+		}
+		b := r.Blockers[0]
+		title := layerTitle(string(b.Layer))
+		if b.Kind == "explicit-deny" {
+			return "DENIED — explicit deny in " + article(title) + more
+		}
+		if b.Layer == policy.LayerIdentity || b.Layer == policy.LayerSession || b.Layer == policy.LayerResource {
+			return "DENIED — no " + title + " allows this call (implicit deny)" + more
+		}
+		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more
+	}
+	return strings.ToUpper(string(r.Decision))
+}
+
+func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
+	kind := strings.ReplaceAll(b.Kind, "-", " ")
+	bv := blockerView{title: layerTitle(string(b.Layer)) + " — " + kind}
+	if b.Policy != "" || b.PolicyName != "" {
+		bv.fields = append(bv.fields, field{"policy", policyLabel(b.PolicyName, b.Policy)})
+	} else {
+		bv.fields = append(bv.fields, field{"policy", "none: no " + layerTitle(string(b.Layer)) + " grants this action"})
+	}
+	if b.Statement != "" {
+		bv.fields = append(bv.fields, field{"statement", b.Statement})
+	}
+	if b.Target != "" {
+		name := b.Target
+		if lr := d.layerResult(b.Layer); lr != nil {
+			name = levelName(lr, b.Target)
+		}
+		label := "attached"
+		if b.Kind != "explicit-deny" {
+			label = "level"
+			name += ": no policy attached here allows this call"
+		}
+		bv.fields = append(bv.fields, field{label, name})
+	}
+	for _, c := range b.Conditions {
+		bv.conditions = append(bv.conditions, conditionLine(c))
+	}
+	return bv
+}
+
+// conditionLine shows one condition with the request's values against the
+// policy's.
+func conditionLine(c policy.ConditionTrace) string {
+	var b strings.Builder
+	b.WriteString(c.Key + " " + c.Operator + " " + list(c.PolicyValues) + "; request: ")
+	if c.KeyPresent {
+		b.WriteString(list(c.RequestValues))
+	} else {
+		b.WriteString("(absent)")
+	}
+	if c.Matched {
+		b.WriteString(" → matched")
+	} else {
+		b.WriteString(" → failed")
+	}
+	if c.Err != "" {
+		b.WriteString(" (error: " + c.Err + ")")
+	}
+	return b.String()
+}
+
+func list(vals []string) string {
+	return "[" + strings.Join(vals, ", ") + "]"
+}
+
+// layerSummary says in one line why a layer does not block.
+func layerSummary(l *simulate.LayerResult) string {
+	switch l.Decision {
+	case "allow":
+		if len(l.Levels) > 0 {
+			var parts []string
+			for i := range l.Levels {
+				lv := &l.Levels[i]
+				p, _ := allowingStatement(lv.Policies)
+				name := levelName(l, lv.Target)
+				if p != nil {
+					name += " by " + policyLabel(p.Name, "")
+				}
+				parts = append(parts, name)
+			}
+			return "allows at every level: " + strings.Join(parts, "; ")
+		}
+		if p, st := allowingStatement(l.Policies); p != nil {
+			s := "allows (policy " + policyLabel(p.Name, sourceID(p))
+			if st != "" {
+				s += ", statement " + st
+			}
+			return s + ")"
+		}
+		return withNote("allows", l.Note)
+	case "not-applicable":
+		if l.Note != "" {
+			return l.Note
+		}
+		switch l.Layer {
+		case policy.LayerBoundary:
+			return "none attached"
+		case policy.LayerSession:
+			return "no session policy"
+		case policy.LayerResource:
+			return "no resource-based policy"
+		}
+		return "not applicable"
+	case "unknown":
+		s := "unknown"
+		if l.Error != "" {
+			s += " (" + l.Error + ")"
+		}
+		return withNote(s, l.Note)
+	}
+	return withNote(strings.ReplaceAll(l.Decision, "-", " "), l.Note)
+}
+
+func withNote(s, note string) string {
+	if note == "" {
+		return s
+	}
+	return s + ": " + note
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
