@@ -41,6 +41,10 @@ type Statement struct {
 	NotResource  []string    // nil when absent
 	// Conditions, one per operator/key pair, in document order.
 	Conditions []Condition
+	// compiled holds what Parse precomputes for fast matching and the
+	// author's shapes (scalar or list) for marshalling; nil for a statement
+	// built in Go, which is then compiled on the fly.
+	compiled *compiledStatement
 }
 
 // ID returns how reports name the statement: its Sid, or "#N" (the 1-based

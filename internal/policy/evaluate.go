@@ -1,0 +1,224 @@
+package policy
+
+import "strconv"
+
+// Evaluate evaluates every statement of doc against req, without stopping at
+// the first match, and returns the decision with a trace of each statement.
+// The decision follows AWS's rule within one policy: Denied when a Deny
+// statement applies, else Allowed when an Allow statement applies, else
+// NotApplicable
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+//
+// kind decides how the Principal element is treated (see Kind). Problems met
+// inside the policy (a Principal in an identity policy, a Resource that is not
+// an ARN, a condition error) are recorded in Errors; the statement involved
+// does not apply. Condition traces are filled for statements whose action,
+// resource and principal matched; for the others only ConditionsMatched is
+// set. A nil doc gives NotApplicable; a nil req is an empty request.
+func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
+	ev := &Evaluation{}
+	if doc == nil {
+		return ev
+	}
+	if req == nil {
+		req = &Request{}
+	}
+	arn := splitARN(req.Resource)
+	ev.Statements = make([]StatementTrace, len(doc.Statements))
+	allowed, denied := false, false
+	for i := range doc.Statements {
+		st := &doc.Statements[i]
+		tr := &ev.Statements[i]
+		tr.Statement = st
+		c := st.matchers(doc.Version)
+		index := st.Index
+		if index == 0 {
+			index = i + 1
+		}
+		if c.invalid {
+			for _, list := range [2][]resourcePattern{c.resources, c.notResources} {
+				for j := range list {
+					if list[j].kind == patInvalid {
+						ev.Errors = append(ev.Errors, EvalError{Statement: index,
+							Message: "resource " + strconv.Quote(list[j].raw) + " is neither \"*\" nor an ARN: it matches nothing"})
+					}
+				}
+			}
+		}
+		tr.ActionMatched = c.actionMatched(req.Action)
+		resOK, resErr := resourceAllowed(st, kind)
+		if resErr != "" {
+			ev.Errors = append(ev.Errors, EvalError{Statement: index, Message: resErr})
+		}
+		tr.ResourceMatched = resOK && c.resourceMatched(req, arn)
+		var prinErr string
+		tr.PrincipalMatched, prinErr = principalMatched(st, kind, &req.Principal)
+		if prinErr != "" {
+			ev.Errors = append(ev.Errors, EvalError{Statement: index, Message: prinErr})
+		}
+		if tr.ActionMatched && tr.ResourceMatched && tr.PrincipalMatched {
+			tr.ConditionsMatched = true
+			if len(st.Conditions) > 0 {
+				tr.Conditions = make([]ConditionTrace, len(st.Conditions))
+				for j := range st.Conditions {
+					ct := evalCondition(&st.Conditions[j], req, doc.Version)
+					tr.Conditions[j] = ct
+					if ct.Err != "" {
+						ev.Errors = append(ev.Errors, EvalError{Statement: index,
+							Message: "condition " + ct.Operator + " " + strconv.Quote(ct.Key) + ": " + ct.Err})
+					}
+					if !ct.Matched {
+						tr.ConditionsMatched = false
+					}
+				}
+			}
+		} else {
+			tr.ConditionsMatched = conditionsMatched(st, req, doc.Version)
+		}
+		tr.Applies = tr.ActionMatched && tr.ResourceMatched && tr.PrincipalMatched && tr.ConditionsMatched
+		if tr.Applies {
+			if st.Effect == Deny {
+				denied = true
+			} else if st.Effect == Allow {
+				allowed = true
+			}
+		}
+	}
+	switch {
+	case denied:
+		ev.Decision = Denied
+	case allowed:
+		ev.Decision = Allowed
+	}
+	return ev
+}
+
+// Decide returns what Evaluate's Decision would be, without a trace. It stops
+// at the first Deny that applies and does not allocate for a parsed document
+// whose Resource patterns hold no policy variables.
+func Decide(doc *Document, req *Request, kind Kind) Decision {
+	if doc == nil {
+		return NotApplicable
+	}
+	if req == nil {
+		req = &Request{}
+	}
+	arn := splitARN(req.Resource)
+	allowed := false
+	for i := range doc.Statements {
+		st := &doc.Statements[i]
+		if allowed && st.Effect != Deny {
+			// Another Allow cannot change the outcome.
+			continue
+		}
+		c := st.matchers(doc.Version)
+		if !c.actionMatched(req.Action) {
+			continue
+		}
+		if ok, _ := resourceAllowed(st, kind); !ok || !c.resourceMatched(req, arn) {
+			continue
+		}
+		if ok, _ := principalMatched(st, kind, &req.Principal); !ok {
+			continue
+		}
+		if !conditionsMatched(st, req, doc.Version) {
+			continue
+		}
+		switch st.Effect {
+		case Deny:
+			return Denied
+		case Allow:
+			allowed = true
+		}
+	}
+	if allowed {
+		return Allowed
+	}
+	return NotApplicable
+}
+
+func conditionsMatched(st *Statement, req *Request, version string) bool {
+	for j := range st.Conditions {
+		if !matchCondition(&st.Conditions[j], req, version) {
+			return false
+		}
+	}
+	return true
+}
+
+// resourceAllowed checks that the statement has a Resource or NotResource
+// where the kind of policy needs one. Only a role trust policy (a
+// resource-based policy) may omit both: it applies to its role.
+func resourceAllowed(st *Statement, kind Kind) (ok bool, msg string) {
+	if st.Resource != nil || st.NotResource != nil || kind == ResourceBased {
+		return true, ""
+	}
+	return false, "statement has neither Resource nor NotResource, which only a role trust policy may omit; it does not apply"
+}
+
+// principalMatched applies the rules of kind to the statement's Principal
+// and NotPrincipal, returning whether the caller is covered and, when the
+// element breaks the rules of kind, why the statement does not apply.
+func principalMatched(st *Statement, kind Kind, caller *Principal) (bool, string) {
+	switch kind {
+	case IdentityBased, ServiceControl:
+		// "You cannot use the Principal element in an identity-based policy"
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
+		// SCPs have no Principal element either
+		// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_syntax.html).
+		switch {
+		case st.Principal != nil:
+			return false, "Principal is not allowed in " + kindName(kind) + "; the statement does not apply"
+		case st.NotPrincipal != nil:
+			return false, "NotPrincipal is not allowed in " + kindName(kind) + "; the statement does not apply"
+		}
+		return true, ""
+	case ResourceControl:
+		// RCPs: "Principal" must be "*" (conditions do the scoping), and
+		// NotPrincipal and NotAction are not among the RCP elements
+		// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html).
+		switch {
+		case st.NotPrincipal != nil:
+			return false, "NotPrincipal is not supported in a resource control policy; the statement does not apply"
+		case st.NotAction != nil:
+			return false, "NotAction is not supported in a resource control policy; the statement does not apply"
+		case st.Principal == nil:
+			return false, "a resource control policy statement needs \"Principal\": \"*\"; the statement does not apply"
+		case !isEveryone(st.Principal):
+			return false, "Principal must be \"*\" in a resource control policy; the statement does not apply"
+		}
+		return true, ""
+	default: // ResourceBased
+		switch {
+		case st.Principal != nil:
+			return principalNames(st.Principal, caller), ""
+		case st.NotPrincipal != nil:
+			return !notPrincipalExcludes(st.NotPrincipal, caller), ""
+		}
+		// "You must use the Principal element in resource-based policies."
+		return false, "a resource-based policy statement needs Principal or NotPrincipal; the statement does not apply"
+	}
+}
+
+// isEveryone reports whether p is "*" or {"AWS": "*"}, which AWS treats
+// alike (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous).
+func isEveryone(p *Principals) bool {
+	if p.Wildcard {
+		return true
+	}
+	aws, ok := p.Values["AWS"]
+	return ok && len(p.Values) == 1 && len(aws) == 1 && aws[0] == "*"
+}
+
+func kindName(k Kind) string {
+	switch k {
+	case ServiceControl:
+		return "a service control policy"
+	case ResourceControl:
+		return "a resource control policy"
+	case ResourceBased:
+		return "a resource-based policy"
+	default:
+		return "an identity-based policy"
+	}
+}

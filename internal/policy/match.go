@@ -1,0 +1,358 @@
+package policy
+
+import "strings"
+
+// This file matches the Action/NotAction and Resource/NotResource elements.
+//
+// Action names are matched case-insensitively with the wildcards * (any run of
+// characters) and ? (one character)
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html:
+// "action names are not case sensitive").
+//
+// Resource ARNs are matched case-sensitively, segment by segment
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
+// ARN is arn:partition:service:region:account-id:resource, split on its first
+// five colons, so that the resource part may itself hold colons and slashes.
+// Wildcards "can be used within the individual segments of an ARN (the parts
+// separated by colons)": in the first five segments they do not cross a colon;
+// in the resource part they match anything, colons and slashes included. The
+// same page says "If the * wildcard is the last character of a resource ARN
+// segment, it can expand to match beyond the colon boundaries": a pattern with
+// fewer than six segments whose last segment ends in * (e.g. "arn:aws:s3:*")
+// matches every ARN whose leading segments match. A pattern that is neither
+// "*" nor an ARN matches nothing (IAM rejects such a pattern when a policy is
+// saved; Evaluate records it as an evaluation error).
+
+// MatchAction reports whether the action pattern of a policy (e.g. "s3:Get*",
+// "ec2:*", "*") matches the action of a request (e.g. "s3:GetObject"). Matching
+// is case-insensitive; * matches any run of characters and ? exactly one.
+func MatchAction(pattern, action string) bool {
+	return matchActionPattern(pattern, hasWildcard(pattern), action)
+}
+
+// MatchARN reports whether the resource pattern of a policy matches the ARN of
+// a request. "*" matches anything; any other pattern must be an ARN and is
+// matched segment by segment, case-sensitively, as described at
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html.
+// Policy variables are not expanded: use Evaluate for that.
+func MatchARN(pattern, arn string) bool {
+	p := compileResource(pattern, false)
+	return p.match(splitARN(arn))
+}
+
+func matchActionPattern(pattern string, wild bool, action string) bool {
+	if pattern == "*" {
+		return true
+	}
+	if !wild {
+		return strings.EqualFold(pattern, action)
+	}
+	return wildcardMatch(pattern, action, true)
+}
+
+func hasWildcard(s string) bool {
+	return strings.ContainsAny(s, "*?")
+}
+
+// arnParts is an ARN split on its first five colons; the sixth part is the
+// resource and may hold further colons. ok is false when the string is not an
+// ARN (fewer than five colons, or not starting with "arn").
+type arnParts struct {
+	seg [6]string
+	ok  bool
+}
+
+func splitARN(s string) (parts arnParts) {
+	rest := s
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return arnParts{}
+		}
+		parts.seg[i] = rest[:j]
+		rest = rest[j+1:]
+	}
+	parts.seg[5] = rest
+	parts.ok = parts.seg[0] == "arn"
+	return parts
+}
+
+// Kinds of resource pattern.
+const (
+	patInvalid uint8 = iota // neither "*" nor an ARN: matches nothing
+	patStar                 // "*"
+	patARN                  // an ARN, possibly with wildcards
+	patVars                 // holds policy variables: expanded per request
+)
+
+// resourcePattern is one entry of a Resource or NotResource element, split
+// once at parse time.
+type resourcePattern struct {
+	raw  string
+	kind uint8
+	// n is the number of segments of the pattern: 6, or fewer for a pattern
+	// whose last segment ends in * and so spans the rest of the ARN.
+	n   uint8
+	seg [6]string
+	// wild has bit i set when seg[i] holds a wildcard.
+	wild uint8
+}
+
+// compileResource classifies and splits a resource pattern. vars says that
+// policy variables apply (Version 2012-10-17): a pattern holding "${" is then
+// expanded for each request before matching.
+func compileResource(raw string, vars bool) resourcePattern {
+	p := resourcePattern{raw: raw}
+	switch {
+	case raw == "*":
+		p.kind = patStar
+		return p
+	case vars && strings.Contains(raw, "${"):
+		p.kind = patVars
+		return p
+	}
+	rest := raw
+	n := 0
+	for n < 5 {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			break
+		}
+		p.seg[n] = rest[:j]
+		rest = rest[j+1:]
+		n++
+	}
+	p.seg[n] = rest
+	n++
+	if p.seg[0] != "arn" {
+		return resourcePattern{raw: raw, kind: patInvalid}
+	}
+	if n < 6 && !endsWithStar(p.seg[n-1]) {
+		// A truncated pattern only makes sense when its last * spans the
+		// rest of the ARN.
+		return resourcePattern{raw: raw, kind: patInvalid}
+	}
+	p.n = uint8(n)
+	for i := 0; i < n; i++ {
+		if hasWildcard(p.seg[i]) || strings.IndexByte(p.seg[i], patEscape) >= 0 {
+			p.wild |= 1 << i
+		}
+	}
+	p.kind = patARN
+	return p
+}
+
+// endsWithStar reports whether s ends with a wildcard '*', not one made
+// literal by patEscape.
+func endsWithStar(s string) bool {
+	if !strings.HasSuffix(s, "*") {
+		return false
+	}
+	n := 0
+	for i := len(s) - 2; i >= 0 && s[i] == patEscape; i-- {
+		n++
+	}
+	return n%2 == 0
+}
+
+// match reports whether the pattern matches the request resource, already
+// split into arn (a zero arnParts for "*" or a string that is not an ARN). A patVars pattern must be expanded first (see
+// matchResource); here it matches nothing.
+func (p *resourcePattern) match(arn arnParts) bool {
+	switch p.kind {
+	case patStar:
+		return true
+	case patARN:
+		if !arn.ok {
+			return false
+		}
+		for i := 0; i < int(p.n); i++ {
+			if p.wild&(1<<i) == 0 {
+				if p.seg[i] != arn.seg[i] {
+					return false
+				}
+			} else if !wildcardMatch(p.seg[i], arn.seg[i], false) {
+				return false
+			}
+		}
+		return true
+	default:
+		return false
+	}
+}
+
+// matchResource matches one pattern against the request, expanding policy
+// variables when the pattern holds any.
+func matchResource(p *resourcePattern, req *Request, arn arnParts) bool {
+	if p.kind != patVars {
+		return p.match(arn)
+	}
+	// expandPattern escapes what the substitution produced, so that ${*}
+	// or a tag value holding '*' matches literally (see variables.go).
+	expanded, ok := expandPattern(p.raw, req)
+	if !ok {
+		// A variable without a value and without a default makes the
+		// pattern match nothing
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+		return false
+	}
+	q := compileResource(expanded, false)
+	return q.match(arn)
+}
+
+// actionPattern is one entry of an Action or NotAction element.
+type actionPattern struct {
+	raw  string
+	wild bool
+}
+
+// Shape bits of compiledStatement.shape: the element was written as a list.
+const (
+	shapeActionList uint8 = 1 << iota
+	shapeNotActionList
+	shapeResourceList
+	shapeNotResourceList
+)
+
+// compiledStatement is what Parse precomputes for one statement: the
+// author's shapes for marshalling, and split patterns for matching. The
+// matchers are trusted only while the statement's patterns and the
+// document's version are those they were compiled from (see matchers).
+type compiledStatement struct {
+	version string
+	shape   uint8
+	// principalList and notPrincipalList have one bit per principal type
+	// (see principalTypeBit) written as a list.
+	principalList    uint8
+	notPrincipalList uint8
+
+	actions      []actionPattern
+	notActions   []actionPattern
+	resources    []resourcePattern
+	notResources []resourcePattern
+	// invalid is true when some Resource/NotResource pattern is neither "*"
+	// nor an ARN.
+	invalid bool
+}
+
+// compileMatchers fills the matching part of c from st.
+func (c *compiledStatement) compileMatchers(st *Statement, version string) {
+	c.version = version
+	vars := version == Version2012
+	c.actions = compileActions(st.Action)
+	c.notActions = compileActions(st.NotAction)
+	c.invalid = false
+	c.resources = c.compileResources(st.Resource, vars)
+	c.notResources = c.compileResources(st.NotResource, vars)
+}
+
+func compileActions(list []string) []actionPattern {
+	if list == nil {
+		return nil
+	}
+	out := make([]actionPattern, len(list))
+	for i, a := range list {
+		out[i] = actionPattern{raw: a, wild: hasWildcard(a)}
+	}
+	return out
+}
+
+func (c *compiledStatement) compileResources(list []string, vars bool) []resourcePattern {
+	if list == nil {
+		return nil
+	}
+	out := make([]resourcePattern, len(list))
+	for i, r := range list {
+		out[i] = compileResource(r, vars)
+		if out[i].kind == patInvalid {
+			c.invalid = true
+		}
+	}
+	return out
+}
+
+// fresh reports whether c was compiled from st's current patterns under
+// version; a statement edited after Parse (e.g. by a fix generator) is then
+// recompiled on the fly rather than matched against stale data.
+func (c *compiledStatement) fresh(st *Statement, version string) bool {
+	if c.version != version ||
+		len(c.actions) != len(st.Action) || len(c.notActions) != len(st.NotAction) ||
+		len(c.resources) != len(st.Resource) || len(c.notResources) != len(st.NotResource) ||
+		(c.actions == nil) != (st.Action == nil) || (c.notActions == nil) != (st.NotAction == nil) ||
+		(c.resources == nil) != (st.Resource == nil) || (c.notResources == nil) != (st.NotResource == nil) {
+		return false
+	}
+	for i := range c.actions {
+		if c.actions[i].raw != st.Action[i] {
+			return false
+		}
+	}
+	for i := range c.notActions {
+		if c.notActions[i].raw != st.NotAction[i] {
+			return false
+		}
+	}
+	for i := range c.resources {
+		if c.resources[i].raw != st.Resource[i] {
+			return false
+		}
+	}
+	for i := range c.notResources {
+		if c.notResources[i].raw != st.NotResource[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// matchers returns the statement's compiled patterns for version, compiling
+// them when the statement was built in Go or edited since Parse.
+func (st *Statement) matchers(version string) *compiledStatement {
+	if c := st.compiled; c != nil && c.fresh(st, version) {
+		return c
+	}
+	c := &compiledStatement{}
+	c.compileMatchers(st, version)
+	return c
+}
+
+// actionMatched reports whether the statement's Action matches (or its
+// NotAction does not).
+func (c *compiledStatement) actionMatched(action string) bool {
+	if c.actions != nil {
+		for i := range c.actions {
+			if matchActionPattern(c.actions[i].raw, c.actions[i].wild, action) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range c.notActions {
+		if matchActionPattern(c.notActions[i].raw, c.notActions[i].wild, action) {
+			return false
+		}
+	}
+	return true
+}
+
+// resourceMatched reports whether the statement's Resource matches (or its
+// NotResource does not). A statement with neither matches: only a role trust
+// policy omits both, and it applies to the role it is attached to (Evaluate
+// rejects the omission for the other kinds of policy).
+func (c *compiledStatement) resourceMatched(req *Request, arn arnParts) bool {
+	if c.resources != nil {
+		for i := range c.resources {
+			if matchResource(&c.resources[i], req, arn) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range c.notResources {
+		if matchResource(&c.notResources[i], req, arn) {
+			return false
+		}
+	}
+	return true
+}
