@@ -1,0 +1,14 @@
+// Package layers gathers the policy layers that apply to one request: the
+// caller's identity-based policies, permissions boundary and session
+// policies, the SCPs and RCPs on the organization path, and the resource's
+// resource-based policy, each with where it came from.
+//
+// Sources:
+//   - a snapshot file (format iamdiag-snapshot/v1, or a bare
+//     `aws iam get-account-authorization-details` output): Load, LoadFile and
+//     Snapshot.Layers;
+//   - ad-hoc policy files for "what if" questions: FromFiles.
+//
+// Every source produces a *policy.Layers. A layer a source cannot read is
+// marked unreadable with a reason, never returned silently empty.
+package layers

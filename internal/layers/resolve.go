@@ -1,0 +1,343 @@
+package layers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// principalKind is the form of a principal ARN.
+type principalKind int
+
+const (
+	kindAssumedRole principalKind = iota + 1
+	kindRole
+	kindUser
+	kindFederatedUser
+	kindRoot
+)
+
+// principalARN is a caller ARN split into what resolution needs.
+type principalARN struct {
+	kind      principalKind
+	raw       string
+	arn       arn
+	name      string // role, user or federated-user name
+	session   string // assumed-role session name
+	hasPath   bool   // role or user ARN with a path
+	partition string
+}
+
+// parsePrincipal recognises the caller ARN forms of
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns.
+func parsePrincipal(s string) (principalARN, error) {
+	a, ok := parseARN(s)
+	if !ok {
+		return principalARN{}, fmt.Errorf("%w: principal %q is not an ARN", errUnsupportedPrincipal, s)
+	}
+	if !isAccountID(a.account) {
+		return principalARN{}, fmt.Errorf("%w: principal %q has no 12-digit account id", errUnsupportedPrincipal, s)
+	}
+	p := principalARN{raw: s, arn: a, partition: a.partition}
+	typ, rest, _ := strings.Cut(a.resource, "/")
+	switch {
+	case a.service == "sts" && typ == "assumed-role":
+		// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION: the role's path is
+		// dropped and a session name cannot contain "/".
+		role, sess, ok := strings.Cut(rest, "/")
+		if !ok || role == "" || sess == "" || strings.Contains(sess, "/") {
+			return principalARN{}, fmt.Errorf("%w: %q is not assumed-role/ROLE/SESSION", errUnsupportedPrincipal, s)
+		}
+		p.kind, p.name, p.session = kindAssumedRole, role, sess
+	case a.service == "sts" && typ == "federated-user":
+		if rest == "" || strings.Contains(rest, "/") {
+			return principalARN{}, fmt.Errorf("%w: %q is not federated-user/NAME", errUnsupportedPrincipal, s)
+		}
+		p.kind, p.name = kindFederatedUser, rest
+	case a.service == "iam" && a.resource == "root":
+		p.kind = kindRoot
+	case a.service == "iam" && (typ == "role" || typ == "user"):
+		p.name = lastSegment(rest)
+		if p.name == "" {
+			return principalARN{}, fmt.Errorf("%w: %q has no %s name", errUnsupportedPrincipal, s, typ)
+		}
+		p.hasPath = strings.Contains(rest, "/")
+		p.kind = kindUser
+		if typ == "role" {
+			p.kind = kindRole
+		}
+	default:
+		return principalARN{}, fmt.Errorf("%w: %q is not an assumed-role, federated-user, role, user or root ARN", errUnsupportedPrincipal, s)
+	}
+	return p, nil
+}
+
+// errUnsupportedPrincipal is wrapped when a principal ARN has a form this
+// package cannot resolve.
+var errUnsupportedPrincipal = errors.New("unsupported principal")
+
+// trustActions are the actions whose authorization reads the target role's
+// trust policy as its resource-based policy
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy;
+// sts:TagSession and sts:SetSourceIdentity must also be allowed by the trust
+// policy: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
+var trustActions = []string{
+	"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+	"sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext",
+}
+
+func isTrustAction(action string) bool {
+	for _, a := range trustActions {
+		if strings.EqualFold(a, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// Layers returns every policy layer the snapshot holds for req. The result
+// shares policy documents and slices with the snapshot: treat it as
+// read-only. It fails when the principal is not in the snapshot (the error
+// wraps ErrPrincipalNotFound and says what to do) or has a form that cannot
+// be resolved.
+func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
+	ix := s.idx
+	if ix == nil {
+		return nil, errors.New("resolving layers: the snapshot is not indexed: obtain it from Load or call Index")
+	}
+	if req == nil || req.Principal.ARN == "" {
+		return nil, errors.New("resolving layers: the request has no principal ARN")
+	}
+	pa, err := parsePrincipal(req.Principal.ARN)
+	if err != nil {
+		return nil, fmt.Errorf("resolving principal: %w", err)
+	}
+	l := &policy.Layers{Principal: req.Principal}
+	p := &l.Principal
+	p.Account = pa.arn.account
+	acct := pa.arn.account
+
+	switch pa.kind {
+	case kindAssumedRole, kindRole:
+		e := ix.findRole(acct, pa)
+		if e == nil {
+			return nil, s.notFound("role", pa, req.Principal.ARN)
+		}
+		fillEntity(l, e)
+		p.Type = "AssumedRole"
+		if pa.kind == kindAssumedRole {
+			p.SessionName = pa.session
+			if e.id != "" {
+				// aws:userid of a role session is ROLEID:SESSION
+				// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+				p.UserID = e.id + ":" + pa.session
+			}
+			l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
+		} else {
+			// A role ARN is not a session: no session policy applies.
+			l.SessionKnown = true
+		}
+	case kindUser:
+		e := ix.findUser(acct, pa)
+		if e == nil {
+			return nil, s.notFound("user", pa, req.Principal.ARN)
+		}
+		fillEntity(l, e)
+		p.Type = "User"
+		p.UserID = e.id
+		p.Username = e.name
+		l.SessionKnown = true
+	case kindFederatedUser:
+		p.Type = "FederatedUser"
+		p.IAMARN = ""
+		// aws:userid of a federated user is ACCOUNT:NAME
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+		p.UserID = acct + ":" + pa.name
+		// The session carries the permissions of the IAM user that called
+		// sts:GetFederationToken, intersected with the session policy
+		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
+		// the federated-user name is chosen by the caller and names no IAM
+		// user.
+		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+		l.IdentityRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
+		l.BoundaryRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
+		l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
+	case kindRoot:
+		// The root user has no identity-based policies: it is allowed
+		// everything in its account except what SCPs and resource policies
+		// deny (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
+		p.Type = "Account"
+		p.IAMARN = req.Principal.ARN
+		p.UserID = acct
+		l.SessionKnown = true
+	}
+
+	resAcct := s.resource(req, l)
+	if ix.org == nil {
+		l.SCPRead, l.RCPRead = ix.noOrgSCP, ix.noOrgRCP
+	} else {
+		l.OrgID, l.ManagementAccount = ix.org.id, ix.org.management
+		if ap, ok := ix.org.accounts[acct]; ok {
+			l.SCP = ap.scp
+			if p.OrgID == "" {
+				p.OrgID = ix.org.id
+			}
+			if p.OrgPaths == nil {
+				p.OrgPaths = ap.orgPaths
+			}
+		} else {
+			l.SCPRead = notInOrg(acct, ix.org.id, "SCPs")
+		}
+		// RCPs are attached along the resource's account. When the request
+		// names no resource (or its account is unknown) the caller's
+		// account is used, as AWS does for actions without a resource
+		// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+		if resAcct == "" {
+			resAcct = acct
+		}
+		if ap, ok := ix.org.accounts[resAcct]; ok {
+			l.RCP = ap.rcp
+		} else {
+			l.RCPRead = notInOrg(resAcct, ix.org.id, "RCPs")
+		}
+	}
+	return l, nil
+}
+
+func notInOrg(acct, org, what string) policy.Readability {
+	return policy.Readability{Unreadable: true, Error: "AccountNotInOrganization",
+		Message: fmt.Sprintf("account %s is not in the snapshot's organization %s, so its %s are unknown: it may belong to another organization; capture a snapshot from that organization's management account, or pass the policies as files", acct, orUnknown(org), what)}
+}
+
+// fillEntity copies a role's or user's resolved layers into l.
+func fillEntity(l *policy.Layers, e *entity) {
+	p := &l.Principal
+	p.IAMARN = e.arn
+	p.ServiceLinked = e.serviceLinked
+	switch {
+	case len(p.Tags) == 0:
+		p.Tags = e.tags
+	case len(e.tags) > 0:
+		// Session tags override the role's or user's tags with the same key
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
+		m := make(map[string]string, len(e.tags)+len(p.Tags))
+		for k, v := range e.tags {
+			m[k] = v
+		}
+		for k, v := range p.Tags {
+			m[k] = v
+		}
+		p.Tags = m
+	}
+	l.Identity, l.IdentityRead = e.identity, e.identityRead
+	l.Boundary, l.BoundaryRead = e.boundary, e.boundaryRead
+}
+
+func (ix *index) findRole(acct string, pa principalARN) *entity {
+	if pa.kind == kindRole {
+		if e := ix.roles[pa.raw]; e != nil {
+			return e
+		}
+		if pa.hasPath {
+			// A role ARN with a path names exactly one role.
+			return nil
+		}
+	}
+	// An assumed-role ARN (and a role ARN written without its path) names
+	// the role by name only: the path is dropped from session ARNs
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
+	return findByName(ix.roleNames, ix.roleNamesCI, acct, pa.name)
+}
+
+func (ix *index) findUser(acct string, pa principalARN) *entity {
+	if e := ix.users[pa.raw]; e != nil {
+		return e
+	}
+	if pa.hasPath {
+		return nil
+	}
+	return findByName(ix.userNames, ix.userNamesCI, acct, pa.name)
+}
+
+// findByName looks a name up exactly, then case-insensitively: IAM user and
+// role names are unique regardless of case
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
+func findByName(exact, ci map[nameKey]*entity, acct, name string) *entity {
+	if e := exact[nameKey{acct, name}]; e != nil {
+		return e
+	}
+	return ci[nameKey{acct, strings.ToLower(name)}]
+}
+
+// session returns the session policies of a session ARN and whether they
+// are known: session policies cannot be read after the session was created,
+// so only a snapshot entry makes them known.
+func (ix *index) session(sessionARN string) ([]policy.Source, bool) {
+	src, ok := ix.sessions[sessionARN]
+	return src, ok
+}
+
+func (s *Snapshot) notFound(what string, pa principalARN, principal string) error {
+	hint := "it may have been created after the capture, or the name is mistyped: capture the snapshot again (iamdiag snapshot -o FILE) or check the name"
+	if s.AccountID != "" && pa.arn.account != s.AccountID {
+		hint = "the principal is in account " + pa.arn.account + " but the snapshot covers account " + s.AccountID + ": capture a snapshot of account " + pa.arn.account
+	}
+	name := pa.name
+	return fmt.Errorf("%w: %s %q (from %s) is not in the snapshot of %s; %s", ErrPrincipalNotFound, what, name, principal, s.idx.snapshotDesc, hint)
+}
+
+// resource sets l.Resource, l.ResourceRead and l.ResourceAccount for req and
+// returns the resource's account when known.
+func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
+	ix := s.idx
+	res := req.Resource
+	if res == "" || res == "*" {
+		return ""
+	}
+	a, ok := parseARN(res)
+	if !ok {
+		return ""
+	}
+	l.ResourceAccount = a.account
+	if isTrustAction(req.Action) && a.service == "iam" && strings.HasPrefix(a.resource, "role/") {
+		pa := principalARN{kind: kindRole, raw: res, arn: a, name: lastSegment(a.resource), hasPath: strings.Count(a.resource, "/") > 1}
+		if e := ix.findRole(a.account, pa); e != nil && e.trust != nil {
+			l.Resource = e.trust
+			return a.account
+		}
+		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NoSuchEntity",
+			Message: "role " + res + " is not in the snapshot of " + ix.snapshotDesc + ", so its trust policy is unknown: it may not exist, or be in another account; capture that account"}
+		return a.account
+	}
+	if src := ix.resources[res]; src != nil {
+		l.Resource = src
+		return a.account
+	}
+	if a.service == "s3" && a.account == "" {
+		// An object ARN (arn:aws:s3:::bucket/key) is governed by its
+		// bucket's policy; S3 ARNs carry no account
+		// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).
+		bucket, _, _ := strings.Cut(a.resource, "/")
+		if src := ix.resources["arn:"+a.partition+":s3:::"+bucket]; src != nil {
+			l.Resource = src
+			l.ResourceAccount = s.AccountID
+			return s.AccountID
+		}
+		return ""
+	}
+	switch {
+	case a.service == "kms" && strings.HasPrefix(a.resource, "key/"):
+		// Every KMS key has exactly one key policy
+		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html):
+		// absent from the snapshot means unknown, not none.
+		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
+			Message: "the key policy of " + res + " is not in the snapshot: add it to resource_policies (aws kms get-key-policy) or pass it with --resource-policy"}
+	case a.account != "" && s.AccountID != "" && a.account != s.AccountID:
+		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
+			Message: "the resource " + res + " is in account " + a.account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or pass it with --resource-policy"}
+	}
+	return a.account
+}
