@@ -122,13 +122,14 @@ func (d *Diagnosis) hintWarning() string {
 		return ""
 	}
 	said := hintPhrase(d.Hint)
+	src := sourcePhrase(d.Hint.Source)
 	if d.Hint.Layer != "" && !evaluatedLayers[d.Hint.Layer] {
-		return "the error names " + said + ", which iamdiag does not evaluate: read that policy directly"
+		return src + " names " + said + ", which iamdiag does not evaluate: read that policy directly"
 	}
 	if d.Result != nil && d.Result.Decision == simulate.Allowed {
-		return "the error says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy iamdiag cannot see (session policy, VPC endpoint policy)"
+		return src + " says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy iamdiag cannot see (session policy, VPC endpoint policy)"
 	}
-	return "the error says " + said + " but the evaluation does not find it: the snapshot may be stale or incomplete"
+	return src + " says " + said + " but the evaluation does not find it: the snapshot may be stale or incomplete"
 }
 
 // hintPhrase says what the hint claims, in words.

@@ -39,13 +39,17 @@ func newView(d *Diagnosis) *view {
 		v.request = append(v.request, field{"role", req.Principal.IAMARN})
 	}
 	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", orUnknown(req.Resource)})
+	// Keys the engine inferred (aws:PrincipalArn …) are named, not shown:
+	// the conditions below show the values that mattered.
 	for _, k := range req.Context.Keys() {
-		vals, _ := req.Context.Get(k)
-		s := k + "=" + strings.Join(vals, ",")
 		if req.Context.Inferred(k) {
-			s += " (inferred)"
+			continue
 		}
-		v.request = append(v.request, field{"context", s})
+		vals, _ := req.Context.Get(k)
+		v.request = append(v.request, field{"context", k + "=" + strings.Join(vals, ",")})
+	}
+	if inferred := req.Context.InferredKeys(); len(inferred) > 0 {
+		v.request = append(v.request, field{"inferred", strings.Join(inferred, ", ")})
 	}
 
 	blocking := map[policy.Layer]bool{}
@@ -62,10 +66,7 @@ func newView(d *Diagnosis) *view {
 	}
 	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != "" || d.Hint.PolicyARN != "") {
 		src := d.Hint.Source
-		if src == "" {
-			src = "input"
-		}
-		v.hint = "the " + src + " says " + hintPhrase(d.Hint)
+		v.hint = sourcePhrase(src) + " says " + hintPhrase(d.Hint)
 		if agrees, _ := d.agrees(); agrees {
 			v.hint += ": the evaluation agrees"
 		} else {
@@ -131,8 +132,8 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 	kind := strings.ReplaceAll(b.Kind, "-", " ")
 	bv := blockerView{title: layerTitle(string(b.Layer)) + " — " + kind}
 	if b.Policy != "" || b.PolicyName != "" {
-		bv.fields = append(bv.fields, field{"policy", policyLabel(b.PolicyName, b.Policy)})
-	} else {
+		bv.fields = append(bv.fields, field{"policy", blockerPolicy(b)})
+	} else if b.Target == "" {
 		bv.fields = append(bv.fields, field{"policy", "none: no " + layerTitle(string(b.Layer)) + " grants this action"})
 	}
 	if b.Statement != "" {
@@ -199,7 +200,7 @@ func layerSummary(l *simulate.LayerResult) string {
 			return "allows at every level: " + strings.Join(parts, "; ")
 		}
 		if p, st := allowingStatement(l.Policies); p != nil {
-			s := "allows (policy " + policyLabel(p.Name, sourceID(p))
+			s := "allows (policy " + sourceLabel(p)
 			if st != "" {
 				s += ", statement " + st
 			}
@@ -241,4 +242,43 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// sourcePhrase names where the input came from, as the subject of a
+// sentence.
+func sourcePhrase(source string) string {
+	switch source {
+	case "error-text":
+		return "the error text"
+	case "cloudtrail":
+		return "the CloudTrail event"
+	case "decoded-message", "encoded-message":
+		return "the authorization message"
+	case "flags":
+		return "the flags"
+	case "":
+		return "the input"
+	}
+	return "the " + source
+}
+
+// sourceLabel names a policy source for people: "Name (ARN)", or
+// "Name, from ORIGIN" for a policy without an ARN (inline, file).
+func sourceLabel(s *policy.Source) string {
+	if s.ARN != "" || s.Origin == "" {
+		return policyLabel(s.Name, s.ARN)
+	}
+	if s.Name == "" {
+		return s.Origin
+	}
+	return s.Name + ", from " + s.Origin
+}
+
+// blockerPolicy names a blocker's policy: Blocker.Policy is an ARN or, for a
+// policy without one, where it came from.
+func blockerPolicy(b simulate.Blocker) string {
+	if strings.HasPrefix(b.Policy, "arn:") {
+		return policyLabel(b.PolicyName, b.Policy)
+	}
+	return sourceLabel(&policy.Source{Name: b.PolicyName, Origin: b.Policy})
 }
