@@ -66,8 +66,8 @@ func TestExpandVariablesFromPrincipal(t *testing.T) {
 	req.Principal.UserID = "AIDAEXAMPLE"
 	req.Principal.Tags = map[string]string{"CostCenter": "42"}
 	for in, want := range map[string]string{
-		"${aws:username}":               "bob",
-		"${aws:userid}":                 "AIDAEXAMPLE",
+		"${aws:username}":                "bob",
+		"${aws:userid}":                  "AIDAEXAMPLE",
 		"${aws:PrincipalTag/costcenter}": "42",
 	} {
 		if got, ok := expandVariables(in, req); !ok || got != want {
