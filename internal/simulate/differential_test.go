@@ -1,0 +1,568 @@
+package simulate
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// The differential test runs iamdiag's engine and @cloud-copilot/iam-simulate
+// (an independent implementation, run as an external program through
+// tools/iamsim/run.mjs) on generated cases and compares the decision and the
+// set of blocking layers. Disagreements that AWS's documentation settles in
+// iamdiag's favour are accepted by the narrow, named classes in
+// diffKnown and documented in docs/DISAGREEMENTS.md.
+//
+// Environment:
+//   IAMDIAG_DIFF_CASES  number of generated cases (default 2000)
+//   IAMDIAG_DIFF_SEED   generator seed (default 20261126; logged)
+//   IAMDIAG_DIFF_SAVE   directory to write each unexplained disagreement to,
+//                       as a regression case for testdata/differential
+
+const (
+	defaultDiffCases = 2000
+	defaultDiffSeed  = 20261126
+	diffBatch        = 500
+)
+
+// diffSimOut is one line of run.mjs's output.
+type diffSimOut struct {
+	ID                 string   `json:"id"`
+	ResultType         string   `json:"resultType"`
+	Overall            string   `json:"overall"`
+	Error              string   `json:"error"`
+	ErrorDetail        any      `json:"errorDetail"`
+	SameAccount        bool     `json:"sameAccount"`
+	BlockedBy          []string `json:"blockedBy"`
+	IgnoredContextKeys []string `json:"ignoredContextKeys"`
+	Layers             struct {
+		Session  *diffSimLayer `json:"session"`
+		Identity *diffSimLayer `json:"identity"`
+		Boundary *diffSimLayer `json:"boundary"`
+		Resource *diffSimLayer `json:"resource"`
+		SCP      *diffSimOrg   `json:"scp"`
+		RCP      *diffSimOrg   `json:"rcp"`
+	} `json:"layers"`
+}
+
+type diffSimLayer struct {
+	Result              string   `json:"result"`
+	Deny                []string `json:"deny"`
+	Allow               []string `json:"allow"`
+	AllowPrincipalMatch []string `json:"allowPrincipalMatch"`
+	DenyPrincipalMatch  []string `json:"denyPrincipalMatch"`
+}
+
+type diffSimOrg struct {
+	Result string `json:"result"`
+	Levels []struct {
+		Org    string   `json:"org"`
+		Result string   `json:"result"`
+		Deny   []string `json:"deny"`
+		Allow  []string `json:"allow"`
+	} `json:"levels"`
+}
+
+// diffVerdict is a decision and its blocking layers in a form both engines map
+// to: "layer/explicit" for every layer with an applicable Deny;
+// "layer/implicit" for a guardrail layer (SCP, RCP, boundary, session
+// policy) that allows nothing and denies nothing; "core/implicit" when
+// neither the identity nor the resource-based policy grants what the request
+// needs.
+type diffVerdict struct {
+	Decision Decision
+	Blockers []string
+}
+
+// diffOurs maps iamdiag's Result.
+func diffOurs(r *Result) diffVerdict {
+	set := map[string]bool{}
+	explicit := map[policy.Layer]bool{}
+	for _, b := range r.Blockers {
+		if b.Kind == "explicit-deny" {
+			explicit[b.Layer] = true
+		}
+	}
+	for _, b := range r.Blockers {
+		switch {
+		case b.Kind == "explicit-deny":
+			set[string(b.Layer)+"/explicit"] = true
+		case b.Layer == policy.LayerIdentity || b.Layer == policy.LayerResource:
+			set["core/implicit"] = true
+		case !explicit[b.Layer]:
+			set[string(b.Layer)+"/implicit"] = true
+		}
+	}
+	return diffVerdict{Decision: r.Decision, Blockers: diffSortedKeys(set)}
+}
+
+// diffTheirs maps iam-simulate's per-layer analysis. It also returns the
+// decision those blockers imply, which must equal iam-simulate's own overall
+// result (a check of this mapping).
+func diffTheirs(c *diffCase, s *diffSimOut) (diffVerdict, Decision) {
+	set := map[string]bool{}
+	L := s.Layers
+	explicitL := func(l *diffSimLayer) bool { return l != nil && len(l.Deny) > 0 }
+	if explicitL(L.Session) {
+		set["session-policy/explicit"] = true
+	}
+	if explicitL(L.Identity) {
+		set["identity-policy/explicit"] = true
+	}
+	if explicitL(L.Boundary) {
+		set["permissions-boundary/explicit"] = true
+	}
+	if explicitL(L.Resource) {
+		set["resource-policy/explicit"] = true
+	}
+	org := func(o *diffSimOrg, layer string) {
+		if o == nil {
+			return
+		}
+		deny, noAllow := false, false
+		for _, lv := range o.Levels {
+			deny = deny || len(lv.Deny) > 0
+			noAllow = noAllow || len(lv.Allow) == 0
+		}
+		if deny {
+			set[layer+"/explicit"] = true
+		} else if noAllow {
+			set[layer+"/implicit"] = true
+		}
+	}
+	org(L.SCP, "scp")
+	org(L.RCP, "rcp")
+
+	identityAllows := L.Identity != nil && len(L.Identity.Allow) > 0
+	direct, account := false, false
+	if L.Resource != nil {
+		for _, m := range L.Resource.AllowPrincipalMatch {
+			switch m {
+			case "Match", "SessionRoleMatch", "SessionUserMatch":
+				direct = true
+			case "AccountLevelMatch":
+				account = true
+			}
+		}
+	}
+	svc, _, _ := strings.Cut(strings.ToLower(c.Action), ":")
+	// Services whose resource policy must trust the account even for a
+	// same-account caller: KMS key policies and role trust policies.
+	explicitTrust := svc == "kms" && c.Resource != "*" || svc == "sts" && c.ResourcePolicy != nil
+	var core bool
+	switch {
+	case s.SameAccount && explicitTrust:
+		core = direct || identityAllows && account
+	case s.SameAccount:
+		core = direct || identityAllows
+	default:
+		core = identityAllows && (direct || account)
+	}
+	if !core {
+		set["core/implicit"] = true
+	}
+	if L.Session != nil && !explicitL(L.Session) && len(L.Session.Allow) == 0 {
+		set["session-policy/implicit"] = true
+	}
+	if L.Boundary != nil && !explicitL(L.Boundary) && len(L.Boundary.Allow) == 0 {
+		bypass := false
+		if s.SameAccount && L.Resource != nil {
+			bypass = slices.Contains(L.Resource.AllowPrincipalMatch, "Match")
+		}
+		if !bypass {
+			set["permissions-boundary/implicit"] = true
+		}
+	}
+	v := diffVerdict{Decision: diffSimDecision(s.Overall), Blockers: diffSortedKeys(set)}
+	implied := Allowed
+	for k := range set {
+		if strings.HasSuffix(k, "/explicit") {
+			implied = ExplicitDeny
+			break
+		}
+		implied = ImplicitDeny
+	}
+	return v, implied
+}
+
+func diffSimDecision(s string) Decision {
+	switch s {
+	case "Allowed":
+		return Allowed
+	case "ExplicitlyDenied":
+		return ExplicitDeny
+	case "ImplicitlyDenied":
+		return ImplicitDeny
+	}
+	return Decision("iam-simulate:" + s)
+}
+
+func diffSortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diffClass is a documented, narrow class of disagreement where
+// AWS's documentation shows that iam-simulate differs from AWS (or the
+// semantics differ by design) and iamdiag follows AWS.
+type diffClass struct {
+	name string
+	doc  string // AWS documentation URL
+	// match reports whether the disagreement belongs to the class; it must
+	// look at the case and both verdicts, never accept a disagreement it
+	// cannot explain.
+	match func(c *diffCase, ours, theirs diffVerdict) bool
+}
+
+// diffKnown lists the accepted classes; docs/DISAGREEMENTS.md
+// explains each with its evidence.
+var diffKnown = []diffClass{}
+
+func diffClassify(c *diffCase, ours, theirs diffVerdict) string {
+	for _, k := range diffKnown {
+		if k.match(c, ours, theirs) {
+			return k.name
+		}
+	}
+	return ""
+}
+
+// diffIAMSim runs tools/iamsim/run.mjs as one long-lived process.
+type diffIAMSim struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+// diffIAMSimDir returns tools/iamsim, or skips the test when it is not
+// installed outside CI (in CI a missing tool is a failure: .ci/run installs
+// it with `npm ci --prefix tools/iamsim`).
+func diffIAMSimDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tools", "iamsim"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errMod := os.Stat(filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json"))
+	_, errNode := exec.LookPath("node")
+	if errMod != nil || errNode != nil {
+		msg := fmt.Sprintf("iam-simulate is not installed (node: %v, package: %v): run `npm ci --prefix tools/iamsim`", errNode, errMod)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return dir
+}
+
+func diffStartIAMSim(t testing.TB) *diffIAMSim {
+	t.Helper()
+	dir := diffIAMSimDir(t)
+	cmd := exec.Command("node", filepath.Join(dir, "run.mjs"))
+	cmd.Dir = dir
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting iam-simulate runner: %v", err)
+	}
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	s := &diffIAMSim{cmd: cmd, in: in, out: sc}
+	t.Cleanup(func() {
+		_ = s.in.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	return s
+}
+
+// run sends cases and returns one result per case, in order.
+func (s *diffIAMSim) run(cases []*diffCase) ([]*diffSimOut, error) {
+	errc := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(s.in)
+		enc := json.NewEncoder(w)
+		for _, c := range cases {
+			if err := enc.Encode(map[string]any{"id": c.ID, "simulation": c.simulation()}); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- w.Flush()
+	}()
+	out := make([]*diffSimOut, 0, len(cases))
+	for range cases {
+		if !s.out.Scan() {
+			err := s.out.Err()
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("reading iam-simulate output: %w", err)
+		}
+		r := &diffSimOut{}
+		if err := json.Unmarshal(s.out.Bytes(), r); err != nil {
+			return nil, fmt.Errorf("decoding iam-simulate output %q: %w", s.out.Text(), err)
+		}
+		out = append(out, r)
+	}
+	if err := <-errc; err != nil {
+		return nil, fmt.Errorf("writing cases to iam-simulate: %w", err)
+	}
+	for i, r := range out {
+		if r.ID != cases[i].ID {
+			return nil, fmt.Errorf("iam-simulate answered %q for case %q", r.ID, cases[i].ID)
+		}
+	}
+	return out, nil
+}
+
+// diffOutcome is the comparison of one case.
+type diffOutcome struct {
+	ours, theirs diffVerdict
+	class        string // accepted class, "" when unexplained
+	agree        bool
+	skip         string // why the case could not be compared
+}
+
+func diffCompare(c *diffCase, s *diffSimOut) (diffOutcome, error) {
+	if s.ResultType != "single" {
+		return diffOutcome{skip: fmt.Sprintf("iam-simulate %s: %s %v", s.ResultType, s.Error, s.ErrorDetail)}, nil
+	}
+	// Keys iam-simulate drops as not applying to the action would not be in
+	// AWS's request context either: drop them on our side too.
+	cc := *c
+	cc.Context = map[string][]string{}
+	for k, v := range c.Context {
+		if !slices.ContainsFunc(s.IgnoredContextKeys, func(i string) bool { return strings.EqualFold(i, k) }) {
+			cc.Context[k] = v
+		}
+	}
+	req, l, err := cc.build()
+	if err != nil {
+		return diffOutcome{}, err
+	}
+	res := Evaluate(req, l, Options{})
+	o := diffOutcome{ours: diffOurs(res)}
+	var implied Decision
+	o.theirs, implied = diffTheirs(c, s)
+	if implied != o.theirs.Decision {
+		return diffOutcome{skip: fmt.Sprintf("mapping of iam-simulate's analysis implies %s, it said %s (blockers %v)", implied, o.theirs.Decision, o.theirs.Blockers)}, nil
+	}
+	o.agree = cmp.Equal(o.ours, o.theirs)
+	if !o.agree {
+		o.class = diffClassify(c, o.ours, o.theirs)
+	}
+	return o, nil
+}
+
+func diffEnvInt(t *testing.T, name string, def int64) int64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		t.Fatalf("%s=%q: want a non-negative integer", name, v)
+	}
+	return n
+}
+
+func TestDifferential(t *testing.T) {
+	sim := diffStartIAMSim(t)
+	n := int(diffEnvInt(t, "IAMDIAG_DIFF_CASES", defaultDiffCases))
+	seed := uint64(diffEnvInt(t, "IAMDIAG_DIFF_SEED", defaultDiffSeed))
+	save := os.Getenv("IAMDIAG_DIFF_SAVE")
+	t.Logf("differential: %d cases, IAMDIAG_DIFF_SEED=%d", n, seed)
+
+	start := time.Now()
+	var compared, agreed, skipped, unexplained int
+	classes := map[string]int{}
+	signatures := map[string]int{}
+	for lo := 0; lo < n; lo += diffBatch {
+		hi := min(lo+diffBatch, n)
+		cases := make([]*diffCase, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			cases = append(cases, diffGenCase(seed, i))
+		}
+		outs, err := sim.run(cases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cases {
+			o, err := diffCompare(c, outs[i])
+			if err != nil {
+				t.Fatalf("case %s: %v", c.ID, err)
+			}
+			switch {
+			case o.skip != "":
+				skipped++
+				if skipped <= 5 {
+					t.Logf("case %s not compared: %s", c.ID, o.skip)
+				}
+				continue
+			case o.agree:
+				agreed++
+			case o.class != "":
+				classes[o.class]++
+			default:
+				unexplained++
+				sig := fmt.Sprintf("ours %s %v / iam-simulate %s %v", o.ours.Decision, o.ours.Blockers, o.theirs.Decision, o.theirs.Blockers)
+				signatures[sig]++
+				if signatures[sig] <= 2 {
+					b, _ := json.MarshalIndent(c, "", "  ")
+					t.Errorf("case %s disagrees: %s\n%s", c.ID, sig, b)
+				}
+				if save != "" {
+					diffSaveRegression(t, save, c, o)
+				}
+			}
+			compared++
+		}
+	}
+	t.Logf("differential: %d generated, %d compared, %d agreed, %d accepted by class %v, %d unexplained, %d not compared; %s",
+		n, compared, agreed, len(classes), classes, unexplained, skipped, time.Since(start).Round(time.Millisecond))
+	for sig, k := range signatures {
+		t.Logf("%5d × %s", k, sig)
+	}
+	// Cases iam-simulate refuses are generator bugs: keep them rare.
+	if skipped*100 > n {
+		t.Errorf("%d of %d cases could not be compared: fix the generator", skipped, n)
+	}
+}
+
+// diffRegression is a file of testdata/differential: a past disagreement, the
+// verdict AWS's documentation gives (which iamdiag must keep), and the class
+// under which iam-simulate's answer is accepted.
+type diffRegression struct {
+	Case  *diffCase `json:"case"`
+	Class string    `json:"class,omitempty"`
+	// Doc is the AWS documentation page that settles the case.
+	Doc    string       `json:"doc,omitempty"`
+	Expect *diffVerdict `json:"expect"`
+}
+
+func diffSaveRegression(t *testing.T, dir string, c *diffCase, o diffOutcome) {
+	t.Helper()
+	b, err := json.MarshalIndent(diffRegression{Case: c, Expect: &o.ours}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, c.ID+".json"), append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDifferentialRegressions replays past disagreements: iamdiag must give
+// the verdict AWS's documentation gives, and when iam-simulate still
+// disagrees, the disagreement must fall in the class recorded for it.
+func TestDifferentialRegressions(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "differential", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no regression cases in testdata/differential")
+	}
+	var regs []diffRegression
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r diffRegression
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if r.Case == nil || r.Expect == nil {
+			t.Fatalf("%s: want case and expect", f)
+		}
+		if r.Class != "" && !slices.ContainsFunc(diffKnown, func(k diffClass) bool { return k.name == r.Class }) {
+			t.Fatalf("%s: unknown class %q", f, r.Class)
+		}
+		regs = append(regs, r)
+	}
+	for _, r := range regs {
+		t.Run(r.Case.ID, func(t *testing.T) {
+			req, l, err := r.Case.build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := diffOurs(Evaluate(req, l, Options{}))
+			if diff := cmp.Diff(*r.Expect, got); diff != "" {
+				t.Errorf("iamdiag verdict (-want AWS +got):\n%s", diff)
+			}
+		})
+	}
+	// The iam-simulate side needs Node; the iamdiag side above does not.
+	sim := diffStartIAMSim(t)
+	cases := make([]*diffCase, len(regs))
+	for i := range regs {
+		cases[i] = regs[i].Case
+	}
+	outs, err := sim.run(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range regs {
+		o, err := diffCompare(r.Case, outs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case o.skip != "":
+			t.Errorf("%s: not compared: %s", r.Case.ID, o.skip)
+		case o.agree:
+			t.Logf("%s: iam-simulate now agrees (class %q no longer needed for it)", r.Case.ID, r.Class)
+		case o.class != r.Class:
+			t.Errorf("%s: disagreement classified %q, recorded as %q (ours %v, iam-simulate %v)", r.Case.ID, o.class, r.Class, o.ours, o.theirs)
+		}
+	}
+}
+
+// TestGeneratorDeterministic checks that a seed reproduces its cases, which
+// the logged IAMDIAG_DIFF_SEED relies on.
+func TestGeneratorDeterministic(t *testing.T) {
+	for i := range 50 {
+		a, _ := json.Marshal(diffGenCase(7, i))
+		b, _ := json.Marshal(diffGenCase(7, i))
+		if string(a) != string(b) {
+			t.Fatalf("case %d differs between two runs of the same seed", i)
+		}
+		if _, _, err := diffGenCase(7, i).build(); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+	}
+}

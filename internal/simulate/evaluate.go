@@ -1,0 +1,263 @@
+package simulate
+
+import (
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// Evaluate runs AWS's cross-layer evaluation over every layer, without
+// short-circuiting, and returns the decision with every layer's verdict and
+// trace, every blocker, the suspects of an inconclusive result and the
+// condition keys the request lacks. A nil req or l is treated as empty.
+func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
+	if req == nil {
+		req = &policy.Request{}
+	}
+	if l == nil {
+		l = &policy.Layers{}
+	}
+	e := newEnv(req, l)
+	enrichPrincipal(&e, kAll)
+	eff := &policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context.Clone()}
+	inferContext(eff.Context, &e, req.Resource, opt, kAll)
+
+	ev := evaluator{req: eff, res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
+	f := facts{cross: e.cross, required: e.required, resourceOnly: e.resourceOnly}
+	f.scp = ev.orgLayer(policy.LayerSCP, l.SCP, l.SCPRead, scpApplies(&e), policy.ServiceControl, false)
+	f.rcp = ev.orgLayer(policy.LayerRCP, l.RCP, l.RCPRead, rcpApplies(&e), policy.ResourceControl, true)
+	f.resource, f.grant = ev.resourceLayer(&e)
+	f.identity = ev.layer(policy.LayerIdentity, l.Identity, nil, !l.IdentityRead.Unreadable, l.IdentityRead.Error, identityApplies(&e),
+		func(d policy.Decision) (state, string) { return identityState(&e, d) })
+	f.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
+	f.session = ev.layer(policy.LayerSession, l.Session, nil, l.SessionKnown || !isSession(&e.p), "", sessionApplies(&e), sessionState)
+
+	o := combine(&f)
+	r := ev.res
+	r.Decision = o.decision
+	r.Blockers = ev.blockers(&f, o)
+	for _, layer := range evalOrder {
+		if o.unknown&layerBit(layer) == 0 {
+			continue
+		}
+		lr := r.layer(layer)
+		if o.decision == Inconclusive {
+			r.Suspects = append(r.Suspects, layer)
+		}
+		r.Warnings = append(r.Warnings, lr.Note)
+	}
+	if e.resAccount == "" && e.p.Account != "" && l.Resource != nil && req.Resource != "" && req.Resource != "*" {
+		r.Warnings = append(r.Warnings, "the resource's account is unknown: the request was evaluated as a same-account request")
+	}
+	r.Missing = missingKeys(r)
+	r.Warnings = append(r.Warnings, ev.warnings...)
+	return r
+}
+
+// evaluator accumulates a Result.
+type evaluator struct {
+	req      *policy.Request
+	res      *Result
+	warnings []string
+}
+
+// evalPolicies evaluates srcs, or one when srcs is empty, and returns
+// their results and combined decision: Denied if any denies, else Allowed
+// if any allows.
+func (ev *evaluator) evalPolicies(srcs []policy.Source, one *policy.Source, kind policy.Kind) ([]PolicyResult, policy.Decision) {
+	n := len(srcs)
+	if n == 0 && one != nil {
+		n = 1
+	}
+	if n == 0 {
+		return nil, policy.NotApplicable
+	}
+	out := make([]PolicyResult, n)
+	d := policy.NotApplicable
+	for i := range out {
+		src := one
+		if len(srcs) > 0 {
+			src = &srcs[i]
+		}
+		out[i].Source = src
+		if src.Document == nil {
+			ev.warnings = append(ev.warnings, "policy "+policyID(src)+" has no document: it was not evaluated")
+			continue
+		}
+		pe := policy.Evaluate(src.Document, ev.req, kind)
+		out[i].Evaluation = pe
+		for _, err := range pe.Errors {
+			ev.warnings = append(ev.warnings, "policy "+policyID(src)+": "+err.Error())
+		}
+		switch {
+		case pe.Decision == policy.Denied:
+			d = policy.Denied
+		case pe.Decision == policy.Allowed && d == policy.NotApplicable:
+			d = policy.Allowed
+		}
+	}
+	return out, d
+}
+
+// orgLayer evaluates SCPs or RCPs level by level.
+func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read policy.Readability, app applicability, kind policy.Kind, rcp bool) state {
+	lr := LayerResult{Layer: layer, Readable: !read.Unreadable, Error: read.Error}
+	st := stAllow
+	implicitRCP := false
+	for i := range levels {
+		lv := &levels[i]
+		pols, d := ev.evalPolicies(lv.Policies, nil, kind)
+		ls := levelState(d == policy.Denied, d == policy.Allowed, rcp)
+		if rcp && d == policy.NotApplicable {
+			implicitRCP = true
+		}
+		lr.Levels = append(lr.Levels, LevelResult{Target: lv.Target, Type: lv.Type, Name: lv.Name, Decision: ls.String(), Policies: pols})
+		st = orgState(st, ls)
+	}
+	if !app.evaluate {
+		st = app.st
+		lr.Note = app.note
+	} else {
+		switch st {
+		case stDeny:
+			lr.Note = "a Deny statement applies at " + deniedLevels(lr.Levels)
+		case stImplicit:
+			lr.Note = "no policy allows the request at " + implicitLevels(lr.Levels) + "; every level from the root to the account must allow"
+		case stAllow:
+			if implicitRCP {
+				lr.Note = "RCPFullAWSAccess, attached at every level and impossible to detach, allows where no listed RCP does"
+			}
+		}
+	}
+	lr.Decision = st.String()
+	ev.res.Layers = append(ev.res.Layers, lr)
+	return st
+}
+
+func deniedLevels(levels []LevelResult) string  { return levelsWith(levels, layerExplicitDeny) }
+func implicitLevels(levels []LevelResult) string { return levelsWith(levels, layerImplicitDeny) }
+
+func levelsWith(levels []LevelResult, decision string) string {
+	s := ""
+	for _, lv := range levels {
+		if lv.Decision != decision {
+			continue
+		}
+		if s != "" {
+			s += ", "
+		}
+		s += lv.Target
+	}
+	return s
+}
+
+// resourceLayer evaluates the resource-based policy and classifies its
+// grant.
+func (ev *evaluator) resourceLayer(e *env) (state, grantClass) {
+	l := e.l
+	lr := LayerResult{Layer: policy.LayerResource, Readable: !l.ResourceRead.Unreadable, Error: l.ResourceRead.Error}
+	app := resourceApplies(e)
+	st, grant := app.st, grantNone
+	lr.Note = app.note
+	if app.evaluate {
+		var d policy.Decision
+		lr.Policies, d = ev.evalPolicies(nil, l.Resource, policy.ResourceBased)
+		st, lr.Note = resourceState(e, d)
+		if st == stAllow && len(lr.Policies) == 1 && lr.Policies[0].Evaluation != nil {
+			grant = grantOf(lr.Policies[0].Evaluation, &e.p)
+			lr.Note = grantNote(grant, e)
+		}
+	} else if l.Resource != nil && l.Resource.Document != nil {
+		lr.Policies, _ = ev.evalPolicies(nil, l.Resource, policy.ResourceBased)
+	}
+	lr.Decision = st.String()
+	ev.res.Layers = append(ev.res.Layers, lr)
+	return st, grant
+}
+
+// grantOf returns the strongest grant of the applying Allow statements.
+func grantOf(pe *policy.Evaluation, p *policy.Principal) grantClass {
+	best := grantNone
+	for i := range pe.Statements {
+		t := &pe.Statements[i]
+		if !t.Applies || t.Statement == nil || t.Statement.Effect != policy.Allow {
+			continue
+		}
+		if g := classify(t.Statement, p); g > best {
+			best = g
+		}
+	}
+	return best
+}
+
+func grantNote(g grantClass, e *env) string {
+	switch g {
+	case grantAccount:
+		return "allows through the account principal, which delegates to the identity-based policies"
+	case grantIdentity:
+		return "allows the IAM identity behind the session; the permissions boundary and session policies still limit it"
+	}
+	if e.cross {
+		return "allows the caller; cross-account, the identity-based policies must allow too"
+	}
+	return "allows the caller directly"
+}
+
+// layer evaluates the identity-based policies, the boundary or the session
+// policies.
+func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy.Source, readable bool, errCode string, app applicability, post func(policy.Decision) (state, string)) state {
+	lr := LayerResult{Layer: layer, Readable: readable, Error: errCode}
+	st := app.st
+	lr.Note = app.note
+	if app.evaluate {
+		var d policy.Decision
+		lr.Policies, d = ev.evalPolicies(srcs, one, policy.IdentityBased)
+		st, lr.Note = post(d)
+	} else if st != stUnknown && (len(srcs) > 0 || (one != nil && one.Document != nil)) {
+		// Keep the trace of policies that do not take part (session
+		// policies of a principal that is not a session …).
+		lr.Policies, _ = ev.evalPolicies(srcs, one, policy.IdentityBased)
+	}
+	lr.Decision = st.String()
+	ev.res.Layers = append(ev.res.Layers, lr)
+	return st
+}
+
+// layer returns the result of layer.
+func (r *Result) layer(layer policy.Layer) *LayerResult {
+	for i := range r.Layers {
+		if r.Layers[i].Layer == layer {
+			return &r.Layers[i]
+		}
+	}
+	return &LayerResult{Layer: layer}
+}
+
+// layerBit maps a layer to its bit in outcome sets.
+func layerBit(layer policy.Layer) int {
+	switch layer {
+	case policy.LayerRCP:
+		return bitRCP
+	case policy.LayerSCP:
+		return bitSCP
+	case policy.LayerResource:
+		return bitResource
+	case policy.LayerIdentity:
+		return bitIdentity
+	case policy.LayerBoundary:
+		return bitBoundary
+	}
+	return bitSession
+}
+
+// policyID names a policy in blockers and messages: its ARN, else its
+// Origin, else its Name.
+func policyID(s *policy.Source) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.ARN != "":
+		return s.ARN
+	case s.Origin != "":
+		return s.Origin
+	}
+	return s.Name
+}

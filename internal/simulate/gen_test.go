@@ -1,0 +1,888 @@
+package simulate
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// This file generates random but realistic policy sets and requests for the
+// differential test against @cloud-copilot/iam-simulate. A diffCase is
+// self-contained JSON: the same value builds the Go request and layers
+// (diffCase.build) and the iam-simulate input (diffCase.simulation), and
+// disagreements are kept as regression cases under testdata/differential.
+
+// Accounts used by the generator. The management account never makes the
+// request: iam-simulate has no notion of it, and AWS exempts it from SCPs
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+const (
+	diffAccount      = "111111111111"
+	diffOtherAccount = "222222222222"
+	diffMgmtAccount  = "999999999999"
+	diffOrgID        = "o-a1b2c3d4e5"
+)
+
+// diffCase is one generated request with every policy layer that applies.
+type diffCase struct {
+	ID        string `json:"id"`
+	Note      string `json:"note,omitempty"`
+	Principal struct {
+		ARN         string            `json:"arn"`
+		IAMARN      string            `json:"iam_arn"`
+		Account     string            `json:"account"`
+		Type        string            `json:"type"`
+		UserID      string            `json:"user_id,omitempty"`
+		Username    string            `json:"username,omitempty"`
+		SessionName string            `json:"session_name,omitempty"`
+		Tags        map[string]string `json:"tags,omitempty"`
+	} `json:"principal"`
+	Action          string `json:"action"`
+	Resource        string `json:"resource"`
+	ResourceAccount string `json:"resource_account"`
+	// Context maps a condition key to its values; keys that iam-simulate
+	// types as single-valued always have exactly one value.
+	Context        map[string][]string `json:"context"`
+	Identity       []diffPolicy        `json:"identity"`
+	Boundary       *diffPolicy         `json:"boundary,omitempty"`
+	Session        *diffPolicy         `json:"session,omitempty"`
+	SCP            []diffOrgLevel      `json:"scp"`
+	RCP            []diffOrgLevel      `json:"rcp"`
+	ResourcePolicy *diffPolicy         `json:"resource_policy,omitempty"`
+}
+
+type diffPolicy struct {
+	Name     string          `json:"name"`
+	ARN      string          `json:"arn,omitempty"`
+	Managed  bool            `json:"aws_managed,omitempty"`
+	Document json.RawMessage `json:"document"`
+}
+
+type diffOrgLevel struct {
+	Target   string       `json:"target"`
+	Type     string       `json:"type"`
+	Policies []diffPolicy `json:"policies"`
+}
+
+// diffDoc and diffStmt are the JSON shape of a generated policy document.
+type diffDoc struct {
+	Version   string     `json:"Version,omitempty"`
+	Statement []diffStmt `json:"Statement"`
+}
+
+type diffStmt struct {
+	Sid          string                    `json:"Sid,omitempty"`
+	Effect       string                    `json:"Effect"`
+	Principal    any                       `json:"Principal,omitempty"`
+	NotPrincipal any                       `json:"NotPrincipal,omitempty"`
+	Action       any                       `json:"Action,omitempty"`
+	NotAction    any                       `json:"NotAction,omitempty"`
+	Resource     any                       `json:"Resource,omitempty"`
+	NotResource  any                       `json:"NotResource,omitempty"`
+	Condition    map[string]map[string]any `json:"Condition,omitempty"`
+}
+
+// diffAction is one action of the catalog, with how to build a resource for
+// it and which service condition keys iam-simulate accepts for it.
+type diffAction struct {
+	action string
+	// kind selects the resource builder; "" means a wildcard-only action
+	// whose resource is "*".
+	kind string
+	// keys are service-specific condition keys valid for the action.
+	keys []string
+}
+
+var diffCatalog = []diffAction{
+	{"s3:GetObject", "s3object", nil},
+	{"s3:PutObject", "s3object", []string{"s3:x-amz-acl"}},
+	{"s3:DeleteObject", "s3object", nil},
+	{"s3:ListBucket", "s3bucket", []string{"s3:prefix"}},
+	{"s3:DeleteBucket", "s3bucket", nil},
+	{"s3:ListAllMyBuckets", "", nil},
+	{"ec2:RunInstances", "instance", []string{"ec2:InstanceType", "ec2:Region"}},
+	{"ec2:StartInstances", "instance", []string{"ec2:InstanceType", "ec2:Region"}},
+	{"ec2:TerminateInstances", "instance", []string{"ec2:InstanceType", "ec2:Region"}},
+	{"ec2:DescribeInstances", "", []string{"ec2:Region"}},
+	{"iam:PassRole", "role", []string{"iam:PassedToService"}},
+	{"iam:GetRole", "role", nil},
+	{"iam:CreateUser", "user", nil},
+	{"iam:ListRoles", "", nil},
+	{"sts:AssumeRole", "role", []string{"sts:ExternalId"}},
+	{"kms:Decrypt", "key", []string{"kms:ViaService", "kms:EncryptionContextKeys"}},
+	{"kms:Encrypt", "key", []string{"kms:ViaService", "kms:EncryptionContextKeys"}},
+	{"kms:GenerateDataKey", "key", []string{"kms:ViaService", "kms:EncryptionContextKeys"}},
+	{"kms:ListKeys", "", nil},
+	{"dynamodb:GetItem", "table", []string{"dynamodb:LeadingKeys"}},
+	{"dynamodb:PutItem", "table", []string{"dynamodb:LeadingKeys"}},
+	{"dynamodb:Query", "table", []string{"dynamodb:LeadingKeys"}},
+	{"lambda:InvokeFunction", "function", nil},
+	{"lambda:GetFunction", "function", nil},
+	{"sqs:SendMessage", "queue", nil},
+	{"sqs:ReceiveMessage", "queue", nil},
+}
+
+// diffRCPServices are the services whose actions generated RCPs name: RCPs apply
+// to a subset of services only
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+var diffRCPServices = []string{"s3", "sts", "kms", "sqs"}
+
+// diffResourcePolicyKinds are resource kinds that carry a resource-based policy.
+var diffResourcePolicyKinds = map[string]bool{
+	"s3object": true, "s3bucket": true, "key": true, "queue": true, "function": true, "role": true, "table": true,
+}
+
+// diffArrayKeys are the condition keys iam-simulate types as multi-valued
+// (ArrayOfString), so their context values stay lists.
+var diffArrayKeys = map[string]bool{
+	"aws:tagkeys": true, "aws:principalorgpaths": true, "aws:calledvia": true,
+	"dynamodb:leadingkeys": true, "kms:encryptioncontextkeys": true,
+}
+
+type diffGen struct {
+	r *rand.Rand
+	c *diffCase
+	// region of the request.
+	region string
+	// act is the diffCatalog entry of the request.
+	act diffAction
+}
+
+func (g *diffGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+func (g *diffGen) chance(p float64) bool    { return g.r.Float64() < p }
+
+// diffGenCase builds case number i of the stream seeded by seed.
+func diffGenCase(seed uint64, i int) *diffCase {
+	g := &diffGen{r: rand.New(rand.NewPCG(seed, uint64(i))), c: &diffCase{ID: fmt.Sprintf("s%d-%d", seed, i)}}
+	g.principal()
+	g.request()
+	g.context()
+	g.policies()
+	return g.c
+}
+
+func (g *diffGen) principal() {
+	p := &g.c.Principal
+	p.Account = diffAccount
+	if g.chance(0.8) {
+		role := g.pick("MyFederatedRole", "AppRole", "Admin", "ci-deployer")
+		path := g.pick("/", "/", "/service-role/", "/teams/data/")
+		p.SessionName = g.pick("jane", "bob", "i-0abc1234", "botocore-session-1")
+		p.ARN = "arn:aws:sts::" + diffAccount + ":assumed-role/" + role + "/" + p.SessionName
+		p.IAMARN = "arn:aws:iam::" + diffAccount + ":role" + path + role
+		p.Type = "AssumedRole"
+		p.UserID = "AROAEXAMPLEID" + strings.ToUpper(role[:2]) + ":" + p.SessionName
+	} else {
+		p.Username = g.pick("bob", "jane", "alice")
+		p.ARN = "arn:aws:iam::" + diffAccount + ":user/" + p.Username
+		p.IAMARN = p.ARN
+		p.Type = "User"
+		p.UserID = "AIDAEXAMPLE" + strings.ToUpper(p.Username)
+	}
+	if g.chance(0.7) {
+		p.Tags = map[string]string{"team": g.pick("platform", "data", "jane", "bob")}
+	}
+}
+
+func (g *diffGen) request() {
+	g.act = diffCatalog[g.r.IntN(len(diffCatalog))]
+	g.c.Action = g.act.action
+	g.region = g.pick("us-east-1", "us-east-1", "eu-west-1")
+	g.c.ResourceAccount = diffAccount
+	if g.chance(0.3) {
+		g.c.ResourceAccount = diffOtherAccount
+	}
+	acct := g.c.ResourceAccount
+	switch g.act.kind {
+	case "":
+		g.c.Resource = "*"
+		g.c.ResourceAccount = diffAccount
+	case "s3object":
+		g.c.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive") + "/" +
+			g.pick("reports/2026/q1.csv", "home/jane/notes.txt", "home/bob/a.txt", "public/index.html")
+	case "s3bucket":
+		g.c.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive")
+	case "instance":
+		g.c.Resource = "arn:aws:ec2:" + g.region + ":" + acct + ":instance/" + g.pick("i-0abc1234", "i-0def5678")
+	case "role":
+		g.c.Resource = "arn:aws:iam::" + acct + ":role/" + g.pick("app", "deploy", "Admin")
+	case "user":
+		g.c.Resource = "arn:aws:iam::" + acct + ":user/" + g.pick("bob", "newhire")
+	case "key":
+		g.c.Resource = "arn:aws:kms:" + g.region + ":" + acct + ":key/" + g.pick("1234abcd-12ab-34cd-56ef-1234567890ab", "0987dcba-09fe-87dc-65ba-ab0987654321")
+	case "table":
+		g.c.Resource = "arn:aws:dynamodb:" + g.region + ":" + acct + ":table/" + g.pick("Orders", "Users")
+	case "function":
+		g.c.Resource = "arn:aws:lambda:" + g.region + ":" + acct + ":function:" + g.pick("resize", "billing")
+	case "queue":
+		g.c.Resource = "arn:aws:sqs:" + g.region + ":" + acct + ":" + g.pick("jobs", "dead-letters")
+	}
+}
+
+// context fills the request context. Principal keys are always given
+// explicitly: iam-simulate does not derive them from the principal, and the
+// test must not depend on iamdiag's inference either.
+func (g *diffGen) context() {
+	p := &g.c.Principal
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {p.IAMARN},
+		"aws:PrincipalAccount": {p.Account},
+		"aws:PrincipalType":    {p.Type},
+		"aws:userid":           {p.UserID},
+	}
+	if p.Username != "" {
+		ctx["aws:username"] = []string{p.Username}
+	}
+	for k, v := range p.Tags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
+	}
+	if g.chance(0.9) {
+		ctx["aws:RequestedRegion"] = []string{g.region}
+	}
+	if g.chance(0.6) {
+		ctx["aws:SourceIp"] = []string{g.pick("10.1.2.3", "203.0.113.7", "198.51.100.20", "2001:db8::1")}
+	}
+	if g.chance(0.6) {
+		ctx["aws:SecureTransport"] = []string{g.pick("true", "true", "false")}
+	}
+	if g.chance(0.5) {
+		ctx["aws:MultiFactorAuthPresent"] = []string{g.pick("true", "false")}
+		if g.chance(0.7) {
+			ctx["aws:MultiFactorAuthAge"] = []string{g.pick("30", "600", "7200")}
+		}
+	}
+	if g.chance(0.5) {
+		ctx["aws:CurrentTime"] = []string{g.pick("2026-03-01T12:00:00Z", "2025-06-30T23:59:59Z", "2027-01-15T08:00:00Z")}
+	}
+	if g.chance(0.6) {
+		ctx["aws:PrincipalOrgID"] = []string{g.pick(diffOrgID, diffOrgID, "o-zz9999zzzz")}
+	}
+	if g.chance(0.4) {
+		ctx["aws:PrincipalOrgPaths"] = g.subset("o-a1b2c3d4e5/r-ab12/ou-ab12-workloads/", "o-a1b2c3d4e5/r-ab12/ou-ab12-sandbox/")
+	}
+	if g.chance(0.4) {
+		ctx["aws:TagKeys"] = g.subset("env", "team", "cost-center", "Owner")
+		if g.chance(0.7) {
+			ctx["aws:RequestTag/env"] = []string{g.pick("prod", "dev", "staging")}
+		}
+	}
+	if g.chance(0.2) {
+		ctx["aws:CalledVia"] = g.subset("cloudformation.amazonaws.com", "athena.amazonaws.com")
+	}
+	if g.chance(0.3) {
+		ctx["aws:SourceVpce"] = []string{g.pick("vpce-1a2b3c4d", "vpce-9z8y7x6w")}
+	}
+	for _, k := range g.act.keys {
+		if !g.chance(0.6) {
+			continue
+		}
+		switch k {
+		case "ec2:InstanceType":
+			ctx[k] = []string{g.pick("t3.micro", "t3.large", "m5.xlarge", "p4d.24xlarge")}
+		case "ec2:Region":
+			ctx[k] = []string{g.region}
+		case "s3:prefix":
+			ctx[k] = []string{g.pick("home/jane/", "home/bob/", "reports/", "")}
+		case "s3:x-amz-acl":
+			ctx[k] = []string{g.pick("private", "public-read", "bucket-owner-full-control")}
+		case "iam:PassedToService":
+			ctx[k] = []string{g.pick("ec2.amazonaws.com", "lambda.amazonaws.com")}
+		case "sts:ExternalId":
+			ctx[k] = []string{g.pick("ext-123", "ext-999")}
+		case "kms:ViaService":
+			ctx[k] = []string{g.pick("s3."+g.region+".amazonaws.com", "ec2."+g.region+".amazonaws.com")}
+		case "kms:EncryptionContextKeys":
+			ctx[k] = g.subset("aws:s3:arn", "app", "tenant")
+		case "dynamodb:LeadingKeys":
+			ctx[k] = g.subset("jane", "bob", "AIDAEXAMPLEBOB", "tenant-1")
+		}
+	}
+	g.c.Context = ctx
+}
+
+// subset returns a random non-empty subset of xs (sometimes empty for
+// multi-valued keys, which ForAllValues treats specially).
+func (g *diffGen) subset(xs ...string) []string {
+	out := []string{}
+	for _, x := range xs {
+		if g.chance(0.5) {
+			out = append(out, x)
+		}
+	}
+	if len(out) == 0 && g.chance(0.8) {
+		out = append(out, xs[g.r.IntN(len(xs))])
+	}
+	return out
+}
+
+func (g *diffGen) policies() {
+	c := g.c
+	n := g.r.IntN(3) + 1
+	if g.chance(0.1) {
+		n = 0
+	}
+	for i := range n {
+		c.Identity = append(c.Identity, diffPolicy{Name: fmt.Sprintf("identity-%d", i+1), Document: g.doc(g.identityStatements(), true)})
+	}
+	if g.chance(0.35) {
+		c.Boundary = &diffPolicy{Name: "boundary", ARN: "arn:aws:iam::" + diffAccount + ":policy/boundary", Document: g.doc(g.identityStatements(), true)}
+	}
+	if c.Principal.Type == "AssumedRole" && g.chance(0.25) {
+		c.Session = &diffPolicy{Name: "session", Document: g.doc(g.identityStatements(), true)}
+	}
+	if g.chance(0.9) {
+		c.SCP = g.orgLevels(false)
+	}
+	if c.SCP != nil && g.chance(0.6) {
+		c.RCP = g.orgLevels(true)
+	}
+	// A role's trust policy governs sts:AssumeRole only, not iam:GetRole or
+	// iam:PassRole on the role.
+	if diffResourcePolicyKinds[g.act.kind] && (g.act.kind != "role" || g.c.Action == "sts:AssumeRole") {
+		// Every KMS key has a key policy and every role a trust policy
+		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+		always := g.act.kind == "key" || g.act.kind == "role" && g.c.Action == "sts:AssumeRole"
+		if always || g.chance(0.5) {
+			c.ResourcePolicy = &diffPolicy{Name: "resource-policy", ARN: c.Resource, Document: g.doc(g.resourceStatements(), false)}
+		}
+	}
+}
+
+func (g *diffGen) doc(stmts []diffStmt, _ bool) json.RawMessage {
+	d := diffDoc{Version: "2012-10-17", Statement: stmts}
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // generated values always marshal
+	}
+	return b
+}
+
+func (g *diffGen) identityStatements() []diffStmt {
+	n := g.r.IntN(3) + 1
+	out := make([]diffStmt, 0, n)
+	for i := range n {
+		s := diffStmt{Effect: "Allow"}
+		if g.chance(0.15) {
+			s.Effect = "Deny"
+		}
+		if g.chance(0.5) {
+			s.Sid = fmt.Sprintf("S%d", i+1)
+		}
+		g.actionElem(&s, false)
+		g.resourceElem(&s)
+		s.Condition = g.conditions(g.condCount(s.Effect))
+		out = append(out, s)
+	}
+	return out
+}
+
+// orgLevels builds 1–3 levels (root, OU, account) of SCPs or RCPs.
+func (g *diffGen) orgLevels(rcp bool) []diffOrgLevel {
+	targets := []diffOrgLevel{{Target: "r-ab12", Type: "ROOT"}, {Target: "ou-ab12-workloads", Type: "ORGANIZATIONAL_UNIT"}, {Target: g.c.Principal.Account, Type: "ACCOUNT"}}
+	if rcp {
+		targets[2].Target = g.c.ResourceAccount
+	}
+	n := g.r.IntN(3) + 1
+	levels := append([]diffOrgLevel(nil), targets[:1]...)
+	if n >= 2 {
+		levels = append(levels, targets[1])
+	}
+	if n == 3 {
+		levels = append(levels, targets[2])
+	}
+	for li := range levels {
+		if rcp {
+			// RCPFullAWSAccess is attached everywhere and cannot be
+			// detached; iam-simulate adds it itself, build() adds it for
+			// iamdiag.
+			if g.chance(0.5) {
+				levels[li].Policies = append(levels[li].Policies, diffPolicy{
+					Name: fmt.Sprintf("rcp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/resource_control_policy/p-rcp%d", diffMgmtAccount, diffOrgID, li+1),
+					Document: g.doc(g.rcpStatements(), false),
+				})
+			}
+			continue
+		}
+		if g.chance(0.85) {
+			levels[li].Policies = append(levels[li].Policies, diffPolicy{
+				Name: "FullAWSAccess", ARN: "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess", Managed: true,
+				Document: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
+			})
+		}
+		if g.chance(0.35) {
+			levels[li].Policies = append(levels[li].Policies, diffPolicy{
+				Name: fmt.Sprintf("scp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/service_control_policy/p-scp%d", diffMgmtAccount, diffOrgID, li+1),
+				Document: g.doc(g.scpStatements(), false),
+			})
+		}
+	}
+	return levels
+}
+
+func (g *diffGen) scpStatements() []diffStmt {
+	n := g.r.IntN(2) + 1
+	out := make([]diffStmt, 0, n)
+	for range n {
+		s := diffStmt{Effect: "Deny"}
+		if g.chance(0.35) {
+			s.Effect = "Allow"
+		}
+		g.actionElem(&s, false)
+		if g.chance(0.7) {
+			s.Resource = "*"
+		} else {
+			g.resourceElem(&s)
+		}
+		s.Condition = g.conditions(g.condCount(s.Effect))
+		out = append(out, s)
+	}
+	return out
+}
+
+// condCount returns how many conditions a statement gets: deny statements
+// are usually guarded by a condition in real policies.
+func (g *diffGen) condCount(effect string) int {
+	if effect == "Deny" && g.chance(0.7) {
+		return g.r.IntN(2) + 1
+	}
+	return g.r.IntN(3)
+}
+
+// rcpStatements builds custom RCP statements: Deny only, Principal "*", an
+// Action naming RCP services (not "*", no NotAction).
+func (g *diffGen) rcpStatements() []diffStmt {
+	n := g.r.IntN(2) + 1
+	out := make([]diffStmt, 0, n)
+	for range n {
+		s := diffStmt{Effect: "Deny", Principal: "*"}
+		svc := g.pick(diffRCPServices...)
+		if svc == strings.SplitN(g.c.Action, ":", 2)[0] && g.chance(0.6) {
+			s.Action = g.actionPattern()
+		} else {
+			s.Action = svc + ":" + g.pick("*", "Get*", "*Object", "Decrypt")
+		}
+		if g.chance(0.7) {
+			s.Resource = "*"
+		} else {
+			g.resourceElem(&s)
+			s.NotResource = nil
+			if s.Resource == nil {
+				s.Resource = "*"
+			}
+		}
+		s.Condition = g.conditions(g.r.IntN(2) + 1)
+		out = append(out, s)
+	}
+	return out
+}
+
+func (g *diffGen) resourceStatements() []diffStmt {
+	n := g.r.IntN(3) + 1
+	out := make([]diffStmt, 0, n)
+	for i := range n {
+		s := diffStmt{Effect: "Allow"}
+		if g.chance(0.15) {
+			s.Effect = "Deny"
+		}
+		if g.chance(0.5) {
+			s.Sid = fmt.Sprintf("R%d", i+1)
+		}
+		if s.Effect == "Deny" && g.chance(0.1) {
+			s.NotPrincipal = map[string]any{"AWS": g.principalValue()}
+		} else {
+			switch g.r.IntN(6) {
+			case 0:
+				s.Principal = "*"
+			default:
+				s.Principal = map[string]any{"AWS": g.principalValue()}
+			}
+		}
+		g.actionElem(&s, true)
+		if g.act.kind == "role" && g.c.Action == "sts:AssumeRole" || g.chance(0.3) {
+			// Trust policies usually omit Resource; other resource
+			// policies name it.
+			if g.c.Action == "sts:AssumeRole" {
+				s.Resource = nil
+			} else {
+				s.Resource = "*"
+			}
+		} else {
+			g.resourceElem(&s)
+		}
+		s.Condition = g.conditions(g.condCount(s.Effect) % 2)
+		out = append(out, s)
+	}
+	return out
+}
+
+// principalValue picks a Principal AWS value: the caller's session ARN, role
+// or user ARN, its account (root ARN or bare id), or someone else.
+func (g *diffGen) principalValue() any {
+	p := &g.c.Principal
+	vals := []string{
+		p.IAMARN, p.IAMARN, p.ARN,
+		"arn:aws:iam::" + p.Account + ":root", p.Account,
+		"arn:aws:iam::" + diffOtherAccount + ":root",
+		"arn:aws:iam::" + p.Account + ":role/SomeoneElse",
+		"*",
+	}
+	if g.chance(0.2) {
+		return []string{vals[g.r.IntN(len(vals))], vals[g.r.IntN(len(vals))]}
+	}
+	return vals[g.r.IntN(len(vals))]
+}
+
+// actionPattern returns a pattern that often matches the request's action.
+func (g *diffGen) actionPattern() string {
+	svc, name, _ := strings.Cut(g.c.Action, ":")
+	switch g.r.IntN(9) {
+	case 0:
+		return svc + ":*"
+	case 1:
+		return strings.ToLower(svc + ":" + name)
+	case 2:
+		return svc + ":" + name[:3] + "*"
+	case 3:
+		return svc + ":*" + name[len(name)-3:]
+	case 4:
+		return svc + ":" + name[:len(name)-1] + "?"
+	case 5:
+		other := diffCatalog[g.r.IntN(len(diffCatalog))].action
+		return other
+	case 6:
+		return svc + ":" + g.pick("Get*", "List*", "Describe*", "Put*", "Delete*")
+	default:
+		return g.c.Action
+	}
+}
+
+func (g *diffGen) actionElem(s *diffStmt, resourcePolicy bool) {
+	var acts []string
+	if !resourcePolicy && g.chance(0.1) {
+		acts = []string{"*"}
+	} else {
+		for range g.r.IntN(2) + 1 {
+			acts = append(acts, g.actionPattern())
+		}
+	}
+	var v any = acts
+	if len(acts) == 1 && g.chance(0.5) {
+		v = acts[0]
+	}
+	if g.chance(0.12) && acts[0] != "*" {
+		s.NotAction = v
+		return
+	}
+	s.Action = v
+}
+
+// resourcePattern returns a pattern that often matches the request's
+// resource, including policy variables.
+func (g *diffGen) resourcePattern() string {
+	res := g.c.Resource
+	if res == "*" || g.chance(0.15) {
+		return "*"
+	}
+	parts := strings.SplitN(res, ":", 6)
+	switch g.r.IntN(10) {
+	case 0:
+		// Region and account wildcards.
+		return strings.Join([]string{parts[0], parts[1], parts[2], "*", "*", parts[5]}, ":")
+	case 1:
+		// Trailing wildcard on the resource part.
+		if i := strings.LastIndexAny(res, "/:"); i > 0 {
+			return res[:i+1] + "*"
+		}
+		return res + "*"
+	case 2:
+		// Another account.
+		if parts[4] != "" {
+			return strings.Join([]string{parts[0], parts[1], parts[2], parts[3], diffOtherAccount, parts[5]}, ":")
+		}
+		return "arn:aws:s3:::other-bucket/*"
+	case 3:
+		if strings.HasPrefix(res, "arn:aws:s3:::") {
+			b, _, _ := strings.Cut(strings.TrimPrefix(res, "arn:aws:s3:::"), "/")
+			return "arn:aws:s3:::" + b + "/home/${aws:username}/*"
+		}
+		return res
+	case 4:
+		if strings.HasPrefix(res, "arn:aws:s3:::") {
+			b, _, _ := strings.Cut(strings.TrimPrefix(res, "arn:aws:s3:::"), "/")
+			return "arn:aws:s3:::" + b + "/home/${aws:PrincipalTag/team}/*"
+		}
+		return strings.Join([]string{parts[0], parts[1], parts[2], parts[3], "${aws:PrincipalAccount}", parts[5]}, ":")
+	case 5:
+		// Single-character wildcard.
+		return res[:len(res)-1] + "?"
+	case 6:
+		return strings.ToUpper(res[:len(res)-2]) + res[len(res)-2:]
+	default:
+		return res
+	}
+}
+
+func (g *diffGen) resourceElem(s *diffStmt) {
+	var rs []string
+	for range g.r.IntN(2) + 1 {
+		rs = append(rs, g.resourcePattern())
+	}
+	var v any = rs
+	if len(rs) == 1 && g.chance(0.5) {
+		v = rs[0]
+	}
+	if g.chance(0.1) && rs[0] != "*" {
+		s.NotResource = v
+		return
+	}
+	s.Resource = v
+}
+
+// diffCondTemplate builds one operator, key and values.
+type diffCondTemplate func(g *diffGen) (op, key string, values []string)
+
+var diffCondTemplates = []diffCondTemplate{
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists", "StringNotEqualsIfExists"), g.pick("aws:RequestedRegion", "aws:requestedregion"), g.vals("us-east-1", "eu-west-1", "ap-south-1")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringLike", "StringNotLike", "StringLikeIfExists"), "aws:RequestedRegion", g.vals("us-*", "eu-*", "*-west-?")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringEqualsIgnoreCase", "StringNotEquals", "StringLike"), "aws:PrincipalTag/team", g.vals("platform", "Data", "${aws:username}", "${aws:PrincipalTag/team}")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), "aws:PrincipalOrgID", g.vals(diffOrgID, "o-zz9999zzzz")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals", "StringLike", "ArnLikeIfExists"), "aws:PrincipalArn",
+			g.vals("arn:aws:iam::*:role/Admin", "arn:aws:iam::"+diffAccount+":role/*", "arn:aws:iam::*:role/service-role/*", "arn:aws:iam::"+diffAccount+":user/*")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals"), "aws:PrincipalAccount", g.vals(diffAccount, diffOtherAccount)
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("IpAddress", "NotIpAddress", "IpAddressIfExists", "NotIpAddressIfExists"), "aws:SourceIp", g.vals("10.0.0.0/8", "203.0.113.0/24", "198.51.100.20/32", "2001:db8::/32")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("Bool", "BoolIfExists"), g.pick("aws:SecureTransport", "aws:MultiFactorAuthPresent"), []string{g.pick("true", "false")}
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEqualsIfExists", "NumericEquals", "NumericNotEquals"), "aws:MultiFactorAuthAge", g.vals("600", "3600", "30")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("DateGreaterThan", "DateLessThan", "DateGreaterThanEquals", "DateLessThanEqualsIfExists", "DateNotEquals"), "aws:CurrentTime", g.vals("2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z", "2025-01-01")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return "Null", g.pick("aws:PrincipalTag/team", "aws:SourceIp", "aws:MultiFactorAuthAge", "aws:RequestTag/env", "aws:TagKeys", "aws:SourceVpce"), []string{g.pick("true", "false")}
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAnyValue:StringNotEquals", "ForAllValues:StringNotLike"),
+			"aws:TagKeys", g.vals("env", "team", "cost-*", "Owner")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAnyValue:StringEquals"), "aws:PrincipalOrgPaths", g.vals("o-a1b2c3d4e5/r-ab12/ou-ab12-workloads/*", "o-a1b2c3d4e5/*")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), "aws:RequestTag/env", g.vals("prod", "dev")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals"), "aws:CalledVia", g.vals("cloudformation.amazonaws.com", "athena.amazonaws.com")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringNotEqualsIfExists"), "aws:SourceVpce", g.vals("vpce-1a2b3c4d")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringLike", "StringNotEquals"), "aws:userid", g.vals("AROA*:jane", "AIDAEXAMPLEBOB", "*:${aws:username}")
+	},
+	// Service keys: present only when the request's action has them.
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringLike", "StringNotLike", "StringNotEqualsIfExists"), "ec2:InstanceType", g.vals("t3.*", "t3.micro", "m5.xlarge")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringLike", "StringEquals", "StringNotLike"), "s3:prefix", g.vals("home/${aws:username}/*", "home/${aws:username}/", "reports/*", "")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals"), "iam:PassedToService", g.vals("ec2.amazonaws.com", "lambda.amazonaws.com")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringLike", "StringEquals"), "kms:ViaService", g.vals("s3.*.amazonaws.com", "ec2.us-east-1.amazonaws.com")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAllValues:StringLike"), "dynamodb:LeadingKeys", g.vals("${aws:username}", "${aws:userid}", "tenant-*", "jane")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals"), "kms:EncryptionContextKeys", g.vals("aws:s3:arn", "app")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals"), "sts:ExternalId", g.vals("ext-123")
+	},
+	func(g *diffGen) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase"), "s3:x-amz-acl", g.vals("private", "PUBLIC-READ")
+	},
+}
+
+// vals returns one to three values from xs.
+func (g *diffGen) vals(xs ...string) []string {
+	n := 1
+	if g.chance(0.3) {
+		n = 2
+	}
+	out := make([]string, 0, n)
+	for range n {
+		out = append(out, xs[g.r.IntN(len(xs))])
+	}
+	return out
+}
+
+// conditions builds n operator/key pairs, never the same pair twice (a JSON
+// object cannot repeat a key).
+func (g *diffGen) conditions(n int) map[string]map[string]any {
+	if n == 0 {
+		return nil
+	}
+	out := map[string]map[string]any{}
+	for range n {
+		op, key, values := diffCondTemplates[g.r.IntN(len(diffCondTemplates))](g)
+		if out[op] == nil {
+			out[op] = map[string]any{}
+		}
+		if len(values) == 1 && g.chance(0.5) {
+			out[op][key] = values[0]
+		} else {
+			out[op][key] = values
+		}
+	}
+	return out
+}
+
+// simulation returns the iam-simulate Simulation input for the case.
+func (c *diffCase) simulation() map[string]any {
+	ctx := map[string]any{}
+	for k, v := range c.Context {
+		if diffArrayKeys[strings.ToLower(k)] {
+			ctx[k] = v
+		} else if len(v) > 0 {
+			ctx[k] = v[0]
+		}
+	}
+	named := func(ps []diffPolicy) []map[string]any {
+		out := []map[string]any{}
+		for _, p := range ps {
+			out = append(out, map[string]any{"name": p.Name, "policy": p.Document})
+		}
+		return out
+	}
+	levels := func(ls []diffOrgLevel) []map[string]any {
+		out := []map[string]any{}
+		for _, l := range ls {
+			out = append(out, map[string]any{"orgIdentifier": l.Target, "policies": named(l.Policies)})
+		}
+		return out
+	}
+	sim := map[string]any{
+		"request": map[string]any{
+			"principal":        c.Principal.ARN,
+			"action":           c.Action,
+			"resource":         map[string]any{"resource": c.Resource, "accountId": c.ResourceAccount},
+			"contextVariables": ctx,
+		},
+		"identityPolicies":        named(c.Identity),
+		"serviceControlPolicies":  levels(c.SCP),
+		"resourceControlPolicies": levels(c.RCP),
+	}
+	if c.Boundary != nil {
+		sim["permissionBoundaryPolicies"] = named([]diffPolicy{*c.Boundary})
+	}
+	if c.Session != nil {
+		sim["sessionPolicy"] = c.Session.Document
+	}
+	if c.ResourcePolicy != nil {
+		sim["resourcePolicy"] = c.ResourcePolicy.Document
+	}
+	return sim
+}
+
+// diffRCPFullAWSAccess is the AWS managed RCP attached to every root, OU and
+// account, which cannot be detached
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+const diffRCPFullAWSAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+
+// build returns the iamdiag request and layers for the case.
+func (c *diffCase) build() (*policy.Request, *policy.Layers, error) {
+	req := policy.NewRequest(c.Principal.ARN, c.Action, c.Resource)
+	for k, v := range c.Context {
+		req.Context.Set(k, v...)
+	}
+	pr := policy.Principal{
+		ARN: c.Principal.ARN, IAMARN: c.Principal.IAMARN, Account: c.Principal.Account, Type: c.Principal.Type,
+		UserID: c.Principal.UserID, Username: c.Principal.Username, SessionName: c.Principal.SessionName, Tags: c.Principal.Tags,
+	}
+	req.Principal = pr
+	l := &policy.Layers{Principal: pr, ResourceAccount: c.ResourceAccount, SessionKnown: true}
+	src := func(layer policy.Layer, p diffPolicy, origin, target string) (policy.Source, error) {
+		d, err := policy.Parse(p.Document)
+		if err != nil {
+			return policy.Source{}, fmt.Errorf("parsing %s policy %s: %w", layer, p.Name, err)
+		}
+		return policy.Source{Layer: layer, ARN: p.ARN, Name: p.Name, Origin: origin, Target: target, AWSManaged: p.Managed, Document: d}, nil
+	}
+	for _, p := range c.Identity {
+		s, err := src(policy.LayerIdentity, p, "principal (inline)", "")
+		if err != nil {
+			return nil, nil, err
+		}
+		l.Identity = append(l.Identity, s)
+	}
+	if c.Boundary != nil {
+		s, err := src(policy.LayerBoundary, *c.Boundary, "principal (boundary)", "")
+		if err != nil {
+			return nil, nil, err
+		}
+		l.Boundary = &s
+	}
+	if c.Session != nil {
+		s, err := src(policy.LayerSession, *c.Session, "session", "")
+		if err != nil {
+			return nil, nil, err
+		}
+		l.Session = []policy.Source{s}
+	}
+	if c.SCP != nil {
+		l.OrgID = diffOrgID
+		l.ManagementAccount = diffMgmtAccount
+	}
+	for _, lv := range c.SCP {
+		ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type}
+		for _, p := range lv.Policies {
+			s, err := src(policy.LayerSCP, p, lv.Target, lv.Target)
+			if err != nil {
+				return nil, nil, err
+			}
+			ol.Policies = append(ol.Policies, s)
+		}
+		l.SCP = append(l.SCP, ol)
+	}
+	for _, lv := range c.RCP {
+		ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type}
+		full := diffPolicy{Name: "RCPFullAWSAccess", ARN: "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess", Managed: true, Document: json.RawMessage(diffRCPFullAWSAccess)}
+		for _, p := range append([]diffPolicy{full}, lv.Policies...) {
+			s, err := src(policy.LayerRCP, p, lv.Target, lv.Target)
+			if err != nil {
+				return nil, nil, err
+			}
+			ol.Policies = append(ol.Policies, s)
+		}
+		l.RCP = append(l.RCP, ol)
+	}
+	if c.ResourcePolicy != nil {
+		s, err := src(policy.LayerResource, *c.ResourcePolicy, "resource "+c.Resource, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		l.Resource = &s
+	}
+	return req, l, nil
+}

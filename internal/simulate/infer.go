@@ -1,0 +1,223 @@
+package simulate
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// The global condition keys this package infers
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+const (
+	keyPrincipalArn          = "aws:PrincipalArn"
+	keyPrincipalAccount      = "aws:PrincipalAccount"
+	keyUserID                = "aws:userid"
+	keyUsername              = "aws:username"
+	keyPrincipalType         = "aws:PrincipalType"
+	keyPrincipalTagPrefix    = "aws:PrincipalTag/"
+	keyPrincipalOrgID        = "aws:PrincipalOrgID"
+	keyPrincipalOrgPaths     = "aws:PrincipalOrgPaths"
+	keyPrincipalIsAWSService = "aws:PrincipalIsAWSService"
+	keyPrincipalServiceName  = "aws:PrincipalServiceName"
+	keyRequestedRegion       = "aws:RequestedRegion"
+	keyResourceAccount       = "aws:ResourceAccount"
+	keyResourceOrgID         = "aws:ResourceOrgID"
+	keyResourceOrgPaths      = "aws:ResourceOrgPaths"
+	keyCurrentTime           = "aws:CurrentTime"
+	keyEpochTime             = "aws:EpochTime"
+)
+
+// Key bits: which inferable keys a set of policies reads.
+const (
+	// kPrincipal covers every key that describes the principal; the policy
+	// engine answers those from Request.Principal when the context lacks
+	// them, so Decide needs only the effective principal for them.
+	kPrincipal = 1 << iota
+	kPrincipalOrgPaths
+	kPrincipalIsAWSService
+	kRequestedRegion
+	kResourceAccount
+	kResourceOrgID
+	kResourceOrgPaths
+	kCurrentTime
+	kEpochTime
+	kAll = 1<<iota - 1
+)
+
+// keyBit returns the bit of an inferable key, 0 for other keys.
+func keyBit(key string) int {
+	if len(key) < 4 || !strings.EqualFold(key[:4], "aws:") {
+		return 0
+	}
+	switch {
+	case strings.EqualFold(key, keyPrincipalOrgPaths):
+		return kPrincipalOrgPaths
+	case strings.EqualFold(key, keyPrincipalIsAWSService):
+		return kPrincipalIsAWSService
+	case strings.EqualFold(key, keyRequestedRegion):
+		return kRequestedRegion
+	case strings.EqualFold(key, keyResourceAccount):
+		return kResourceAccount
+	case strings.EqualFold(key, keyResourceOrgID):
+		return kResourceOrgID
+	case strings.EqualFold(key, keyResourceOrgPaths):
+		return kResourceOrgPaths
+	case strings.EqualFold(key, keyCurrentTime):
+		return kCurrentTime
+	case strings.EqualFold(key, keyEpochTime):
+		return kEpochTime
+	case strings.EqualFold(key, keyPrincipalArn), strings.EqualFold(key, keyPrincipalAccount),
+		strings.EqualFold(key, keyUserID), strings.EqualFold(key, keyUsername),
+		strings.EqualFold(key, keyPrincipalType), strings.EqualFold(key, keyPrincipalOrgID),
+		strings.EqualFold(key, keyPrincipalServiceName),
+		len(key) > len(keyPrincipalTagPrefix) && strings.EqualFold(key[:len(keyPrincipalTagPrefix)], keyPrincipalTagPrefix):
+		return kPrincipal
+	}
+	return 0
+}
+
+// docKeys returns the bits of the inferable keys that doc reads, in its
+// conditions or through policy variables; it does not allocate.
+func docKeys(doc *policy.Document) int {
+	if doc == nil {
+		return 0
+	}
+	bits := 0
+	for i := range doc.Statements {
+		st := &doc.Statements[i]
+		for j := range st.Conditions {
+			c := &st.Conditions[j]
+			bits |= keyBit(c.Key)
+			for _, v := range c.Values {
+				if strings.Contains(v, "${") {
+					return kAll
+				}
+			}
+		}
+		for _, r := range st.Resource {
+			if strings.Contains(r, "${") {
+				return kAll
+			}
+		}
+		for _, r := range st.NotResource {
+			if strings.Contains(r, "${") {
+				return kAll
+			}
+		}
+	}
+	return bits
+}
+
+// enrichPrincipal completes the effective principal with what the layers
+// say about the organization: aws:PrincipalOrgID and, when the levels are
+// known, aws:PrincipalOrgPaths. need says whether the org paths are read.
+func enrichPrincipal(e *env, need int) {
+	if need&kPrincipalOrgPaths != 0 && len(e.p.OrgPaths) == 0 && e.principalInOrg &&
+		len(e.l.SCP) > 0 && levelsCover(e.l.SCP, e.p.Account) {
+		if path := orgPath(e.l.OrgID, e.l.SCP); path != "" {
+			e.p.OrgPaths = []string{path}
+		}
+	}
+}
+
+// inferContext adds to ctx the keys of need that it lacks and that the
+// request and layers determine. It never overrides a key given by the
+// input (Context.Infer does nothing for a present key).
+func inferContext(ctx *policy.Context, e *env, resource string, opt Options, need int) {
+	p := &e.p
+	if need&kPrincipal != 0 {
+		// The values mirror what the policy engine answers from
+		// Request.Principal when the context lacks a key, so that Decide,
+		// which relies on that, reaches the same verdict.
+		if p.IAMARN != "" {
+			ctx.Infer(keyPrincipalArn, p.IAMARN)
+		}
+		if p.Account != "" {
+			ctx.Infer(keyPrincipalAccount, p.Account)
+		}
+		if p.UserID != "" {
+			ctx.Infer(keyUserID, p.UserID)
+		}
+		// aws:username is present for IAM users only; derivePrincipal
+		// sets Username for them alone.
+		if p.Username != "" {
+			ctx.Infer(keyUsername, p.Username)
+		}
+		if p.Type != "" {
+			ctx.Infer(keyPrincipalType, p.Type)
+		}
+		if len(p.Tags) > 0 {
+			tags := make([]string, 0, len(p.Tags))
+			for k := range p.Tags {
+				tags = append(tags, k)
+			}
+			sort.Strings(tags)
+			for _, k := range tags {
+				ctx.Infer(keyPrincipalTagPrefix+k, p.Tags[k])
+			}
+		}
+		if p.OrgID != "" {
+			ctx.Infer(keyPrincipalOrgID, p.OrgID)
+		}
+		if p.Type == typeService && p.Service != "" {
+			ctx.Infer(keyPrincipalServiceName, p.Service)
+		}
+	}
+	if need&kPrincipalOrgPaths != 0 && len(p.OrgPaths) > 0 {
+		ctx.Infer(keyPrincipalOrgPaths, p.OrgPaths...)
+	}
+	// aws:PrincipalIsAWSService is "true" for calls by an AWS service
+	// principal and "false" for IAM principals.
+	if need&kPrincipalIsAWSService != 0 && p.Type != "" && p.Type != typeAnonymous {
+		ctx.Infer(keyPrincipalIsAWSService, strconv.FormatBool(p.Type == typeService))
+	}
+	if need&kRequestedRegion != 0 {
+		if r := arnRegion(resource); r != "" {
+			ctx.Infer(keyRequestedRegion, r)
+		}
+	}
+	if need&kResourceAccount != 0 && e.resAccount != "" {
+		ctx.Infer(keyResourceAccount, e.resAccount)
+	}
+	if e.resourceInOrg {
+		if need&kResourceOrgID != 0 {
+			ctx.Infer(keyResourceOrgID, e.l.OrgID)
+		}
+		if need&kResourceOrgPaths != 0 && len(e.l.RCP) > 0 && levelsAccount(e.l.RCP) == e.resAccount {
+			if path := orgPath(e.l.OrgID, e.l.RCP); path != "" {
+				ctx.Infer(keyResourceOrgPaths, path)
+			}
+		}
+	}
+	if opt.Now != nil && need&(kCurrentTime|kEpochTime) != 0 {
+		now := opt.Now().UTC()
+		if need&kCurrentTime != 0 {
+			ctx.Infer(keyCurrentTime, now.Format(time.RFC3339))
+		}
+		if need&kEpochTime != 0 {
+			ctx.Infer(keyEpochTime, strconv.FormatInt(now.Unix(), 10))
+		}
+	}
+}
+
+// missingContext reports whether ctx lacks some key of need that
+// inferContext could add, other than the keys the policy engine answers
+// from Request.Principal; Decide clones the context only then. It may
+// answer true needlessly, never false wrongly.
+func missingContext(ctx *policy.Context, e *env, resource string, opt Options, need int) bool {
+	has := func(k string) bool { _, ok := ctx.Get(k); return ok }
+	p := &e.p
+	switch {
+	case need&kPrincipalIsAWSService != 0 && p.Type != "" && p.Type != typeAnonymous && !has(keyPrincipalIsAWSService),
+		need&kRequestedRegion != 0 && arnRegion(resource) != "" && !has(keyRequestedRegion),
+		need&kResourceAccount != 0 && e.resAccount != "" && !has(keyResourceAccount),
+		need&kResourceOrgID != 0 && e.resourceInOrg && !has(keyResourceOrgID),
+		need&kResourceOrgPaths != 0 && e.resourceInOrg && len(e.l.RCP) > 0 && !has(keyResourceOrgPaths),
+		need&(kCurrentTime|kEpochTime) != 0 && opt.Now != nil:
+		return true
+	}
+	return false
+}

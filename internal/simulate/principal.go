@@ -1,0 +1,369 @@
+package simulate
+
+import (
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// Principal types, the values of aws:PrincipalType
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype),
+// plus "Service" for an AWS service principal.
+const (
+	typeAssumedRole   = "AssumedRole"
+	typeUser          = "User"
+	typeFederatedUser = "FederatedUser"
+	typeAccount       = "Account"
+	typeAnonymous     = "Anonymous"
+	typeService       = "Service"
+)
+
+// env is what the evaluation needs to know about a request beyond the
+// policies: the effective principal and how the request relates to the
+// organization and to the resource's account.
+type env struct {
+	l *policy.Layers
+	// p is the effective principal: the request's, completed from
+	// Layers.Principal and from its ARN.
+	p policy.Principal
+	// service is the action's service prefix, lower case.
+	service string
+	// resAccount is the resource's account, "" when unknown.
+	resAccount string
+	// cross is true when the principal's and the resource's accounts are
+	// both known and differ.
+	cross bool
+	// required is set for the resources whose own policy must allow:
+	// KMS keys and IAM role trust policies.
+	required requiredKind
+	// principalInOrg is true when the principal's account is known to be
+	// in the organization.
+	principalInOrg bool
+	// resourceInOrg likewise for the resource's account.
+	resourceInOrg bool
+	// resourceOnly is true for callers that have no identity-based
+	// policies: AWS service principals and anonymous callers.
+	resourceOnly bool
+}
+
+// requiredKind names the resources whose resource-based policy must allow
+// access even within one account.
+type requiredKind uint8
+
+const (
+	requiredNone requiredKind = iota
+	// requiredKMSKey: "Unless the key policy explicitly allows it, you
+	// cannot use IAM policies to allow access to a KMS key"
+	// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+	requiredKMSKey
+	// requiredRoleTrust: "IAM role trust policies and KMS key policies are
+	// exceptions to this logic, because they must explicitly allow access
+	// for principals"
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+	requiredRoleTrust
+)
+
+// newEnv merges the principal and works out the request's relations.
+func newEnv(req *policy.Request, l *policy.Layers) env {
+	e := env{l: l, p: mergePrincipal(req.Principal, l.Principal)}
+	e.service = actionService(req.Action)
+	e.resAccount = arnAccount(req.Resource)
+	if e.resAccount == "" {
+		e.resAccount = l.ResourceAccount
+	}
+	if e.resAccount == "" {
+		e.resAccount = levelsAccount(l.RCP)
+	}
+	e.cross = e.p.Account != "" && e.resAccount != "" && e.p.Account != e.resAccount
+	e.required = requiredFor(e.service, req.Resource)
+	e.resourceOnly = e.p.Type == typeService || e.p.Type == typeAnonymous
+	e.principalInOrg = l.OrgID != "" && e.p.Account != "" && !e.resourceOnly &&
+		(e.p.Account == l.ManagementAccount || levelsCover(l.SCP, e.p.Account))
+	e.resourceInOrg = l.OrgID != "" && e.resAccount != "" &&
+		(e.resAccount == l.ManagementAccount || levelsCover(l.RCP, e.resAccount) ||
+			(e.principalInOrg && e.resAccount == e.p.Account))
+	if e.p.OrgID == "" && e.principalInOrg {
+		e.p.OrgID = l.OrgID
+	}
+	return e
+}
+
+// mergePrincipal takes every field of r that is empty from l, then derives
+// what the ARN says.
+func mergePrincipal(r, l policy.Principal) policy.Principal {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&r.ARN, l.ARN)
+	fill(&r.IAMARN, l.IAMARN)
+	fill(&r.Account, l.Account)
+	fill(&r.Type, l.Type)
+	fill(&r.UserID, l.UserID)
+	fill(&r.Username, l.Username)
+	fill(&r.SessionName, l.SessionName)
+	fill(&r.Service, l.Service)
+	fill(&r.OrgID, l.OrgID)
+	if r.Tags == nil {
+		r.Tags = l.Tags
+	}
+	if r.OrgPaths == nil {
+		r.OrgPaths = l.OrgPaths
+	}
+	r.ServiceLinked = r.ServiceLinked || l.ServiceLinked
+	derivePrincipal(&r)
+	return r
+}
+
+// derivePrincipal fills the fields that the caller's ARN determines.
+// ARN forms: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+func derivePrincipal(p *policy.Principal) {
+	arn := p.ARN
+	if arn == "" {
+		arn = p.IAMARN
+	}
+	if p.Account == "" {
+		p.Account = arnAccount(arn)
+	}
+	res := arnResource(arn)
+	if p.Type == "" {
+		switch {
+		case strings.HasPrefix(res, "assumed-role/"):
+			p.Type = typeAssumedRole
+		case strings.HasPrefix(res, "user/"):
+			p.Type = typeUser
+		case strings.HasPrefix(res, "federated-user/"):
+			p.Type = typeFederatedUser
+		case res == "root":
+			p.Type = typeAccount
+		case p.Service != "":
+			p.Type = typeService
+		}
+	}
+	switch p.Type {
+	case typeUser, typeAccount:
+		// For users and the root user, aws:PrincipalArn is the caller's
+		// own ARN.
+		if p.IAMARN == "" && strings.HasPrefix(arnService(p.ARN), "iam") {
+			p.IAMARN = p.ARN
+		}
+		if p.Type == typeUser && p.Username == "" && strings.HasPrefix(res, "user/") {
+			p.Username = res[strings.LastIndexByte(res, '/')+1:]
+		}
+	case typeAssumedRole:
+		if p.SessionName == "" && strings.HasPrefix(res, "assumed-role/") {
+			parts := strings.SplitN(res, "/", 3)
+			if len(parts) == 3 {
+				p.SessionName = parts[2]
+			}
+		}
+	}
+	// Service-linked roles live under the path /aws-service-role/
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
+	if !p.ServiceLinked && strings.Contains(p.IAMARN, ":role/aws-service-role/") {
+		p.ServiceLinked = true
+	}
+}
+
+// isSession reports whether the principal is a session principal, the only
+// kind session policies apply to
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session).
+func isSession(p *policy.Principal) bool {
+	return p.Type == typeAssumedRole || p.Type == typeFederatedUser
+}
+
+// requiredFor says whether the resource's own policy must allow.
+func requiredFor(service, resource string) requiredKind {
+	rs := arnService(resource)
+	switch {
+	case service == "kms" && rs == "kms" && strings.HasPrefix(arnResource(resource), "key/"):
+		return requiredKMSKey
+	case service == "sts" && rs == "iam" && strings.HasPrefix(arnResource(resource), "role/"):
+		return requiredRoleTrust
+	}
+	return requiredNone
+}
+
+// actionService returns the lower-cased service prefix of "svc:Action".
+func actionService(action string) string {
+	i := strings.IndexByte(action, ':')
+	if i <= 0 {
+		return ""
+	}
+	s := action[:i]
+	for j := 0; j < len(s); j++ {
+		if c := s[j]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// arnField returns field n (0-based) of an ARN
+// "arn:partition:service:region:account:resource", or "".
+func arnField(arn string, n int) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	rest := arn
+	for i := 0; i < n; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return ""
+		}
+		rest = rest[j+1:]
+	}
+	if n == 5 {
+		return rest
+	}
+	if j := strings.IndexByte(rest, ':'); j >= 0 {
+		return rest[:j]
+	}
+	return ""
+}
+
+func arnService(arn string) string  { return arnField(arn, 2) }
+func arnRegion(arn string) string   { return arnField(arn, 3) }
+func arnAccount(arn string) string  { return arnField(arn, 4) }
+func arnResource(arn string) string { return arnField(arn, 5) }
+
+// levelsAccount returns the account id at the bottom of the levels, "" when
+// the last level is not an account.
+func levelsAccount(levels []policy.OrgLevel) string {
+	if n := len(levels); n > 0 && levels[n-1].Type == "ACCOUNT" {
+		return levels[n-1].Target
+	}
+	return ""
+}
+
+// levelsCover reports whether levels describe account: they end with it,
+// or they are non-empty and do not say which account they lead to.
+func levelsCover(levels []policy.OrgLevel, account string) bool {
+	if len(levels) == 0 {
+		return false
+	}
+	a := levelsAccount(levels)
+	return a == "" || a == account
+}
+
+// orgPath builds the aws:PrincipalOrgPaths / aws:ResourceOrgPaths value of
+// an account from its levels: "o-id/r-id/ou-id/…/", the account itself not
+// included
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+func orgPath(orgID string, levels []policy.OrgLevel) string {
+	if orgID == "" || len(levels) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(orgID)
+	b.WriteByte('/')
+	for _, lv := range levels {
+		if lv.Type == "ACCOUNT" {
+			break
+		}
+		b.WriteString(lv.Target)
+		b.WriteByte('/')
+	}
+	return b.String()
+}
+
+// grantClass says how a resource-based policy grants access to the caller,
+// which decides what else must allow
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html,
+// "Resource-based policies").
+type grantClass uint8
+
+const (
+	grantNone grantClass = iota
+	// grantAccount: the statement names the caller's account, which
+	// delegates authority to the account's identity-based policies
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts).
+	grantAccount
+	// grantIdentity: the statement names the IAM role behind a role
+	// session, or the IAM user behind a federated user session; the
+	// permissions boundary and session policies still limit it.
+	grantIdentity
+	// grantDirect: the statement names the caller itself (role session
+	// ARN, federated user ARN, IAM user ARN), everyone, or a service;
+	// implicit denies in identity-based policies, boundaries and session
+	// policies do not limit it within one account.
+	grantDirect
+)
+
+// classify returns how an applying Allow statement of a resource-based
+// policy grants access to p.
+func classify(st *policy.Statement, p *policy.Principal) grantClass {
+	if st.NotPrincipal != nil || st.Principal == nil || st.Principal.Wildcard {
+		// NotPrincipal that matched and "Principal": "*" grant to the
+		// caller as it is.
+		return grantDirect
+	}
+	best := grantNone
+	up := func(g grantClass) {
+		if g > best {
+			best = g
+		}
+	}
+	for typ, vals := range st.Principal.Values {
+		switch typ {
+		case "AWS":
+			for _, v := range vals {
+				up(classifyAWS(v, p))
+			}
+		case "Service":
+			for _, v := range vals {
+				if p.Type == typeService && strings.EqualFold(v, p.Service) {
+					up(grantDirect)
+				}
+			}
+		default:
+			// Federated and CanonicalUser principals name the caller
+			// directly.
+			up(grantDirect)
+		}
+	}
+	if best == grantNone {
+		// The engine matched the statement by a form this package does
+		// not recognise (a unique id …): take it as naming the caller.
+		best = grantDirect
+	}
+	return best
+}
+
+// classifyAWS classifies one value of an "AWS" principal.
+func classifyAWS(v string, p *policy.Principal) grantClass {
+	switch {
+	case v == "*":
+		return grantDirect
+	case p.ARN != "" && strings.EqualFold(v, p.ARN):
+		return grantDirect
+	case p.IAMARN != "" && strings.EqualFold(v, p.IAMARN):
+		if p.Type == typeUser || p.Type == typeAccount {
+			return grantDirect
+		}
+		return grantIdentity
+	case p.Account != "" && (v == p.Account || (arnService(v) == "iam" && arnAccount(v) == p.Account && arnResource(v) == "root")):
+		if p.Type == typeAccount {
+			// The root user is the account.
+			return grantDirect
+		}
+		return grantAccount
+	case p.Type == typeAssumedRole && p.IAMARN == "" && roleMatchesSession(v, p.ARN):
+		return grantIdentity
+	}
+	return grantNone
+}
+
+// roleMatchesSession reports whether role ARN v is the role of session ARN
+// s, comparing the account and the role name only: an assumed-role ARN
+// drops the role's path.
+func roleMatchesSession(v, s string) bool {
+	vr, sr := arnResource(v), arnResource(s)
+	if !strings.HasPrefix(vr, "role/") || !strings.HasPrefix(sr, "assumed-role/") || arnAccount(v) != arnAccount(s) {
+		return false
+	}
+	name := vr[strings.LastIndexByte(vr, '/')+1:]
+	parts := strings.SplitN(sr, "/", 3)
+	return len(parts) == 3 && strings.EqualFold(parts[1], name)
+}

@@ -1,0 +1,163 @@
+// Package simulate owns AWS's cross-layer evaluation logic: given a request
+// and every policy layer that applies to it, it decides whether AWS allows
+// the call and, when it does not, which layers block it and why.
+//
+// It implements the documented order of evaluation
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html):
+// an explicit Deny in any layer wins; then resource control policies and
+// service control policies must allow at every level of the organization;
+// then identity-based and resource-based policies grant access, limited by
+// permissions boundaries and session policies as the documentation
+// describes for each kind of principal, and cross-account requests need
+// both sides to allow. Every layer is evaluated, none is short-circuited,
+// so that the Result names every blocker.
+//
+// The package imports internal/policy only: it runs offline.
+package simulate
+
+import (
+	"time"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// Decision is the overall verdict; values are the JSON contract's.
+type Decision string
+
+// The overall verdicts.
+const (
+	// Allowed: every layer that applies allows the request.
+	Allowed Decision = "allowed"
+	// ExplicitDeny: a Deny statement of some layer applies.
+	ExplicitDeny Decision = "explicit-deny"
+	// ImplicitDeny: no Deny applies, but a layer that must allow does not.
+	ImplicitDeny Decision = "implicit-deny"
+	// Inconclusive: the layers read would allow the request, but a layer
+	// that could deny it was unreadable or unknown; Result.Suspects names
+	// them.
+	Inconclusive Decision = "inconclusive"
+)
+
+// Options tunes an evaluation.
+type Options struct {
+	// Now returns the time of the request, for aws:CurrentTime and
+	// aws:EpochTime; nil means those keys are not inferred.
+	Now func() time.Time
+}
+
+// Result is the outcome of Evaluate: the decision with every layer's verdict
+// and trace.
+type Result struct {
+	// Request is the effective request: the principal merged from
+	// Layers.Principal, the context with inferred keys (Context.Inferred
+	// marks them).
+	Request  *policy.Request
+	Decision Decision
+	// Blockers lists every blocking layer, most decisive first: explicit
+	// denies before implicit ones, each group in AWS's evaluation order.
+	Blockers []Blocker
+	// Layers has one entry per layer, in the order scp, rcp,
+	// resource-policy, identity-policy, permissions-boundary,
+	// session-policy.
+	Layers []LayerResult
+	// Suspects are, for Inconclusive, the unreadable or unknown layers
+	// that could explain the deny.
+	Suspects []policy.Layer
+	// Missing lists the condition keys that policies test but that are
+	// absent from the request and could not be inferred.
+	Missing []MissingKey
+	// Warnings are for people.
+	Warnings []string
+}
+
+// Layer decisions of LayerResult and LevelResult.
+const (
+	layerAllow         = "allow"
+	layerExplicitDeny  = "explicit-deny"
+	layerImplicitDeny  = "implicit-deny"
+	layerNotApplicable = "not-applicable"
+	layerExempt        = "exempt"
+	layerUnknown       = "unknown"
+)
+
+// LayerResult is the verdict of one layer.
+type LayerResult struct {
+	Layer policy.Layer
+	// Decision is "allow", "explicit-deny", "implicit-deny",
+	// "not-applicable" (no boundary attached, no resource policy …),
+	// "exempt" (SCPs and RCPs do not apply: management account,
+	// service-linked role, RCP for an unsupported service) or "unknown"
+	// (unreadable, or session policies that cannot be known).
+	Decision string
+	Readable bool
+	// Error is the AWS error code when the layer is unreadable.
+	Error string
+	// Note says, in one sentence for people, why the layer blocks or does
+	// not.
+	Note     string
+	Policies []PolicyResult
+	// Levels holds, for SCPs and RCPs only, one entry per level from the
+	// root down to the account.
+	Levels []LevelResult
+}
+
+// LevelResult is the verdict of one level of the organization.
+type LevelResult struct {
+	// Target is the root, OU or account id; Type is "ROOT",
+	// "ORGANIZATIONAL_UNIT" or "ACCOUNT"; Name is the OU's name.
+	Target, Type, Name string
+	// Decision is "allow", "explicit-deny" or "implicit-deny".
+	Decision string
+	Policies []PolicyResult
+}
+
+// PolicyResult is one policy with its evaluation trace.
+type PolicyResult struct {
+	Source *policy.Source
+	// Evaluation is nil when the source has no document.
+	Evaluation *policy.Evaluation
+}
+
+// Blocker is one reason the request is denied.
+type Blocker struct {
+	Layer policy.Layer
+	// Kind is "explicit-deny" or "implicit-deny".
+	Kind string
+	// Policy is the policy's ARN, or its Origin when it has no ARN; empty
+	// when no single policy is at fault (e.g. the identity layer has no
+	// policy at all).
+	Policy     string
+	PolicyName string
+	// Statement is the Sid or "#N"; empty when no single statement is at
+	// fault.
+	Statement string
+	// Target is, for SCPs and RCPs, the attachment point of a denying
+	// policy, or the level at which nothing allows.
+	Target string
+	// Conditions are, for an explicit deny, the conditions that matched;
+	// for an implicit deny, the conditions that failed in the Allow
+	// statements that otherwise matched.
+	Conditions []policy.ConditionTrace
+}
+
+// MissingKey is a condition key that a policy tests but the request lacks.
+type MissingKey struct {
+	Key string
+	// Policy and Statement say where the key is tested.
+	Policy    string
+	Statement string
+	Message   string
+}
+
+// layerOrder is the order of Result.Layers.
+var layerOrder = [...]policy.Layer{
+	policy.LayerSCP, policy.LayerRCP, policy.LayerResource,
+	policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession,
+}
+
+// evalOrder is AWS's evaluation order, used to sort blockers
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+var evalOrder = [...]policy.Layer{
+	policy.LayerRCP, policy.LayerSCP, policy.LayerResource,
+	policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession,
+}
