@@ -312,21 +312,27 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 			Message: "role " + res + " is not in the snapshot of " + ix.snapshotDesc + ", so its trust policy is unknown: it may not exist, or be in another account; capture that account"}
 		return a.account
 	}
+	if a.service == "s3" && a.account == "" {
+		// S3 ARNs carry no account
+		// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html):
+		// a bucket whose policy the snapshot holds belongs to the
+		// snapshot's account. An object ARN (arn:aws:s3:::bucket/key) is
+		// governed by its bucket's policy.
+		src := ix.resources[res]
+		if src == nil {
+			bucket, _, _ := strings.Cut(a.resource, "/")
+			src = ix.resources["arn:"+a.partition+":s3:::"+bucket]
+		}
+		if src == nil {
+			return ""
+		}
+		l.Resource = src
+		l.ResourceAccount = s.AccountID
+		return s.AccountID
+	}
 	if src := ix.resources[res]; src != nil {
 		l.Resource = src
 		return a.account
-	}
-	if a.service == "s3" && a.account == "" {
-		// An object ARN (arn:aws:s3:::bucket/key) is governed by its
-		// bucket's policy; S3 ARNs carry no account
-		// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).
-		bucket, _, _ := strings.Cut(a.resource, "/")
-		if src := ix.resources["arn:"+a.partition+":s3:::"+bucket]; src != nil {
-			l.Resource = src
-			l.ResourceAccount = s.AccountID
-			return s.AccountID
-		}
-		return ""
 	}
 	switch {
 	case a.service == "kms" && strings.HasPrefix(a.resource, "key/"):
