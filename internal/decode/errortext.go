@@ -1,0 +1,561 @@
+package decode
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The AccessDenied message formats are those of
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html:
+// "User: user is not authorized to perform: action on resource: resource
+// because context", where context is "with an explicit deny in a TYPE" or
+// "because no TYPE allows the ACTION action", and since 2026 an explicit deny
+// may end with the denying policy's ARN ("…in a service control policy:
+// arn:aws:organizations::…")
+// (https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns).
+// Services vary the wording; every regular expression here accepts any run of
+// whitespace (a line break included) between words, so text wrapped by a
+// terminal or Terraform at word boundaries reads the same.
+var (
+	// notAuthRE finds the denial sentence: "is not authorized to perform:",
+	// CloudWatch Logs' "is not authorized to perform" without a colon, STS's
+	// "Not authorized to perform sts:AssumeRoleWithWebIdentity".
+	notAuthRE = regexp.MustCompile(`(?i)\bnot\s+authorized\s+to\s+perform\b\s*:?`)
+	// thisOperationRE is EC2's generic "You are not authorized to perform
+	// this operation.", which names nothing.
+	thisOperationRE = regexp.MustCompile(`(?i)^\s*this\s+operation\b`)
+	// subjectRE finds where the principal starts: "User: ", "User with
+	// accountId: " (CloudWatch Logs), "federated user '".
+	subjectRE = regexp.MustCompile(`(?i)\b(?:user\s+with\s+accountId\s*:|federated\s+user\s*:?\s*['"]|user\s*:)`)
+	// onResourceRE follows the action: "on resource:", Logs' "on resource"
+	// without colon; onThisResourceRE is KMS's "on this resource", which
+	// does not name it.
+	onResourceRE     = regexp.MustCompile(`(?i)^\s+on\s+resource\b\s*:?\s*`)
+	onThisResourceRE = regexp.MustCompile(`(?i)^\s+on\s+this\s+resource\b`)
+	// resourceEndRE ends a resource that is not an ARN ("on resource:
+	// policy my-policy because …" from IAM, "on resource: my-secret").
+	resourceEndRE = regexp.MustCompile(`(?i)\s+because\b|\s+with\s+an\s+explicit\s+deny|\s*\bEncoded\s+authorization|\s+\(Service\s*:|\s*\bstatus\s+code\b|\n|\.\s|\.$|,\s|["'` + "`" + `]|$`)
+
+	explicitRE = regexp.MustCompile(`(?i)\bwith\s+an\s+explicit\s+deny(?:\s+in\s+(?:a|an|the)\s+(identity-based\s+polic(?:y|ies)|resource-based\s+polic(?:y|ies)|service\s+control\s+polic(?:y|ies)|resource\s+control\s+polic(?:y|ies)|permissions?\s+boundary(?:\s+polic(?:y|ies))?|sessions?\s+polic(?:y|ies)|VPC\s+endpoint\s+polic(?:y|ies)|(?:role\s+)?trust\s+polic(?:y|ies))(\s+transitively\s+through\s+a\s+service\s+control\s+policy)?)?`)
+	implicitRE = regexp.MustCompile(`(?i)\bbecause\s+(?:no|the)\s+(identity-based|resource-based|service\s+control|resource\s+control|VPC\s+endpoint|sessions?|permissions?\s+boundary|(?:role\s+)?trust)(?:\s+polic(?:y|ies))?\s+allows?\b`)
+	// kmsAmbiguousRE is KMS's "because the resource does not exist in this
+	// Region, no resource-based policies allow access, or a resource-based
+	// policy explicitly denies access": only the policy type is known.
+	kmsAmbiguousRE = regexp.MustCompile(`(?i)\bno\s+resource-based\s+policies\s+allow\s+access\b`)
+
+	encodedRE = regexp.MustCompile(`(?i)\bEncoded\s+authorization\s+failure\s+message\s*:\s*`)
+
+	// Wrappers that name the operation when the message does not name the
+	// action: the Go SDK v2 ("operation error EC2: RunInstances,"), the AWS
+	// CLI and boto3 ("when calling the RunInstances operation"), the Java
+	// SDK ("(Service: AmazonEC2; Status Code: 403; …)", v2 "(Service: Ec2,
+	// Status Code: 403, …)").
+	goSDKRE    = regexp.MustCompile(`\boperation\s+error\s+([A-Za-z0-9][A-Za-z0-9 .-]{0,60}?)\s*:\s*([A-Za-z0-9]+)\s*,`)
+	callingRE  = regexp.MustCompile(`(?i)\bwhen\s+calling\s+the\s+([A-Za-z0-9]+)\s+operation\b`)
+	javaSDKRE  = regexp.MustCompile(`\(Service\s*:\s*([A-Za-z0-9][A-Za-z0-9 .-]{0,60}?)\s*[;,]\s*Status\s+Code\s*:`)
+	denialRE   = regexp.MustCompile(`(?i)access\s*denied|unauthorized\s*operation|not\s+authorized|authorization\s*error|\bforbidden\b|access\s+to\s+the\s+resource\s+\S+\s+is\s+denied`)
+	ansiRE     = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
+	linePrefRE = regexp.MustCompile(`(?m)^[ \t]*(?:[│╷╵]|>)[ \t]?`)
+)
+
+// FromErrorText reads an AccessDenied or UnauthorizedOperation error exactly
+// as printed: bare, or wrapped by the AWS CLI, boto3, the Go SDK, the Java
+// SDK or Terraform; hard-wrapped by a terminal, quoted, JSON- or
+// HTML-escaped. Principal, action and resource are kept as written (minus
+// quotes). When the message does not name the action but the wrapper names
+// the operation, the action is derived from the service and operation names
+// and Missing says so.
+func FromErrorText(text string) (*Request, error) {
+	if len(text) > MaxInputSize {
+		return nil, fmt.Errorf("%w: the error text is %d bytes, at most %d are read; paste only the error", ErrTooLarge, len(text), MaxInputSize)
+	}
+	s := normalizeText(text)
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("%w: paste the whole error, or use --principal/--action", ErrEmpty)
+	}
+	r := &Request{Source: SourceErrorText}
+	p := &textParser{s: s, r: r}
+	found := p.parseDenial()
+	r.EncodedMessage = p.encoded()
+	if !found && r.EncodedMessage == "" && !denialRE.MatchString(s) {
+		return nil, fmt.Errorf("%w: paste the whole error, or use --principal/--action", ErrNoDenial)
+	}
+	if r.Hint == nil {
+		// No "is not authorized to perform" sentence, or one without a
+		// reason: a reason phrase elsewhere still says which layer.
+		r.Hint = reasonHint(s)
+	}
+	p.deriveAction()
+	if r.Principal == "" {
+		if r.Account != "" {
+			r.addMissing("principal: the text names only the account " + r.Account)
+		} else {
+			r.addMissing("principal")
+		}
+	}
+	if r.Resource == "" {
+		if p.thisResource {
+			r.addMissing(`resource: the text says only "this resource"`)
+		} else {
+			r.addMissing("resource")
+		}
+	}
+	return r, nil
+}
+
+type textParser struct {
+	s string
+	r *Request
+	// op is a bare operation name the denial sentence gave as its action
+	// (CloudWatch Logs: "perform CreateLogStream").
+	op           string
+	thisResource bool
+	// end is where the denial sentence's resource ended.
+	end int
+}
+
+// parseDenial reads the first "not authorized to perform" sentence that names
+// an action, and reports whether it found one.
+func (p *textParser) parseDenial() bool {
+	s := p.s
+	for _, m := range notAuthRE.FindAllStringIndex(s, 64) {
+		ms, me := m[0], m[1]
+		if thisOperationRE.MatchString(s[me:]) {
+			continue
+		}
+		i := skipSpace(s, me)
+		action, end := readToken(s, i, isActionByte)
+		action = strings.TrimRight(action, ".,;:")
+		if action == "" || !plausibleAction(action) {
+			continue
+		}
+		p.principal(ms)
+		if strings.Contains(action, ":") {
+			p.r.Action = action
+		} else {
+			p.op = action
+		}
+		p.end = end
+		if loc := onResourceRE.FindStringIndex(s[end:]); loc != nil {
+			p.resource(end + loc[1])
+		} else if onThisResourceRE.MatchString(s[end:]) {
+			p.thisResource = true
+		}
+		// The reason belongs to this sentence: look for it before the next
+		// denial sentence.
+		rest := s[p.end:]
+		if next := notAuthRE.FindStringIndex(rest); next != nil {
+			rest = rest[:next[0]]
+		}
+		p.r.Hint = reasonHint(rest)
+		return true
+	}
+	return false
+}
+
+// principal reads the caller between the subject ("User:") before the
+// denial sentence at ms and the sentence itself. Whitespace inside is a line
+// break from wrapping: principals hold no spaces.
+func (p *textParser) principal(ms int) {
+	lo := max(0, ms-4096)
+	region := p.s[lo:ms]
+	subs := subjectRE.FindAllStringIndex(region, -1)
+	if len(subs) == 0 {
+		return
+	}
+	last := subs[len(subs)-1]
+	subject := region[last[0]:last[1]]
+	between := region[last[1]:]
+	// A federated-user subject ends on the opening quote: keep it for
+	// trimming below.
+	if strings.HasSuffix(subject, "'") || strings.HasSuffix(subject, `"`) {
+		between = subject[len(subject)-1:] + between
+	}
+	between = strings.TrimSpace(between)
+	between = strings.TrimSuffix(between, "is")
+	between = strings.TrimSuffix(between, "Is")
+	between = trimQuotes(strings.TrimSpace(between))
+	between = joinWrapped(between)
+	if between == "" || strings.ContainsAny(between, " \t\n") || len(between) > 2048 {
+		return
+	}
+	if strings.Contains(strings.ToLower(subject), "accountid") {
+		p.r.Account = between
+		return
+	}
+	p.r.Principal = between
+}
+
+// resource reads the resource starting at i.
+func (p *textParser) resource(i int) {
+	s := p.s
+	if i >= len(s) {
+		return
+	}
+	// S3 and some SDKs quote the resource: on resource: "arn:aws:s3:::b/k".
+	if q := s[i]; q == '"' || q == '\'' || q == '`' {
+		if j := strings.IndexByte(s[i+1:], q); j >= 0 && j < 4096 {
+			p.r.Resource = joinWrapped(strings.TrimSpace(s[i+1 : i+1+j]))
+			p.end = i + 1 + j + 1
+			return
+		}
+		i++
+	}
+	if strings.HasPrefix(s[i:], "arn:") {
+		tok, end := readToken(s, i, isARNByte)
+		p.r.Resource = trimTrailing(tok)
+		p.end = end
+		return
+	}
+	loc := resourceEndRE.FindStringIndex(s[i:])
+	if loc == nil { // resourceEndRE matches at the end of text at least.
+		return
+	}
+	cand := strings.Join(strings.Fields(s[i:i+loc[0]]), " ")
+	if len(strings.Fields(cand)) > 4 {
+		tok, end := readToken(s, i, isARNByte)
+		p.r.Resource = trimTrailing(tok)
+		p.end = end
+		return
+	}
+	p.r.Resource = trimTrailing(cand)
+	p.end = i + loc[0]
+}
+
+// encoded returns the encoded authorization failure message, rejoined where a
+// terminal wrapped it, or "" when the text holds none (or only a placeholder
+// such as "...").
+func (p *textParser) encoded() string {
+	loc := encodedRE.FindStringIndex(p.s)
+	if loc == nil {
+		return ""
+	}
+	tok, _ := readToken(p.s, loc[1], isEncodedByte)
+	if len(tok) < 16 {
+		return ""
+	}
+	return tok
+}
+
+// deriveAction fills Action from the operation a wrapper names when the
+// message itself did not name the action, and records what it did.
+func (p *textParser) deriveAction() {
+	r := p.r
+	if r.Action != "" {
+		return
+	}
+	op, opFrom := p.op, "the message"
+	var prefix, prefixFrom string
+	if m := goSDKRE.FindStringSubmatch(p.s); m != nil {
+		if op == "" {
+			op, opFrom = m[2], "the Go SDK error"
+		}
+		if pr := servicePrefix(m[1]); pr != "" {
+			prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
+		}
+	}
+	if op == "" {
+		if m := callingRE.FindStringSubmatch(p.s); m != nil {
+			op, opFrom = m[1], "the AWS CLI/boto3 error"
+		}
+	}
+	if prefix == "" {
+		if m := javaSDKRE.FindStringSubmatch(p.s); m != nil {
+			if pr := servicePrefix(m[1]); pr != "" {
+				prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
+			}
+		}
+	}
+	if prefix == "" && r.Resource != "" {
+		if svc := arnService(r.Resource); svc != "" {
+			prefix, prefixFrom = svc, "the resource ARN"
+		}
+	}
+	switch {
+	case op == "":
+		r.addMissing("action")
+	case prefix == "":
+		r.addMissing(fmt.Sprintf("action: the text names the %s operation but not its service", op))
+	default:
+		action, renamed := actionFor(prefix, op)
+		r.Action = action
+		note := fmt.Sprintf("action: not in the text; %s derived from the %s operation (%s) and %s", action, op, opFrom, prefixFrom)
+		if renamed {
+			note += "; the IAM action of that operation has another name"
+		}
+		r.addMissing(note)
+	}
+}
+
+// reasonHint reads the reason phrase of a denial.
+func reasonHint(s string) *Hint {
+	em := explicitRE.FindStringSubmatchIndex(s)
+	im := implicitRE.FindStringSubmatchIndex(s)
+	switch {
+	case em != nil && (im == nil || em[0] < im[0]):
+		h := &Hint{Kind: KindExplicitDeny}
+		if em[2] >= 0 {
+			h.Layer = layerName(s[em[2]:em[3]])
+		}
+		if em[4] >= 0 {
+			// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
+			// "Access denied when a VPC request fails due to another policy":
+			// "…with an explicit deny in a VPC endpoint policy transitively
+			// through a service control policy" means an SCP denied it.
+			h.Layer = "scp"
+		}
+		h.PolicyARN = policyARNAfter(s, em[1])
+		return h
+	case im != nil:
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
+		// documents "because the role trust policy allows the sts:AssumeRole
+		// action" for an implicit deny by the trust policy: "the" is read
+		// like "no".
+		return &Hint{Kind: KindImplicitDeny, Layer: layerName(s[im[2]:im[3]])}
+	case kmsAmbiguousRE.MatchString(s):
+		return &Hint{Layer: "resource-policy"}
+	}
+	return nil
+}
+
+// layerName maps the policy type an error message names to a hint layer.
+func layerName(t string) string {
+	t = strings.ToLower(strings.Join(strings.Fields(t), " "))
+	switch {
+	case strings.HasPrefix(t, "identity-based"):
+		return "identity-policy"
+	case strings.HasPrefix(t, "resource-based"):
+		return "resource-policy"
+	case strings.HasPrefix(t, "service control"):
+		return "scp"
+	case strings.HasPrefix(t, "resource control"):
+		return "rcp"
+	case strings.HasPrefix(t, "permission"):
+		return "permissions-boundary"
+	case strings.HasPrefix(t, "session"):
+		// The documentation's example says "a sessions policy".
+		return "session-policy"
+	case strings.HasPrefix(t, "vpc endpoint"):
+		return LayerVPCEndpoint
+	case strings.Contains(t, "trust"):
+		return LayerRoleTrust
+	}
+	return ""
+}
+
+// policyARNAfter reads the denying policy's ARN that 2026 messages put after
+// the policy type ("…in a service control policy: arn:aws:organizations::…"),
+// followed possibly by a period, the policy name in parentheses or "Go to
+// https://…".
+func policyARNAfter(s string, i int) string {
+	j := i
+	for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n') {
+		j++
+	}
+	if j >= len(s) || s[j] != ':' {
+		return ""
+	}
+	j = skipSpace(s, j+1)
+	if !strings.HasPrefix(s[j:], "arn:") {
+		return ""
+	}
+	tok, _ := readToken(s, j, isARNByte)
+	return trimTrailing(tok)
+}
+
+// normalizeText undoes what happened to the text on its way to the user: ANSI
+// colours, CRLF, JSON escaping (one or two levels), HTML entities, and the
+// line prefixes of Terraform's diagnostics ("│ ") and of quoted mail or
+// Markdown ("> ").
+func normalizeText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0x1b) >= 0 {
+		s = ansiRE.ReplaceAllString(s, "")
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	for range 3 {
+		if !strings.Contains(s, `\`) {
+			break
+		}
+		u := unescapeJSONish(s)
+		if u == s {
+			break
+		}
+		s = u
+	}
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	return linePrefRE.ReplaceAllString(s, "")
+}
+
+// unescapeJSONish replaces the JSON escapes \" \' \\ \/ \n \t \r \uXXXX and
+// leaves every other backslash alone.
+func unescapeJSONish(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		switch n := s[i+1]; n {
+		case '"', '\'', '\\', '/':
+			b.WriteByte(n)
+			i++
+		case 'n':
+			b.WriteByte('\n')
+			i++
+		case 't':
+			b.WriteByte('\t')
+			i++
+		case 'r':
+			i++
+		case 'u':
+			if i+6 <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
+					b.WriteRune(rune(v))
+					i += 5
+					continue
+				}
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// stopWords start the text that follows a token; a line that continues with
+// one of them was not wrapped inside the token.
+var stopWords = map[string]bool{
+	"because": true, "with": true, "on": true, "is": true, "encoded": true, "status": true,
+	"error": true, "request": true, "requestid": true, "operation": true, "an": true, "the": true,
+	"you": true, "user": true, "and": true, "for": true, "at": true, "in": true, "to": true,
+	"go": true, "service": true, "exit": true, "api": true, "http": true, "https": true,
+}
+
+// readToken reads the run of bytes accepted by ok from i. Where the run
+// reaches a line break that a terminal inserted (the line at least 40
+// characters long, no space before the break, the next line continuing at
+// once with a token byte, not with a stop word, and with a run that looks
+// like a token's rest: it reaches the end of its line, is followed by a stop
+// word, or holds a digit, colon, slash or dash), it goes on on the next line.
+func readToken(s string, i int, ok func(byte) bool) (string, int) {
+	var b strings.Builder
+	for {
+		j := i
+		for j < len(s) && ok(s[j]) {
+			j++
+		}
+		b.WriteString(s[i:j])
+		if b.Len() > 64<<10 || j == i || j+1 >= len(s) || s[j] != '\n' || !ok(s[j+1]) {
+			return b.String(), j
+		}
+		lineStart := strings.LastIndexByte(s[:j], '\n') + 1
+		if utf8.RuneCountInString(s[lineStart:j]) < 40 {
+			return b.String(), j
+		}
+		k := j + 1
+		for k < len(s) && ok(s[k]) {
+			k++
+		}
+		cont := s[j+1 : k]
+		if stopWords[strings.ToLower(leadingWord(cont))] && leadingWord(cont) == cont {
+			return b.String(), j
+		}
+		atEOL := k >= len(s) || s[k] == '\n'
+		nextStop := false
+		if !atEOL {
+			rest := strings.TrimLeft(s[k:min(len(s), k+32)], " \t")
+			nextStop = stopWords[strings.ToLower(leadingWord(rest))]
+		}
+		if !atEOL && !nextStop && !strings.ContainsAny(cont, "0123456789:/-_") {
+			return b.String(), j
+		}
+		i = j + 1
+	}
+}
+
+// leadingWord returns the leading ASCII letters of s.
+func leadingWord(s string) string {
+	n := 0
+	for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z') {
+		n++
+	}
+	return s[:n]
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// isActionByte accepts the bytes of "service:Action" (and of a bare
+// operation name).
+func isActionByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '-' || c == '_' || c == '*' || c == '.'
+}
+
+// plausibleAction rejects words that follow "not authorized to perform" but
+// are not an action.
+func plausibleAction(a string) bool {
+	if len(a) > 256 {
+		return false
+	}
+	svc, name, ok := strings.Cut(a, ":")
+	if ok {
+		return svc != "" && name != "" && !strings.Contains(name, ":")
+	}
+	// A bare operation name is CamelCase: "CreateLogStream".
+	return len(a) > 2 && a[0] >= 'A' && a[0] <= 'Z' && strings.IndexFunc(a[1:], func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0 && !strings.ContainsAny(a, ".*")
+}
+
+// isARNByte accepts the bytes of an ARN or resource name, masked account ids
+// included ("<ID>", "{account-id}"); quotes, backticks, spaces and brackets
+// that wrap an ARN in prose are not.
+func isARNByte(c byte) bool {
+	return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '`' && c != '(' && c != ')' && c != '[' && c != ']'
+}
+
+// isEncodedByte accepts the bytes of an encoded authorization message (URL-
+// safe base64).
+func isEncodedByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// trimTrailing drops the punctuation that ends the sentence around a token.
+func trimTrailing(s string) string {
+	return strings.TrimRight(s, ".,;:\\")
+}
+
+func trimQuotes(s string) string {
+	return strings.Trim(s, "'\"`")
+}
+
+// joinWrapped removes the line breaks (and the spaces around them) that
+// wrapping put inside a value that holds none.
+func joinWrapped(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var b strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			line = strings.TrimLeft(line, " \t")
+		}
+		b.WriteString(strings.TrimRight(line, " \t"))
+	}
+	return b.String()
+}
