@@ -114,8 +114,8 @@ func boundaryCase() *Diagnosis {
 		Result: &simulate.Result{
 			Request:  r,
 			Decision: simulate.ImplicitDeny,
-			Blockers: []simulate.Blocker{{Layer: policy.LayerBoundary, Kind: "implicit-deny",
-				Policy: "arn:aws:iam::123456789012:policy/ReadOnlyBoundary", PolicyName: "ReadOnlyBoundary"}},
+			// No single policy named: the report names the layer's policy.
+			Blockers: []simulate.Blocker{{Layer: policy.LayerBoundary, Kind: "implicit-deny"}},
 			Layers: []simulate.LayerResult{
 				{Layer: policy.LayerSCP, Decision: "unknown", Readable: false, Error: "NoOrganizationData",
 					Note: "the snapshot holds no organization data"},

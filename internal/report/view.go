@@ -32,24 +32,32 @@ type blockerView struct {
 
 func newView(d *Diagnosis) *view {
 	r := d.Result
-	v := &view{decision: r.Decision, verdict: verdict(d), warnings: d.warnings()}
+	v := &view{decision: r.Decision, verdict: verdict(d)}
+	// A warning that repeats a layer's note is said once, on the layer's line.
+	notes := map[string]bool{}
+	for _, l := range r.Layers {
+		notes[l.Note] = true
+	}
+	for _, w := range d.warnings() {
+		if !notes[w] {
+			v.warnings = append(v.warnings, w)
+		}
+	}
 	req := d.request()
 	v.request = append(v.request, field{"principal", orUnknown(req.Principal.ARN)})
 	if req.Principal.IAMARN != "" && req.Principal.IAMARN != req.Principal.ARN {
 		v.request = append(v.request, field{"role", req.Principal.IAMARN})
 	}
 	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", orUnknown(req.Resource)})
-	// Keys the engine inferred (aws:PrincipalArn …) are named, not shown:
-	// the conditions below show the values that mattered.
+	// Keys the engine inferred (aws:PrincipalArn …) are left out: the
+	// conditions below show the values that mattered, and the JSON report
+	// lists them.
 	for _, k := range req.Context.Keys() {
 		if req.Context.Inferred(k) {
 			continue
 		}
 		vals, _ := req.Context.Get(k)
 		v.request = append(v.request, field{"context", k + "=" + strings.Join(vals, ",")})
-	}
-	if inferred := req.Context.InferredKeys(); len(inferred) > 0 {
-		v.request = append(v.request, field{"inferred", strings.Join(inferred, ", ")})
 	}
 
 	blocking := map[policy.Layer]bool{}
@@ -131,10 +139,24 @@ func verdict(d *Diagnosis) string {
 func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 	kind := strings.ReplaceAll(b.Kind, "-", " ")
 	bv := blockerView{title: layerTitle(string(b.Layer)) + " — " + kind}
-	if b.Policy != "" || b.PolicyName != "" {
+	switch {
+	case b.Policy != "" || b.PolicyName != "":
 		bv.fields = append(bv.fields, field{"policy", blockerPolicy(b)})
-	} else if b.Target == "" {
-		bv.fields = append(bv.fields, field{"policy", "none: no " + layerTitle(string(b.Layer)) + " grants this action"})
+	case b.Target != "":
+		// An SCP or RCP level where nothing allows: the level line says it.
+	default:
+		// No single policy is at fault: name the layer's policies, none of
+		// which allows the call, or say that there are none.
+		lr := d.layerResult(b.Layer)
+		if lr == nil || len(lr.Policies) == 0 {
+			bv.fields = append(bv.fields, field{"policy", "none: no " + layerTitle(string(b.Layer)) + " grants this action"})
+			break
+		}
+		for _, p := range lr.Policies {
+			if p.Source != nil {
+				bv.fields = append(bv.fields, field{"policy", sourceLabel(p.Source) + ": no statement allows this call"})
+			}
+		}
 	}
 	if b.Statement != "" {
 		bv.fields = append(bv.fields, field{"statement", b.Statement})
@@ -268,7 +290,7 @@ func sourceLabel(s *policy.Source) string {
 	if s.ARN != "" || s.Origin == "" {
 		return policyLabel(s.Name, s.ARN)
 	}
-	if s.Name == "" {
+	if s.Name == "" || strings.HasSuffix(s.Origin, s.Name) {
 		return s.Origin
 	}
 	return s.Name + ", from " + s.Origin
