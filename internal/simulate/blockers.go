@@ -37,7 +37,7 @@ func (ev *evaluator) blockers(f *facts, o outcome) []Blocker {
 		lr := r.layer(layer)
 		if layer == policy.LayerSCP || layer == policy.LayerRCP {
 			for _, lv := range lr.Levels {
-				if lv.Decision != layerImplicitDeny {
+				if lv.Decision == layerAllow || levelAllows(lv.Policies) || (layer == policy.LayerRCP) {
 					continue
 				}
 				b := nearest(layer, lv.Policies)
@@ -49,6 +49,17 @@ func (ev *evaluator) blockers(f *facts, o outcome) []Blocker {
 		out = append(out, nearest(layer, lr.Policies))
 	}
 	return out
+}
+
+// levelAllows reports whether an Allow statement applies at a level,
+// whatever its denies.
+func levelAllows(pols []PolicyResult) bool {
+	for _, pr := range pols {
+		if pr.Evaluation != nil && allowApplies(pr.Evaluation) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendDenies appends a blocker for every Deny statement that applies in

@@ -21,16 +21,21 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	inferContext(eff.Context, &e, req.Resource, opt, kAll)
 
 	ev := evaluator{req: eff, res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
+	// f holds the layers' verdicts; fi the same without explicit denies,
+	// which finds the implicit blockers that a fix must clear as well.
 	f := facts{cross: e.cross, required: e.required, resourceOnly: e.resourceOnly}
-	f.scp = ev.orgLayer(policy.LayerSCP, l.SCP, l.SCPRead, scpApplies(&e), policy.ServiceControl, false)
-	f.rcp = ev.orgLayer(policy.LayerRCP, l.RCP, l.RCPRead, rcpApplies(&e), policy.ResourceControl, true)
-	f.resource, f.grant = ev.resourceLayer(&e)
-	f.identity = ev.layer(policy.LayerIdentity, l.Identity, nil, !l.IdentityRead.Unreadable, l.IdentityRead.Error, identityApplies(&e),
+	fi := f
+	f.scp, fi.scp = ev.orgLayer(policy.LayerSCP, l.SCP, l.SCPRead, scpApplies(&e), policy.ServiceControl, false)
+	f.rcp, fi.rcp = ev.orgLayer(policy.LayerRCP, l.RCP, l.RCPRead, rcpApplies(&e), policy.ResourceControl, true)
+	f.resource, fi.resource, f.grant = ev.resourceLayer(&e)
+	fi.grant = f.grant
+	f.identity, fi.identity = ev.layer(policy.LayerIdentity, l.Identity, nil, !l.IdentityRead.Unreadable, l.IdentityRead.Error, identityApplies(&e),
 		func(d policy.Decision) (state, string) { return identityState(&e, d) })
-	f.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
-	f.session = ev.layer(policy.LayerSession, l.Session, nil, l.SessionKnown || !isSession(&e.p), "", sessionApplies(&e), sessionState)
+	f.boundary, fi.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
+	f.session, fi.session = ev.layer(policy.LayerSession, l.Session, nil, l.SessionKnown || !isSession(&e.p), "", sessionApplies(&e), sessionState)
 
 	o := combine(&f)
+	o.implicit = combine(&fi).implicit
 	r := ev.res
 	r.Decision = o.decision
 	r.Blockers = ev.blockers(&f, o)
@@ -63,15 +68,23 @@ type evaluator struct {
 // their results and combined decision: Denied if any denies, else Allowed
 // if any allows.
 func (ev *evaluator) evalPolicies(srcs []policy.Source, one *policy.Source, kind policy.Kind) ([]PolicyResult, policy.Decision) {
+	pols, d, _ := ev.evalPoliciesAllow(srcs, one, kind)
+	return pols, d
+}
+
+// evalPoliciesAllow is evalPolicies that also reports whether an Allow
+// statement applies, whatever the denies: what the layer would decide
+// without its explicit denies, for listing the implicit blockers too.
+func (ev *evaluator) evalPoliciesAllow(srcs []policy.Source, one *policy.Source, kind policy.Kind) ([]PolicyResult, policy.Decision, policy.Decision) {
 	n := len(srcs)
 	if n == 0 && one != nil {
 		n = 1
 	}
 	if n == 0 {
-		return nil, policy.NotApplicable
+		return nil, policy.NotApplicable, policy.NotApplicable
 	}
 	out := make([]PolicyResult, n)
-	d := policy.NotApplicable
+	d, noDeny := policy.NotApplicable, policy.NotApplicable
 	for i := range out {
 		src := one
 		if len(srcs) > 0 {
@@ -93,27 +106,42 @@ func (ev *evaluator) evalPolicies(srcs []policy.Source, one *policy.Source, kind
 		case pe.Decision == policy.Allowed && d == policy.NotApplicable:
 			d = policy.Allowed
 		}
+		if allowApplies(pe) {
+			noDeny = policy.Allowed
+		}
 	}
-	return out, d
+	return out, d, noDeny
+}
+
+// allowApplies reports whether an Allow statement of pe applies.
+func allowApplies(pe *policy.Evaluation) bool {
+	for i := range pe.Statements {
+		t := &pe.Statements[i]
+		if t.Applies && t.Statement != nil && t.Statement.Effect == policy.Allow {
+			return true
+		}
+	}
+	return false
 }
 
 // orgLayer evaluates SCPs or RCPs level by level.
-func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read policy.Readability, app applicability, kind policy.Kind, rcp bool) state {
+func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read policy.Readability, app applicability, kind policy.Kind, rcp bool) (st, imp state) {
 	lr := LayerResult{Layer: layer, Readable: !read.Unreadable, Error: read.Error}
-	st := stAllow
+	st, imp = stAllow, stAllow
 	implicitRCP := false
 	for i := range levels {
 		lv := &levels[i]
-		pols, d := ev.evalPolicies(lv.Policies, nil, kind)
+		pols, d, noDeny := ev.evalPoliciesAllow(lv.Policies, nil, kind)
 		ls := levelState(d == policy.Denied, d == policy.Allowed, rcp)
 		if rcp && d == policy.NotApplicable {
 			implicitRCP = true
 		}
 		lr.Levels = append(lr.Levels, LevelResult{Target: lv.Target, Type: lv.Type, Name: lv.Name, Decision: ls.String(), Policies: pols})
 		st = orgState(st, ls)
+		imp = orgState(imp, levelState(false, noDeny == policy.Allowed, rcp))
 	}
 	if !app.evaluate {
-		st = app.st
+		st, imp = app.st, app.st
 		lr.Note = app.note
 	} else {
 		switch st {
@@ -129,10 +157,10 @@ func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read
 	}
 	lr.Decision = st.String()
 	ev.res.Layers = append(ev.res.Layers, lr)
-	return st
+	return st, imp
 }
 
-func deniedLevels(levels []LevelResult) string  { return levelsWith(levels, layerExplicitDeny) }
+func deniedLevels(levels []LevelResult) string   { return levelsWith(levels, layerExplicitDeny) }
 func implicitLevels(levels []LevelResult) string { return levelsWith(levels, layerImplicitDeny) }
 
 func levelsWith(levels []LevelResult, decision string) string {
@@ -151,26 +179,29 @@ func levelsWith(levels []LevelResult, decision string) string {
 
 // resourceLayer evaluates the resource-based policy and classifies its
 // grant.
-func (ev *evaluator) resourceLayer(e *env) (state, grantClass) {
+func (ev *evaluator) resourceLayer(e *env) (st, imp state, grant grantClass) {
 	l := e.l
 	lr := LayerResult{Layer: policy.LayerResource, Readable: !l.ResourceRead.Unreadable, Error: l.ResourceRead.Error}
 	app := resourceApplies(e)
-	st, grant := app.st, grantNone
+	st, imp = app.st, app.st
 	lr.Note = app.note
 	if app.evaluate {
-		var d policy.Decision
-		lr.Policies, d = ev.evalPolicies(nil, l.Resource, policy.ResourceBased)
+		var d, noDeny policy.Decision
+		lr.Policies, d, noDeny = ev.evalPoliciesAllow(nil, l.Resource, policy.ResourceBased)
 		st, lr.Note = resourceState(e, d)
-		if st == stAllow && len(lr.Policies) == 1 && lr.Policies[0].Evaluation != nil {
+		imp, _ = resourceState(e, noDeny)
+		if noDeny == policy.Allowed && len(lr.Policies) == 1 && lr.Policies[0].Evaluation != nil {
 			grant = grantOf(lr.Policies[0].Evaluation, &e.p)
-			lr.Note = grantNote(grant, e)
+			if st == stAllow {
+				lr.Note = grantNote(grant, e)
+			}
 		}
 	} else if l.Resource != nil && l.Resource.Document != nil {
 		lr.Policies, _ = ev.evalPolicies(nil, l.Resource, policy.ResourceBased)
 	}
 	lr.Decision = st.String()
 	ev.res.Layers = append(ev.res.Layers, lr)
-	return st, grant
+	return st, imp, grant
 }
 
 // grantOf returns the strongest grant of the applying Allow statements.
@@ -203,14 +234,15 @@ func grantNote(g grantClass, e *env) string {
 
 // layer evaluates the identity-based policies, the boundary or the session
 // policies.
-func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy.Source, readable bool, errCode string, app applicability, post func(policy.Decision) (state, string)) state {
+func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy.Source, readable bool, errCode string, app applicability, post func(policy.Decision) (state, string)) (st, imp state) {
 	lr := LayerResult{Layer: layer, Readable: readable, Error: errCode}
-	st := app.st
+	st, imp = app.st, app.st
 	lr.Note = app.note
 	if app.evaluate {
-		var d policy.Decision
-		lr.Policies, d = ev.evalPolicies(srcs, one, policy.IdentityBased)
+		var d, noDeny policy.Decision
+		lr.Policies, d, noDeny = ev.evalPoliciesAllow(srcs, one, policy.IdentityBased)
 		st, lr.Note = post(d)
+		imp, _ = post(noDeny)
 	} else if st != stUnknown && (len(srcs) > 0 || (one != nil && one.Document != nil)) {
 		// Keep the trace of policies that do not take part (session
 		// policies of a principal that is not a session …).
@@ -218,7 +250,7 @@ func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy
 	}
 	lr.Decision = st.String()
 	ev.res.Layers = append(ev.res.Layers, lr)
-	return st
+	return st, imp
 }
 
 // layer returns the result of layer.

@@ -336,9 +336,9 @@ func classifyAWS(v string, p *policy.Principal) grantClass {
 	switch {
 	case v == "*":
 		return grantDirect
-	case p.ARN != "" && strings.EqualFold(v, p.ARN):
+	case p.ARN != "" && v == p.ARN:
 		return grantDirect
-	case p.IAMARN != "" && strings.EqualFold(v, p.IAMARN):
+	case p.IAMARN != "" && v == p.IAMARN:
 		if p.Type == typeUser || p.Type == typeAccount {
 			return grantDirect
 		}
@@ -350,6 +350,12 @@ func classifyAWS(v string, p *policy.Principal) grantClass {
 		}
 		return grantAccount
 	case p.Type == typeAssumedRole && p.IAMARN == "" && roleMatchesSession(v, p.ARN):
+		return grantIdentity
+	case p.UserID != "" && v == p.UserID:
+		// A unique id names the user (or, for a session, the session).
+		return grantDirect
+	case p.UserID != "" && strings.HasPrefix(p.UserID, v+":"):
+		// A role's unique id (AROA…) names the role behind the session.
 		return grantIdentity
 	}
 	return grantNone
