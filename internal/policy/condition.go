@@ -363,6 +363,33 @@ func display(p string, b opBase) string {
 // matchAny reports whether request value r matches at least one policy value
 // under the positive form of the operator. Values have been checked.
 func matchAny(b opBase, pv []string, r string) bool {
+	// Typed operators read the request value once.
+	switch b {
+	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		rd, _ := parseDecimal(r)
+		for _, p := range pv {
+			if pd, _ := parseDecimal(p); compareResult(b, rd.cmp(pd)) {
+				return true
+			}
+		}
+		return false
+	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		rt, _ := parseDate(r)
+		for _, p := range pv {
+			if pt, _ := parseDate(p); compareResult(b, rt.cmp(pt)) {
+				return true
+			}
+		}
+		return false
+	case opIPAddress:
+		addr, _ := parseRequestIP(r)
+		for _, p := range pv {
+			if pfx, _ := parsePolicyIP(p); pfx.Contains(addr) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, p := range pv {
 		if matchOne(b, p, r) {
 			return true
@@ -371,6 +398,8 @@ func matchAny(b opBase, pv []string, r string) bool {
 	return false
 }
 
+// matchOne compares one policy value with one request value for the
+// untyped operators (matchAny handles Numeric, Date and IP).
 func matchOne(b opBase, p, r string) bool {
 	switch b {
 	case opStringEquals:
@@ -379,24 +408,12 @@ func matchOne(b opBase, p, r string) bool {
 		return strings.EqualFold(p, r)
 	case opStringLike:
 		return wildcardMatch(p, r, false)
-	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
-		pd, _ := parseDecimal(p)
-		rd, _ := parseDecimal(r)
-		return compareResult(b, rd.cmp(pd))
-	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
-		pt, _ := parseDate(p)
-		rt, _ := parseDate(r)
-		return compareResult(b, rt.cmp(pt))
 	case opBool:
 		pb, _ := parseBool(p)
 		rb, _ := parseBool(r)
 		return pb == rb
 	case opBinaryEquals:
 		return binaryEqual(p, r)
-	case opIPAddress:
-		pfx, _ := parsePolicyIP(p)
-		addr, _ := parseRequestIP(r)
-		return pfx.Contains(addr)
 	case opArnLike:
 		return arnMatch(p, r)
 	}
