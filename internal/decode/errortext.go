@@ -90,6 +90,9 @@ func FromErrorText(text string) (*Request, error) {
 		r.Hint = reasonHint(s)
 	}
 	p.deriveAction()
+	for _, v := range p.placeholders {
+		r.addMissing(fmt.Sprintf("a value: the text has the placeholder %q where a principal, account or resource was", v))
+	}
 	if r.Principal == "" {
 		if r.Account != "" {
 			r.addMissing("principal: the text names only the account " + r.Account)
@@ -114,6 +117,9 @@ type textParser struct {
 	// (CloudWatch Logs: "perform CreateLogStream").
 	op           string
 	thisResource bool
+	// placeholders are values the text hides ("<arn here>"), reported in
+	// Missing.
+	placeholders []string
 	// end is where the denial sentence's resource ended.
 	end int
 }
@@ -165,6 +171,14 @@ func (p *textParser) principal(ms int) {
 	region := p.s[lo:ms]
 	subs := subjectRE.FindAllStringIndex(region, -1)
 	if len(subs) == 0 {
+		// Some tools print the ARN without "User:" ("arn:aws:sts::…:
+		// assumed-role/R/s is not authorized to perform: …").
+		fields := strings.Fields(strings.TrimSuffix(strings.TrimRight(region, " \t\n"), "is"))
+		if len(fields) > 0 {
+			if last := trimQuotes(fields[len(fields)-1]); strings.HasPrefix(last, "arn:") {
+				p.setPrincipal(last)
+			}
+		}
 		return
 	}
 	last := subs[len(subs)-1]
@@ -184,10 +198,32 @@ func (p *textParser) principal(ms int) {
 		return
 	}
 	if strings.Contains(strings.ToLower(subject), "accountid") {
+		if placeholder(between) {
+			p.placeholders = append(p.placeholders, between)
+			return
+		}
 		p.r.Account = between
 		return
 	}
-	p.r.Principal = between
+	p.setPrincipal(between)
+}
+
+func (p *textParser) setPrincipal(v string) {
+	if placeholder(v) {
+		p.placeholders = append(p.placeholders, v)
+		return
+	}
+	p.r.Principal = v
+}
+
+// placeholderRE matches what people paste instead of a value they hide or do
+// not have: "<arn here>", "<snip>", "<>", "{resource}", "...". A masked part
+// inside an ARN ("arn:aws:iam::<ID>:role/x") is not one: the ARN is kept as
+// written.
+var placeholderRE = regexp.MustCompile(`^(?:<[^<>]*>|\{[^{}]*\}|\[[^\[\]]*\]|\.{2,}|…|\*+)$`)
+
+func placeholder(v string) bool {
+	return placeholderRE.MatchString(v)
 }
 
 // resource reads the resource starting at i.
@@ -199,7 +235,7 @@ func (p *textParser) resource(i int) {
 	// S3 and some SDKs quote the resource: on resource: "arn:aws:s3:::b/k".
 	if q := s[i]; q == '"' || q == '\'' || q == '`' {
 		if j := strings.IndexByte(s[i+1:], q); j >= 0 && j < 4096 {
-			p.r.Resource = joinWrapped(strings.TrimSpace(s[i+1 : i+1+j]))
+			p.setResource(joinWrapped(strings.TrimSpace(s[i+1 : i+1+j])))
 			p.end = i + 1 + j + 1
 			return
 		}
@@ -207,7 +243,7 @@ func (p *textParser) resource(i int) {
 	}
 	if strings.HasPrefix(s[i:], "arn:") {
 		tok, end := readToken(s, i, isARNByte)
-		p.r.Resource = trimTrailing(tok)
+		p.setResource(trimTrailing(tok))
 		p.end = end
 		return
 	}
@@ -218,12 +254,20 @@ func (p *textParser) resource(i int) {
 	cand := strings.Join(strings.Fields(s[i:i+loc[0]]), " ")
 	if len(strings.Fields(cand)) > 4 {
 		tok, end := readToken(s, i, isARNByte)
-		p.r.Resource = trimTrailing(tok)
+		p.setResource(trimTrailing(tok))
 		p.end = end
 		return
 	}
-	p.r.Resource = trimTrailing(cand)
+	p.setResource(trimTrailing(cand))
 	p.end = i + loc[0]
+}
+
+func (p *textParser) setResource(v string) {
+	if placeholder(v) {
+		p.placeholders = append(p.placeholders, v)
+		return
+	}
+	p.r.Resource = v
 }
 
 // encoded returns the encoded authorization failure message, rejoined where a
@@ -234,8 +278,13 @@ func (p *textParser) encoded() string {
 	if loc == nil {
 		return ""
 	}
-	tok, _ := readToken(p.s, loc[1], isEncodedByte)
+	tok, end := readToken(p.s, loc[1], isEncodedByte)
 	if len(tok) < 16 {
+		return ""
+	}
+	// "g4oZPBqZ4Bni8dE5…": the person cut it; STS cannot decode a part.
+	if rest := p.s[end:]; strings.HasPrefix(rest, "...") || strings.HasPrefix(rest, "…") {
+		p.r.addMissing("encoded message: cut short in the text (it ends with an ellipsis)")
 		return ""
 	}
 	return tok
@@ -250,27 +299,28 @@ func (p *textParser) deriveAction() {
 	}
 	op, opFrom := p.op, "the message"
 	var prefix, prefixFrom string
-	if m := goSDKRE.FindStringSubmatch(p.s); m != nil {
-		if op == "" {
+	// An operation and a service are put together only when they describe
+	// the same call: the Go SDK names both; a bare operation in the message
+	// takes the service of the Java SDK's "(Service: …)" that wraps that
+	// message, or of the resource ARN. The AWS CLI's "when calling the X
+	// operation" names the outer call, which may differ from the denied one
+	// (SSM's GetParameter denied by KMS), so it is never given another
+	// wrapper's service.
+	if op == "" {
+		if m := goSDKRE.FindStringSubmatch(p.s); m != nil {
 			op, opFrom = m[2], "the Go SDK error"
+			if pr := servicePrefix(m[1]); pr != "" {
+				prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
+			}
+		} else if m := callingRE.FindStringSubmatch(p.s); m != nil {
+			op, opFrom = m[1], "the AWS CLI/boto3 error"
 		}
+	} else if m := javaSDKRE.FindStringSubmatch(p.s[p.end:]); m != nil {
 		if pr := servicePrefix(m[1]); pr != "" {
 			prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
 		}
 	}
-	if op == "" {
-		if m := callingRE.FindStringSubmatch(p.s); m != nil {
-			op, opFrom = m[1], "the AWS CLI/boto3 error"
-		}
-	}
-	if prefix == "" {
-		if m := javaSDKRE.FindStringSubmatch(p.s); m != nil {
-			if pr := servicePrefix(m[1]); pr != "" {
-				prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
-			}
-		}
-	}
-	if prefix == "" && r.Resource != "" {
+	if prefix == "" && p.op != "" && r.Resource != "" {
 		if svc := arnService(r.Resource); svc != "" {
 			prefix, prefixFrom = svc, "the resource ARN"
 		}
@@ -523,10 +573,10 @@ func plausibleAction(a string) bool {
 }
 
 // isARNByte accepts the bytes of an ARN or resource name, masked account ids
-// included ("<ID>", "{account-id}"); quotes, backticks, spaces and brackets
+// included ("<ID>", "{account-id}"); quotes, backticks, spaces and parentheses
 // that wrap an ARN in prose are not.
 func isARNByte(c byte) bool {
-	return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '`' && c != '(' && c != ')' && c != '[' && c != ']'
+	return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '`' && c != '(' && c != ')'
 }
 
 // isEncodedByte accepts the bytes of an encoded authorization message (URL-
@@ -535,9 +585,15 @@ func isEncodedByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
-// trimTrailing drops the punctuation that ends the sentence around a token.
+// trimTrailing drops the punctuation that ends the sentence around a token,
+// and a closing bracket that the token does not open (log stream names hold
+// "[$LATEST]").
 func trimTrailing(s string) string {
-	return strings.TrimRight(s, ".,;:\\")
+	s = strings.TrimRight(s, ".,;:\\")
+	for strings.HasSuffix(s, "]") && strings.Count(s, "[") < strings.Count(s, "]") {
+		s = strings.TrimRight(s[:len(s)-1], ".,;:\\")
+	}
+	return s
 }
 
 func trimQuotes(s string) string {

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 
@@ -125,7 +126,15 @@ func (r *Request) MarshalJSON() ([]byte, error) {
 	if r.Hint != nil {
 		out.Hint = &hintJSON{Layer: nullable(r.Hint.Layer), Kind: nullable(r.Hint.Kind), PolicyARN: nullable(r.Hint.PolicyARN)}
 	}
-	return json.Marshal(out)
+	// Principals and resources hold "<", ">" and "&" as written (masked
+	// account ids such as "<ID>"): no HTML escaping.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 func nullable(s string) *string {
