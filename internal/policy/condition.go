@@ -28,9 +28,9 @@ package policy
 //
 // A policy value that does not parse for its operator (a non-number for
 // Numeric, a bad date, CIDR, boolean or base64 value, a non-ARN for Arn), or
-// a request value that does not parse (except for Arn operators, where a
-// request value that is not an ARN simply does not match) is an evaluation
-// error: ConditionTrace.Err says so and the condition does not match.
+// a request value that does not parse, is an evaluation error:
+// ConditionTrace.Err says so and the condition does not match, whatever the
+// operator's polarity (so NotIpAddress on "AWS Internal" is not true).
 
 import (
 	"bytes"
@@ -147,12 +147,13 @@ func parseOperator(name string) (operator, bool) {
 		op.base, op.negated = opArnLike, true
 	case "Null":
 		// Null takes no IfExists suffix
-		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists)
-		// and, testing only whether the key exists, no set prefix either.
-		if op.ifExists || op.set != setNone {
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists).
+		// A set prefix changes nothing: Null tests only whether the key
+		// exists (as @cloud-copilot/iam-simulate also reads it).
+		if op.ifExists {
 			return operator{}, false
 		}
-		op.base = opNull
+		op.base, op.set = opNull, setNone
 	default:
 		return operator{}, false
 	}
@@ -485,6 +486,10 @@ func checkRequestValue(b opBase, r string) string {
 	case opIPAddress:
 		if _, ok := parseRequestIP(r); !ok {
 			return "is not an IP address"
+		}
+	case opArnLike:
+		if _, ok := splitARNSegments(r); !ok {
+			return "is not an ARN"
 		}
 	}
 	return ""
@@ -934,7 +939,8 @@ func splitARNSegments(s string) ([6]string, bool) {
 // each can include multi-character match wildcards (*) or single-character
 // match wildcards (?)", case-sensitively
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
-// A request value that is not an ARN matches no pattern.
+// A value that is not an ARN matches no pattern (evalCore reports it as an
+// error before matching).
 func arnMatch(pattern, value string) bool {
 	pp, ok := splitARNSegments(pattern)
 	if !ok {

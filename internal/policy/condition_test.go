@@ -213,8 +213,8 @@ func condCases() []condCase {
 		{name: "ArnLike does not cross segments (doc example)", op: "ArnLike", values: []string{"arn:aws:someservice:*:111122223333:finance/*"}, ctx: one("arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt")},
 		{name: "ArnLike resource holds colons", op: "ArnLike", values: []string{"arn:aws:logs:*:*:log-group:/app:*"}, ctx: one("arn:aws:logs:us-east-1:1:log-group:/app:log-stream:x"), want: true},
 		{name: "ArnLike case-sensitive", op: "ArnLike", values: []string{"arn:aws:iam::123456789012:role/Admin"}, ctx: one("arn:aws:iam::123456789012:role/admin")},
-		{name: "ArnLike request not an ARN", op: "ArnLike", values: []string{"arn:aws:iam::*:role/*"}, ctx: one("not-an-arn")},
-		{name: "ArnNotLike request not an ARN", op: "ArnNotLike", values: []string{"arn:aws:iam::*:role/*"}, ctx: one("not-an-arn"), want: true},
+		{name: "ArnLike request not an ARN", op: "ArnLike", values: []string{"arn:aws:iam::*:role/*"}, ctx: one("not-an-arn"), wantErr: true},
+		{name: "ArnNotLike request not an ARN", op: "ArnNotLike", values: []string{"arn:aws:iam::*:role/*"}, ctx: one("not-an-arn"), wantErr: true},
 		{name: "ArnNotEquals matching", op: "ArnNotEquals", values: []string{"arn:aws:iam::*:role/*"}, ctx: one("arn:aws:iam::1:role/x")},
 		{name: "ArnNotEquals missing", op: "ArnNotEquals", values: []string{"arn:aws:iam::*:role/*"}, ctx: missing, want: true},
 		{name: "ArnLike missing", op: "ArnLike", values: []string{"arn:aws:iam::*:role/*"}, ctx: missing},
@@ -230,7 +230,8 @@ func condCases() []condCase {
 		{name: "Null both values", op: "Null", values: []string{"true", "false"}, ctx: missing, want: true},
 		{name: "Null bad value", op: "Null", values: []string{"maybe"}, ctx: missing, wantErr: true},
 		{name: "NullIfExists does not exist", op: "NullIfExists", values: []string{"true"}, ctx: missing, wantErr: true, doc: docOperators},
-		{name: "Null takes no set prefix", op: "ForAnyValue:Null", values: []string{"true"}, ctx: missing, wantErr: true},
+		{name: "Null ignores a set prefix", op: "ForAnyValue:Null", values: []string{"true"}, ctx: missing, want: true},
+		{name: "Null ignores ForAllValues", op: "ForAllValues:Null", values: []string{"false"}, ctx: missing},
 
 		// Unknown operators.
 		{name: "unknown operator", op: "StringEqual", values: []string{"a"}, ctx: one("a"), wantErr: true},

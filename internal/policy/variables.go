@@ -99,12 +99,14 @@ func expand(s string, req *Request, pattern bool) (string, bool) {
 }
 
 // parseVariable parses what follows "${": a name up to ',' or '}', and an
-// optional default. The documented form of a default is the name, a comma
-// and a space, and the default in single quotes: ${aws:userid, 'anonymous'}
+// optional default. A default is written exactly as documented: the name, a
+// comma and a space, and the default in single quotes, then the closing
+// brace: ${aws:userid, 'anonymous'}
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-default-values).
-// Any number of spaces (including none) is accepted after the comma and
-// before the closing brace; the name itself is taken exactly as written. n is
-// the number of bytes consumed, including the closing brace.
+// Any other spelling (no space, two spaces, a space before the brace) is not
+// a variable and stays literal text; @cloud-copilot/iam-simulate is as
+// strict. The name is taken exactly as written. n is the number of bytes
+// consumed, including the closing brace.
 func parseVariable(rest string) (name, def string, hasDef bool, n int, ok bool) {
 	j := strings.IndexAny(rest, ",}")
 	if j < 0 {
@@ -114,26 +116,19 @@ func parseVariable(rest string) (name, def string, hasDef bool, n int, ok bool) 
 	if rest[j] == '}' {
 		return name, "", false, j + 1, true
 	}
-	k := j + 1
-	for k < len(rest) && rest[k] == ' ' {
-		k++
-	}
-	if k >= len(rest) || rest[k] != '\'' {
+	after, found := strings.CutPrefix(rest[j:], ", '")
+	if !found {
 		return "", "", false, 0, false
 	}
-	end := strings.IndexByte(rest[k+1:], '\'')
+	end := strings.Index(after, "'}")
 	if end < 0 {
 		return "", "", false, 0, false
 	}
-	def = rest[k+1 : k+1+end]
-	k = k + 1 + end + 1
-	for k < len(rest) && rest[k] == ' ' {
-		k++
-	}
-	if k >= len(rest) || rest[k] != '}' {
+	def = after[:end]
+	if strings.IndexByte(def, '\'') >= 0 {
 		return "", "", false, 0, false
 	}
-	return name, def, true, k + 1, true
+	return name, def, true, j + len(", '") + end + len("'}"), true
 }
 
 // variableValue resolves one variable name.
