@@ -384,7 +384,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "unreadable SCPs make an allow inconclusive", doc: docSCPEval, req: run, l: l, want: Inconclusive,
 		suspects: []policy.Layer{policy.LayerSCP}, warning: "AccessDeniedException",
-		layers:   map[policy.Layer]string{policy.LayerSCP: "unknown"},
+		layers: map[policy.Layer]string{policy.LayerSCP: "unknown"},
 	})
 
 	l = base(t, allow("ec2:*", "*"), deny("ec2:RunInstances", "*"))
