@@ -47,6 +47,8 @@ var (
 	// policy explicitly denies access": only the policy type is known.
 	kmsAmbiguousRE = regexp.MustCompile(`(?i)\bno\s+resource-based\s+policies\s+allow\s+access\b`)
 
+	reasonActionRE = regexp.MustCompile(`(?i)\ballows?\s+the\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)\s*action\b`)
+
 	encodedRE = regexp.MustCompile(`(?i)\bEncoded\s+authorization\s+failure\s+message\s*:\s*`)
 
 	// Wrappers that name the operation when the message does not name the
@@ -81,13 +83,20 @@ func FromErrorText(text string) (*Request, error) {
 	p := &textParser{s: s, r: r}
 	found := p.parseDenial()
 	r.EncodedMessage = p.encoded()
-	if !found && r.EncodedMessage == "" && !denialRE.MatchString(s) {
+	if !found && r.EncodedMessage == "" && !denialRE.MatchString(s) && reasonHint(s) == nil {
 		return nil, fmt.Errorf("%w: paste the whole error, or use --principal/--action", ErrNoDenial)
 	}
 	if r.Hint == nil {
 		// No "is not authorized to perform" sentence, or one without a
 		// reason: a reason phrase elsewhere still says which layer.
 		r.Hint = reasonHint(s)
+	}
+	if r.Action == "" {
+		// "because no identity-based policy allows the iam:PassRole action"
+		// names the action even where the sentence before it was cut.
+		if m := reasonActionRE.FindStringSubmatch(s[p.end:]); m != nil {
+			r.Action = m[1]
+		}
 	}
 	p.deriveAction()
 	for _, v := range p.placeholders {
@@ -194,8 +203,14 @@ func (p *textParser) principal(ms int) {
 	between = strings.TrimSuffix(between, "Is")
 	between = trimQuotes(strings.TrimSpace(between))
 	between = joinWrapped(between)
-	if between == "" || strings.ContainsAny(between, " \t\n") || len(between) > 2048 {
+	if between == "" || len(between) > 2048 {
 		return
+	}
+	if strings.ContainsAny(between, " \t\n") {
+		// Spaces are allowed only in a redaction inside an ARN.
+		if tok, end := readARN(between, 0); !strings.HasPrefix(between, "arn:") || end != len(between) || tok != between {
+			return
+		}
 	}
 	if strings.Contains(strings.ToLower(subject), "accountid") {
 		if placeholder(between) {
@@ -242,7 +257,7 @@ func (p *textParser) resource(i int) {
 		i++
 	}
 	if strings.HasPrefix(s[i:], "arn:") {
-		tok, end := readToken(s, i, isARNByte)
+		tok, end := readARN(s, i)
 		p.setResource(trimTrailing(tok))
 		p.end = end
 		return
@@ -413,7 +428,7 @@ func policyARNAfter(s string, i int) string {
 	if !strings.HasPrefix(s[j:], "arn:") {
 		return ""
 	}
-	tok, _ := readToken(s, j, isARNByte)
+	tok, _ := readARN(s, j)
 	return trimTrailing(tok)
 }
 
@@ -498,8 +513,8 @@ var stopWords = map[string]bool{
 // reaches a line break that a terminal inserted (the line at least 40
 // characters long, no space before the break, the next line continuing at
 // once with a token byte, not with a stop word, and with a run that looks
-// like a token's rest: it reaches the end of its line, is followed by a stop
-// word, or holds a digit, colon, slash or dash), it goes on on the next line.
+// like a token's rest: it reaches the end of its line or holds a digit,
+// colon, slash, dash or underscore), it goes on on the next line.
 func readToken(s string, i int, ok func(byte) bool) (string, int) {
 	var b strings.Builder
 	for {
@@ -524,16 +539,44 @@ func readToken(s string, i int, ok func(byte) bool) (string, int) {
 			return b.String(), j
 		}
 		atEOL := k >= len(s) || s[k] == '\n'
-		nextStop := false
-		if !atEOL {
-			rest := strings.TrimLeft(s[k:min(len(s), k+32)], " \t")
-			nextStop = stopWords[strings.ToLower(leadingWord(rest))]
-		}
-		if !atEOL && !nextStop && !strings.ContainsAny(cont, "0123456789:/-_") {
+		if !atEOL && !strings.ContainsAny(cont, "0123456789:/-_") {
 			return b.String(), j
 		}
 		i = j + 1
 	}
+}
+
+// redactionRE matches a redaction written with spaces inside an ARN
+// ("arn:aws:sts:: ... :assumed-role/…", "arn:aws:sts::<account id>:…").
+var redactionRE = regexp.MustCompile(`^(?: +(?:\.{2,}|…) +|<[^<>\n]{0,40}>)`)
+
+// readARN reads an ARN from i like readToken, keeping as written the
+// redactions people type with spaces inside it.
+func readARN(s string, i int) (string, int) {
+	var b strings.Builder
+	for range 16 {
+		tok, end := readToken(s, i, isARNByte)
+		b.WriteString(tok)
+		i = end
+		rest := s[i:]
+		if open := strings.LastIndexByte(tok, '<'); open >= 0 && !strings.Contains(tok[open:], ">") {
+			// The token stopped at a space inside "<account id>".
+			if j := strings.IndexByte(rest, '>'); j >= 0 && j < 40 && !strings.Contains(rest[:j], "\n") {
+				b.WriteString(rest[:j+1])
+				i += j + 1
+				continue
+			}
+		}
+		if strings.HasSuffix(tok, ":") {
+			if m := redactionRE.FindString(rest); m != "" && i+len(m) < len(s) && isARNByte(s[i+len(m)]) {
+				b.WriteString(m)
+				i += len(m)
+				continue
+			}
+		}
+		break
+	}
+	return b.String(), i
 }
 
 // leadingWord returns the leading ASCII letters of s.
