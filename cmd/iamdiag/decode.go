@@ -20,7 +20,7 @@ type decodeOptions struct {
 
 	log   *zap.Logger
 	stdin io.Reader
-	sts   func(ctx context.Context, profile, region string) (stsDecoder, error)
+	sts   func(ctx context.Context, profile, region string) (decode.Decoder, error)
 }
 
 func newDecodeCmd(s streams, g *globalOptions) *cobra.Command {

@@ -44,7 +44,7 @@ type diagnoseOptions struct {
 
 	log   *zap.Logger
 	stdin io.Reader
-	sts   func(ctx context.Context, profile, region string) (stsDecoder, error)
+	sts   func(ctx context.Context, profile, region string) (decode.Decoder, error)
 }
 
 func newDiagnoseCmd(s streams, g *globalOptions) *cobra.Command {
@@ -180,13 +180,13 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 	var missing []string
 	if in.Principal == "" {
-		missing = append(missing, "the caller: pass --principal ARN")
+		missing = append(missing, "the caller (pass --principal ARN)")
 	}
 	if in.Action == "" {
-		missing = append(missing, "the action: pass --action SERVICE:ACTION")
+		missing = append(missing, "the action (pass --action SERVICE:ACTION)")
 	}
 	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("the input does not name %s", strings.Join(missing, ", nor "))
+		return nil, nil, fmt.Errorf("the input does not name %s", strings.Join(missing, " or "))
 	}
 	var warnings []string
 	resource := in.Resource
@@ -199,6 +199,7 @@ func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 	}
 	req := policy.NewRequest(in.Principal, in.Action, resource)
 	req.Principal.IAMARN = in.RoleARN
+	req.Principal.Account = in.Account
 	if in.Context != nil {
 		req.Context = in.Context.Clone()
 	}

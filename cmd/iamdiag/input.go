@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,11 +15,6 @@ import (
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
-
-// maxInputBytes bounds every file or stdin the CLI reads: error texts,
-// CloudTrail records, decoded messages, snapshots' neighbours. A CloudTrail
-// log file is at most a few MiB.
-const maxInputBytes = 32 << 20
 
 // inputOptions are the input flags shared by diagnose and decode: one of the
 // message inputs, completed or overridden by --principal, --action,
@@ -106,14 +100,9 @@ func (o *inputOptions) validate() error {
 	return nil
 }
 
-// stsDecoder is what the encoded-message input needs from STS.
-type stsDecoder interface {
-	DecodeAuthorizationMessage(ctx context.Context, in *sts.DecodeAuthorizationMessageInput, optFns ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error)
-}
-
 // newSTS returns an STS client from the SDK's default configuration chain,
 // honouring --profile, --region and AWS_ENDPOINT_URL*.
-func newSTS(ctx context.Context, profile, region string) (stsDecoder, error) {
+func newSTS(ctx context.Context, profile, region string) (decode.Decoder, error) {
 	var opts []func(*config.LoadOptions) error
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
@@ -133,7 +122,7 @@ type inputDeps struct {
 	stdin io.Reader
 	log   *zap.Logger
 	// sts returns the STS client for --encoded-message; tests replace it.
-	sts func(ctx context.Context, profile, region string) (stsDecoder, error)
+	sts func(ctx context.Context, profile, region string) (decode.Decoder, error)
 }
 
 // request turns the input flags into a decoded request. Errors are usage
@@ -149,7 +138,7 @@ func (o *inputOptions) request(ctx context.Context, deps inputDeps) (*decode.Req
 	)
 	switch {
 	case o.EncodedMessage != "":
-		var dec stsDecoder
+		var dec decode.Decoder
 		if dec, err = deps.sts(ctx, o.Profile, o.Region); err != nil {
 			return nil, fmt.Errorf("decoding --encoded-message: %w; or run `aws sts decode-authorization-message` yourself and pass its output with --decoded-message FILE", err)
 		}
@@ -202,7 +191,8 @@ func (o *inputOptions) complete(req *decode.Request) (*decode.Request, error) {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	if o.Principal != "" && o.Principal != req.Principal {
-		req.RoleARN = ""
+		// The message's role and account belonged to its principal.
+		req.RoleARN, req.Account = "", ""
 	}
 	req.Principal, req.Action, req.Resource = extra.Principal, extra.Action, extra.Resource
 	if extra.Context != nil && extra.Context.Len() > 0 {
@@ -225,10 +215,7 @@ func wrapInput(flag string, err error) error {
 	return fmt.Errorf("reading %s: %w", flag, err)
 }
 
-// errTooLarge is returned for an input over maxInputBytes.
-var errTooLarge = errors.New("input too large")
-
-// readInput reads FILE, or stdin for "-", up to maxInputBytes.
+// readInput reads FILE, or stdin for "-", up to the decoders' limit.
 func readInput(name string, stdin io.Reader) ([]byte, error) {
 	var r io.Reader
 	if name == "-" {
@@ -241,12 +228,12 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	b, err := io.ReadAll(io.LimitReader(r, decode.MaxInputSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxInputBytes {
-		return nil, fmt.Errorf("%w: over %d MiB", errTooLarge, maxInputBytes>>20)
+	if len(b) > decode.MaxInputSize {
+		return nil, fmt.Errorf("%w: more than %d bytes; pass only the error or the event", decode.ErrTooLarge, decode.MaxInputSize)
 	}
 	return b, nil
 }

@@ -24,6 +24,11 @@ type view struct {
 
 type field struct{ name, value string }
 
+// maxContextLines caps the context keys the request summary shows: a
+// decoded message carries a dozen, and the blockers' conditions show the
+// ones that mattered.
+const maxContextLines = 6
+
 type blockerView struct {
 	title      string // "service control policy — explicit deny"
 	fields     []field
@@ -52,9 +57,16 @@ func newView(d *Diagnosis) *view {
 	// Keys the engine inferred (aws:PrincipalArn …) are left out: the
 	// conditions below show the values that mattered, and the JSON report
 	// lists them.
+	var given []string
 	for _, k := range req.Context.Keys() {
-		if req.Context.Inferred(k) {
-			continue
+		if !req.Context.Inferred(k) {
+			given = append(given, k)
+		}
+	}
+	for i, k := range given {
+		if i == maxContextLines && len(given) > maxContextLines+1 {
+			v.request = append(v.request, field{"context", "… " + strconv.Itoa(len(given)-i) + " more keys (--format json lists them)"})
+			break
 		}
 		vals, _ := req.Context.Get(k)
 		v.request = append(v.request, field{"context", k + "=" + strings.Join(vals, ",")})
