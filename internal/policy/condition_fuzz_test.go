@@ -139,9 +139,10 @@ func translateFuzzPattern(p string, fold bool) (string, *regexp.Regexp) {
 				continue
 			}
 			if i+1 < len(p) && p[i+1] != '\\' && p[i+1] < utf8.RuneSelf {
-				// An escaped ordinary byte is that byte.
+				// An escaped ordinary byte is that byte, compared exactly
+				// even when folding case.
 				pat.WriteByte(p[i+1])
-				re.WriteString(regexp.QuoteMeta(p[i+1 : i+2]))
+				re.WriteString(`(?-i:` + regexp.QuoteMeta(p[i+1:i+2]) + `)`)
 				i += 2
 				continue
 			}

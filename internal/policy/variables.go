@@ -8,7 +8,8 @@ package policy
 // including none, and '?' matches exactly one character (one UTF-8 encoded
 // rune; one byte where the value is not valid UTF-8). Every other character
 // matches itself. The byte 0xFF (patEscape) makes the byte that follows it
-// literal: "\xff*" matches a literal '*', "\xff?" a literal '?' and
+// literal, compared exactly even when matching folds case: "\xff*" matches a
+// literal '*', "\xff?" a literal '?' and
 // "\xff\xff" a literal 0xFF byte; a 0xFF at the very end of a pattern matches
 // a literal 0xFF. 0xFF never occurs in valid UTF-8, hence never in text
 // decoded from JSON, so literal policy text needs no escaping: a value of a
