@@ -92,10 +92,10 @@ aws iam get-account-authorization-details), or policy files (--identity-policy,
 	return cmd
 }
 
-// colorable reports whether w is a terminal and NO_COLOR is unset
-// (https://no-color.org).
+// colorable reports whether w is a terminal and NO_COLOR is unset or empty
+// (https://no-color.org: "when present and not an empty string").
 func colorable(w io.Writer) bool {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+	if os.Getenv("NO_COLOR") != "" {
 		return false
 	}
 	f, ok := w.(*os.File)
