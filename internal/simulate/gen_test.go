@@ -146,8 +146,11 @@ type diffGen struct {
 	c *diffCase
 	// region of the request.
 	region string
-	// act is the diffCatalog entry of the request.
+	// act is the catalog entry of the request.
 	act diffAction
+	// inOrg: the accounts belong to an organization (SCPs, RCPs, and the
+	// principal's org keys are present).
+	inOrg bool
 }
 
 func (g *diffGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
@@ -158,6 +161,7 @@ func diffGenCase(seed uint64, i int) *diffCase {
 	g := &diffGen{r: rand.New(rand.NewPCG(seed, uint64(i))), c: &diffCase{ID: fmt.Sprintf("s%d-%d", seed, i)}}
 	g.principal()
 	g.request()
+	g.inOrg = g.chance(0.9)
 	g.context()
 	g.policies()
 	return g.c
@@ -238,8 +242,16 @@ func (g *diffGen) context() {
 	for k, v := range p.Tags {
 		ctx["aws:PrincipalTag/"+k] = []string{v}
 	}
-	if g.chance(0.9) {
+	// AWS puts these keys in every request that has them; iamdiag infers
+	// them from the layers when the input lacks them, iam-simulate does
+	// not, so the generator always gives them, consistent with the layers.
+	// A regional resource is always called in its own region.
+	if strings.Count(g.c.Resource, ":") >= 5 && strings.Split(g.c.Resource, ":")[3] != "" || g.chance(0.8) {
 		ctx["aws:RequestedRegion"] = []string{g.region}
+	}
+	if g.inOrg {
+		ctx["aws:PrincipalOrgID"] = []string{diffOrgID}
+		ctx["aws:PrincipalOrgPaths"] = []string{diffOrgID + "/r-ab12/ou-ab12-workloads/"}
 	}
 	if g.chance(0.6) {
 		ctx["aws:SourceIp"] = []string{g.pick("10.1.2.3", "203.0.113.7", "198.51.100.20", "2001:db8::1")}
@@ -255,12 +267,6 @@ func (g *diffGen) context() {
 	}
 	if g.chance(0.5) {
 		ctx["aws:CurrentTime"] = []string{g.pick("2026-03-01T12:00:00Z", "2025-06-30T23:59:59Z", "2027-01-15T08:00:00Z")}
-	}
-	if g.chance(0.6) {
-		ctx["aws:PrincipalOrgID"] = []string{g.pick(diffOrgID, diffOrgID, "o-zz9999zzzz")}
-	}
-	if g.chance(0.4) {
-		ctx["aws:PrincipalOrgPaths"] = g.subset("o-a1b2c3d4e5/r-ab12/ou-ab12-workloads/", "o-a1b2c3d4e5/r-ab12/ou-ab12-sandbox/")
 	}
 	if g.chance(0.4) {
 		ctx["aws:TagKeys"] = g.subset("env", "team", "cost-center", "Owner")
@@ -332,7 +338,7 @@ func (g *diffGen) policies() {
 	if c.Principal.Type == "AssumedRole" && g.chance(0.25) {
 		c.Session = &diffPolicy{Name: "session", Document: g.doc(g.identityStatements(), true)}
 	}
-	if g.chance(0.9) {
+	if g.inOrg {
 		c.SCP = g.orgLevels(false)
 	}
 	if c.SCP != nil && g.chance(0.6) {
