@@ -258,7 +258,7 @@ func (p *textParser) resource(i int) {
 	}
 	if strings.HasPrefix(s[i:], "arn:") {
 		tok, end := readARN(s, i)
-		p.setResource(trimTrailing(tok))
+		p.setResource(tok)
 		p.end = end
 		return
 	}
@@ -269,15 +269,22 @@ func (p *textParser) resource(i int) {
 	cand := strings.Join(strings.Fields(s[i:i+loc[0]]), " ")
 	if len(strings.Fields(cand)) > 4 {
 		tok, end := readToken(s, i, isARNByte)
-		p.setResource(trimTrailing(tok))
+		p.setResource(tok)
 		p.end = end
 		return
 	}
-	p.setResource(trimTrailing(cand))
+	p.setResource(cand)
 	p.end = i + loc[0]
 }
 
 func (p *textParser) setResource(v string) {
+	if strings.HasSuffix(v, "...") || strings.HasSuffix(v, "…") {
+		// "arn:aws:ec2:us-east-1:...": the person cut it; what is left
+		// names another resource.
+		p.placeholders = append(p.placeholders, v)
+		return
+	}
+	v = trimTrailing(v)
 	if placeholder(v) {
 		p.placeholders = append(p.placeholders, v)
 		return
@@ -458,7 +465,48 @@ func normalizeText(s string) string {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
-	return linePrefRE.ReplaceAllString(s, "")
+	return joinHardWrapped(linePrefRE.ReplaceAllString(s, ""))
+}
+
+// joinHardWrapped joins the lines of a block that a terminal wrapped at a
+// fixed width, inside words and ARNs alike: two or more consecutive lines of
+// the same length (at least 60 characters), and the shorter line that ends
+// the block.
+func joinHardWrapped(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) < 3 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(lines); {
+		w := utf8.RuneCountInString(lines[i])
+		j := i + 1
+		for w >= 60 && j < len(lines) && utf8.RuneCountInString(lines[j]) == w {
+			j++
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if j-i >= 2 {
+			// lines[i:j] have width w; the next line, if shorter, ends
+			// the wrapped block.
+			if j < len(lines) && utf8.RuneCountInString(lines[j]) < w && strings.TrimSpace(lines[j]) != "" {
+				j++
+			}
+			b.WriteString(strings.Join(lines[i:j], ""))
+			// The break after the block is a real one: a blank line keeps
+			// readToken from joining across it.
+			if j < len(lines) {
+				b.WriteByte('\n')
+			}
+			i = j
+			continue
+		}
+		b.WriteString(lines[i])
+		i++
+	}
+	return b.String()
 }
 
 // unescapeJSONish replaces the JSON escapes \" \' \\ \/ \n \t \r \uXXXX and
