@@ -122,11 +122,16 @@ func nearest(layer policy.Layer, pols []PolicyResult) Blocker {
 			src = pr.Source
 		}
 	}
-	if policies == 1 {
+	switch {
+	case policies == 1:
 		b.Policy, b.PolicyName = policyID(src), src.Name
 		if count == 1 {
 			b.Statement = stmt
 		}
+	case policies == 0 && len(pols) == 1 && (layer == policy.LayerBoundary || layer == policy.LayerResource):
+		// A layer of one policy (the boundary, the resource-based
+		// policy): that policy is where an Allow is missing.
+		b.Policy, b.PolicyName = policyID(pols[0].Source), pols[0].Source.Name
 	}
 	return b
 }

@@ -33,6 +33,9 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 	}
 	if app := resourceApplies(&e); app.evaluate {
 		d := policy.Decide(l.Resource.Document, &eff, policy.ResourceBased)
+		if d != policy.Denied && l.Boundary != nil && len(boundaryNotPrincipalDenies(l.Resource.Document, &eff)) > 0 {
+			d = policy.Denied
+		}
 		f.resource, _ = resourceState(&e, d)
 		if f.resource == stAllow && !e.cross && !e.resourceOnly {
 			f.grant = grantOf(policy.Evaluate(l.Resource.Document, &eff, policy.ResourceBased), &e.p)

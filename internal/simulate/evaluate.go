@@ -188,7 +188,17 @@ func (ev *evaluator) resourceLayer(e *env) (st, imp state, grant grantClass) {
 	if app.evaluate {
 		var d, noDeny policy.Decision
 		lr.Policies, d, noDeny = ev.evalPoliciesAllow(nil, l.Resource, policy.ResourceBased)
+		quirk := false
+		if d != policy.Denied && l.Boundary != nil && lr.Policies[0].Evaluation != nil {
+			quirk = applyBoundaryNotPrincipal(lr.Policies[0].Evaluation, l.Resource.Document, ev.req)
+			if quirk {
+				d = policy.Denied
+			}
+		}
 		st, lr.Note = resourceState(e, d)
+		if quirk {
+			lr.Note = "a Deny statement with NotPrincipal denies every principal that has a permissions boundary, whatever NotPrincipal lists"
+		}
 		imp, _ = resourceState(e, noDeny)
 		if noDeny == policy.Allowed && len(lr.Policies) == 1 && lr.Policies[0].Evaluation != nil {
 			grant = grantOf(lr.Policies[0].Evaluation, &e.p)

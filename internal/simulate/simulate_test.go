@@ -261,7 +261,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"arn:aws:iam::333333333333:root"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "cross-account: identity allows, resource policy does not", doc: docCross, req: partnerReq, l: l, want: ImplicitDeny,
-		blockers: []bl{{"resource-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"resource-policy", "implicit-deny", bucket, "", ""}},
 	})
 
 	l = base(t, allow("s3:GetObject", "*"))
@@ -310,7 +310,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Boundary = boundary(t, allow("s3:*", "*"))
 	cases = append(cases, evalCase{
 		name: "boundary blocks an identity allow", doc: docBoundaries, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"permissions-boundary", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""}},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -328,7 +328,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"`+roleARN+`"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "resource policy naming the role ARN is limited by the boundary", doc: docDenyAllow, req: get, l: l, want: ImplicitDeny,
-		blockers: []bl{{"permissions-boundary", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""}},
 	})
 
 	l = base(t)
@@ -413,7 +413,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = keyPolicy("arn:aws:iam::111111111111:role/KeyAdmin")
 	cases = append(cases, evalCase{
 		name: "KMS: IAM policies alone cannot allow", doc: docKMS, req: kmsReq, l: l, want: ImplicitDeny,
-		blockers: []bl{{"resource-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"resource-policy", "implicit-deny", keyARN, "", ""}},
 	})
 
 	l = base(t, allow("kms:*", "*"))
@@ -465,7 +465,7 @@ func evalCases(t testing.TB) []evalCase {
 		name: "every blocker, explicit first", doc: docDenyAllow, req: run, l: l, want: ExplicitDeny,
 		blockers: []bl{
 			{"scp", "explicit-deny", scpARN("Extrar-rootA"), "Deny", "r-root"},
-			{"permissions-boundary", "implicit-deny", "", "", ""},
+			{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""},
 		},
 	})
 
@@ -477,6 +477,24 @@ func evalCases(t testing.TB) []evalCase {
 		name: "role trust policy delegating to the account needs an identity allow", doc: docDenyAllow,
 		req: policy.NewRequest(sessARN, "sts:AssumeRole", "arn:aws:iam::111111111111:role/Target"), l: l, want: ImplicitDeny,
 		blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}},
+	})
+
+	l = base(t, allow("s3:*", "*"))
+	l.Boundary = boundary(t, allow("s3:*", "*"))
+	l.ResourceAccount = acct
+	l.Resource = &policy.Source{Layer: policy.LayerResource, ARN: bucket, Document: doc(t,
+		`{"Version":"2012-10-17","Statement":[{"Sid":"OnlyApp","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:root","`+roleARN+`","`+sessARN+`"]},"Action":"s3:*","Resource":"`+bucket+`/*"}]}`)}
+	cases = append(cases, evalCase{
+		name: "Deny with NotPrincipal denies a principal with a boundary, even a listed one", doc: docBoundaries, req: get, l: l, want: ExplicitDeny,
+		blockers: []bl{{"resource-policy", "explicit-deny", bucket, "OnlyApp", ""}},
+	})
+
+	l = base(t, allow("s3:*", "*"))
+	l.ResourceAccount = acct
+	l.Resource = &policy.Source{Layer: policy.LayerResource, ARN: bucket, Document: doc(t,
+		`{"Version":"2012-10-17","Statement":[{"Sid":"OnlyApp","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:root","`+roleARN+`","`+sessARN+`"]},"Action":"s3:*","Resource":"`+bucket+`/*"}]}`)}
+	cases = append(cases, evalCase{
+		name: "Deny with NotPrincipal spares a listed principal without a boundary", doc: docBoundaries, req: get, l: l, want: Allowed,
 	})
 
 	svc := policy.Request{Principal: policy.Principal{Type: "Service", Service: "cloudtrail.amazonaws.com"}, Action: "s3:PutObject", Resource: object, Context: &policy.Context{}}
