@@ -118,7 +118,7 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 		if err != nil {
 			return nil, err
 		}
-		src.ARN = req.Resource
+		src.ARN = policyHolder(req.Resource)
 		l.Resource = &src
 	}
 
@@ -331,4 +331,20 @@ func fileLevels(specs []string, layer policy.Layer, account string, def *policy.
 		}
 	}
 	return levels, nil
+}
+
+// policyHolder returns the ARN of the resource whose policy governs res: the
+// bucket for an S3 object ARN
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html),
+// res itself otherwise.
+func policyHolder(res string) string {
+	a, ok := parseARN(res)
+	if !ok || a.service != "s3" || a.account != "" {
+		return res
+	}
+	bucket, _, found := strings.Cut(a.resource, "/")
+	if !found {
+		return res
+	}
+	return "arn:" + a.partition + ":s3:::" + bucket
 }
