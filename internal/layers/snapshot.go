@@ -38,7 +38,8 @@ var errInvalid = ErrInvalid
 // Snapshot is an iamdiag-snapshot/v1 file: one account's IAM authorization
 // details, the organization's SCPs and RCPs where readable, resource-based
 // policies and known session policies. Load returns it indexed; Layers
-// answers one request from it.
+// answers one request from it. An indexed Snapshot is safe for concurrent
+// use by Layers.
 type Snapshot struct {
 	// Format is always "iamdiag-snapshot/v1".
 	Format string `json:"format"`
@@ -176,6 +177,12 @@ func (l *bareLists) present() bool {
 }
 
 func parseSnapshot(b []byte) (*Snapshot, error) {
+	// Windows PowerShell's ">" writes UTF-16 and some editors add a UTF-8
+	// byte order mark: accept the mark, explain UTF-16.
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) {
+		return nil, fmt.Errorf("%w: the file is UTF-16 encoded (as PowerShell's > writes it): save it as UTF-8, e.g. with Out-File -Encoding utf8", errInvalid)
+	}
 	var f fileShape
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("%w: decoding JSON: %w", errInvalid, jsonPosition(b, err))

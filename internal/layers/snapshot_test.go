@@ -131,6 +131,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"not JSON", `{"format": `, ErrInvalid, []string{"line 1"}},
 		{"JSON type error with position", "{\n\"format\": 7}", ErrInvalid, []string{"line 2"}},
+		{"UTF-16", "\xff\xfe{\x00}\x00", ErrInvalid, []string{"UTF-16"}},
 		{"neither format nor lists", `{"hello": 1}`, ErrInvalid, []string{"UserDetailList"}},
 		{"unknown format", `{"format": "something/v1"}`, ErrInvalid, []string{`"something/v1"`}},
 		{"future version", `{"format": "iamdiag-snapshot/v2"}`, ErrInvalid, []string{"iamdiag-snapshot/v2", "newer iamdiag"}},
@@ -174,6 +175,13 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadByteOrderMark(t *testing.T) {
+	s, err := Load(strings.NewReader("\xef\xbb\xbf" + `{"UserDetailList":[]}`))
+	if err != nil || s.Format != Format {
+		t.Fatalf("Load with a UTF-8 byte order mark: %v", err)
 	}
 }
 
