@@ -200,7 +200,7 @@ func (p *parser) tree() (*jnode, error) {
 	}
 	p.dec = json.NewDecoder(bytes.NewReader(p.data))
 	p.dec.UseNumber()
-	root, err := p.value(0)
+	root, err := p.value(0, roleRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,16 @@ func (p *parser) fixPos(err error) error {
 	return err
 }
 
-func (p *parser) value(depth int) (*jnode, error) {
+// Roles of a JSON value in the tree, so that structural errors met while
+// reading it (duplicate keys) can name their statement.
+const (
+	roleOther      = 0
+	roleRoot       = -1
+	roleStatements = -2 // the value of the Statement element
+	// A positive role is the 1-based index of a statement object.
+)
+
+func (p *parser) value(depth, role int) (*jnode, error) {
 	tok, off, err := p.token()
 	if err != nil {
 		return nil, p.fixPos(err)
@@ -274,6 +283,13 @@ func (p *parser) value(depth int) (*jnode, error) {
 		switch t {
 		case '{':
 			n := &jnode{kind: jObject, off: off}
+			if role == roleStatements {
+				role = 1
+			}
+			if role > 0 {
+				p.stmt = role
+				defer func() { p.stmt = 0 }()
+			}
 			for p.dec.More() {
 				ktok, koff, err := p.token()
 				if err != nil {
@@ -288,7 +304,11 @@ func (p *parser) value(depth int) (*jnode, error) {
 						return nil, p.errAt(koff, key, "duplicate key %q", key)
 					}
 				}
-				v, err := p.value(depth + 1)
+				childRole := roleOther
+				if role == roleRoot && key == "Statement" {
+					childRole = roleStatements
+				}
+				v, err := p.value(depth+1, childRole)
 				if err != nil {
 					return nil, err
 				}
@@ -301,7 +321,11 @@ func (p *parser) value(depth int) (*jnode, error) {
 		case '[':
 			n := &jnode{kind: jArray, off: off}
 			for p.dec.More() {
-				v, err := p.value(depth + 1)
+				childRole := roleOther
+				if role == roleStatements {
+					childRole = len(n.elems) + 1
+				}
+				v, err := p.value(depth+1, childRole)
 				if err != nil {
 					return nil, err
 				}

@@ -10,9 +10,10 @@ import "strconv"
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
 //
 // kind decides how the Principal element is treated (see Kind). Problems met
-// inside the policy (a Principal in an identity policy, a Resource that is not
-// an ARN, a condition error) are recorded in Errors; the statement involved
-// does not apply. Condition traces are filled for statements whose action,
+// inside the policy are recorded in Errors: an element the kind of policy
+// does not allow (a Principal in an identity policy) makes its statement not
+// apply; a Resource entry that is neither "*" nor an ARN matches nothing, and
+// a condition that cannot be evaluated does not match. Condition traces are filled for statements whose action,
 // resource and principal matched; for the others only ConditionsMatched is
 // set. A nil doc gives NotApplicable; a nil req is an empty request.
 func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
