@@ -310,3 +310,39 @@ func TestMissingManagedPolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestNewRawPolicy(t *testing.T) {
+	const doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a+b/*"}]}`
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{"object", doc, false},
+		{"URL-encoded string", `"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Aa%2Bb%2F*%22%7D%5D%7D"`, false},
+		{"JSON text string keeps its plus sign", `"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::a+b/*\"}]}"`, false},
+		{"number", `7`, true},
+		{"invalid document", `{"Statement":[]}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewRawPolicy([]byte(tt.in))
+			if tt.wantErr {
+				if err == nil {
+					t.Fatal("want an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := docJSON(t, r.Document()); got != doc {
+				t.Errorf("document %s, want %s", got, doc)
+			}
+			out, err := r.MarshalJSON()
+			if err != nil || string(out) != tt.in {
+				t.Errorf("MarshalJSON = %s, %v; want the input back", out, err)
+			}
+		})
+	}
+}
