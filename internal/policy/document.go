@@ -114,6 +114,8 @@ func Parse(data []byte) (*Document, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, &ParseError{Offset: -1, Msg: fmt.Sprintf("policy document is larger than %d bytes", MaxDocumentSize)}
 	}
+	// A UTF-8 byte order mark, as some editors write, is not JSON; skip it.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	p := &parser{data: data}
 	root, err := p.tree()
 	if err != nil {

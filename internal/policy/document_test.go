@@ -213,6 +213,7 @@ func TestParseEncoded(t *testing.T) {
 		name, in string
 	}{
 		{"plain JSON", plain},
+		{"byte order mark", "\ufeff" + plain},
 		{"RFC 3986 encoded, as the IAM API returns it", strings.ReplaceAll(url.QueryEscape(plain), "+", "%20")},
 		{"lower-case escapes", strings.ToLower(url.PathEscape(plain)[:3]) + url.PathEscape(plain)[3:]},
 	}
