@@ -162,7 +162,7 @@ func (p *textParser) parseDenial() bool {
 		}
 		// The reason belongs to this sentence: look for it before the next
 		// denial sentence.
-		rest := s[p.end:]
+		rest := s[p.end:min(len(s), p.end+4096)]
 		if next := notAuthRE.FindStringIndex(rest); next != nil {
 			rest = rest[:next[0]]
 		}
@@ -262,7 +262,8 @@ func (p *textParser) resource(i int) {
 		p.end = end
 		return
 	}
-	loc := resourceEndRE.FindStringIndex(s[i:])
+	// A resource is short: look for its end in a bounded window.
+	loc := resourceEndRE.FindStringIndex(s[i:min(len(s), i+4096)])
 	if loc == nil { // resourceEndRE matches at the end of text at least.
 		return
 	}
@@ -465,7 +466,10 @@ func normalizeText(s string) string {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
-	return joinHardWrapped(linePrefRE.ReplaceAllString(s, ""))
+	if strings.ContainsAny(s, "│╷╵>") {
+		s = linePrefRE.ReplaceAllString(s, "")
+	}
+	return joinHardWrapped(s)
 }
 
 // joinHardWrapped joins the lines of a block that a terminal wrapped at a
