@@ -153,7 +153,15 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 	bv := blockerView{title: layerTitle(string(b.Layer)) + " — " + kind}
 	switch {
 	case b.Policy != "" || b.PolicyName != "":
-		bv.fields = append(bv.fields, field{"policy", blockerPolicy(b)})
+		label := blockerPolicy(b)
+		if b.Kind != "explicit-deny" && b.Statement == "" && b.Target == "" {
+			if len(b.Conditions) > 0 {
+				label += ": the conditions below fail"
+			} else {
+				label += ": no statement allows this call"
+			}
+		}
+		bv.fields = append(bv.fields, field{"policy", label})
 	case b.Target != "":
 		// An SCP or RCP level where nothing allows: the level line says it.
 	default:
