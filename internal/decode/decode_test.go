@@ -83,8 +83,8 @@ func TestFromFlags(t *testing.T) {
 	}{
 		{
 			name: "repeated key is multi-value", principal: "arn:aws:iam::123456789012:role/R", action: "ec2:RunInstances",
-			context: []string{"aws:RequestedRegion=eu-west-1", "aws:TagKeys=a", "aws:TagKeys=b=c"},
-			want:    `{"principal":"arn:aws:iam::123456789012:role/R","action":"ec2:RunInstances","resource":null,"context":{"aws:RequestedRegion":["eu-west-1"],"aws:TagKeys":["a","b=c"]},"hint":null,"encoded_message":null}`,
+			context:     []string{"aws:RequestedRegion=eu-west-1", "aws:TagKeys=a", "aws:TagKeys=b=c"},
+			want:        `{"principal":"arn:aws:iam::123456789012:role/R","action":"ec2:RunInstances","resource":null,"context":{"aws:RequestedRegion":["eu-west-1"],"aws:TagKeys":["a","b=c"]},"hint":null,"encoded_message":null}`,
 			wantMissing: []string{"resource"},
 		},
 		{name: "nothing given", wantErr: ErrEmpty},
