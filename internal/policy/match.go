@@ -83,7 +83,7 @@ const (
 	patInvalid uint8 = iota // neither "*" nor an ARN: matches nothing
 	patStar                 // "*"
 	patARN                  // an ARN, possibly with wildcards
-	patVars                 // holds policy variables: expanded per request
+	patVars                 // an ARN whose resource part holds policy variables: expanded per request
 )
 
 // resourcePattern is one entry of a Resource or NotResource element, split
@@ -100,16 +100,19 @@ type resourcePattern struct {
 }
 
 // compileResource classifies and splits a resource pattern. vars says that
-// policy variables apply (Version 2012-10-17): a pattern holding "${" is then
-// expanded for each request before matching.
+// policy variables apply (Version 2012-10-17): a pattern whose resource part
+// holds "${" is then expanded for each request before matching. Only the
+// resource part is: "You can use a policy variable in the Resource element,
+// but only in the resource portion of the ARN. This portion of the ARN
+// appears after the fifth colon (:). You can't use a variable to replace
+// parts of the ARN before the fifth colon, such as the service or account"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-resourceelement).
+// The first five colons are counted in the text as written, so "${" before
+// the fifth colon (a variable name holds a colon itself) is literal text.
 func compileResource(raw string, vars bool) resourcePattern {
 	p := resourcePattern{raw: raw}
-	switch {
-	case raw == "*":
+	if raw == "*" {
 		p.kind = patStar
-		return p
-	case vars && strings.Contains(raw, "${"):
-		p.kind = patVars
 		return p
 	}
 	rest := raw
@@ -140,6 +143,9 @@ func compileResource(raw string, vars bool) resourcePattern {
 		}
 	}
 	p.kind = patARN
+	if vars && n == 6 && strings.Contains(p.seg[5], "${") {
+		p.kind = patVars
+	}
 	return p
 }
 
@@ -157,48 +163,65 @@ func endsWithStar(s string) bool {
 }
 
 // match reports whether the pattern matches the request resource, already
-// split into arn (a zero arnParts for "*" or a string that is not an ARN). A patVars pattern must be expanded first (see
+// split into arn (a zero arnParts for "*" or a string that is not an ARN).
+// A patVars pattern must have its resource part expanded first (see
 // matchResource); here it matches nothing.
 func (p *resourcePattern) match(arn arnParts) bool {
 	switch p.kind {
 	case patStar:
 		return true
 	case patARN:
-		if !arn.ok {
-			return false
-		}
-		for i := 0; i < int(p.n); i++ {
-			if p.wild&(1<<i) == 0 {
-				if p.seg[i] != arn.seg[i] {
-					return false
-				}
-			} else if !wildcardMatch(p.seg[i], arn.seg[i], false) {
-				return false
-			}
-		}
-		return true
+		return p.matchSegments(arn, int(p.n)) &&
+			(p.n < 6 || p.matchSegment(5, p.seg[5], arn.seg[5]))
 	default:
 		return false
 	}
 }
 
-// matchResource matches one pattern against the request, expanding policy
-// variables when the pattern holds any.
+// matchSegments matches the first n (at most five) segments of the pattern
+// against arn; n is 5 for a pattern of six segments.
+func (p *resourcePattern) matchSegments(arn arnParts, n int) bool {
+	if !arn.ok {
+		return false
+	}
+	n = min(n, 5)
+	for i := 0; i < n; i++ {
+		if !p.matchSegment(i, p.seg[i], arn.seg[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchSegment matches pattern segment i, seg, against the value v.
+func (p *resourcePattern) matchSegment(i int, seg, v string) bool {
+	if p.wild&(1<<i) == 0 {
+		return seg == v
+	}
+	return wildcardMatch(seg, v, false)
+}
+
+// matchResource matches one pattern against the request, expanding the
+// policy variables of its resource part when it holds any.
 func matchResource(p *resourcePattern, req *Request, arn arnParts) bool {
 	if p.kind != patVars {
 		return p.match(arn)
 	}
-	// expandPattern escapes what the substitution produced, so that ${*}
-	// or a tag value holding '*' matches literally (see variables.go).
-	expanded, ok := expandPattern(p.raw, req)
-	if !ok {
-		// A variable without a value and without a default makes the
-		// pattern match nothing
-		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+	if !p.matchSegments(arn, 5) {
 		return false
 	}
-	q := compileResource(expanded, false)
-	return q.match(arn)
+	// expandPattern escapes what the substitution produced, so that ${*}
+	// or a tag value holding '*' matches literally (see variables.go).
+	expanded, ok := expandPattern(p.seg[5], req)
+	if !ok {
+		// "If a variable that has no value in the authorization context
+		// is used as part of the Resource or NotResource element of a
+		// policy, the resource that includes a policy variable with no
+		// value will not match any resource"
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value).
+		return false
+	}
+	return wildcardMatch(expanded, arn.seg[5], false)
 }
 
 // actionPattern is one entry of an Action or NotAction element.

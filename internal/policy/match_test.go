@@ -93,6 +93,8 @@ func TestResourceVariables(t *testing.T) {
 	req.Principal.Username = "alice"
 	req.Context.Set("aws:username", "alice")
 	req.Context.Set("aws:PrincipalTag/team", "ops*")
+	req.Context.Set("aws:PrincipalAccount", "123456789012")
+	req.Context.Set("aws:RequestedRegion", "us-east-1")
 	tests := []struct {
 		name, version, pattern, resource string
 		want                             bool
@@ -108,6 +110,14 @@ func TestResourceVariables(t *testing.T) {
 		{"substituted star is not a wildcard", Version2012, "arn:aws:s3:::t/${aws:PrincipalTag/team}", "arn:aws:s3:::t/opsx", false},
 		{"escaped star", Version2012, "arn:aws:s3:::t/a${*}", "arn:aws:s3:::t/a*", true},
 		{"escaped star is literal", Version2012, "arn:aws:s3:::t/a${*}", "arn:aws:s3:::t/ab", false},
+		// Variables are substituted only after the fifth colon
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-resourceelement).
+		{"account segment is literal", Version2012, "arn:aws:dynamodb:eu-west-1:${aws:PrincipalAccount}:table/Orders", "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders", false},
+		{"region segment is literal", Version2012, "arn:aws:sqs:${aws:RequestedRegion}:*:q", "arn:aws:sqs:us-east-1:123456789012:q", false},
+		{"service segment is literal", Version2012, "arn:aws:${aws:username}:::x", "arn:aws:alice:::x", false},
+		{"resource part after a literal account", Version2012, "arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::123456789012:user/alice", true},
+		{"resource part with colons", Version2012, "arn:aws:sqs:us-east-1:123456789012:q:${aws:username}", "arn:aws:sqs:us-east-1:123456789012:q:alice", true},
+		{"literal segment and resource variable", Version2012, "arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}", "arn:aws:iam::123456789012:user/alice", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,8 +83,23 @@ func variableCases() {
 	add("var-in-condition-value-match", prefix("${aws:username} inside a StringLike condition value", "home/alice/docs/").allowed())
 	add("var-in-condition-value-mismatch", prefix("${aws:username} inside a StringLike condition value: another prefix", "home/bob/").
 		implicit(idCond(lIdentity, "s3:prefix")))
-	add("var-principalaccount-in-arn", roleSession("${aws:PrincipalAccount} in a Resource ARN", docVariables, docGlobalKeys).
+	// "You can use a policy variable in the Resource element, but only in
+	// the resource portion of the ARN. This portion of the ARN appears
+	// after the fifth colon (:). You can't use a variable to replace parts
+	// of the ARN before the fifth colon, such as the service or account."
+	// Before the fifth colon "${aws:PrincipalAccount}" is literal text and
+	// matches no account.
+	add("var-principalaccount-in-arn", roleSession("${aws:PrincipalAccount} in the account segment of a Resource ARN is literal text", docVariablesResource, docGlobalKeys).
 		call("sqs:SendMessage", "arn:aws:sqs:us-east-1:"+acct+":orders").
 		identity(managed("OwnQueues", doc(`{"Sid": "OwnQueues", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:*:${aws:PrincipalAccount}:*"}`))).
+		implicit(id(lIdentity)))
+	add("var-principalaccount-in-resource-part", roleSession("${aws:PrincipalAccount} after the fifth colon of a Resource ARN is substituted", docVariablesResource, docGlobalKeys).
+		call("sqs:SendMessage", "arn:aws:sqs:us-east-1:"+acct+":orders-"+acct).
+		identity(managed("OwnQueues", doc(`{"Sid": "OwnQueues", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:orders-${aws:PrincipalAccount}"}`))).
 		allowed().inferred("aws:PrincipalAccount", acct))
+	add("var-in-region-segment-literal", iamUser("${aws:RequestedRegion} in the region segment of a Resource ARN is literal text", docVariablesResource).
+		call("sqs:SendMessage", "arn:aws:sqs:us-east-1:"+acct+":orders").ctx("aws:RequestedRegion", "us-east-1").
+		identity(managed("RegionQueues", doc(`{"Sid": "RegionQueues", "Effect": "Deny", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:${aws:RequestedRegion}:*:*"}`,
+			`{"Sid": "All", "Effect": "Allow", "Action": "sqs:*", "Resource": "*"}`))).
+		allowed())
 }
