@@ -144,24 +144,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	req, warnings, err := evaluationRequest(in)
+	d, err := diagnosis(in, opts.layers, opts.log)
 	if err != nil {
 		return err
-	}
-
-	l, err := opts.layers(req)
-	if err != nil {
-		return err
-	}
-	opts.log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
-
-	res := simulate.Evaluate(req, l, simulate.Options{})
-	opts.log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
-
-	d := &report.Diagnosis{Result: res, Input: req, Warnings: warnings}
-	d.Hint = &report.Hint{Source: in.Source}
-	if in.Hint != nil {
-		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, in.Hint.Kind, in.Hint.PolicyARN
 	}
 	switch opts.Format {
 	case "json":
@@ -172,6 +157,32 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		err = report.Text(stdout, d, report.TextOptions{Color: opts.Color})
 	}
 	return err
+}
+
+// diagnosis is the pipeline after decoding, shared by `iamdiag diagnose` and
+// `iamdiag serve`: the evaluation request from the decoded input, its layers
+// from gather, the evaluation, and the diagnosis a report renders.
+func diagnosis(in *decode.Request, gather func(*policy.Request) (*policy.Layers, error), log *zap.Logger) (*report.Diagnosis, error) {
+	req, warnings, err := evaluationRequest(in)
+	if err != nil {
+		return nil, err
+	}
+
+	l, err := gather(req)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
+
+	res := simulate.Evaluate(req, l, simulate.Options{})
+	log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
+
+	d := &report.Diagnosis{Result: res, Input: req, Warnings: warnings}
+	d.Hint = &report.Hint{Source: in.Source}
+	if in.Hint != nil {
+		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, in.Hint.Kind, in.Hint.PolicyARN
+	}
+	return d, nil
 }
 
 // evaluationRequest turns a decoded input into the request to evaluate, with
