@@ -1,0 +1,907 @@
+package layers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// RoleReader is the IAM role calls a live resolution makes; *iam.Client
+// implements it.
+type RoleReader interface {
+	GetRole(ctx context.Context, params *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	ListRolePolicies(ctx context.Context, params *iam.ListRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	GetRolePolicy(ctx context.Context, params *iam.GetRolePolicyInput, optFns ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	ListAttachedRolePolicies(ctx context.Context, params *iam.ListAttachedRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+}
+
+// UserReader is the IAM user and group calls a live resolution makes;
+// *iam.Client implements it.
+type UserReader interface {
+	GetUser(ctx context.Context, params *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	ListUserPolicies(ctx context.Context, params *iam.ListUserPoliciesInput, optFns ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error)
+	GetUserPolicy(ctx context.Context, params *iam.GetUserPolicyInput, optFns ...func(*iam.Options)) (*iam.GetUserPolicyOutput, error)
+	ListAttachedUserPolicies(ctx context.Context, params *iam.ListAttachedUserPoliciesInput, optFns ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error)
+	ListGroupsForUser(ctx context.Context, params *iam.ListGroupsForUserInput, optFns ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
+	ListGroupPolicies(ctx context.Context, params *iam.ListGroupPoliciesInput, optFns ...func(*iam.Options)) (*iam.ListGroupPoliciesOutput, error)
+	GetGroupPolicy(ctx context.Context, params *iam.GetGroupPolicyInput, optFns ...func(*iam.Options)) (*iam.GetGroupPolicyOutput, error)
+	ListAttachedGroupPolicies(ctx context.Context, params *iam.ListAttachedGroupPoliciesInput, optFns ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error)
+}
+
+// ManagedPolicyReader reads managed policies (identity policies and
+// permissions boundaries); *iam.Client implements it.
+type ManagedPolicyReader interface {
+	GetPolicy(ctx context.Context, params *iam.GetPolicyInput, optFns ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(ctx context.Context, params *iam.GetPolicyVersionInput, optFns ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
+}
+
+// IAMReader is every IAM call of a live resolution; *iam.Client implements
+// it.
+type IAMReader interface {
+	RoleReader
+	UserReader
+	ManagedPolicyReader
+}
+
+// BucketPolicyReader reads S3 bucket policies; *s3.Client implements it.
+type BucketPolicyReader interface {
+	GetBucketPolicy(ctx context.Context, params *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+}
+
+// KeyPolicyReader reads KMS key policies; *kms.Client implements it.
+type KeyPolicyReader interface {
+	GetKeyPolicy(ctx context.Context, params *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+}
+
+// Clients are the AWS clients a Live source reads through. IAM is
+// required; a nil Organizations, S3 or KMS client leaves the layers it
+// would read unreadable (with error code "NotConfigured").
+type Clients struct {
+	IAM           IAMReader
+	Organizations OrganizationsReader
+	S3            BucketPolicyReader
+	KMS           KeyPolicyReader
+}
+
+// LiveOptions tunes a Live source. The zero value is ready to use.
+type LiveOptions struct {
+	// Concurrency bounds the AWS calls in flight (default 8).
+	Concurrency int
+	// Cache holds organization data and policy versions across
+	// resolutions; nil gives the Live its own with DefaultCacheTTL. A
+	// daemon shares one Cache between its Live sources.
+	Cache *Cache
+	// AccountID is the account whose S3 buckets the credentials read: S3
+	// ARNs carry no account, and a bucket policy found is taken to belong to
+	// it. Empty means the principal's account.
+	AccountID string
+}
+
+// Live gathers the layers of a request from the AWS account and
+// organization, through the AWS SDK: for the same account data it returns
+// exactly what Snapshot.Layers returns. Independent calls run concurrently;
+// a Live is safe for concurrent use.
+type Live struct {
+	c     Clients
+	opt   LiveOptions
+	cache *Cache
+	sem   chan struct{}
+}
+
+// NewLive returns a Live source reading through c.
+func NewLive(c Clients, opt LiveOptions) *Live {
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 8
+	}
+	cache := opt.Cache
+	if cache == nil {
+		cache = NewCache(DefaultCacheTTL)
+	}
+	return &Live{c: c, opt: opt, cache: cache, sem: make(chan struct{}, opt.Concurrency)}
+}
+
+// walk is one resolution: its calls, its stats and its first fatal error.
+type walk struct {
+	l      *Live
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	stats Stats
+	err   error
+	wg    sync.WaitGroup
+}
+
+// goDo runs f concurrently; a non-nil error cancels the resolution.
+func (w *walk) goDo(f func() error) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if err := f(); err != nil {
+			w.setErr(err)
+		}
+	}()
+}
+
+func (w *walk) setErr(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+		w.cancel()
+	}
+	w.mu.Unlock()
+}
+
+func (w *walk) hit() {
+	w.mu.Lock()
+	w.stats.CacheHits++
+	w.mu.Unlock()
+}
+
+// call makes one AWS call after round trip `after` and returns the round
+// trip at which its answer is known.
+func (w *walk) call(op string, after int, f func(ctx context.Context) error) (int, error) {
+	select {
+	case w.l.sem <- struct{}{}:
+	case <-w.ctx.Done():
+		return after, w.ctx.Err()
+	}
+	err := f(w.ctx)
+	<-w.l.sem
+	d := after + 1
+	w.mu.Lock()
+	w.stats.Calls[op]++
+	if err != nil {
+		w.stats.Errors[errorCode(err)]++
+	}
+	w.stats.RoundTrips = max(w.stats.RoundTrips, d)
+	w.mu.Unlock()
+	return d, err
+}
+
+// Layers returns every policy layer that applies to req, read from AWS.
+func (l *Live) Layers(ctx context.Context, req *policy.Request) (*policy.Layers, error) {
+	out, _, err := l.LayersStats(ctx, req)
+	return out, err
+}
+
+// LayersStats is Layers that also returns the calls it made. The error
+// wraps ErrCredentials when AWS rejects the credentials and
+// ErrNoSuchPrincipal when the role or user does not exist; a layer that
+// could not be read is marked unreadable with the AWS error code instead.
+func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.Layers, *Stats, error) {
+	start := time.Now()
+	if req == nil || req.Principal.ARN == "" {
+		return nil, nil, errors.New("resolving layers: the request has no principal ARN")
+	}
+	if l.c.IAM == nil {
+		return nil, nil, errors.New("resolving layers: no IAM client")
+	}
+	pa, err := parsePrincipal(req.Principal.ARN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolving principal: %w", err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &walk{l: l, ctx: wctx, cancel: cancel, stats: Stats{Calls: map[string]int{}, Errors: map[string]int{}}}
+
+	out := &policy.Layers{Principal: req.Principal}
+	p := &out.Principal
+	p.Account = pa.arn.account
+	acct := pa.arn.account
+
+	// Everything below starts at once; each part fills its own fields.
+	var ent *entity
+	switch pa.kind {
+	case kindAssumedRole, kindRole:
+		w.goDo(func() error {
+			e, err := w.role(pa, 0)
+			ent = e
+			return err
+		})
+	case kindUser:
+		w.goDo(func() error {
+			e, err := w.user(pa)
+			ent = e
+			return err
+		})
+	case kindFederatedUser:
+		p.Type = "FederatedUser"
+		p.IAMARN = ""
+		// aws:userid of a federated user is ACCOUNT:NAME
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+		p.UserID = acct + ":" + pa.name
+		r := federatedRead(req.Principal.ARN, pa)
+		out.IdentityRead, out.BoundaryRead = r, r
+		// Session policies cannot be read after the session was created.
+		out.Session, out.SessionKnown = nil, false
+	case kindRoot:
+		// The root user has no identity-based policies
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
+		p.Type = "Account"
+		p.IAMARN = req.Principal.ARN
+		p.UserID = acct
+		out.SessionKnown = true
+	}
+
+	var (
+		res    resourceResult
+		scpOrg orgResult
+	)
+	resDone := make(chan struct{})
+	w.goDo(func() error {
+		defer close(resDone)
+		var err error
+		res, err = w.resource(req, pa)
+		return err
+	})
+	w.goDo(func() error {
+		var err error
+		scpOrg, err = w.org(acct, true)
+		return err
+	})
+	// RCPs follow the resource's account, known once the resource is
+	// resolved; most often it is the caller's, whose path is already on
+	// its way (shared through the Cache).
+	var rcpOrg orgResult
+	w.goDo(func() error {
+		select {
+		case <-resDone:
+		case <-w.ctx.Done():
+			return nil
+		}
+		ra := res.account
+		if ra == "" {
+			ra = acct
+		}
+		var err error
+		rcpOrg, err = w.org(ra, false)
+		return err
+	})
+	w.wg.Wait()
+	w.stats.Elapsed = time.Since(start)
+	if w.err != nil {
+		return nil, &w.stats, fmt.Errorf("resolving layers of %s: %w", req.Principal.ARN, w.err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &w.stats, fmt.Errorf("resolving layers of %s: %w", req.Principal.ARN, err)
+	}
+
+	if ent != nil {
+		fillEntity(out, ent)
+		switch pa.kind {
+		case kindAssumedRole:
+			p.Type = "AssumedRole"
+			p.SessionName = pa.session
+			if ent.id != "" {
+				// aws:userid of a role session is ROLEID:SESSION
+				// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+				p.UserID = ent.id + ":" + pa.session
+			}
+			out.Session, out.SessionKnown = nil, false
+		case kindRole:
+			p.Type = "AssumedRole"
+			out.SessionKnown = true
+		case kindUser:
+			p.Type = "User"
+			p.UserID = ent.id
+			p.Username = ent.name
+			out.SessionKnown = true
+		}
+	}
+	out.Resource, out.ResourceRead, out.ResourceAccount = res.src, res.read, res.account
+
+	if scpOrg.orgKnown {
+		out.OrgID, out.ManagementAccount = scpOrg.id, scpOrg.management
+	}
+	out.SCP, out.SCPRead = scpOrg.scp, scpOrg.scpRead
+	if !scpOrg.scpRead.Unreadable && scpOrg.inOrg {
+		if p.OrgID == "" {
+			p.OrgID = scpOrg.id
+		}
+		if p.OrgPaths == nil && scpOrg.id != "" {
+			p.OrgPaths = []string{scpOrg.orgPath}
+		}
+	}
+	out.RCP, out.RCPRead = rcpOrg.rcp, rcpOrg.rcpRead
+	return out, &w.stats, nil
+}
+
+// federatedRead says why a federated user's identity layers are unknown.
+func federatedRead(principal string, pa principalARN) policy.Readability {
+	// The session carries the permissions of the IAM user that called
+	// sts:GetFederationToken, intersected with the session policy
+	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
+	// the federated-user name is chosen by the caller and names no IAM user.
+	acct := pa.arn.account
+	msg := "a federated-user session (" + principal + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+	return policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
+}
+
+// parseDocument parses a document as AWS APIs return it: URL-encoded (IAM)
+// or plain JSON text (Organizations, S3, KMS).
+func parseDocument(s string) (*policy.Document, error) {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
+		return policy.Parse([]byte(t))
+	}
+	return policy.ParseEncoded(s)
+}
+
+// slot collects the outcome of one read among many, in order.
+type readState struct {
+	mu   sync.Mutex
+	read policy.Readability
+}
+
+func (r *readState) fail(x policy.Readability) {
+	r.mu.Lock()
+	if !r.read.Unreadable {
+		r.read = x
+	}
+	r.mu.Unlock()
+}
+
+// role reads a role by name (the path is dropped from session ARNs:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns)
+// and its identity policies and boundary; the identity reads start at once
+// from the name, beside iam:GetRole.
+func (w *walk) role(pa principalARN, after int) (*entity, error) {
+	c := w.l.c.IAM
+	name := pa.name
+	origin := "role/" + name
+	var (
+		inline, managed []policy.Source
+		idRead          readState
+		wg              sync.WaitGroup
+		errs            = make(chan error, 2)
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		var err error
+		inline, err = w.inlinePolicies(after, origin, "iam:ListRolePolicies", "iam:GetRolePolicy",
+			func(ctx context.Context, marker *string) ([]string, *string, error) {
+				o, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &name, Marker: marker})
+				if err != nil {
+					return nil, nil, err
+				}
+				return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+			},
+			func(ctx context.Context, pn string) (*string, error) {
+				o, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &pn})
+				if err != nil {
+					return nil, err
+				}
+				return o.PolicyDocument, nil
+			}, &idRead, "the identity policies of "+origin)
+		errs <- err
+	}()
+	go func() {
+		defer wg.Done()
+		var err error
+		managed, err = w.attachedPolicies(after, origin, "iam:ListAttachedRolePolicies",
+			func(ctx context.Context, marker *string) ([]attached, *string, error) {
+				o, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &name, Marker: marker})
+				if err != nil {
+					return nil, nil, err
+				}
+				out := make([]attached, 0, len(o.AttachedPolicies))
+				for _, ap := range o.AttachedPolicies {
+					out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
+				}
+				return out, nextMarker(o.IsTruncated, o.Marker), nil
+			}, &idRead, "the identity policies of "+origin)
+		errs <- err
+	}()
+
+	var ro *iam.GetRoleOutput
+	d, err := w.call("iam:GetRole", after, func(ctx context.Context) error {
+		var err error
+		ro, err = c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+		return err
+	})
+	var (
+		e    *entity
+		bARN string
+	)
+	if err == nil {
+		e, bARN, err = w.roleEntity(ro, pa)
+	} else if ferr := fatal("iam:GetRole", err); ferr != nil {
+		err = ferr
+	} else if code := errorCode(err); code == "NoSuchEntity" {
+		err = fmt.Errorf("%w: iam:GetRole says role %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
+	} else {
+		// The role cannot be read: its path, tags and boundary are
+		// unknown, yet its policies may still be listable.
+		r := unreadable("role "+name, "iam:GetRole", err)
+		e = &entity{name: name, account: pa.arn.account, role: true, boundaryRead: r}
+		err = nil
+	}
+	if err == nil && bARN != "" {
+		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
+	}
+	wg.Wait()
+	close(errs)
+	for e2 := range errs {
+		if err == nil {
+			err = e2
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.identity = append(inline, managed...)
+	e.identityRead = idRead.read
+	return e, nil
+}
+
+// roleEntity builds the entity of a role from iam:GetRole's answer; a role
+// ARN with a path must name exactly that role.
+func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa principalARN) (e *entity, boundaryARN string, err error) {
+	if ro == nil || ro.Role == nil || ro.Role.Arn == nil {
+		return nil, "", fmt.Errorf("calling iam:GetRole for %s: the answer holds no role", pa.name)
+	}
+	r := ro.Role
+	e = &entity{
+		arn: aws.ToString(r.Arn), name: aws.ToString(r.RoleName), id: aws.ToString(r.RoleId),
+		path: aws.ToString(r.Path), account: pa.arn.account, role: true,
+		// Service-linked roles live under /aws-service-role/
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
+		serviceLinked: strings.HasPrefix(aws.ToString(r.Path), "/aws-service-role/"),
+	}
+	if pa.kind == kindRole && pa.hasPath && e.arn != pa.raw {
+		return nil, "", fmt.Errorf("%w: role %s does not exist: the role named %s is %s", ErrNoSuchPrincipal, pa.raw, pa.name, e.arn)
+	}
+	if len(r.Tags) > 0 {
+		e.tags = make(map[string]string, len(r.Tags))
+		for _, t := range r.Tags {
+			e.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	if r.PermissionsBoundary != nil {
+		boundaryARN = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	if r.AssumeRolePolicyDocument != nil {
+		doc, err := parseDocument(*r.AssumeRolePolicyDocument)
+		if err != nil {
+			return nil, "", fmt.Errorf("parsing the trust policy of %s: %w", e.arn, err)
+		}
+		e.trust = &policy.Source{Layer: policy.LayerResource, ARN: e.arn, Name: "AssumeRolePolicyDocument",
+			Origin: "role/" + e.name + " (trust policy)", Document: doc}
+	}
+	return e, boundaryARN, nil
+}
+
+// user reads an IAM user, its policies, its groups' policies and its
+// boundary. A user's permissions include its groups' policies
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
+func (w *walk) user(pa principalARN) (*entity, error) {
+	c := w.l.c.IAM
+	name := pa.name
+	origin := "user/" + name
+	what := "the identity policies of " + origin
+	var (
+		inline, managed []policy.Source
+		groups          [][]policy.Source
+		idRead          readState
+		wg              sync.WaitGroup
+		errs            = make(chan error, 3)
+	)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		var err error
+		inline, err = w.inlinePolicies(0, origin, "iam:ListUserPolicies", "iam:GetUserPolicy",
+			func(ctx context.Context, marker *string) ([]string, *string, error) {
+				o, err := c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: &name, Marker: marker})
+				if err != nil {
+					return nil, nil, err
+				}
+				return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+			},
+			func(ctx context.Context, pn string) (*string, error) {
+				o, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: &name, PolicyName: &pn})
+				if err != nil {
+					return nil, err
+				}
+				return o.PolicyDocument, nil
+			}, &idRead, what)
+		errs <- err
+	}()
+	go func() {
+		defer wg.Done()
+		var err error
+		managed, err = w.attachedPolicies(0, origin, "iam:ListAttachedUserPolicies",
+			func(ctx context.Context, marker *string) ([]attached, *string, error) {
+				o, err := c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &name, Marker: marker})
+				if err != nil {
+					return nil, nil, err
+				}
+				out := make([]attached, 0, len(o.AttachedPolicies))
+				for _, ap := range o.AttachedPolicies {
+					out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
+				}
+				return out, nextMarker(o.IsTruncated, o.Marker), nil
+			}, &idRead, what)
+		errs <- err
+	}()
+	go func() {
+		defer wg.Done()
+		var err error
+		groups, err = w.groups(name, &idRead, what)
+		errs <- err
+	}()
+
+	var uo *iam.GetUserOutput
+	d, err := w.call("iam:GetUser", 0, func(ctx context.Context) error {
+		var err error
+		uo, err = c.GetUser(ctx, &iam.GetUserInput{UserName: &name})
+		return err
+	})
+	var (
+		e    *entity
+		bARN string
+	)
+	switch {
+	case err == nil:
+		if uo == nil || uo.User == nil || uo.User.Arn == nil {
+			err = fmt.Errorf("calling iam:GetUser for %s: the answer holds no user", name)
+			break
+		}
+		u := uo.User
+		e = &entity{arn: aws.ToString(u.Arn), name: aws.ToString(u.UserName), id: aws.ToString(u.UserId),
+			path: aws.ToString(u.Path), account: pa.arn.account}
+		if pa.hasPath && e.arn != pa.raw {
+			err = fmt.Errorf("%w: user %s does not exist: the user named %s is %s", ErrNoSuchPrincipal, pa.raw, pa.name, e.arn)
+			break
+		}
+		if len(u.Tags) > 0 {
+			e.tags = make(map[string]string, len(u.Tags))
+			for _, t := range u.Tags {
+				e.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		}
+		if u.PermissionsBoundary != nil {
+			bARN = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
+		}
+	case fatal("iam:GetUser", err) != nil:
+		err = fatal("iam:GetUser", err)
+	case errorCode(err) == "NoSuchEntity":
+		err = fmt.Errorf("%w: iam:GetUser says user %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
+	default:
+		e = &entity{name: name, account: pa.arn.account, boundaryRead: unreadable("user "+name, "iam:GetUser", err)}
+		err = nil
+	}
+	if err == nil && bARN != "" {
+		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
+	}
+	wg.Wait()
+	close(errs)
+	for e2 := range errs {
+		if err == nil {
+			err = e2
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.identity = append(inline, managed...)
+	for _, g := range groups {
+		e.identity = append(e.identity, g...)
+	}
+	e.identityRead = idRead.read
+	return e, nil
+}
+
+// groups reads the policies of every group of a user, in the order IAM
+// lists the groups.
+func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Source, error) {
+	c := w.l.c.IAM
+	var names []string
+	d := 0
+	for marker := (*string)(nil); ; {
+		var o *iam.ListGroupsForUserOutput
+		var err error
+		d, err = w.call("iam:ListGroupsForUser", d, func(ctx context.Context) error {
+			o, err = c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user, Marker: marker})
+			return err
+		})
+		if err != nil {
+			if ferr := fatal("iam:ListGroupsForUser", err); ferr != nil {
+				return nil, ferr
+			}
+			rs.fail(unreadable(what, "iam:ListGroupsForUser", err))
+			return nil, nil
+		}
+		for _, g := range o.Groups {
+			names = append(names, aws.ToString(g.GroupName))
+		}
+		if marker = nextMarker(o.IsTruncated, o.Marker); marker == nil {
+			break
+		}
+	}
+	out := make([][]policy.Source, len(names))
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(names))
+	for i, g := range names {
+		origin := "group/" + g
+		var in, man []policy.Source
+		var gw sync.WaitGroup
+		gw.Add(2)
+		wg.Add(1)
+		go func() {
+			defer gw.Done()
+			var err error
+			in, err = w.inlinePolicies(d, origin, "iam:ListGroupPolicies", "iam:GetGroupPolicy",
+				func(ctx context.Context, marker *string) ([]string, *string, error) {
+					o, err := c.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: &g, Marker: marker})
+					if err != nil {
+						return nil, nil, err
+					}
+					return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+				},
+				func(ctx context.Context, pn string) (*string, error) {
+					o, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: &g, PolicyName: &pn})
+					if err != nil {
+						return nil, err
+					}
+					return o.PolicyDocument, nil
+				}, rs, what)
+			errs <- err
+		}()
+		go func() {
+			defer gw.Done()
+			var err error
+			man, err = w.attachedPolicies(d, origin, "iam:ListAttachedGroupPolicies",
+				func(ctx context.Context, marker *string) ([]attached, *string, error) {
+					o, err := c.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: &g, Marker: marker})
+					if err != nil {
+						return nil, nil, err
+					}
+					out := make([]attached, 0, len(o.AttachedPolicies))
+					for _, ap := range o.AttachedPolicies {
+						out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
+					}
+					return out, nextMarker(o.IsTruncated, o.Marker), nil
+				}, rs, what)
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			gw.Wait()
+			out[i] = append(in, man...)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// nextMarker returns the marker of the next page, nil after the last.
+func nextMarker(truncated bool, marker *string) *string {
+	if !truncated || marker == nil || *marker == "" {
+		return nil
+	}
+	return marker
+}
+
+// inlinePolicies lists the inline policy names (all pages) and reads each
+// document concurrently, keeping the listed order. A failed read marks rs.
+func (w *walk) inlinePolicies(after int, origin, listOp, getOp string,
+	list func(ctx context.Context, marker *string) ([]string, *string, error),
+	get func(ctx context.Context, name string) (*string, error),
+	rs *readState, what string) ([]policy.Source, error) {
+	var names []string
+	d := after
+	for marker := (*string)(nil); ; {
+		var page []string
+		var next *string
+		var err error
+		d, err = w.call(listOp, d, func(ctx context.Context) error {
+			page, next, err = list(ctx, marker)
+			return err
+		})
+		if err != nil {
+			if ferr := fatal(listOp, err); ferr != nil {
+				return nil, ferr
+			}
+			rs.fail(unreadable(what, listOp, err))
+			return nil, nil
+		}
+		names = append(names, page...)
+		if marker = next; marker == nil {
+			break
+		}
+	}
+	out := make([]policy.Source, len(names))
+	ok := make([]bool, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, pn := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var doc *string
+			_, err := w.call(getOp, d, func(ctx context.Context) error {
+				var err error
+				doc, err = get(ctx, pn)
+				return err
+			})
+			if err != nil {
+				if errs[i] = fatal(getOp, err); errs[i] == nil {
+					rs.fail(unreadable(what, getOp, err))
+				}
+				return
+			}
+			parsed, err := parseDocument(aws.ToString(doc))
+			if err != nil {
+				errs[i] = fmt.Errorf("parsing inline policy %q of %s: %w", pn, origin, err)
+				return
+			}
+			out[i] = policy.Source{Layer: policy.LayerIdentity, Name: pn,
+				Origin: origin + " (inline " + pn + ")", Document: parsed}
+			ok[i] = true
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return compact(out, ok), nil
+}
+
+type attached struct{ arn string }
+
+// attachedPolicies lists the attached managed policies (all pages) and
+// reads each one's default version concurrently, keeping the listed order.
+func (w *walk) attachedPolicies(after int, origin, listOp string,
+	list func(ctx context.Context, marker *string) ([]attached, *string, error),
+	rs *readState, what string) ([]policy.Source, error) {
+	var arns []attached
+	d := after
+	for marker := (*string)(nil); ; {
+		var page []attached
+		var next *string
+		var err error
+		d, err = w.call(listOp, d, func(ctx context.Context) error {
+			page, next, err = list(ctx, marker)
+			return err
+		})
+		if err != nil {
+			if ferr := fatal(listOp, err); ferr != nil {
+				return nil, ferr
+			}
+			rs.fail(unreadable(what, listOp, err))
+			return nil, nil
+		}
+		arns = append(arns, page...)
+		if marker = next; marker == nil {
+			break
+		}
+	}
+	out := make([]policy.Source, len(arns))
+	ok := make([]bool, len(arns))
+	errs := make([]error, len(arns))
+	var wg sync.WaitGroup
+	for i, a := range arns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mp, err := w.managedPolicy(d, a.arn, rs, what)
+			if err != nil || mp == nil {
+				errs[i] = err
+				return
+			}
+			out[i] = policy.Source{Layer: policy.LayerIdentity, ARN: a.arn, Name: mp.name,
+				Origin: origin, AWSManaged: isAWSManaged(a.arn), Document: mp.doc}
+			ok[i] = true
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return compact(out, ok), nil
+}
+
+func compact(s []policy.Source, ok []bool) []policy.Source {
+	out := s[:0]
+	for i := range s {
+		if ok[i] {
+			out = append(out, s[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// managed is a managed policy's default version.
+type managed struct {
+	name string
+	doc  *policy.Document
+}
+
+// managedPolicy reads a managed policy's default version: iam:GetPolicy
+// for the default version id, then iam:GetPolicyVersion (cached: a policy
+// version never changes). The default version is the one IAM evaluates
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
+// A failed read marks rs and returns nil.
+func (w *walk) managedPolicy(after int, policyARN string, rs *readState, what string) (*managed, error) {
+	c := w.l.c.IAM
+	var po *iam.GetPolicyOutput
+	d, err := w.call("iam:GetPolicy", after, func(ctx context.Context) error {
+		var err error
+		po, err = c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &policyARN})
+		return err
+	})
+	if err != nil {
+		if ferr := fatal("iam:GetPolicy", err); ferr != nil {
+			return nil, ferr
+		}
+		rs.fail(unreadable(what+" ("+policyARN+")", "iam:GetPolicy", err))
+		return nil, nil
+	}
+	if po == nil || po.Policy == nil || po.Policy.DefaultVersionId == nil {
+		return nil, fmt.Errorf("calling iam:GetPolicy for %s: the answer has no DefaultVersionId", policyARN)
+	}
+	name, version := aws.ToString(po.Policy.PolicyName), aws.ToString(po.Policy.DefaultVersionId)
+	v, _, err := w.l.cache.do(w.ctx, w, "iam-policy-version/"+policyARN+"/"+version, d, true, func() (any, int, error) {
+		var vo *iam.GetPolicyVersionOutput
+		d2, err := w.call("iam:GetPolicyVersion", d, func(ctx context.Context) error {
+			var err error
+			vo, err = c.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &policyARN, VersionId: &version})
+			return err
+		})
+		if err != nil {
+			return nil, d2, err
+		}
+		if vo == nil || vo.PolicyVersion == nil || vo.PolicyVersion.Document == nil {
+			return nil, d2, fmt.Errorf("calling iam:GetPolicyVersion for %s %s: the answer has no Document", policyARN, version)
+		}
+		doc, err := parseDocument(*vo.PolicyVersion.Document)
+		if err != nil {
+			return nil, d2, fmt.Errorf("parsing managed policy %s version %s: %w", policyARN, version, err)
+		}
+		return doc, d2, nil
+	})
+	if err != nil {
+		if ferr := fatal("iam:GetPolicyVersion", err); ferr != nil {
+			return nil, ferr
+		}
+		rs.fail(unreadable(what+" ("+policyARN+")", "iam:GetPolicyVersion", err))
+		return nil, nil
+	}
+	return &managed{name: name, doc: v.(*policy.Document)}, nil
+}
+
+// boundary reads a permissions boundary.
+func (w *walk) boundary(after int, policyARN, origin string, read *policy.Readability) (*policy.Source, error) {
+	var rs readState
+	mp, err := w.managedPolicy(after, policyARN, &rs, "the permissions boundary of "+origin)
+	if err != nil {
+		return nil, err
+	}
+	if mp == nil {
+		*read = rs.read
+		return nil, nil
+	}
+	return &policy.Source{Layer: policy.LayerBoundary, ARN: policyARN, Name: mp.name,
+		Origin: origin + " (permissions boundary)", AWSManaged: isAWSManaged(policyARN), Document: mp.doc}, nil
+}

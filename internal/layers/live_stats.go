@@ -1,0 +1,237 @@
+package layers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
+
+// Stats counts the AWS calls one live resolution made.
+type Stats struct {
+	// Calls counts the calls by "service:Operation" (each page of a
+	// paginated list is one call; the SDK's retries of a call are not
+	// counted separately).
+	Calls map[string]int
+	// Errors counts the failed calls by AWS error code ("" for failures
+	// that carry no code: network, malformed response, cancellation).
+	Errors map[string]int
+	// RoundTrips is the number of sequential calls on the critical path:
+	// the longest chain of calls each of which needed the previous one's
+	// answer. Answers served from the Cache cost none.
+	RoundTrips int
+	// CacheHits counts the answers served from the Cache.
+	CacheHits int
+	// Elapsed is the wall time of the resolution.
+	Elapsed time.Duration
+}
+
+// Total returns the number of AWS calls made.
+func (s *Stats) Total() int {
+	n := 0
+	for _, c := range s.Calls {
+		n += c
+	}
+	return n
+}
+
+// String is the one-line summary the CLI prints with -v: "12 AWS calls, 4
+// round trips, 3 cached, 180ms (iam:GetRole 1, …)".
+func (s *Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d AWS calls, %d round trips, %d cached, %s", s.Total(), s.RoundTrips, s.CacheHits, s.Elapsed.Round(time.Millisecond))
+	if len(s.Calls) > 0 {
+		b.WriteString(" (")
+		for i, op := range slices.Sorted(maps.Keys(s.Calls)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %d", op, s.Calls[op])
+		}
+		b.WriteString(")")
+	}
+	if len(s.Errors) > 0 {
+		b.WriteString("; errors:")
+		for _, code := range slices.Sorted(maps.Keys(s.Errors)) {
+			c := code
+			if c == "" {
+				c = "(no code)"
+			}
+			fmt.Fprintf(&b, " %s %d", c, s.Errors[code])
+		}
+	}
+	return b.String()
+}
+
+// Errors a live resolution returns; callers branch on them with errors.Is.
+var (
+	// ErrCredentials is wrapped when AWS rejects the credentials (expired,
+	// invalid, unsigned): no layer can be read until they are refreshed.
+	ErrCredentials = errors.New("AWS rejected the credentials")
+	// ErrNoSuchPrincipal is wrapped when IAM says the request's role or user
+	// does not exist.
+	ErrNoSuchPrincipal = errors.New("principal does not exist")
+)
+
+// credentialCodes are the error codes by which AWS services reject the
+// caller's credentials rather than its permissions
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html,
+// https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
+var credentialCodes = map[string]bool{
+	"ExpiredToken": true, "ExpiredTokenException": true, "RequestExpired": true,
+	"InvalidClientTokenId": true, "UnrecognizedClientException": true,
+	"SignatureDoesNotMatch": true, "InvalidSignatureException": true,
+	"IncompleteSignature": true, "MissingAuthenticationToken": true,
+	"InvalidToken": true, "TokenRefreshRequired": true, "AuthFailure": true,
+}
+
+// errorCode returns the AWS error code of err, "" when err is not an AWS
+// API error. It classifies with errors.As only, never by message text.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// isDenied reports whether code says the caller lacks a permission.
+func isDenied(code string) bool {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden":
+		return true
+	}
+	return false
+}
+
+// fatal turns an error that stops the whole resolution into the error
+// Layers returns; it returns nil for an error that only makes one layer
+// unreadable (any other AWS error code).
+func fatal(op string, err error) error {
+	code := errorCode(err)
+	switch {
+	case code == "":
+		return fmt.Errorf("calling %s: %w", op, err)
+	case credentialCodes[code]:
+		return fmt.Errorf("%w: %s failed with %s: refresh the credentials (aws sso login --profile …, a new session token, or new keys) and run again: %w", ErrCredentials, op, code, err)
+	}
+	return nil
+}
+
+// unreadable describes a failed read of one layer for people: what could
+// not be read, which call failed with which code, and what to do.
+func unreadable(what, op string, err error) policy.Readability {
+	code := errorCode(err)
+	verb := "failed"
+	hint := "retry, or pass --snapshot"
+	if isDenied(code) {
+		verb = "was denied"
+		hint = "allow " + op + " to the credentials iamdiag runs with (see the README's minimal policy), or pass --snapshot"
+	}
+	return policy.Readability{Unreadable: true, Error: code,
+		Message: fmt.Sprintf("cannot read %s: %s %s (%s); %s", what, op, verb, code, hint)}
+}
+
+// cacheEntry is one cached answer, or one fetch in flight.
+type cacheEntry struct {
+	done  chan struct{}
+	val   any
+	err   error
+	at    time.Time
+	owner *walk // the resolution that fetched it
+	depth int   // the round trip at which owner got it
+}
+
+// Cache holds what live resolutions read from Organizations (the path of
+// each account to the root, the policies attached at each level, policy
+// contents) and immutable IAM policy versions, so that a daemon reading
+// many requests asks each once per TTL. Concurrent requests for the same
+// answer share one call. A Cache is safe for concurrent use; failed reads
+// are not cached.
+type Cache struct {
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]*cacheEntry
+}
+
+// DefaultCacheTTL is how long NewLive's own Cache keeps organization data.
+const DefaultCacheTTL = 5 * time.Minute
+
+// NewCache returns an empty Cache whose organization entries expire after
+// ttl (immutable IAM policy versions never expire).
+func NewCache(ttl time.Duration) *Cache {
+	return &Cache{ttl: ttl, now: time.Now, m: map[string]*cacheEntry{}}
+}
+
+// Purge drops every entry.
+func (c *Cache) Purge() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
+// do returns the cached answer for key, or waits for the fetch in flight,
+// or fetches it. after is the caller's round trip; the returned depth is
+// the round trip at which the answer is known to this resolution (after
+// itself for an answer cached by an earlier one). immutable entries never
+// expire.
+func (c *Cache) do(ctx context.Context, w *walk, key string, after int, immutable bool, fetch func() (any, int, error)) (any, int, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	inFlight := false
+	if ok {
+		select {
+		case <-e.done:
+			if e.err == nil && !immutable && c.now().Sub(e.at) > c.ttl {
+				ok = false
+			}
+		default:
+			inFlight = true
+		}
+	}
+	if ok {
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, after, ctx.Err()
+		}
+		if e.err != nil {
+			return nil, after, e.err
+		}
+		switch {
+		case e.owner == w:
+			return e.val, max(after, e.depth), nil
+		case inFlight:
+			// Another resolution's call answered this one: it cost a
+			// round trip, but no call of ours.
+			return e.val, after + 1, nil
+		}
+		w.hit()
+		return e.val, after, nil
+	}
+	e = &cacheEntry{done: make(chan struct{}), owner: w}
+	c.m[key] = e
+	c.mu.Unlock()
+
+	e.val, e.depth, e.err = fetch()
+	e.at = c.now()
+	if e.err != nil {
+		c.mu.Lock()
+		if c.m[key] == e {
+			delete(c.m, key)
+		}
+		c.mu.Unlock()
+	}
+	close(e.done)
+	return e.val, e.depth, e.err
+}
