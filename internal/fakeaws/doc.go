@@ -1,0 +1,29 @@
+// Package fakeaws is a fake AWS endpoint for tests: one HTTP server on
+// 127.0.0.1 that answers the IAM, STS, Organizations, S3 and KMS calls
+// iamdiag makes, from an iamdiag-snapshot/v1, speaking each service's real
+// wire protocol so that the real AWS SDK for Go v2 clients talk to it
+// unchanged:
+//
+//   - IAM and STS: awsquery, a form-encoded POST answered with XML
+//     (https://docs.aws.amazon.com/IAM/latest/APIReference/iam-api.pdf,
+//     "Making query requests"); policy documents come URL-encoded, as AWS
+//     sends them.
+//   - Organizations and KMS: awsJson1_1, a JSON POST naming the operation in
+//     X-Amz-Target.
+//   - S3 GetBucketPolicy: restXml, GET /BUCKET?policy answered with the bare
+//     policy document.
+//
+// Point a client at Server.URL through AWS_ENDPOINT_URL (every service) or
+// config.WithBaseEndpoint / the client's BaseEndpoint option; give it any
+// static credentials. The server checks that a request carries an
+// Authorization header, as AWS does, but never verifies the signature.
+//
+// Options inject what a live account does to a client: latency, throttling
+// that the SDK's retryer must absorb, AccessDenied on chosen operations,
+// arbitrary errors (NoSuchEntity, ExpiredToken …), garbled bodies, small
+// pages, and a SimulatePrincipalPolicy answer that disagrees with the local
+// engine. Calls, Log and RoundTrips report what the client did.
+//
+// The package is test infrastructure: it serves only loopback addresses
+// and never makes an outbound connection.
+package fakeaws
