@@ -57,6 +57,9 @@ func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
 		if prinErr != "" {
 			ev.Errors = append(ev.Errors, EvalError{Statement: index, Message: prinErr})
 		}
+		if tr.ActionMatched && tr.PrincipalMatched && resOK {
+			ev.Errors = resourceVariableErrors(ev.Errors, index, c, req)
+		}
 		if tr.ActionMatched && tr.ResourceMatched && tr.PrincipalMatched {
 			tr.ConditionsMatched = true
 			if len(st.Conditions) > 0 {
@@ -64,6 +67,7 @@ func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
 				for j := range st.Conditions {
 					ct := evalCondition(&st.Conditions[j], req, doc.Version)
 					tr.Conditions[j] = ct
+					ev.Errors = conditionVariableErrors(ev.Errors, index, &st.Conditions[j], req, doc.Version)
 					if ct.Err != "" {
 						ev.Errors = append(ev.Errors, EvalError{Statement: index,
 							Message: "condition " + ct.Operator + " " + strconv.Quote(ct.Key) + ": " + ct.Err})

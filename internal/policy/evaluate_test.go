@@ -226,6 +226,74 @@ func TestEvaluate(t *testing.T) {
 			decision: Denied,
 			rows:     []traceRow{{"D", true, true, true, true, true, 0}},
 		},
+		// Policy variables with no value
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value):
+		// a negated operator matches, a positive one does not, a Resource
+		// pattern matches nothing and a NotResource pattern excludes
+		// nothing; each is recorded.
+		{
+			name: "unresolved variable: negated operator matches", kind: IdentityBased,
+			doc: `{"Version":"2012-10-17","Statement":{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*",
+				"Condition":{"StringNotEquals":{"aws:userid":"*:${aws:username}"}}}}`,
+			req:      s3Req(callerSession, "s3:GetObject", "arn:aws:s3:::b/k"),
+			decision: Denied,
+			rows:     []traceRow{{"D", true, true, true, true, true, 1}},
+			errs: []EvalError{{1, `condition StringNotEquals "aws:userid": ${aws:username} has no value in this request, ` +
+				`so the value "*:${aws:username}" matches nothing, and the negated operator counts it as not matching`}},
+		},
+		{
+			name: "unresolved variable: positive operator does not match", kind: IdentityBased,
+			doc: `{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*",
+				"Condition":{"StringLike":{"s3:prefix":["home/${aws:PrincipalTag/team}/*"]}}}}`,
+			req: func() *Request {
+				r := s3Req(callerUser, "s3:ListBucket", "arn:aws:s3:::b")
+				r.Context.Set("s3:prefix", "home/x/")
+				return r
+			}(),
+			decision: NotApplicable,
+			rows:     []traceRow{{"A", true, true, true, false, false, 1}},
+			errs: []EvalError{{1, `condition StringLike "s3:prefix": ${aws:PrincipalTag/team} has no value in this request, ` +
+				`so the value "home/${aws:PrincipalTag/team}/*" matches nothing`}},
+		},
+		{
+			name: "unresolved variable: multivalued key", kind: IdentityBased,
+			doc: `{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*",
+				"Condition":{"StringEquals":{"s3:prefix":["${aws:CalledVia}", "x"]}}}}`,
+			req: func() *Request {
+				r := s3Req(callerUser, "s3:ListBucket", "arn:aws:s3:::b")
+				r.Context.Set("s3:prefix", "x")
+				r.Context.Set("aws:CalledVia", "athena.amazonaws.com", "glue.amazonaws.com")
+				return r
+			}(),
+			decision: Allowed,
+			rows:     []traceRow{{"A", true, true, true, true, true, 1}},
+			errs: []EvalError{{1, `condition StringEquals "s3:prefix": ${aws:CalledVia} has several values in this request, ` +
+				`and a multivalued key cannot be a policy variable, so the value "${aws:CalledVia}" matches nothing`}},
+		},
+		{
+			name: "unresolved variable: NotResource excludes nothing", kind: IdentityBased,
+			doc:      `{"Version":"2012-10-17","Statement":{"Sid":"D","Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::b/home/${aws:username}/*"}}`,
+			req:      s3Req(callerSession, "s3:GetObject", "arn:aws:s3:::b/home/jane/k"),
+			decision: Denied,
+			rows:     []traceRow{{"D", true, true, true, true, true, 0}},
+			errs: []EvalError{{1, `NotResource "arn:aws:s3:::b/home/${aws:username}/*": ${aws:username} has no value in this request, ` +
+				`so it matches no resource and excludes nothing`}},
+		},
+		{
+			name: "unresolved variable: Resource matches nothing", kind: IdentityBased,
+			doc:      `{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/home/${aws:username}/*"}}`,
+			req:      s3Req(callerSession, "s3:GetObject", "arn:aws:s3:::b/home/jane/k"),
+			decision: NotApplicable,
+			rows:     []traceRow{{"A", true, false, true, true, false, 0}},
+			errs: []EvalError{{1, `Resource "arn:aws:s3:::b/home/${aws:username}/*": ${aws:username} has no value in this request, so it matches no resource`}},
+		},
+		{
+			name: "default value resolves, nothing recorded", kind: IdentityBased,
+			doc:      `{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/home/${aws:username, 'shared'}/*"}}`,
+			req:      s3Req(callerSession, "s3:GetObject", "arn:aws:s3:::b/home/shared/k"),
+			decision: Allowed,
+			rows:     []traceRow{{"A", true, true, true, true, true, 0}},
+		},
 		{
 			name: "NotAction excludes the action", kind: IdentityBased,
 			doc:      `{"Statement":{"Sid":"D","Effect":"Deny","NotAction":"IAM:*","Resource":"*"}}`,

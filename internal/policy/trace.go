@@ -52,8 +52,10 @@ type Evaluation struct {
 	// Statements has one entry per statement, in document order.
 	Statements []StatementTrace
 	// Errors are problems met inside the policy (an unknown operator, a bad
-	// ARN in an Arn condition, a Principal in an identity policy). They are
-	// recorded, never a crash; the statement involved does not apply.
+	// ARN in an Arn condition, a Principal in an identity policy, a policy
+	// variable that has no value in the request). They are recorded, never
+	// a crash; each message says what the problem does to its statement:
+	// most make the statement, or the element involved, not apply.
 	Errors []EvalError
 }
 

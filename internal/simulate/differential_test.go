@@ -257,6 +257,34 @@ var diffKnown = []diffClass{
 		},
 	},
 	{
+		// AWS: a condition value whose policy variable has no value is
+		// "effectively null"; "Inverted condition operators like
+		// StringNotEquals or StringNotLike do match against a null value".
+		// iam-simulate makes the whole statement not apply.
+		name: "unresolved-variable-negated-operator-matches",
+		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
+		match: func(c *diffCase, ours, theirs diffVerdict) bool {
+			return diffUnresolvedReplay(c, theirs, func(msg string) bool {
+				return strings.HasPrefix(msg, "condition ") && strings.HasSuffix(msg, "the negated operator counts it as not matching")
+			})
+		},
+	},
+	{
+		// AWS: "If a variable that has no value in the authorization
+		// context is used as part of the Resource or NotResource element
+		// of a policy, the resource that includes a policy variable with
+		// no value will not match any resource": in NotResource it
+		// excludes nothing. iam-simulate makes the whole statement not
+		// apply.
+		name: "unresolved-variable-in-notresource-excludes-nothing",
+		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
+		match: func(c *diffCase, ours, theirs diffVerdict) bool {
+			return diffUnresolvedReplay(c, theirs, func(msg string) bool {
+				return strings.HasPrefix(msg, "NotResource ") && strings.Contains(msg, " in this request")
+			})
+		},
+	},
+	{
 		// Not settled by AWS's documentation: a same-account
 		// resource-based policy with Principal "*" and a session policy
 		// that allows nothing. iamdiag treats "*" like a grant to the
@@ -269,6 +297,58 @@ var diffKnown = []diffClass{
 			return diffSessionBypass(c, ours, theirs, func(v string) bool { return v == "*" })
 		},
 	},
+}
+
+// diffUnresolvedReplay reports whether iamdiag reaches theirs exactly once
+// every statement for which it recorded an unresolved policy variable that
+// the predicate accepts (by its Evaluation.Errors message) is removed, as
+// iam-simulate removes them: the disagreement then comes from those
+// statements alone.
+func diffUnresolvedReplay(c *diffCase, theirs diffVerdict, accept func(msg string) bool) bool {
+	req, l, err := c.build()
+	if err != nil {
+		return false
+	}
+	res := Evaluate(req, l, Options{})
+	drop := map[*policy.Document]map[int]bool{}
+	mark := func(pols []PolicyResult) {
+		for _, pr := range pols {
+			if pr.Evaluation == nil || pr.Source == nil || pr.Source.Document == nil {
+				continue
+			}
+			for _, e := range pr.Evaluation.Errors {
+				if e.Statement > 0 && accept(e.Message) {
+					if drop[pr.Source.Document] == nil {
+						drop[pr.Source.Document] = map[int]bool{}
+					}
+					drop[pr.Source.Document][e.Statement] = true
+				}
+			}
+		}
+	}
+	for _, lr := range res.Layers {
+		mark(lr.Policies)
+		for _, lv := range lr.Levels {
+			mark(lv.Policies)
+		}
+	}
+	if len(drop) == 0 {
+		return false
+	}
+	for doc, idx := range drop {
+		kept := doc.Statements[:0:0]
+		for i, st := range doc.Statements {
+			n := st.Index
+			if n == 0 {
+				n = i + 1
+			}
+			if !idx[n] {
+				kept = append(kept, st)
+			}
+		}
+		doc.Statements = kept
+	}
+	return cmp.Equal(diffOurs(Evaluate(req, l, Options{})), theirs)
 }
 
 // diffSetAdds reports whether ours has exactly theirs' blockers plus extra.
@@ -518,7 +598,7 @@ func diffCompare(c *diffCase, s *diffSimOut) (diffOutcome, error) {
 	}
 	o.agree = cmp.Equal(o.ours, o.theirs)
 	if !o.agree {
-		o.class = diffClassify(c, o.ours, o.theirs)
+		o.class = diffClassify(&cc, o.ours, o.theirs)
 	}
 	return o, nil
 }

@@ -50,6 +50,28 @@ func variableCases() {
 	add("var-principaltag-condition-mismatch", abac("ABAC: the resource belongs to another team", "payments").
 		implicit(idCond(lIdentity, "aws:ResourceTag/team")))
 
+	// "Policy variables with no value": the doc's own example, a Deny
+	// with StringNotEquals s3:ExistingObjectTag/Team
+	// ${aws:PrincipalTag/Team}, "Access is explicitly denied when
+	// aws:principaltag/Team is not set"; and a NotResource pattern with
+	// such a variable "will not match any resource", so it excludes
+	// nothing.
+	noTeam := func(desc string) *Case {
+		return roleSession(desc, docVariablesNoValue).call(get, object).ctx("s3:ExistingObjectTag/Team", "platform").
+			identity(managed("TeamObjects", doc(`{"Sid": "All", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`,
+				`{"Sid": "OtherTeams", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/*",
+				"Condition": {"StringNotEquals": {"s3:ExistingObjectTag/Team": "${aws:PrincipalTag/Team}"}}}`)))
+	}
+	add("var-no-value-negated-operator-matches", noTeam("a variable with no value: StringNotEquals matches the null value, the Deny applies").
+		explicit(xd(lIdentity, managedARN("TeamObjects"), "OtherTeams")))
+	sameTeam := noTeam("the variable has a value: StringNotEquals compares with it")
+	sameTeam.Principal.Tags = map[string]string{"Team": "platform"}
+	add("var-no-value-negated-operator-resolved", sameTeam.allowed())
+	add("var-no-value-notresource-excludes-nothing", roleSession("a variable with no value in NotResource matches no resource, so it excludes nothing", docVariablesNoValue).
+		call(get, "arn:aws:s3:::example-bucket/home/jane/notes.txt").
+		identity(managed("AllButHome", doc(`{"Sid": "AllButHome", "Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::example-bucket/home/${aws:username}/*"}`))).
+		allowed())
+
 	add("var-literal-star", roleSession("${*} is a literal *, not a wildcard", docVariables).
 		call(get, "arn:aws:s3:::example-bucket/file*name").
 		identity(allowGetOn("2012-10-17", "arn:aws:s3:::example-bucket/file${*}name")).allowed())
