@@ -1,0 +1,272 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/report"
+)
+
+// Diagnoser runs one diagnosis: the same pipeline as `iamdiag diagnose`
+// (decode the input, gather the layers, evaluate). Errors the client caused
+// (an input that cannot be understood, a principal the source does not
+// know) are *APIError with a 4xx status; anything else is a server error.
+type Diagnoser interface {
+	Diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error)
+}
+
+// DiagnoserFunc adapts a function to Diagnoser.
+type DiagnoserFunc func(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error)
+
+// Diagnose calls f.
+func (f DiagnoserFunc) Diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
+	return f(ctx, req)
+}
+
+// Redactor returns a copy of a diagnosis with account ids, principal names
+// and other identifying values replaced (`diagnose --redact`).
+type Redactor func(d *report.Diagnosis) (*report.Diagnosis, error)
+
+// DiagnoseRequest is the body of POST /v1/diagnose: the inputs of `iamdiag
+// diagnose`, named like its flags. One message input at most
+// (encoded_message, decoded_message, error, cloudtrail_event); principal,
+// action, resource and context complete or override it, or are the whole
+// input.
+type DiagnoseRequest struct {
+	// Principal is the caller's ARN (--principal).
+	Principal string `json:"principal,omitempty"`
+	// Action is SERVICE:ACTION (--action).
+	Action string `json:"action,omitempty"`
+	// Resource is the resource ARN (--resource).
+	Resource string `json:"resource,omitempty"`
+	// Context is the request context, key to values (--context KEY=VALUE).
+	// A single string value is accepted for a one-value key.
+	Context map[string]Values `json:"context,omitempty"`
+	// EncodedMessage is an encoded authorization failure message, decoded
+	// with sts:DecodeAuthorizationMessage (--encoded-message).
+	EncodedMessage string `json:"encoded_message,omitempty"`
+	// DecodedMessage is what `aws sts decode-authorization-message`
+	// printed, as a JSON object or as a string (--decoded-message).
+	DecodedMessage json.RawMessage `json:"decoded_message,omitempty"`
+	// Error is the error text exactly as printed (--error).
+	Error string `json:"error,omitempty"`
+	// CloudTrailEvent is a CloudTrail record, log file or EventBridge event,
+	// as a JSON object or a string (--cloudtrail-event).
+	CloudTrailEvent json.RawMessage `json:"cloudtrail_event,omitempty"`
+	// Format is the answer's format: json (the default, the `diagnose
+	// --format json` contract), markdown, text or slack (Block Kit).
+	Format string `json:"format,omitempty"`
+	// Redact asks for a redacted answer (--redact).
+	Redact bool `json:"redact,omitempty"`
+}
+
+// Values is a list of context values; JSON may give one string.
+type Values []string
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (v *Values) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*v = Values{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("a context value must be a string or a list of strings")
+	}
+	*v = list
+	return nil
+}
+
+// Bytes returns a raw JSON input as the bytes a decoder reads: the string's
+// content when the JSON is a string, the JSON itself otherwise, nil when
+// absent or null.
+func Bytes(raw json.RawMessage) []byte {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return []byte(s)
+		}
+	}
+	return raw
+}
+
+// ContextFlags returns the context as --context KEY=VALUE arguments, keys
+// sorted.
+func (r *DiagnoseRequest) ContextFlags() []string {
+	var out []string
+	for _, k := range sortedKeys(r.Context) {
+		for _, v := range r.Context[k] {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// messageInputs names the message inputs given.
+func (r *DiagnoseRequest) messageInputs() []string {
+	var given []string
+	if strings.TrimSpace(r.EncodedMessage) != "" {
+		given = append(given, "encoded_message")
+	}
+	if Bytes(r.DecodedMessage) != nil {
+		given = append(given, "decoded_message")
+	}
+	if strings.TrimSpace(r.Error) != "" {
+		given = append(given, "error")
+	}
+	if Bytes(r.CloudTrailEvent) != nil {
+		given = append(given, "cloudtrail_event")
+	}
+	return given
+}
+
+// validate checks the request's fields (400 errors).
+func (r *DiagnoseRequest) validate() error {
+	switch r.Format {
+	case "":
+		r.Format = "json"
+	case "json", "markdown", "text", "slack":
+	default:
+		return apiError(http.StatusBadRequest, "invalid_request", fmt.Sprintf("format %q: want json, markdown, text or slack", r.Format))
+	}
+	given := r.messageInputs()
+	if len(given) > 1 {
+		return apiError(http.StatusBadRequest, "invalid_request", "give one input, not "+strings.Join(given, " and "))
+	}
+	if len(given) == 0 && (r.Principal == "" || r.Action == "") {
+		return apiError(http.StatusBadRequest, "invalid_request", "no input: send error (the error text), cloudtrail_event, decoded_message, encoded_message, or principal and action")
+	}
+	for k := range r.Context {
+		if strings.TrimSpace(k) == "" || strings.Contains(k, "=") {
+			return apiError(http.StatusBadRequest, "invalid_request", fmt.Sprintf("context key %q: want a condition key such as aws:SourceIp", k))
+		}
+	}
+	return nil
+}
+
+// decodeJSON decodes body into v strictly: one JSON value, no unknown
+// fields.
+func decodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return apiError(http.StatusBadRequest, "invalid_json", "the request body is empty: send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &APIError{Status: http.StatusBadRequest, Code: "invalid_json", Message: "the request body is not valid JSON for this endpoint: " + jsonProblem(err)}
+	}
+	if dec.More() {
+		return apiError(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "malformed JSON"
+}
+
+func (s *Server) handleDiagnose(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var req DiagnoseRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	if err := req.validate(); err != nil {
+		return err
+	}
+	d, err := s.diagnose(r.Context(), &req)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, &req, d)
+}
+
+// diagnose runs the Diagnoser with the diagnosis timeout and redacts when
+// asked.
+func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
+	if req.Redact && s.cfg.Redactor == nil {
+		return nil, apiError(http.StatusNotImplemented, "redaction_unavailable", "redaction is not available in this build: send redact: false")
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.DiagnoseTimeout)
+	defer cancel()
+	d, err := s.cfg.Diagnoser.Diagnose(ctx, req)
+	if err != nil {
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae):
+			return nil, err
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
+		}
+		return nil, &APIError{Status: http.StatusInternalServerError, Code: "diagnosis_failed", Message: "the diagnosis failed: see the server log for the request id", Err: err}
+	}
+	if d == nil || d.Result == nil {
+		return nil, errors.New("diagnosing: the pipeline returned no result")
+	}
+	s.metrics.diagnoses.add(1, string(d.Result.Decision))
+	loggerFrom(ctx).Info("diagnosed", zap.String("decision", string(d.Result.Decision)), zap.Int("blockers", len(d.Result.Blockers)))
+	if req.Redact {
+		if d, err = s.cfg.Redactor(d); err != nil {
+			return nil, fmt.Errorf("redacting: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// render writes d in the requested format.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, req *DiagnoseRequest, d *report.Diagnosis) error {
+	var buf bytes.Buffer
+	var err error
+	ctype := "application/json"
+	switch req.Format {
+	case "markdown":
+		ctype = "text/markdown; charset=utf-8"
+		err = report.Markdown(&buf, d)
+	case "text":
+		ctype = "text/plain; charset=utf-8"
+		err = report.Text(&buf, d, report.TextOptions{})
+	case "slack":
+		var msg *slackMessage
+		if msg, err = slackBlocks(d); err == nil {
+			var b []byte
+			b, err = json.MarshalIndent(msg, "", "  ")
+			buf.Write(append(b, '\n'))
+		}
+	default:
+		err = report.JSON(&buf, d)
+	}
+	if err != nil {
+		return fmt.Errorf("rendering the %s report: %w", req.Format, err)
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
