@@ -636,8 +636,8 @@ var boundaryActions = []string{
 
 // checkBoundary: IAMD023.
 func (c *checker) checkBoundary(i int, st *policy.Statement) {
-	if c.kind != Boundary || st.Effect != policy.Allow || hasCondition(st) {
-		return
+	if c.kind != Boundary || st.Effect != policy.Allow || hasCondition(st) || contains(st.Action, "*") {
+		return // "*" is IAMD002's
 	}
 	for _, a := range boundaryActions {
 		if granted(st, a) && (hasBroad(st.Resource) || st.NotResource != nil) {

@@ -104,8 +104,9 @@ type Finding struct {
 	Rule string `json:"rule"`
 	// Severity of this finding (a rule may raise or lower its default).
 	Severity Severity `json:"severity"`
-	// Kind is the policy type the document was checked as.
-	Kind Kind `json:"kind"`
+	// Kind is the policy type the document was checked as; empty for a
+	// document that did not parse and whose type was not given.
+	Kind Kind `json:"kind,omitempty"`
 	// Policy names the document inside a file holding several (a Terraform
 	// resource address); empty for a file that is one policy.
 	Policy string `json:"policy,omitempty"`
