@@ -39,6 +39,7 @@ type diagnoseOptions struct {
 	ManagementAccount string
 
 	Format string
+	redact redactOptions
 	// Color is decided by the command: text on a terminal, NO_COLOR unset.
 	Color bool
 
@@ -89,6 +90,7 @@ aws iam get-account-authorization-details), or policy files (--identity-policy,
 	fs.StringVar(&opts.ResourceAccount, "resource-account", "", "`ACCOUNT` id owning the resource (decides whether the call is cross-account)")
 	fs.StringVar(&opts.ManagementAccount, "management-account", "", "organization management `ACCOUNT` id (SCPs do not restrict it)")
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
+	opts.redact.addFlags(fs)
 	return cmd
 }
 
@@ -121,6 +123,9 @@ func (o *diagnoseOptions) validate() error {
 	if o.NoDefaultSCP && len(o.SCPs) == 0 {
 		return usageErrorf("--no-default-scp needs --scp")
 	}
+	if err := o.redact.validate(); err != nil {
+		return err
+	}
 	return o.input.validate()
 }
 
@@ -148,15 +153,16 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	out, finish := opts.redact.output(stdout)
 	switch opts.Format {
 	case "json":
-		err = report.JSON(stdout, d)
+		err = report.JSON(out, d)
 	case "markdown":
-		err = report.Markdown(stdout, d)
+		err = report.Markdown(out, d)
 	default:
-		err = report.Text(stdout, d, report.TextOptions{Color: opts.Color})
+		err = report.Text(out, d, report.TextOptions{Color: opts.Color})
 	}
-	return err
+	return finish(d, opts.Format, err)
 }
 
 // diagnosis is the pipeline after decoding, shared by `iamdiag diagnose` and

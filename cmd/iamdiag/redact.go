@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/iamdiag/iamdiag/internal/report"
+)
+
+// redactOptions are the --redact flags of `iamdiag diagnose`.
+type redactOptions struct {
+	// Redact replaces identifiers in the report with placeholders.
+	Redact bool
+	// Map is the file the placeholder → original mapping is written to.
+	Map string
+}
+
+func (o *redactOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Redact, "redact", false, "replace account ids, role, user and session names, access key ids, IP and e-mail addresses and organization ids with stable placeholders (every format), to share the report")
+	fs.StringVar(&o.Map, "redact-map", "", "with --redact: write the placeholder → original mapping to `FILE` (mode 0600; never to stdout)")
+}
+
+// validate checks the flags' combinations (usage errors).
+func (o *redactOptions) validate() error {
+	if o.Map != "" && !o.Redact {
+		return usageErrorf("--redact-map needs --redact")
+	}
+	if o.Map == "-" {
+		return usageErrorf("--redact-map -: the mapping holds every original value and is never written to stdout; give a file")
+	}
+	return nil
+}
+
+// output returns where to render the report: stdout, or a buffer when
+// redacting. finish, called with the rendering's error, redacts the buffer,
+// writes the mapping file and then the report: a mapping that cannot be
+// written leaves stdout empty, so no redacted report goes out that its owner
+// cannot read back.
+func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *report.Diagnosis, format string, err error) error) {
+	if !o.Redact {
+		return stdout, func(_ *report.Diagnosis, _ string, err error) error { return err }
+	}
+	var buf bytes.Buffer
+	return &buf, func(d *report.Diagnosis, format string, err error) error {
+		if err != nil {
+			return err
+		}
+		r := &report.Redactor{}
+		r.Learn(d)
+		red, err := r.Bytes(buf.Bytes(), redactSyntax(format, buf.Bytes()))
+		if err != nil {
+			return err
+		}
+		if o.Map != "" {
+			if err := writeRedactMap(o.Map, r); err != nil {
+				return err
+			}
+		}
+		if _, err := stdout.Write(red); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
+	}
+}
+
+// redactSyntax says how a report of format is redacted. A format this file
+// does not know is redacted as JSON when it is JSON (a chat payload), as
+// text otherwise.
+func redactSyntax(format string, rendered []byte) report.Syntax {
+	switch format {
+	case "json":
+		return report.SyntaxJSON
+	case "markdown":
+		return report.SyntaxMarkdown
+	case "text":
+		return report.SyntaxText
+	}
+	if json.Valid(rendered) {
+		return report.SyntaxJSON
+	}
+	return report.SyntaxText
+}
+
+// writeRedactMap writes the mapping to path with mode 0600, through a
+// temporary file in the same directory (created 0600) renamed into place,
+// so that an existing file's wider mode is not kept.
+func writeRedactMap(path string, r *report.Redactor) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".iamdiag-redact-map-*")
+	if err != nil {
+		return fmt.Errorf("writing --redact-map %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
+	if err := r.WriteMapping(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing --redact-map %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("writing --redact-map %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing --redact-map %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing --redact-map %s: %w", path, err)
+	}
+	return nil
+}
