@@ -44,6 +44,9 @@ type Diagnosis struct {
 	// Warnings are added to the evaluation's warnings, for problems met
 	// before the evaluation (e.g. an encoded message left undecoded).
 	Warnings []string
+	// Fix supplies what the fix suggestions need beyond the evaluation
+	// (which principals share a policy, where an SCP is attached).
+	Fix FixOptions
 }
 
 // request returns the request to show: the effective one when known.

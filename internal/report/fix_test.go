@@ -1,0 +1,667 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamdiag/iamdiag/internal/catalog"
+	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// fixCase is one request with its layers, from an example or a corpus case.
+type fixCase struct {
+	name string
+	req  *policy.Request
+	l    *policy.Layers
+	sim  simulate.Options
+	opt  FixOptions
+}
+
+// exampleCases mirrors the calls of cmd/iamdiag/testdata/script on
+// examples/.
+func exampleCases(t *testing.T) []fixCase {
+	t.Helper()
+	ex := filepath.Join("..", "..", "examples")
+	read := func(p string) []byte {
+		b, err := os.ReadFile(filepath.Join(ex, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	toReq := func(in *decode.Request, err error) *policy.Request {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := in.Resource
+		if res == "" {
+			res = "*"
+		}
+		r := policy.NewRequest(in.Principal, in.Action, res)
+		r.Principal.IAMARN, r.Principal.Account = in.RoleARN, in.Account
+		if in.Context != nil {
+			r.Context = in.Context.Clone()
+		}
+		return r
+	}
+	fromSnapshot := func(name, file string, req *policy.Request) fixCase {
+		t.Helper()
+		snap, err := layers.LoadFile(filepath.Join(ex, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := snap.Layers(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixCase{name: name, req: req, l: l, opt: FixOptions{
+			PolicyUsers: snap.PolicyUsers, BoundaryUsers: snap.BoundaryUsers, PolicyTargets: snap.PolicyTargets,
+		}}
+	}
+	fromFiles := func(name string, f layers.Files, req *policy.Request) fixCase {
+		t.Helper()
+		for i := range f.Identity {
+			f.Identity[i] = filepath.Join(ex, f.Identity[i])
+		}
+		for i := range f.SCP {
+			f.SCP[i] = filepath.Join(ex, f.SCP[i])
+		}
+		l, err := layers.FromFiles(f, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fixCase{name: name, req: req, l: l}
+	}
+	return []fixCase{
+		fromSnapshot("example-seed", "seed/snapshot.json", toReq(decode.FromErrorText(string(read("seed/error.txt"))))),
+		fromSnapshot("example-seed-decoded", "seed/snapshot.json", toReq(decode.FromDecodedMessage(read("seed/decoded-message.json")))),
+		fromSnapshot("example-boundary", "boundary/snapshot.json", toReq(decode.FromErrorText(string(read("boundary/error.txt"))))),
+		fromFiles("example-condition", layers.Files{Identity: []string{"condition/role-policy.json"}, SCP: []string{"condition/scp-full-access.json"}},
+			toReq(decode.FromFlags("arn:aws:iam::123456789012:role/MyFederatedRole", "ec2:RunInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/*",
+				[]string{"aws:RequestedRegion=eu-west-1", "ec2:InstanceType=t3.medium"}))),
+		fromFiles("example-missing-allow", layers.Files{Identity: []string{"missing-allow/role-policy.json"}},
+			toReq(decode.FromCloudTrail(read("missing-allow/cloudtrail-event.json")))),
+	}
+}
+
+// The corpus of internal/simulate, read with a loader of this test's own
+// (the corpus format is described in its README).
+type corpusFile struct {
+	Request struct {
+		Principal string              `json:"principal"`
+		Action    string              `json:"action"`
+		Resource  string              `json:"resource"`
+		Context   map[string][]string `json:"context"`
+	} `json:"request"`
+	Now       string `json:"now"`
+	Principal *struct {
+		IAMARN        string            `json:"iam_arn"`
+		Account       string            `json:"account"`
+		Type          string            `json:"type"`
+		UserID        string            `json:"user_id"`
+		Username      string            `json:"username"`
+		SessionName   string            `json:"session_name"`
+		Service       string            `json:"service"`
+		Tags          map[string]string `json:"tags"`
+		ServiceLinked bool              `json:"service_linked"`
+		OrgID         string            `json:"org_id"`
+		OrgPaths      []string          `json:"org_paths"`
+	} `json:"principal"`
+	Org *struct {
+		ID                string `json:"id"`
+		ManagementAccount string `json:"management_account"`
+	} `json:"org"`
+	Identity           []corpusPol   `json:"identity"`
+	IdentityUnreadable string        `json:"identity_unreadable"`
+	Boundary           *corpusPol    `json:"boundary"`
+	BoundaryUnreadable string        `json:"boundary_unreadable"`
+	Session            []corpusPol   `json:"session"`
+	SessionKnown       *bool         `json:"session_known"`
+	SCP                []corpusLevel `json:"scp"`
+	SCPUnreadable      string        `json:"scp_unreadable"`
+	RCP                []corpusLevel `json:"rcp"`
+	RCPUnreadable      string        `json:"rcp_unreadable"`
+	ResourcePolicy     *corpusPol    `json:"resource_policy"`
+	ResourceUnreadable string        `json:"resource_policy_unreadable"`
+	ResourceAccount    string        `json:"resource_account"`
+}
+
+type corpusPol struct {
+	Name       string          `json:"name"`
+	ARN        string          `json:"arn"`
+	Origin     string          `json:"origin"`
+	AWSManaged bool            `json:"aws_managed"`
+	Document   json.RawMessage `json:"document"`
+}
+
+type corpusLevel struct {
+	Target   string      `json:"target"`
+	Type     string      `json:"type"`
+	Name     string      `json:"name"`
+	Policies []corpusPol `json:"policies"`
+}
+
+func (p *corpusPol) source(layer policy.Layer, target string) (policy.Source, error) {
+	doc, err := policy.Parse(p.Document)
+	if err != nil {
+		return policy.Source{}, fmt.Errorf("parsing %s: %w", p.Name, err)
+	}
+	return policy.Source{Layer: layer, ARN: p.ARN, Name: p.Name, Origin: p.Origin, Target: target, AWSManaged: p.AWSManaged, Document: doc}, nil
+}
+
+func readability(code string) policy.Readability {
+	if code == "" {
+		return policy.Readability{}
+	}
+	return policy.Readability{Unreadable: true, Error: code}
+}
+
+func corpusCases(t *testing.T) []fixCase {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "simulate", "testdata", "corpus", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 100 {
+		t.Fatalf("found %d corpus cases, want the simulate corpus", len(files))
+	}
+	var out []fixCase
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c corpusFile
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		fc, err := c.build()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		fc.name = "corpus-" + strings.TrimSuffix(filepath.Base(file), ".json")
+		out = append(out, fc)
+	}
+	return out
+}
+
+func (c *corpusFile) build() (fixCase, error) {
+	req := policy.NewRequest(c.Request.Principal, c.Request.Action, c.Request.Resource)
+	for k, v := range c.Request.Context {
+		req.Context.Set(k, v...)
+	}
+	l := &policy.Layers{SessionKnown: true}
+	if p := c.Principal; p != nil {
+		l.Principal = policy.Principal{ARN: c.Request.Principal, IAMARN: p.IAMARN, Account: p.Account, Type: p.Type,
+			UserID: p.UserID, Username: p.Username, SessionName: p.SessionName, Service: p.Service, Tags: p.Tags,
+			ServiceLinked: p.ServiceLinked, OrgID: p.OrgID, OrgPaths: p.OrgPaths}
+	}
+	if c.Org != nil {
+		l.OrgID, l.ManagementAccount = c.Org.ID, c.Org.ManagementAccount
+	}
+	for i := range c.Identity {
+		s, err := c.Identity[i].source(policy.LayerIdentity, "")
+		if err != nil {
+			return fixCase{}, err
+		}
+		l.Identity = append(l.Identity, s)
+	}
+	l.IdentityRead = readability(c.IdentityUnreadable)
+	if c.Boundary != nil {
+		s, err := c.Boundary.source(policy.LayerBoundary, "")
+		if err != nil {
+			return fixCase{}, err
+		}
+		l.Boundary = &s
+	}
+	l.BoundaryRead = readability(c.BoundaryUnreadable)
+	for i := range c.Session {
+		s, err := c.Session[i].source(policy.LayerSession, "")
+		if err != nil {
+			return fixCase{}, err
+		}
+		l.Session = append(l.Session, s)
+	}
+	if c.SessionKnown != nil {
+		l.SessionKnown = *c.SessionKnown
+	}
+	levels := func(layer policy.Layer, in []corpusLevel) ([]policy.OrgLevel, error) {
+		var out []policy.OrgLevel
+		for _, lv := range in {
+			ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type, Name: lv.Name}
+			for i := range lv.Policies {
+				s, err := lv.Policies[i].source(layer, lv.Target)
+				if err != nil {
+					return nil, err
+				}
+				ol.Policies = append(ol.Policies, s)
+			}
+			out = append(out, ol)
+		}
+		return out, nil
+	}
+	var err error
+	if l.SCP, err = levels(policy.LayerSCP, c.SCP); err != nil {
+		return fixCase{}, err
+	}
+	l.SCPRead = readability(c.SCPUnreadable)
+	if l.RCP, err = levels(policy.LayerRCP, c.RCP); err != nil {
+		return fixCase{}, err
+	}
+	l.RCPRead = readability(c.RCPUnreadable)
+	if c.ResourcePolicy != nil {
+		s, err := c.ResourcePolicy.source(policy.LayerResource, "")
+		if err != nil {
+			return fixCase{}, err
+		}
+		l.Resource = &s
+	}
+	l.ResourceRead = readability(c.ResourceUnreadable)
+	l.ResourceAccount = c.ResourceAccount
+	var opt simulate.Options
+	if c.Now != "" {
+		now, err := time.Parse(time.RFC3339, c.Now)
+		if err != nil {
+			return fixCase{}, err
+		}
+		opt.Now = func() time.Time { return now }
+	}
+	return fixCase{req: req, l: l, sim: opt}, nil
+}
+
+// copyLayers copies l deeply enough that applying fixes to the copy leaves
+// l unchanged.
+func copyLayers(l *policy.Layers) *policy.Layers {
+	cp := *l
+	cp.Identity = slices.Clone(l.Identity)
+	cp.Session = slices.Clone(l.Session)
+	if l.Boundary != nil {
+		b := *l.Boundary
+		cp.Boundary = &b
+	}
+	if l.Resource != nil {
+		r := *l.Resource
+		cp.Resource = &r
+	}
+	levels := func(in []policy.OrgLevel) []policy.OrgLevel {
+		out := slices.Clone(in)
+		for i := range out {
+			out[i].Policies = slices.Clone(in[i].Policies)
+		}
+		return out
+	}
+	cp.SCP, cp.RCP = levels(l.SCP), levels(l.RCP)
+	return &cp
+}
+
+// applyFixes puts each fix's document in place: the named policy's document
+// is replaced, a new policy is added where the fix says.
+func applyFixes(l *policy.Layers, fixes []Fix, keep func(Fix) bool) (*policy.Layers, error) {
+	out := copyLayers(l)
+	replace := func(list []policy.Source, fx Fix) int {
+		n := 0
+		for i := range list {
+			if sourceID(&list[i]) == fx.Policy {
+				list[i].Document = fx.doc
+				n++
+			}
+		}
+		return n
+	}
+	for _, fx := range fixes {
+		if fx.doc == nil || (keep != nil && !keep(fx)) {
+			continue
+		}
+		n := 0
+		switch fx.Layer {
+		case policy.LayerIdentity:
+			if fx.Change == NewPolicy {
+				out.Identity = append(out.Identity, policy.Source{Layer: policy.LayerIdentity, Name: fx.PolicyName, Origin: "new inline " + fx.PolicyName, Document: fx.doc})
+				n = 1
+			} else {
+				n = replace(out.Identity, fx)
+			}
+		case policy.LayerSession:
+			n = replace(out.Session, fx)
+		case policy.LayerBoundary:
+			if out.Boundary != nil {
+				out.Boundary.Document = fx.doc
+				n = 1
+			}
+		case policy.LayerResource:
+			if out.Resource != nil {
+				out.Resource.Document = fx.doc
+				n = 1
+			}
+		case policy.LayerSCP, policy.LayerRCP:
+			levels := out.SCP
+			if fx.Layer == policy.LayerRCP {
+				levels = out.RCP
+			}
+			for i := range levels {
+				if fx.Change == NewPolicy {
+					if levels[i].Target == fx.target {
+						levels[i].Policies = append(levels[i].Policies, policy.Source{Layer: fx.Layer, Name: fx.PolicyName, Target: fx.target, Document: fx.doc})
+						n++
+					}
+					continue
+				}
+				n += replace(levels[i].Policies, fx)
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("fix for %s %q names no policy of the layers", fx.Layer, fx.Policy)
+		}
+	}
+	return out, nil
+}
+
+// blockerIDs identifies blockers for comparison.
+func blockerIDs(bs []simulate.Blocker) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, string(b.Layer)+" "+b.Kind+" "+b.Policy+" "+b.Statement+" "+b.Target)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestFixApplied applies every fix of every denied example and corpus case
+// and evaluates again: the call is then allowed, or only the blockers that
+// no document can clear (a session policy's Deny …) remain. Then it checks
+// that the fixed layers grant nothing the request did not need: other
+// actions of the service, other regions, resources and principals that
+// were denied stay denied.
+func TestFixApplied(t *testing.T) {
+	cases := append(exampleCases(t), corpusCases(t)...)
+	fixed := 0
+	for _, c := range cases {
+		res := simulate.Evaluate(c.req, c.l, c.sim)
+		if res.Decision != simulate.ExplicitDeny && res.Decision != simulate.ImplicitDeny {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			fixes := Fixes(res, c.opt)
+			if len(fixes) == 0 {
+				t.Fatalf("a %s with blockers %v has no fix", res.Decision, blockerIDs(res.Blockers))
+			}
+			covered := map[int]bool{}
+			var unfixable []simulate.Blocker
+			for _, fx := range fixes {
+				for _, i := range fx.Blockers {
+					covered[i] = true
+					if fx.doc == nil {
+						unfixable = append(unfixable, res.Blockers[i])
+					}
+				}
+				if fx.doc == nil && fx.Change != NoChange {
+					t.Errorf("fix for %s %q: change %s without a document", fx.Layer, fx.Policy, fx.Change)
+				}
+				if fx.doc != nil && fx.Diff == "" {
+					t.Errorf("fix for %s %q has a document but no diff", fx.Layer, fx.Policy)
+				}
+			}
+			for i := range res.Blockers {
+				if !covered[i] {
+					t.Errorf("blocker %v has no fix", blockerIDs(res.Blockers[i:i+1]))
+				}
+			}
+			l2, err := applyFixes(c.l, fixes, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res2 := simulate.Evaluate(c.req, l2, c.sim)
+			if len(unfixable) == 0 {
+				if res2.Decision == simulate.Inconclusive && len(res2.Blockers) == 0 && unknownBefore(res, res2.Suspects) {
+					// Nothing read blocks any more; the layers that
+					// could not be read before still cannot.
+				} else if res2.Decision != simulate.Allowed {
+					t.Fatalf("after the fixes: %s, blockers %v\nfixes: %s", res2.Decision, blockerIDs(res2.Blockers), dumpFixes(fixes))
+				}
+			} else if diff := cmp.Diff(blockerIDs(unfixable), blockerIDs(res2.Blockers)); diff != "" {
+				t.Fatalf("after the fixes, the blockers are not exactly the unfixable ones (-want +got):\n%s", diff)
+			}
+			fixed++
+			checkNoWidening(t, c, fixes)
+		})
+	}
+	if fixed < 100 {
+		t.Errorf("only %d cases were fixed and checked", fixed)
+	}
+}
+
+// unknownBefore reports whether every suspect layer was already unknown
+// (unreadable, or a session policy that cannot be known) in res.
+func unknownBefore(res *simulate.Result, suspects []policy.Layer) bool {
+	if len(suspects) == 0 {
+		return false
+	}
+	for _, s := range suspects {
+		i := slices.IndexFunc(res.Layers, func(lr simulate.LayerResult) bool { return lr.Layer == s })
+		if i < 0 || (res.Layers[i].Readable && res.Layers[i].Decision != "unknown") {
+			return false
+		}
+	}
+	return true
+}
+
+// mutation is a request the fix was not written for.
+type mutation struct {
+	name      string
+	req       *policy.Request
+	l         *policy.Layers // nil: the case's layers
+	principal bool           // changes who calls
+}
+
+// checkNoWidening evaluates requests the original did not make against the
+// layers before and after the fixes: none may turn from denied to allowed.
+// An exception added to a Deny is scoped to the principal, so it is checked
+// with other principals; the other mutations compare against the layers
+// with only those exceptions applied, so that what they catch is an Allow
+// wider than the request.
+func checkNoWidening(t *testing.T, c fixCase, fixes []Fix) {
+	t.Helper()
+	all, err := applyFixes(c.l, fixes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exceptions, err := applyFixes(c.l, fixes, func(fx Fix) bool { return fx.Change == AddException })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mutations(c, fixes) {
+		base, fixedL := exceptions, all
+		if m.principal {
+			base = c.l
+		}
+		if m.l != nil {
+			// Only the principal mutation changes the layers: apply the
+			// fixes to its copy as well.
+			b2, err := applyFixes(m.l, fixes, func(fx Fix) bool { return !m.principal && fx.Change == AddException })
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A principal's own identity policies and session are not
+			// another principal's: only the shared layers carry over.
+			f2, err := applyFixes(m.l, fixes, func(fx Fix) bool {
+				return !m.principal || (fx.Layer != policy.LayerIdentity && fx.Layer != policy.LayerSession && fx.Layer != policy.LayerBoundary)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, fixedL = b2, f2
+			if m.principal {
+				base = m.l
+			}
+		}
+		before := simulate.Decide(m.req, base, c.sim)
+		after := simulate.Decide(m.req, fixedL, c.sim)
+		if before != simulate.Allowed && after == simulate.Allowed {
+			t.Errorf("the fixes widen access: %s (%s %s) was %s, is allowed", m.name, m.req.Action, m.req.Resource, before)
+		}
+	}
+}
+
+// mutations lists requests next to the original: other actions of the
+// service, another region, another resource, another account's resource,
+// another principal.
+func mutations(c fixCase, fixes []Fix) []mutation {
+	var out []mutation
+	base := c.req
+	clone := func() *policy.Request {
+		r := *base
+		r.Context = base.Context.Clone()
+		return &r
+	}
+	included := map[string]bool{}
+	for _, fx := range fixes {
+		for _, cp := range fx.Companions {
+			if cp.Included {
+				included[strings.ToLower(cp.Action)] = true
+			}
+		}
+	}
+	svc, _, _ := strings.Cut(base.Action, ":")
+	if s, ok := catalog.LookupService(svc); ok {
+		names := make([]string, 0, len(s.Actions))
+		for _, a := range s.Actions {
+			names = append(names, a.FullName())
+		}
+		sort.Strings(names)
+		step := max(1, len(names)/12)
+		for i := 0; i < len(names); i += step {
+			n := names[i]
+			if strings.EqualFold(n, base.Action) || included[strings.ToLower(n)] {
+				continue
+			}
+			r := clone()
+			r.Action = n
+			out = append(out, mutation{name: "other action", req: r})
+		}
+	}
+	parts := strings.SplitN(base.Resource, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" {
+		if parts[3] != "" {
+			r := clone()
+			p := slices.Clone(parts)
+			p[3] = otherRegion(parts[3])
+			r.Resource = strings.Join(p, ":")
+			if _, ok := r.Context.Get("aws:RequestedRegion"); ok {
+				r.Context.Set("aws:RequestedRegion", p[3])
+			}
+			out = append(out, mutation{name: "other region", req: r})
+		}
+		if parts[4] != "" && parts[4] != "*" {
+			r := clone()
+			p := slices.Clone(parts)
+			p[4] = "999988887777"
+			r.Resource = strings.Join(p, ":")
+			out = append(out, mutation{name: "other account's resource", req: r})
+		}
+		if !strings.ContainsAny(parts[5], "*?") {
+			r := clone()
+			r.Resource = base.Resource + "-other"
+			out = append(out, mutation{name: "other resource", req: r})
+		}
+	}
+	// Another principal of the same account, with the same policies.
+	if acct := accountOf(c); acct != "" {
+		other := "arn:aws:iam::" + acct + ":role/iamdiag-other-role"
+		r := clone()
+		r.Principal.ARN, r.Principal.IAMARN = other, other
+		r.Principal.Type, r.Principal.SessionName, r.Principal.UserID, r.Principal.Username = "AssumedRole", "", "", ""
+		for _, k := range r.Context.Keys() {
+			if strings.HasPrefix(strings.ToLower(k), "aws:principal") || strings.EqualFold(k, "aws:userid") || strings.EqualFold(k, "aws:username") {
+				r.Context.Delete(k)
+			}
+		}
+		l := copyLayers(c.l)
+		l.Principal.ARN, l.Principal.IAMARN, l.Principal.UserID, l.Principal.Username, l.Principal.SessionName = other, other, "", "", ""
+		if l.Principal.Type != "" {
+			l.Principal.Type = "AssumedRole"
+		}
+		out = append(out, mutation{name: "other principal", req: r, l: l, principal: true})
+	}
+	return out
+}
+
+func accountOf(c fixCase) string {
+	for _, a := range []string{c.req.Principal.IAMARN, c.l.Principal.IAMARN, c.req.Principal.ARN} {
+		if p := strings.SplitN(a, ":", 6); len(p) == 6 && len(p[4]) == 12 {
+			return p[4]
+		}
+	}
+	return ""
+}
+
+func otherRegion(r string) string {
+	if r == "ap-southeast-1" {
+		return "eu-central-1"
+	}
+	return "ap-southeast-1"
+}
+
+func dumpFixes(fixes []Fix) string {
+	b, _ := json.MarshalIndent(fixes, "", "  ")
+	return string(b)
+}
+
+// goldenFixCases are the cases whose fixes are kept as golden files: every
+// example and one corpus case per kind of blocker.
+var goldenFixCases = []string{
+	"example-seed", "example-seed-decoded", "example-boundary", "example-condition", "example-missing-allow",
+}
+
+// TestFixGolden compares the fixes' JSON and diffs with testdata/fix.
+func TestFixGolden(t *testing.T) {
+	cases := append(exampleCases(t), corpusCases(t)...)
+	want := map[string]bool{}
+	for _, n := range goldenFixCases {
+		want[n] = true
+	}
+	for _, n := range goldenCorpus {
+		want["corpus-"+n] = true
+	}
+	seen := 0
+	for _, c := range cases {
+		if !want[c.name] {
+			continue
+		}
+		seen++
+		t.Run(c.name, func(t *testing.T) {
+			res := simulate.Evaluate(c.req, c.l, c.sim)
+			fixes := Fixes(res, c.opt)
+			b, err := json.MarshalIndent(fixes, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("fix", c.name+".json"), append(b, '\n'))
+			var d bytes.Buffer
+			for _, fx := range fixes {
+				fmt.Fprintf(&d, "# %s %s: %s\n", fx.Layer, quoteName(fx.PolicyName, fx.Policy), fx.Change)
+				d.WriteString(fx.Diff)
+			}
+			golden(t, filepath.Join("fix", c.name+".diff"), d.Bytes())
+		})
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d golden cases", seen, len(want))
+	}
+}
+
+// goldenCorpus are corpus cases kept as golden files, one per kind of fix.
+var goldenCorpus = []string{}
