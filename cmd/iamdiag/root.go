@@ -78,6 +78,7 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 	root.AddCommand(
 		newDiagnoseCmd(s, g),
 		newDecodeCmd(s, g),
+		newServeCmd(s, g),
 		newLintCmd(s, g),
 	)
 	return root

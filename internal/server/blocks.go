@@ -165,9 +165,10 @@ func slackBlocks(d *report.Diagnosis) (*slackMessage, error) {
 			mrkdwn("*Statement*\n"+code(deref(b.Statement)), maxFieldText),
 		}
 		if t := deref(b.Target); t != "" {
+			// target_name already carries the id: "OU Workloads (ou-…)".
 			label := code(t)
 			if n := deref(b.TargetName); n != "" {
-				label = escapeMrkdwn(n) + " " + label
+				label = escapeMrkdwn(n)
 			}
 			fields = append(fields, mrkdwn("*Attached to*\n"+label, maxFieldText))
 		}

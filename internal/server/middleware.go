@@ -221,3 +221,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// LoggerFrom returns the logger of the request ctx belongs to, carrying its
+// request id; a no-op logger outside a request. Diagnosers log through it.
+func LoggerFrom(ctx context.Context) *zap.Logger { return loggerFrom(ctx) }

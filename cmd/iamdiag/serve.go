@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/report"
+	"github.com/iamdiag/iamdiag/internal/server"
+)
+
+// serveOptions are the flags of `iamdiag serve`. Every flag can also be set
+// by an IAMDIAG_* environment variable (envName); a flag on the command
+// line wins.
+type serveOptions struct {
+	Listen                 string
+	TokenFile              string
+	NoAuth                 bool
+	SlackSigningSecretFile string
+	Snapshot               string
+	SnapshotPoll           time.Duration
+	AuditEvery             time.Duration
+	StateDir               string
+	LogFormat              string
+	LogLevel               string
+	RateLimit              float64
+	RateBurst              int
+	MaxBodyBytes           int64
+	SlackAnswerWithin      time.Duration
+	DiagnoseTimeout        time.Duration
+	Timeouts               server.Timeouts
+	Profile                string
+	Region                 string
+	Healthcheck            string
+
+	// token and slackSecret are read from the files or the environment.
+	token, slackSecret string
+	// getenv reads the environment; tests replace it.
+	getenv func(string) string
+}
+
+// Environment variables holding secrets themselves (the *_FILE variables
+// name files, like the flags).
+const (
+	envToken       = "IAMDIAG_TOKEN"
+	envSlackSecret = "IAMDIAG_SLACK_SIGNING_SECRET"
+)
+
+func newServeCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := &serveOptions{getenv: os.Getenv}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon: HTTP API for chat-ops, Slack command, scheduled audit",
+		Long: `serve runs iamdiag as a daemon: the HTTP API a chat-ops bot calls
+(POST /v1/diagnose, POST /v1/lint, GET /v1/audit, POST /v1/audit/run), a
+Slack slash command (POST /slack/command), GET /healthz, GET /readyz and
+GET /metrics (Prometheus).
+
+The API needs a bearer token (--token-file FILE or IAMDIAG_TOKEN) unless the
+daemon listens on loopback with --no-auth. The Slack command is enabled by
+its signing secret (--slack-signing-secret-file FILE or
+IAMDIAG_SLACK_SIGNING_SECRET).
+
+Every flag can be set by an environment variable: IAMDIAG_ and the flag's
+name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
+
+--healthcheck URL does not serve: it GETs URL and exits 0 when it answers
+200, 1 otherwise (for container HEALTHCHECKs in images without a shell).`,
+		Example: `  IAMDIAG_TOKEN=$(cat token) iamdiag serve --snapshot snapshot.json --listen 0.0.0.0:8080
+  iamdiag serve --snapshot snapshot.json --no-auth      # 127.0.0.1:8080, no token
+  iamdiag serve --healthcheck http://127.0.0.1:8080/healthz`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.applyEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			if opts.Healthcheck != "" {
+				return healthcheck(cmd.Context(), opts.Healthcheck, s.err)
+			}
+			return runServe(cmd.Context(), opts, s.err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.Listen, "listen", server.DefaultListen, "`ADDR`ESS to listen on (host:port)")
+	fs.StringVar(&opts.TokenFile, "token-file", "", "`FILE` holding the API's bearer token (or IAMDIAG_TOKEN)")
+	fs.BoolVar(&opts.NoAuth, "no-auth", false, "serve the API without a token (only on a loopback --listen address)")
+	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
+	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
+	fs.DurationVar(&opts.AuditEvery, "audit-every", 0, "run the account audit every `DURATION` (e.g. 24h; 0: only on POST /v1/audit/run)")
+	fs.StringVar(&opts.StateDir, "state-dir", "", "`DIR`ECTORY keeping the latest audit across restarts")
+	fs.StringVar(&opts.LogFormat, "log-format", "json", "log `FORMAT`: json or console")
+	fs.StringVar(&opts.LogLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error (debug may show policy contents)")
+	fs.Float64Var(&opts.RateLimit, "rate-limit", 20, "requests per second each client may make on average (`N`; 0 disables)")
+	fs.IntVar(&opts.RateBurst, "rate-burst", 40, "requests each client may make at once (`N`)")
+	fs.Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted (`BYTES`)")
+	fs.DurationVar(&opts.SlackAnswerWithin, "slack-answer-within", server.DefaultSlackBudget, "answer a Slack command directly when the verdict is ready within `DURATION`, else acknowledge and post it to response_url (Slack waits 3s)")
+	fs.DurationVar(&opts.DiagnoseTimeout, "diagnose-timeout", server.DefaultDiagnoseTimeout, "longest one diagnosis may take (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.ReadHeader, "read-header-timeout", server.DefaultTimeouts.ReadHeader, "longest time to read a request's headers (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Read, "read-timeout", server.DefaultTimeouts.Read, "longest time to read a request (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Write, "write-timeout", server.DefaultTimeouts.Write, "longest time to handle a request and write the answer (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Idle, "idle-timeout", server.DefaultTimeouts.Idle, "longest time a keep-alive connection may idle (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Shutdown, "shutdown-timeout", server.DefaultTimeouts.Shutdown, "on SIGTERM, longest wait for in-flight requests (`DURATION`)")
+	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (decoding encoded messages)")
+	fs.StringVar(&opts.Region, "region", "", "AWS `REGION`")
+	fs.StringVar(&opts.Healthcheck, "healthcheck", "", "GET `URL` and exit 0 if it answers 200, 1 otherwise, instead of serving")
+	return cmd
+}
+
+// envName is the environment variable of a flag: IAMDIAG_ and the name in
+// capitals with _ for -.
+func envName(flag string) string {
+	return "IAMDIAG_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable, and reads the secrets.
+func (o *serveOptions) applyEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed || f.Name == "healthcheck" {
+			return
+		}
+		if v := o.getenv(envName(f.Name)); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = usageErrorf("%s=%q: %v", envName(f.Name), v, e)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if o.token, err = secret("--token-file", o.TokenFile, envToken, o.getenv); err != nil {
+		return err
+	}
+	o.slackSecret, err = secret("--slack-signing-secret-file", o.SlackSigningSecretFile, envSlackSecret, o.getenv)
+	return err
+}
+
+// secret reads a secret from file, or else from the environment variable.
+func secret(flag, file, env string, getenv func(string) string) (string, error) {
+	v := getenv(env)
+	if file == "" {
+		return strings.TrimSpace(v), nil
+	}
+	if v != "" {
+		return "", usageErrorf("give %s or %s, not both", flag, env)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", flag, err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("reading %s %s: the file is empty", flag, file)
+	}
+	return s, nil
+}
+
+// validate checks the flags' combinations (usage errors).
+func (o *serveOptions) validate() error {
+	if err := server.CheckListen(o.Listen, o.NoAuth); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if o.NoAuth && o.token != "" {
+		return usageErrorf("give --no-auth or a token, not both")
+	}
+	if !o.NoAuth && o.token == "" {
+		return usageErrorf("the API needs a bearer token: pass --token-file FILE or set %s (or --no-auth on a loopback --listen address)", envToken)
+	}
+	if o.Snapshot == "" {
+		return usageErrorf("no source: pass --snapshot FILE")
+	}
+	if o.AuditEvery != 0 || o.StateDir != "" {
+		return usageErrorf("--audit-every and --state-dir need the account audit, which this build does not have yet")
+	}
+	switch o.LogFormat {
+	case "json", "console":
+	default:
+		return usageErrorf("--log-format %q: want json or console", o.LogFormat)
+	}
+	if _, err := zapcore.ParseLevel(o.LogLevel); err != nil {
+		return usageErrorf("--log-level %q: want debug, info, warn or error", o.LogLevel)
+	}
+	if o.RateLimit < 0 || o.RateBurst < 0 || o.MaxBodyBytes <= 0 || o.SnapshotPoll < 0 {
+		return usageErrorf("--rate-limit, --rate-burst, --snapshot-poll must not be negative and --max-body-bytes must be positive")
+	}
+	return nil
+}
+
+// serveLogger returns the daemon's logger: JSON (or console) lines on w at
+// the given level, with ISO 8601 times.
+func serveLogger(w io.Writer, format, level string) *zap.Logger {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		lvl = zapcore.InfoLevel
+	}
+	ec := zap.NewProductionEncoderConfig()
+	ec.EncodeTime = zapcore.ISO8601TimeEncoder
+	enc := zapcore.NewJSONEncoder(ec)
+	if format == "console" {
+		enc = zapcore.NewConsoleEncoder(ec)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl)).Named("iamdiag")
+}
+
+// runServe serves until ctx is done (SIGTERM, SIGINT).
+func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
+	if opts.getenv == nil {
+		opts.getenv = os.Getenv
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	log := serveLogger(stderr, opts.LogFormat, opts.LogLevel)
+	defer func() { _ = log.Sync() }()
+	metrics := server.NewMetrics()
+
+	snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), metrics)
+	if err != nil {
+		return err
+	}
+	if opts.SnapshotPoll > 0 {
+		go snap.Watch(ctx, opts.SnapshotPoll)
+	}
+	p := &pipeline{gather: snap.Layers, sts: cachedSTS(opts.Profile, opts.Region)}
+	srv, err := server.New(server.Config{
+		Log:                log.Named("http"),
+		Token:              opts.token,
+		NoAuth:             opts.NoAuth,
+		SlackSigningSecret: opts.slackSecret,
+		Diagnoser:          p,
+		Ready:              []server.ReadyCheck{{Name: "snapshot", Check: snap.Ready}},
+		Metrics:            metrics,
+		RateLimit:          opts.RateLimit,
+		RateBurst:          opts.RateBurst,
+		MaxBodyBytes:       opts.MaxBodyBytes,
+		DiagnoseTimeout:    opts.DiagnoseTimeout,
+		SlackBudget:        opts.SlackAnswerWithin,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", opts.Listen, err)
+	}
+	return srv.Serve(ctx, ln, opts.Timeouts)
+}
+
+// cachedSTS returns an STS client factory that loads the AWS configuration
+// once, on the first encoded message.
+func cachedSTS(profile, region string) func(ctx context.Context, _, _ string) (decode.Decoder, error) {
+	var (
+		mu  sync.Mutex
+		dec decode.Decoder
+	)
+	return func(ctx context.Context, _, _ string) (decode.Decoder, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if dec != nil {
+			return dec, nil
+		}
+		d, err := newSTS(ctx, profile, region)
+		if err != nil {
+			return nil, err // not cached: the credentials may appear later
+		}
+		dec = d
+		return dec, nil
+	}
+}
+
+// pipeline is the daemon's Diagnoser: the CLI's input decoding and
+// diagnosis over the daemon's source.
+type pipeline struct {
+	gather func(ctx context.Context, req *policy.Request) (*policy.Layers, error)
+	sts    func(ctx context.Context, profile, region string) (decode.Decoder, error)
+}
+
+// apiNames rewrites the CLI's flag names in error messages into the API's
+// field names.
+var apiNames = strings.NewReplacer(
+	"--decoded-message -", "decoded_message", "--cloudtrail-event -", "cloudtrail_event",
+	"--encoded-message", "encoded_message", "--decoded-message", "decoded_message",
+	"--cloudtrail-event", "cloudtrail_event", "--error-file", "error", "--error", "error",
+	"--principal", "principal", "--action", "action", "--resource", "resource", "--context", "context",
+)
+
+// Diagnose runs the CLI's pipeline on an API request.
+func (p *pipeline) Diagnose(ctx context.Context, r *server.DiagnoseRequest) (*report.Diagnosis, error) {
+	// The pipeline's own progress lines repeat the server's: keep its
+	// warnings only, with the request id.
+	log := server.LoggerFrom(ctx).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
+	in := inputOptions{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Context: r.ContextFlags(),
+		EncodedMessage: r.EncodedMessage, Error: r.Error}
+	var stdin io.Reader = bytes.NewReader(nil)
+	if b := server.Bytes(r.DecodedMessage); b != nil {
+		in.DecodedMessage, stdin = "-", bytes.NewReader(b)
+	}
+	if b := server.Bytes(r.CloudTrailEvent); b != nil {
+		in.CloudTrail, stdin = "-", bytes.NewReader(b)
+	}
+	req, err := in.request(ctx, inputDeps{stdin: stdin, log: log, sts: p.sts})
+	if err != nil {
+		return nil, inputError(err)
+	}
+	var gatherErr error
+	d, err := diagnosis(req, func(pr *policy.Request) (*policy.Layers, error) {
+		l, err := p.gather(ctx, pr)
+		gatherErr = err
+		return l, err
+	}, log)
+	switch {
+	case err == nil:
+		return d, nil
+	case gatherErr != nil:
+		return nil, sourceError(gatherErr)
+	}
+	return nil, inputError(err)
+}
+
+// inputError classifies an error of reading the input.
+func inputError(err error) error {
+	msg := apiNames.Replace(err.Error())
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case exitCode(err) == exitUsage:
+		return &server.APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}
+	case errors.Is(err, decode.ErrSTS):
+		return &server.APIError{Status: http.StatusBadGateway, Code: "sts_failed", Message: msg, Err: err}
+	}
+	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: msg}
+}
+
+// sourceError classifies an error of gathering the layers.
+func sourceError(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, layers.ErrPrincipalNotFound):
+		return &server.APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
+	}
+	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: err.Error()}
+}
+
+// healthcheck GETs url and succeeds when it answers 200: the container
+// HEALTHCHECK of an image without a shell or curl.
+func healthcheck(ctx context.Context, url string, stderr io.Writer) error {
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return usageErrorf("--healthcheck %q: want an http:// or https:// URL", url)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return usageErrorf("--healthcheck %q: %v", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: %s answered %s", url, resp.Status)
+	}
+	fmt.Fprintln(stderr, "healthy")
+	return nil
+}
