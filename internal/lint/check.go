@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/iamdiag/iamdiag/internal/catalog"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -365,9 +366,11 @@ func (c *checker) checkNotElements(i int, st *policy.Statement) {
 	}
 }
 
-// broad reports whether a resource pattern covers every resource of its
-// service: "*", or an ARN whose resource part is "*" or "type/*" with no
-// name, e.g. "arn:aws:iam::*:role/*" or "arn:aws:ec2:*:*:*".
+// broad reports whether a resource pattern covers every resource of some
+// resource type of its service: "*", an ARN whose resource part is "*", or
+// one that is an ARN template of the service's authorization data with every
+// variable replaced by "*" ("arn:aws:iam::*:role/*", "function:*", but not
+// "arn:aws:s3:::bucket/*", which is one bucket's objects).
 func broad(r string) bool {
 	if r == "*" {
 		return true
@@ -375,18 +378,51 @@ func broad(r string) bool {
 	parts := strings.SplitN(r, ":", 6)
 	if len(parts) < 6 {
 		// "arn:aws:s3:*" and the like: the trailing * spans the rest.
-		return len(parts) >= 3 && strings.HasSuffix(r, "*") && parts[len(parts)-1] == "*"
+		return len(parts) >= 3 && parts[len(parts)-1] == "*"
 	}
 	res := parts[5]
 	if res == "*" {
 		return true
 	}
-	for _, sep := range []string{"/", ":"} {
-		if typ, rest, ok := strings.Cut(res, sep); ok && rest == "*" && !strings.ContainsAny(typ, "*?") {
-			return true
+	svc, ok := catalog.LookupService(parts[2])
+	if !ok {
+		// Unknown or wildcard service: "type/*" with a literal type.
+		for _, sep := range []string{"/", ":"} {
+			if typ, rest, ok := strings.Cut(res, sep); ok && rest == "*" && !strings.ContainsAny(typ, "*?") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, rt := range svc.ResourceTypes {
+		for _, tmpl := range rt.ARNs {
+			tp := strings.SplitN(tmpl, ":", 6)
+			if len(tp) == 6 && wildTemplate(tp[5]) == res {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// wildTemplate replaces every ${Variable} of an ARN template with "*".
+func wildTemplate(t string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(t, "${")
+		if i < 0 {
+			b.WriteString(t)
+			return b.String()
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			b.WriteString(t)
+			return b.String()
+		}
+		b.WriteString(t[:i])
+		b.WriteByte('*')
+		t = t[i+j+1:]
+	}
 }
 
 func hasBroad(rs []string) bool {
