@@ -159,7 +159,14 @@ func grantBlockers(f *facts) int {
 	case f.required != requiredNone:
 		switch {
 		case !rAllow:
-			return bitResource
+			// The key or trust policy must allow first. A boundary or
+			// session policy that allows nothing blocks as well: the
+			// usual fixes, a grant to the role or to the account, are
+			// still capped by them
+			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html,
+			// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session),
+			// and a fix must clear every blocker.
+			return bitResource | limitFail
 		case f.resource == stUnknown || f.grant == grantAccount:
 			return identityPath
 		case f.grant == grantIdentity:

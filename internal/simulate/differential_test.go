@@ -388,18 +388,29 @@ func diffNotPrincipalMissesCaller(c *diffCase) bool {
 
 // diffSessionBypass matches a same-account request that iamdiag allows
 // through a resource-based Allow whose principal satisfies named, while
-// iam-simulate denies it because the session policy allows nothing.
+// iam-simulate denies it because the session policy allows nothing; or, when
+// another layer denies anyway, where the two differ only in iam-simulate
+// listing the session policy as a blocker too.
 func diffSessionBypass(c *diffCase, ours, theirs diffVerdict, named func(string) bool) bool {
 	if c.Session == nil || c.ResourcePolicy == nil || c.ResourceAccount != c.Principal.Account {
 		return false
 	}
-	if ours.Decision != Allowed || theirs.Decision != ImplicitDeny || !slices.Contains(theirs.Blockers, "session-policy/implicit") {
+	if !slices.Contains(theirs.Blockers, "session-policy/implicit") {
 		return false
 	}
-	for _, b := range theirs.Blockers {
-		if b != "session-policy/implicit" && b != "core/implicit" && b != "permissions-boundary/implicit" {
+	switch {
+	case ours.Decision == Allowed && theirs.Decision == ImplicitDeny:
+		for _, b := range theirs.Blockers {
+			if b != "session-policy/implicit" && b != "core/implicit" && b != "permissions-boundary/implicit" {
+				return false
+			}
+		}
+	case ours.Decision == theirs.Decision:
+		if !diffSetAdds(theirs, ours, "session-policy/implicit") {
 			return false
 		}
+	default:
+		return false
 	}
 	var d diffDoc
 	if json.Unmarshal(c.ResourcePolicy.Document, &d) != nil {

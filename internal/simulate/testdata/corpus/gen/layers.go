@@ -73,6 +73,18 @@ func resourceCases() {
 		identity(allowStmt("Decrypt", `"Action": "kms:Decrypt", "Resource": "`+key+`"`)).allowed())
 	add("res-kms-default-key-policy-without-identity", kms("the default key policy names the account, not the role: without an identity policy the role is denied").
 		implicit(idNone(lIdentity)))
+
+	// Every blocker is listed (a fix must clear all of them): a key
+	// policy that allows nothing and a boundary that allows nothing both
+	// block; granting the role in the key policy alone would still leave
+	// the boundary capping it
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+	noGrant := kms("the key policy allows nothing and the boundary allows nothing: both are listed").
+		identity(allowStmt("Decrypt", `"Action": "kms:Decrypt", "Resource": "`+key+`"`))
+	noGrant.ResourcePolicy.Document = raw(doc(`{"Sid": "AdminsOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::` + acct + `:role/KeyAdmin"}, "Action": "kms:*", "Resource": "*"}`))
+	noGrant.Boundary = boundaryPol("S3Boundary", `{"Sid": "S3Only", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}`)
+	noGrant.Doc = append(noGrant.Doc, docBoundaries)
+	add("res-kms-key-policy-and-boundary-missing", noGrant.implicit(id(lResource), id(lBoundary)))
 }
 
 func boundaryPol(name, stmts string) *Pol {
@@ -236,6 +248,14 @@ func identityCases() {
 		identity(managed("S3Admin", doc(`{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}`)),
 			inline("NoDeletes", "role/AppRole (inline)", doc(`{"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}`))).
 		explicit(xd(lIdentity, "role/AppRole (inline)", "NoDelete")))
+	// A Deny that applies with no Allow anywhere: removing the Deny would
+	// still leave the request implicitly denied, so the missing Allow is a
+	// blocker too (a fix must clear every blocker).
+	add("identity-deny-and-missing-allow", roleSession("a Deny applies and no Allow does: the explicit deny and the missing allow are both listed", docDenyAllow).
+		call("s3:DeleteObject", object).
+		identity(managed("NoDeletes", doc(`{"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}`,
+			`{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`))).
+		explicit(xd(lIdentity, managedARN("NoDeletes"), "NoDelete"), id(lIdentity)))
 	add("identity-one-of-several-allows", roleSession("several identity policies: one allowing is enough", docEvalLogic).call("s3:DeleteObject", object).
 		identity(allowStmt("EC2", `"Action": "ec2:*", "Resource": "*"`),
 			managed("S3Writer", doc(`{"Sid": "Write", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": "arn:aws:s3:::example-bucket/*"}`))).allowed())
