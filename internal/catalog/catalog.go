@@ -18,9 +18,11 @@ type Service struct {
 	// ("ec2:resourcetag/${tagkey}").
 	ConditionKeys map[string]*ConditionKey
 
-	// sorted is Actions ordered by lower-case name, with names alongside.
+	// sorted is Actions ordered by lower-case name; names holds those
+	// names and keys the lower-case "prefix:name" of each.
 	sorted []*Action
 	names  []string
+	keys   []string
 }
 
 // Action is one IAM action.

@@ -27,9 +27,8 @@ func Expand(pattern string) []*Action {
 	}
 	var out []*Action
 	for _, s := range c.services {
-		p := asciiLower(s.Prefix) + ":"
-		for i, n := range s.names {
-			if glob(lp, p+n) {
+		for i, k := range s.keys {
+			if glob(lp, k) {
 				out = append(out, s.sorted[i])
 			}
 		}

@@ -84,9 +84,10 @@ type decoder struct {
 	off  int
 	strs []string
 	err  error
-	// pool hands out sub-slices of large string slices, to avoid one
+	// pool and resPool hand out sub-slices of large slices, to avoid one
 	// allocation per list.
-	pool []string
+	pool    []string
+	resPool []ActionResource
 }
 
 func (d *decoder) uint() int {
@@ -141,10 +142,17 @@ func decode(gz []byte) (*catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening catalog: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
+	// gzip's trailer holds the uncompressed size (mod 2^32), so the buffer
+	// can be allocated once; ReadAll would grow it by doubling.
+	size := 0
+	if len(gz) >= 4 {
+		size = int(binary.LittleEndian.Uint32(gz[len(gz)-4:]))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, 64<<20)+1))
+	if _, err := io.Copy(buf, zr); err != nil {
 		return nil, fmt.Errorf("decompressing catalog: %w", err)
 	}
+	raw := buf.Bytes()
 	if !bytes.HasPrefix(raw, []byte(magic)) {
 		return nil, fmt.Errorf("%w: bad magic", errCorrupt)
 	}
@@ -207,11 +215,40 @@ func decode(gz []byte) (*catalog, error) {
 
 	c.byPrefix = make(map[string]*Service, len(c.services))
 	c.actions = make(map[string]*Action, nActions)
+	// Every action's lower-case "prefix:name" is cut from one string, which
+	// saves an allocation per action.
+	size = 0
+	for _, s := range c.services {
+		size += len(s.sorted) * (len(s.Prefix) + 1)
+		for _, a := range s.sorted {
+			size += len(a.Name)
+		}
+	}
+	lower := make([]byte, 0, size)
+	for _, s := range c.services {
+		for _, a := range s.sorted {
+			lower = appendLower(lower, s.Prefix)
+			lower = append(lower, ':')
+			lower = appendLower(lower, a.Name)
+		}
+	}
+	keys := string(lower)
+	pos := 0
 	for _, s := range c.services {
 		c.byPrefix[asciiLower(s.Prefix)] = s
-		p := asciiLower(s.Prefix) + ":"
+		s.keys = make([]string, len(s.sorted))
+		s.names = make([]string, len(s.sorted))
+		s.Actions = make(map[string]*Action, len(s.sorted))
 		for i, a := range s.sorted {
-			c.actions[p+s.names[i]] = a
+			n := len(s.Prefix) + 1 + len(a.Name)
+			s.keys[i] = keys[pos : pos+n]
+			s.names[i] = s.keys[i][len(s.Prefix)+1:]
+			pos += n
+			s.Actions[s.names[i]] = a
+			c.actions[s.keys[i]] = a
+		}
+		if !slices.IsSorted(s.names) {
+			return nil, fmt.Errorf("%w: actions of %s not sorted", errCorrupt, s.Prefix)
 		}
 	}
 	c.global = newKeyIndex(len(globals))
@@ -236,6 +273,18 @@ func decode(gz []byte) (*catalog, error) {
 	return c, nil
 }
 
+// appendLower appends s with ASCII letters lower-cased.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
 func (d *decoder) service() *Service {
 	s := &Service{Prefix: d.str(), Name: d.str()}
 
@@ -257,9 +306,7 @@ func (d *decoder) service() *Service {
 	}
 
 	actions := make([]Action, d.uint())
-	s.Actions = make(map[string]*Action, len(actions))
 	s.sorted = make([]*Action, len(actions))
-	s.names = make([]string, len(actions))
 	for i := range actions {
 		a := &actions[i]
 		a.Service = s
@@ -276,7 +323,12 @@ func (d *decoder) service() *Service {
 				d.err = fmt.Errorf("%w: %d resources for %s:%s", errCorrupt, n, s.Prefix, a.Name)
 				return s
 			}
-			a.Resources = make([]ActionResource, n)
+			if cap(d.resPool)-len(d.resPool) < n {
+				d.resPool = make([]ActionResource, 0, max(n, 4096))
+			}
+			start := len(d.resPool)
+			d.resPool = d.resPool[:start+n]
+			a.Resources = d.resPool[start : start+n : start+n]
 			for j := range a.Resources {
 				r := &a.Resources[j]
 				if k := d.uint(); k < len(rts) {
@@ -289,13 +341,7 @@ func (d *decoder) service() *Service {
 				r.DependentActions = d.list()
 			}
 		}
-		ln := asciiLower(a.Name)
-		s.Actions[ln] = a
 		s.sorted[i] = a
-		s.names[i] = ln
-	}
-	if d.err == nil && !slices.IsSorted(s.names) {
-		d.err = fmt.Errorf("%w: actions of %s not sorted", errCorrupt, s.Prefix)
 	}
 	return s
 }
