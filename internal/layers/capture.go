@@ -37,7 +37,8 @@ type CallerIdentityReader interface {
 type OrganizationCaptureReader interface {
 	OrganizationsReader
 	ListOrganizationalUnitsForParent(ctx context.Context, params *organizations.ListOrganizationalUnitsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
-	ListAccountsForParent(ctx context.Context, params *organizations.ListAccountsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
+	ListChildren(ctx context.Context, params *organizations.ListChildrenInput, optFns ...func(*organizations.Options)) (*organizations.ListChildrenOutput, error)
+	ListAccounts(ctx context.Context, params *organizations.ListAccountsInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
 	ListPolicies(ctx context.Context, params *organizations.ListPoliciesInput, optFns ...func(*organizations.Options)) (*organizations.ListPoliciesOutput, error)
 	ListTargetsForPolicy(ctx context.Context, params *organizations.ListTargetsForPolicyInput, optFns ...func(*organizations.Options)) (*organizations.ListTargetsForPolicyOutput, error)
 }
@@ -340,10 +341,14 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 	}
 	o := &Organization{ID: aws.ToString(do.Organization.Id), ManagementAccountID: aws.ToString(do.Organization.MasterAccountId), Nodes: []OrgNode{}, Policies: []OrgPolicy{}}
 
+	var pathOnly string
 	nodes, op, err := captureTree(ctx, c, progress)
 	if err != nil {
 		if f := fatal(op, err); f != nil {
 			return nil, "", fmt.Errorf("capturing the organization: %w", f)
+		}
+		if !isDenied(errorCode(err)) {
+			return skip(op, err)
 		}
 		// Listing the tree is denied: keep the account's own path, which
 		// is all its SCPs and RCPs need.
@@ -352,6 +357,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		if perr != nil {
 			return skip(op, perr)
 		}
+		pathOnly = fmt.Sprintf("%s was denied (%s): the snapshot holds only account %s's path to the root, so other accounts' SCPs and RCPs are unknown", op, errorCode(err), account)
 	}
 	o.Nodes = nodes
 
@@ -433,7 +439,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 	if first != nil {
 		return skip(fop, first)
 	}
-	return o, "", nil
+	return o, pathOnly, nil
 }
 
 // captureTree lists the organization from its root down.
@@ -465,17 +471,37 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 				queue = append(queue, aws.ToString(ou.Id))
 			}
 		}
-		ap := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{ParentId: &parent})
-		for ap.HasMorePages() {
-			page, err := ap.NextPage(ctx)
+		cp := organizations.NewListChildrenPaginator(c, &organizations.ListChildrenInput{ParentId: &parent, ChildType: orgtypes.ChildTypeAccount})
+		for cp.HasMorePages() {
+			page, err := cp.NextPage(ctx)
 			if err != nil {
-				return nil, "organizations:ListAccountsForParent", err
+				return nil, "organizations:ListChildren", err
 			}
-			for _, a := range page.Accounts {
-				nodes = append(nodes, OrgNode{ID: aws.ToString(a.Id), Type: NodeAccount, Parent: parent, Name: aws.ToString(a.Name)})
+			for _, ch := range page.Children {
+				nodes = append(nodes, OrgNode{ID: aws.ToString(ch.Id), Type: NodeAccount, Parent: parent})
 			}
 		}
 		progress("organization tree", len(nodes), 0)
+	}
+	// Account names, for people; the tree is complete without them.
+	names := map[string]string{}
+	ap := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			if f := fatal("organizations:ListAccounts", err); f != nil {
+				return nil, "organizations:ListAccounts", err
+			}
+			break
+		}
+		for _, a := range page.Accounts {
+			names[aws.ToString(a.Id)] = aws.ToString(a.Name)
+		}
+	}
+	for i := range nodes {
+		if nodes[i].Type == NodeAccount {
+			nodes[i].Name = names[nodes[i].ID]
+		}
 	}
 	return nodes, "", nil
 }
@@ -499,7 +525,15 @@ func capturePath(ctx context.Context, c OrganizationCaptureReader, account strin
 		cur.Parent = aws.ToString(p.Id)
 		chain = append(chain, cur)
 		if p.Type == orgtypes.ParentTypeRoot {
-			chain = append(chain, OrgNode{ID: cur.Parent, Type: NodeRoot})
+			root := OrgNode{ID: cur.Parent, Type: NodeRoot}
+			if r, err := c.ListRoots(ctx, &organizations.ListRootsInput{}); err == nil && r != nil {
+				for _, rt := range r.Roots {
+					if aws.ToString(rt.Id) == root.ID {
+						root.Name = aws.ToString(rt.Name)
+					}
+				}
+			}
+			chain = append(chain, root)
 			slices.Reverse(chain)
 			return chain, "", nil
 		}

@@ -233,7 +233,7 @@ func TestLivePagesAndThrottling(t *testing.T) {
 func prodRole(t testing.TB, snap *layers.Snapshot) *policy.Request {
 	t.Helper()
 	for _, r := range snap.AuthorizationDetails.RoleDetailList {
-		if len(r.AttachedManagedPolicies) > 0 && len(r.RolePolicyList) > 0 {
+		if len(r.AttachedManagedPolicies) > 0 && len(r.RolePolicyList) > 0 && strings.Contains(r.Arn, ":"+snap.AccountID+":") {
 			return policy.NewRequest("arn:aws:sts::"+snap.AccountID+":assumed-role/"+r.RoleName+"/oncall", "ec2:RunInstances", "*")
 		}
 	}
