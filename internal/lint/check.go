@@ -62,7 +62,7 @@ func check(doc *policy.Document, raw []byte, kind Kind, file string, loc locator
 }
 
 // finding builds a finding with the rule's reason.
-func finding(file string, line, col int, rule string, sev Severity, kind Kind, stmt, _ string, msg, fix string) Finding {
+func finding(file string, line, col int, rule string, sev Severity, kind Kind, stmt, msg, fix string) Finding {
 	return Finding{File: file, Line: line, Column: col, Rule: rule, Severity: sev, Kind: kind,
 		Statement: stmt, Message: msg, Why: ruleByID(rule).Why(), Fix: fix}
 }
@@ -77,13 +77,13 @@ func (c *checker) addSev(line, col int, rule string, sev Severity, st *policy.St
 	if st != nil {
 		id = st.ID()
 	}
-	c.out = append(c.out, finding(c.file, line, col, rule, sev, c.kind, id, "", msg, fix))
+	c.out = append(c.out, finding(c.file, line, col, rule, sev, c.kind, id, msg, fix))
 }
 
 func hasCondition(st *policy.Statement) bool { return len(st.Conditions) > 0 }
 
-// grantKinds are the policy types whose Allow statements grant permissions
-// (boundaries, SCPs and RCPs only cap what others grant).
+// grants reports whether the policy type's Allow statements grant
+// permissions (boundaries, SCPs and RCPs only cap what others grant).
 func (c *checker) grants() bool {
 	return c.kind == Identity || c.kind == Resource || c.kind == Trust
 }
@@ -240,7 +240,7 @@ func (c *checker) checkElements(i int, st *policy.Statement) {
 	case Resource, Trust:
 		if st.Principal == nil && st.NotPrincipal == nil {
 			c.add(sl, sc, RuleElementNotAllowed, st,
-				fmt.Sprintf("the statement of a %s has no Principal", name),
+				fmt.Sprintf("a statement of %s has no Principal", name),
 				`Add a Principal naming who the statement applies to, e.g. {"AWS": "arn:aws:iam::123456789012:role/Name"}.`)
 		}
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html:
@@ -249,7 +249,7 @@ func (c *checker) checkElements(i int, st *policy.Statement) {
 		if st.NotPrincipal != nil && (st.Effect == policy.Allow || c.kind == Trust) {
 			l, cl := c.loc.value(i, "NotPrincipal", -1)
 			c.add(l, cl, RuleElementNotAllowed, st,
-				fmt.Sprintf("NotPrincipal with Effect %s in a %s", st.Effect, name),
+				fmt.Sprintf("NotPrincipal with Effect %s in %s", st.Effect, name),
 				"Use Principal, and a Deny with the aws:PrincipalArn condition key to exclude principals.")
 		}
 	case RCP:
@@ -297,9 +297,9 @@ func kindName(k Kind) string {
 	case RCP:
 		return "a resource control policy"
 	case Resource:
-		return "resource policy"
+		return "a resource policy"
 	default:
-		return "trust policy"
+		return "a trust policy"
 	}
 }
 
@@ -434,9 +434,8 @@ func hasBroad(rs []string) bool {
 	return false
 }
 
-// grantsOn reports whether an Allow statement grants action (matched by an
-// explicit pattern other than "*", which IAMD002 reports) and whether it
-// does so on every resource.
+// matchesSpecific returns the Action pattern of st that matches action,
+// ignoring "*" (IAMD002 reports that one).
 func matchesSpecific(st *policy.Statement, action string) (pattern string, ok bool) {
 	for _, p := range st.Action {
 		if p != "*" && p != "*:*" && policy.MatchAction(p, action) {
@@ -525,10 +524,9 @@ func (c *checker) checkARNs(i int, st *policy.Statement) {
 			}
 		}
 	}
-	for j, p := range principalValues(st.Principal, "AWS") {
+	for _, p := range principalValues(st.Principal, "AWS") {
 		if msg := awsPrincipalProblem(p); msg != "" {
 			l, cl := c.loc.value(i, "Principal", -1)
-			_ = j
 			c.add(l, cl, RuleInvalidARN, st, fmt.Sprintf("AWS principal %q %s", p, msg),
 				`Write an account id ("123456789012"), an account root ARN, or a role/user ARN ("arn:aws:iam::123456789012:role/Name").`)
 		}

@@ -41,7 +41,7 @@ type Options struct {
 // the error; Lint never fails otherwise.
 func Lint(data []byte, opts Options) []Finding {
 	if len(data) > MaxInput {
-		return []Finding{finding(opts.File, 0, 0, RuleParse, Error, opts.Kind, "", "",
+		return []Finding{finding(opts.File, 0, 0, RuleParse, Error, opts.Kind, "",
 			fmt.Sprintf("the file is larger than %d bytes: not a policy document", MaxInput),
 			"Lint one policy or one Terraform plan per file.")}
 	}
@@ -143,7 +143,7 @@ func parseFailure(text []byte, at *fixedLocator, file string, kind Kind, label s
 	if at != nil {
 		line, col = at.line, at.col
 	}
-	f := finding(file, line, col, RuleParse, Error, kind, stmt, "", err.Error(),
+	f := finding(file, line, col, RuleParse, Error, kind, stmt, err.Error(),
 		"Fix the document so that it parses; IAM, Organizations and the resource's service reject it as it is.")
 	f.Policy = label
 	return []Finding{f}
