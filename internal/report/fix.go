@@ -255,13 +255,13 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	fx.Blockers = append(fx.Blockers, i)
 	if b.Layer == policy.LayerSession {
 		fx.Change = NoChange
-		fx.Summary = "the session policy " + quoteName(b.PolicyName, b.Policy) + " denies this call (statement " + b.Statement + "), and a session policy cannot be changed after the fact: start a new session (sts:AssumeRole) without this session policy, or with one whose Deny does not cover " + f.req.Action
+		fx.Summary = joinSummary(fx.Summary, "the session policy "+quoteName(b.PolicyName, b.Policy)+" denies this call (statement "+b.Statement+"), and a session policy cannot be changed after the fact: start a new session (sts:AssumeRole) without this session policy, or with one whose Deny does not cover "+f.req.Action)
 		fx.Notes = appendUnique(fx.Notes, "session policies: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session")
 		return
 	}
 	if w == nil || w.doc == nil {
 		fx.Change = NoChange
-		fx.Summary = "the denying policy's document is not available: read " + quoteName(b.PolicyName, b.Policy) + " and add an exception for this principal to statement " + b.Statement
+		fx.Summary = joinSummary(fx.Summary, "the denying policy's document is not available: read "+quoteName(b.PolicyName, b.Policy)+" and add an exception for this principal to statement "+b.Statement)
 		return
 	}
 	arn := f.principalARN()
@@ -269,15 +269,15 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	switch {
 	case st == nil:
 		fx.Change = NoChange
-		fx.Summary = "statement " + b.Statement + " was not found in " + quoteName(b.PolicyName, b.Policy)
+		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" was not found in "+quoteName(b.PolicyName, b.Policy))
 		return
 	case arn == "":
 		fx.Change = NoChange
-		fx.Summary = "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: pass the role or user ARN (--principal), then add the exception to statement " + b.Statement
+		fx.Summary = joinSummary(fx.Summary, "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: pass the role or user ARN (--principal), then add the exception to statement "+b.Statement)
 		return
 	case namesPrincipal(b.Conditions, arn):
 		fx.Change = NoChange
-		fx.Summary = "statement " + b.Statement + " of " + quoteName(b.PolicyName, b.Policy) + " denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it"
+		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+quoteName(b.PolicyName, b.Policy)+" denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it")
 		return
 	}
 	how := addPrincipalException(st, arn)
@@ -290,7 +290,7 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	if st.NotPrincipal != nil {
 		fx.Notes = appendUnique(fx.Notes, "the statement uses NotPrincipal; AWS recommends Principal \"*\" with an aws:PrincipalArn condition instead, and a NotPrincipal Deny denies every principal with a permissions boundary whatever it lists (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)")
 	}
-	fx.Summary = s.String()
+	fx.Summary = joinSummary(fx.Summary, s.String())
 	if b.Layer == policy.LayerSCP || b.Layer == policy.LayerRCP {
 		f.orgReach(fx, src, b)
 	}
@@ -389,7 +389,11 @@ func (f *fixer) orgReach(fx *Fix, src *policy.Source, b simulate.Blocker) {
 		fx.AlsoAffects = appendUnique(fx.AlsoAffects, name)
 	}
 	fx.AlsoAffectsPartial = fx.AlsoAffectsPartial || partial
-	what := "every account under " + strings.Join(fx.AlsoAffects, ", ")
+	var reach []string
+	for _, a := range fx.AlsoAffects {
+		reach = append(reach, under(a))
+	}
+	what := strings.Join(reach, ", ")
 	if partial {
 		what += " (the source lists only the levels above this account: the policy may be attached elsewhere too; aws organizations list-targets-for-policy lists them all)"
 	}
@@ -598,4 +602,12 @@ func (d *Diagnosis) fixes() []Fix {
 		return nil
 	}
 	return Fixes(d.Result, d.Fix)
+}
+
+// joinSummary appends what a further blocker of the same policy needs.
+func joinSummary(have, more string) string {
+	if have == "" {
+		return more
+	}
+	return have + "; then " + more
 }

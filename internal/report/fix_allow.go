@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -512,16 +513,11 @@ func uniqueSids(doc *policy.Document, sts []policy.Statement) {
 	for i := range sts {
 		base, n := sts[i].Sid, 2
 		for used[sts[i].Sid] {
-			sts[i].Sid = base + itoa(n)
+			sts[i].Sid = base + strconv.Itoa(n)
 			n++
 		}
 		used[sts[i].Sid] = true
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // appendStatements appends sts to doc, numbering them.
@@ -572,7 +568,7 @@ func allowText(s scope, p allowPlan) string {
 		t += "; included, because the request shows it needs them: " + strings.Join(inc, ", ")
 	}
 	if len(opt) > 0 {
-		t += "; optional, not included (see companions): " + strings.Join(opt, ", ")
+		t += "; " + strconv.Itoa(len(opt)) + " optional companions not included"
 	}
 	return t
 }
@@ -671,7 +667,7 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 	if best == nil {
 		name := sidBase(s.action)
 		holder := f.principalARN()
-		fx, w := f.get("identity|new", func() (*Fix, *working) {
+		fx, w := f.get(string(policy.LayerIdentity)+"|new", func() (*Fix, *working) {
 			return &Fix{Layer: policy.LayerIdentity, PolicyName: name, Change: NewPolicy, AttachTo: holder},
 				&working{doc: &policy.Document{Version: "2012-10-17"}}
 		})
@@ -683,10 +679,10 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 		if holder != "" {
 			where = holder
 		}
-		fx.Summary = "no identity policy of the principal can be changed safely: create the inline policy " + name + " on " + where + " (aws iam put-role-policy) to " + allowText(s, p)
+		fx.Summary = joinSummary(fx.Summary, "no identity policy of the principal can be changed safely: create the inline policy "+name+" on "+where+" (aws iam put-role-policy) to "+allowText(s, p))
 		return
 	}
-	key := "identity|" + sourceID(best)
+	key := string(policy.LayerIdentity) + "|" + sourceID(best)
 	fx, w := f.get(key, func() (*Fix, *working) {
 		return &Fix{Layer: policy.LayerIdentity, Policy: sourceID(best), PolicyName: best.Name, Change: AppendStatement},
 			&working{old: best.Document, doc: clone(best.Document)}
@@ -695,7 +691,7 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Companions = append(fx.Companions, p.companions...)
 	fx.Notes = appendUnique(fx.Notes, notes...)
-	fx.Summary = "append to " + quoteName(best.Name, sourceID(best)) + " a statement to " + allowText(s, p)
+	fx.Summary = joinSummary(fx.Summary, "append to "+quoteName(best.Name, sourceID(best))+" a statement to "+allowText(s, p))
 	f.sharedReach(fx, best)
 }
 
@@ -710,11 +706,11 @@ func (f *fixer) missingBoundary(i int, b simulate.Blocker) {
 	s := f.scopeOf()
 	p := f.plan(s, sidBase(s.action), true)
 	if src == nil || src.Document == nil {
-		fx, _ := f.get("boundary|"+b.Policy, func() (*Fix, *working) {
+		fx, _ := f.get(string(policy.LayerBoundary)+"|"+b.Policy, func() (*Fix, *working) {
 			return &Fix{Layer: policy.LayerBoundary, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
 		})
 		fx.Blockers = append(fx.Blockers, i)
-		fx.Summary = "the permissions boundary's document is not available: read it and add a statement to " + allowText(s, p)
+		fx.Summary = joinSummary(fx.Summary, "the permissions boundary's document is not available: read it and add a statement to "+allowText(s, p))
 		return
 	}
 	change := AppendStatement
@@ -723,7 +719,7 @@ func (f *fixer) missingBoundary(i int, b simulate.Blocker) {
 		change = NewPolicy
 		name = src.Name + "-" + camel(strings.ReplaceAll(s.action, ":", "-"))
 	}
-	fx, w := f.get("boundary|"+sourceID(src), func() (*Fix, *working) {
+	fx, w := f.get(string(policy.LayerBoundary)+"|"+sourceID(src), func() (*Fix, *working) {
 		fx := &Fix{Layer: policy.LayerBoundary, Policy: sourceID(src), PolicyName: name, Change: change}
 		if change == NewPolicy {
 			fx.Policy = ""
@@ -736,9 +732,9 @@ func (f *fixer) missingBoundary(i int, b simulate.Blocker) {
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
 	fx.Notes = appendUnique(fx.Notes, "a permissions boundary only caps what identity policies grant: it grants nothing by itself (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)")
 	if change == NewPolicy {
-		fx.Summary = "the boundary " + quoteName(src.Name, src.ARN) + " is an AWS managed policy and cannot be changed: create the customer managed policy " + name + " with this document and make it the boundary of " + orUnknown(fx.AttachTo) + " (aws iam put-role-permissions-boundary); it adds a statement to " + allowText(s, p)
+		fx.Summary = joinSummary(fx.Summary, "the boundary "+quoteName(src.Name, src.ARN)+" is an AWS managed policy and cannot be changed: create the customer managed policy "+name+" with this document and make it the boundary of "+orUnknown(fx.AttachTo)+" (aws iam put-role-permissions-boundary); it adds a statement to "+allowText(s, p))
 	} else {
-		fx.Summary = "append to the permissions boundary " + quoteName(src.Name, src.ARN) + " a statement to " + allowText(s, p)
+		fx.Summary = joinSummary(fx.Summary, "append to the permissions boundary "+quoteName(src.Name, src.ARN)+" a statement to "+allowText(s, p))
 		f.sharedReach(fx, src)
 	}
 }
@@ -760,21 +756,21 @@ func (f *fixer) missingSession(i int, b simulate.Blocker) {
 	s := f.scopeOf()
 	p := f.plan(s, sidBase(s.action), true)
 	if src == nil || src.Document == nil {
-		fx, _ := f.get("session|"+b.Policy, func() (*Fix, *working) {
+		fx, _ := f.get(string(policy.LayerSession)+"|"+b.Policy, func() (*Fix, *working) {
 			return &Fix{Layer: policy.LayerSession, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
 		})
 		fx.Blockers = append(fx.Blockers, i)
-		fx.Summary = "a session policy cannot be changed after the fact: start a new session without a session policy, or with one that also allows " + s.action
+		fx.Summary = joinSummary(fx.Summary, "a session policy cannot be changed after the fact: start a new session without a session policy, or with one that also allows "+s.action)
 		return
 	}
-	fx, w := f.get("session|"+sourceID(src), func() (*Fix, *working) {
+	fx, w := f.get(string(policy.LayerSession)+"|"+sourceID(src), func() (*Fix, *working) {
 		return &Fix{Layer: policy.LayerSession, Policy: sourceID(src), PolicyName: src.Name, Change: NewSession},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
-	fx.Summary = "a session policy cannot be changed after the fact: start a new session (aws sts assume-role --policy file://session.json) passing this document, which adds a statement to " + allowText(s, p) + "; or start it without a session policy"
+	fx.Summary = joinSummary(fx.Summary, "a session policy cannot be changed after the fact: start a new session (aws sts assume-role --policy file://session.json) passing this document, which adds a statement to "+allowText(s, p)+"; or start it without a session policy")
 }
 
 // missingResource appends a statement naming the caller to the resource's
@@ -788,25 +784,25 @@ func (f *fixer) missingResource(i int, b simulate.Blocker) {
 	s := f.scopeOf()
 	arn := f.principalARN()
 	if src == nil || src.Document == nil || arn == "" {
-		fx, _ := f.get("resource|"+b.Policy, func() (*Fix, *working) {
+		fx, _ := f.get(string(policy.LayerResource)+"|"+b.Policy, func() (*Fix, *working) {
 			return &Fix{Layer: policy.LayerResource, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
 		})
 		fx.Blockers = append(fx.Blockers, i)
-		fx.Summary = "the resource's policy must allow the caller: add a statement with Principal " + orUnknown(arn) + ", Action " + s.action + " and Resource " + f.req.Resource
+		fx.Summary = joinSummary(fx.Summary, "the resource's policy must allow the caller: add a statement with Principal "+orUnknown(arn)+", Action "+s.action+" and Resource "+f.req.Resource)
 		return
 	}
 	p := f.plan(s, sidBase(s.action), false)
 	for j := range p.statements {
 		p.statements[j].Principal = &policy.Principals{Values: map[string][]string{"AWS": {arn}}}
 	}
-	fx, w := f.get("resource|"+sourceID(src), func() (*Fix, *working) {
+	fx, w := f.get(string(policy.LayerResource)+"|"+sourceID(src), func() (*Fix, *working) {
 		return &Fix{Layer: policy.LayerResource, Policy: sourceID(src), PolicyName: src.Name, Change: AppendStatement},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
-	fx.Summary = "append to the resource-based policy of " + quoteName(src.Name, sourceID(src)) + " a statement with Principal " + arn + " to " + allowText(s, p) + ". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)"
+	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+quoteName(src.Name, sourceID(src))+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
 }
 
 // missingOrg allows the request at an SCP level where nothing allows it:
@@ -858,7 +854,7 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 			target = levelName(lr, b.Target)
 		}
 		fx.AlsoAffects = []string{target}
-		fx.Summary = "no " + title + " attached to " + target + " allows this call, and none there can be changed (" + strings.Join(levelPolicies, ", ") + "): create the " + title + " " + name + " and attach it to " + target + "; it would " + allowText(s, p) + ". Who: " + whoOrganizations + ". It applies to every account under " + target + ", for " + orUnknown(arn) + " only"
+		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+". Who: "+whoOrganizations+". It applies to "+under(target)+", for "+orUnknown(arn)+" only")
 		return
 	}
 	fx, w := f.get(string(b.Layer)+"|"+sourceID(src), func() (*Fix, *working) {
@@ -867,6 +863,14 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
-	fx.Summary = "append to the " + title + " " + quoteName(src.Name, sourceID(src)) + " a statement to " + allowText(s, p) + " for " + orUnknown(arn) + " only"
+	fx.Summary = joinSummary(fx.Summary, "append to the "+title+" "+quoteName(src.Name, sourceID(src))+" a statement to "+allowText(s, p)+" for "+orUnknown(arn)+" only")
 	f.orgReach(fx, src, b)
+}
+
+// under says which accounts a level's policy reaches.
+func under(level string) string {
+	if strings.HasPrefix(level, "account ") {
+		return level + " only"
+	}
+	return "every account under " + level
 }

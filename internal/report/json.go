@@ -187,6 +187,9 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		}
 		out.Layers = append(out.Layers, jl)
 	}
+	for _, fx := range d.fixes() {
+		out.Fix = append(out.Fix, fx)
+	}
 	for _, m := range r.Missing {
 		out.MissingContextKeys = append(out.MissingContextKeys, jsonMissing{Key: m.Key, Policy: m.Policy, Statement: m.Statement, Message: m.Message})
 	}

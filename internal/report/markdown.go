@@ -45,6 +45,7 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 	if v.hint != "" {
 		fmt.Fprintf(bw, "\n**Input:** %s.\n", mdText(v.hint))
 	}
+	writeMarkdownFixes(bw, d.fixes())
 	mdList(bw, "Missing context keys", v.missing)
 	mdList(bw, "Warnings", v.warnings)
 	if err := bw.Flush(); err != nil {

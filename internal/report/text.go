@@ -73,6 +73,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "Input: "+v.hint+".")
 	}
+	writeTextFixes(bw, d.fixes(), paint)
 	writeList(bw, paint(ansiBold, "Missing context keys:"), v.missing)
 	writeList(bw, paint(ansiYellow, "Warnings:"), v.warnings)
 	if err := bw.Flush(); err != nil {
