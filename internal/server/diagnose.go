@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -29,10 +30,6 @@ type DiagnoserFunc func(ctx context.Context, req *DiagnoseRequest) (*report.Diag
 func (f DiagnoserFunc) Diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
 	return f(ctx, req)
 }
-
-// Redactor returns a copy of a diagnosis with account ids, principal names
-// and other identifying values replaced (`diagnose --redact`).
-type Redactor func(d *report.Diagnosis) (*report.Diagnosis, error)
 
 // DiagnoseRequest is the body of POST /v1/diagnose: the inputs of `iamdiag
 // diagnose`, named like its flags. One message input at most
@@ -207,12 +204,8 @@ func (s *Server) handleDiagnose(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, &req, d)
 }
 
-// diagnose runs the Diagnoser with the diagnosis timeout and redacts when
-// asked.
+// diagnose runs the Diagnoser with the diagnosis timeout.
 func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
-	if req.Redact && s.cfg.Redactor == nil {
-		return nil, apiError(http.StatusNotImplemented, "redaction_unavailable", "redaction is not available in this build: send redact: false")
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DiagnoseTimeout)
 	defer cancel()
 	d, err := s.cfg.Diagnoser.Diagnose(ctx, req)
@@ -231,42 +224,64 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	}
 	s.metrics.diagnoses.add(1, string(d.Result.Decision))
 	loggerFrom(ctx).Info("diagnosed", zap.String("decision", string(d.Result.Decision)), zap.Int("blockers", len(d.Result.Blockers)))
-	if req.Redact {
-		if d, err = s.cfg.Redactor(d); err != nil {
-			return nil, fmt.Errorf("redacting: %w", err)
-		}
-	}
 	return d, nil
 }
 
 // render writes d in the requested format.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, req *DiagnoseRequest, d *report.Diagnosis) error {
-	var buf bytes.Buffer
-	var err error
-	ctype := "application/json"
-	switch req.Format {
-	case "markdown":
-		ctype = "text/markdown; charset=utf-8"
-		err = report.Markdown(&buf, d)
-	case "text":
-		ctype = "text/plain; charset=utf-8"
-		err = report.Text(&buf, d, report.TextOptions{})
-	case "slack":
-		var msg *slackMessage
-		if msg, err = slackBlocks(d); err == nil {
-			var b []byte
-			b, err = json.MarshalIndent(msg, "", "  ")
-			buf.Write(append(b, '\n'))
-		}
-	default:
-		err = report.JSON(&buf, d)
-	}
+func (s *Server) render(w http.ResponseWriter, _ *http.Request, req *DiagnoseRequest, d *report.Diagnosis) error {
+	b, ctype, err := renderBytes(d, req.Format, req.Redact, nil)
 	if err != nil {
-		return fmt.Errorf("rendering the %s report: %w", req.Format, err)
+		return err
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(b)
 	return nil
+}
+
+// renderBytes renders d in format, redacted when asked (`diagnose
+// --redact`: the report's renderer, then report.Redactor over its bytes, so
+// that every field, the fix and the Slack blocks included, passes through
+// it). slack adjusts a Slack message before it is encoded.
+func renderBytes(d *report.Diagnosis, format string, redact bool, slack func(*slackMessage)) ([]byte, string, error) {
+	ctype, syntax := "application/json", report.SyntaxJSON
+	var render func(io.Writer) error
+	switch format {
+	case "markdown":
+		ctype, syntax = "text/markdown; charset=utf-8", report.SyntaxMarkdown
+		render = func(w io.Writer) error { return report.Markdown(w, d) }
+	case "text":
+		ctype, syntax = "text/plain; charset=utf-8", report.SyntaxText
+		render = func(w io.Writer) error { return report.Text(w, d, report.TextOptions{}) }
+	case "slack":
+		render = func(w io.Writer) error {
+			msg, err := slackBlocks(d)
+			if err != nil {
+				return err
+			}
+			if slack != nil {
+				slack(msg)
+			}
+			b, err := json.MarshalIndent(msg, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(append(b, '\n'))
+			return err
+		}
+	default:
+		render = func(w io.Writer) error { return report.JSON(w, d) }
+	}
+	var buf bytes.Buffer
+	var err error
+	if redact {
+		err = new(report.Redactor).Redact(&buf, d, syntax, render)
+	} else {
+		err = render(&buf)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("rendering the %s report: %w", format, err)
+	}
+	return buf.Bytes(), ctype, nil
 }

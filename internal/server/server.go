@@ -57,9 +57,6 @@ type Config struct {
 	SlackSigningSecret string
 	// Diagnoser runs diagnoses.
 	Diagnoser Diagnoser
-	// Redactor redacts diagnoses; nil means redaction is unavailable and
-	// requests asking for it are refused.
-	Redactor Redactor
 	// Linter lints policies for POST /v1/lint; nil answers 501.
 	Linter Linter
 	// Audit is the audit scheduler; nil answers 404 on /v1/audit.

@@ -200,7 +200,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) error {
 
 	// The diagnosis runs detached from the request, so that it can finish
 	// and be posted after the acknowledgement.
-	done := make(chan *slackMessage, 1)
+	done := make(chan []byte, 1)
 	ctx := context.WithoutCancel(r.Context())
 	s.pending.Add(1)
 	go func() {
@@ -211,7 +211,7 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) error {
 	defer timer.Stop()
 	select {
 	case msg := <-done:
-		writeJSON(w, http.StatusOK, msg)
+		writeSlack(w, msg)
 		return nil
 	case <-timer.C:
 	}
@@ -220,50 +220,58 @@ func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	// Too slow for Slack's 3 seconds: acknowledge now, post the verdict
-	// when it is ready.
+	// when it is ready, in place of the acknowledgement.
 	s.pending.Add(1)
 	go func() {
 		defer s.pending.Done()
-		msg := <-done
-		s.postSlack(ctx, respURL, msg, log)
+		s.postSlack(ctx, respURL, <-done, log)
 	}()
 	writeJSON(w, http.StatusOK, slackEphemeral("Diagnosing… the verdict follows in a moment."))
 	return nil
 }
 
-// slackAnswer runs the diagnosis and renders it, turning errors into a
-// message the engineer can act on.
-func (s *Server) slackAnswer(ctx context.Context, req *DiagnoseRequest, log *zap.Logger) *slackMessage {
-	ctx = context.WithValue(ctx, ctxLogger, log)
-	var msg *slackMessage
-	d, err := s.diagnose(ctx, req)
-	if err == nil {
-		msg, err = slackBlocks(d)
-	}
-	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status < 500 {
-			log.Info("slack command refused", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.String("reason", ae.Message))
-			return slackEphemeral("iamdiag could not diagnose this: " + ae.Message)
-		}
-		log.Error("slack command failed", zap.Error(err))
-		return slackEphemeral("iamdiag failed (request " + requestID(ctx) + "): see the daemon's log.")
-	}
-	msg.ResponseType = "ephemeral"
-	return msg
+// writeSlack writes an encoded Slack message.
+func writeSlack(w http.ResponseWriter, msg []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(msg)
 }
 
-// postSlack posts msg to the command's response_url.
-func (s *Server) postSlack(ctx context.Context, u *url.URL, msg *slackMessage, log *zap.Logger) {
-	msg.ReplaceOriginal = ptr(true)
-	b, err := json.Marshal(msg)
-	if err != nil {
-		log.Error("encoding the Slack answer", zap.Error(err))
-		return
+// slackAnswer runs the diagnosis and renders it as an encoded Slack
+// message, redacted unless the command said --no-redact; errors become a
+// message the engineer can act on.
+func (s *Server) slackAnswer(ctx context.Context, req *DiagnoseRequest, log *zap.Logger) []byte {
+	ctx = context.WithValue(ctx, ctxLogger, log)
+	var b []byte
+	d, err := s.diagnose(ctx, req)
+	if err == nil {
+		b, _, err = renderBytes(d, "slack", req.Redact, func(m *slackMessage) {
+			m.ResponseType, m.ReplaceOriginal = "ephemeral", ptr(true)
+		})
 	}
+	if err == nil {
+		return b
+	}
+	var msg *slackMessage
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		log.Info("slack command refused", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.String("reason", ae.Message))
+		msg = slackEphemeral("iamdiag could not diagnose this: " + ae.Message)
+	} else {
+		log.Error("slack command failed", zap.Error(err))
+		msg = slackEphemeral("iamdiag failed (request " + requestID(ctx) + "): see the daemon's log.")
+	}
+	msg.ReplaceOriginal = ptr(true)
+	b, _ = json.Marshal(msg)
+	return b
+}
+
+// postSlack posts an encoded message to the command's response_url.
+func (s *Server) postSlack(ctx context.Context, u *url.URL, msg []byte, log *zap.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(msg))
 	if err != nil {
 		log.Error("posting the Slack answer", zap.Error(err))
 		return

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/report"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+const (
+	testToken  = "tok-3f9a1c0d2b7e4a66"
+	testSecret = "slack-secret-8b2e5d71c4a9"
+	// seedPrincipal is the incident's caller in examples/seed/snapshot.json.
+	seedPrincipal = "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/session-name"
+)
+
+// repoFile returns a path relative to the repository root.
+func repoFile(t testing.TB, rel string) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", rel)
+}
+
+// fakeDiagnoser evaluates flags and error-text inputs against the seed
+// snapshot with the real engine, counting calls; delay slows it down and
+// err replaces the answer.
+type fakeDiagnoser struct {
+	snap  *layers.Snapshot
+	calls atomic.Int64
+	delay time.Duration
+	err   error
+	panic bool
+}
+
+func newFakeDiagnoser(t testing.TB) *fakeDiagnoser {
+	t.Helper()
+	snap, err := layers.LoadFile(repoFile(t, "examples/seed/snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeDiagnoser{snap: snap}
+}
+
+func (f *fakeDiagnoser) Diagnose(ctx context.Context, r *DiagnoseRequest) (*report.Diagnosis, error) {
+	f.calls.Add(1)
+	if f.panic {
+		panic("boom")
+	}
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	var in *decode.Request
+	var err error
+	switch {
+	case r.Error != "":
+		in, err = decode.FromErrorText(r.Error)
+	default:
+		in, err = decode.FromFlags(r.Principal, r.Action, r.Resource, r.ContextFlags())
+	}
+	if err != nil {
+		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: err.Error()}
+	}
+	resource := in.Resource
+	if resource == "" {
+		resource = "*"
+	}
+	req := policy.NewRequest(in.Principal, in.Action, resource)
+	if in.Context != nil {
+		req.Context = in.Context.Clone()
+	}
+	l, err := f.snap.Layers(req)
+	if err != nil {
+		return nil, &APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
+	}
+	return &report.Diagnosis{Result: simulate.Evaluate(req, l, simulate.Options{}), Input: req, Hint: &report.Hint{Source: in.Source}}, nil
+}
+
+// testServer is a Server with observed logs.
+type testServer struct {
+	*Server
+	diag *fakeDiagnoser
+	logs *observer.ObservedLogs
+}
+
+func newTestServer(t testing.TB, level zapcore.Level, mutate func(*Config)) *testServer {
+	t.Helper()
+	core, logs := observer.New(level)
+	d := newFakeDiagnoser(t)
+	cfg := Config{Log: zap.New(core), Token: testToken, SlackSigningSecret: testSecret, Diagnoser: d}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: s, diag: d, logs: logs}
+}
+
+// do sends a request through the handler; a non-empty token is sent as a
+// bearer token.
+func (ts *testServer) do(t testing.TB, method, path, token string, body io.Reader, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, body)
+	r.RemoteAddr = "192.0.2.10:40000"
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	ts.ServeHTTP(w, r)
+	return w
+}
+
+// errorOf decodes an error response.
+func errorOf(t testing.TB, w *httptest.ResponseRecorder) errorBody {
+	t.Helper()
+	var e errorBody
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+		t.Fatalf("error body is not JSON: %v\n%s", err, w.Body)
+	}
+	return e
+}
+
+func jsonBody(t testing.TB, v any) io.Reader {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
+}
+
+// signedSlack builds a signed slash command body and its headers.
+func signedSlack(secret string, form map[string]string, at time.Time) (io.Reader, map[string]string) {
+	var parts []string
+	for k, v := range form {
+		parts = append(parts, k+"="+urlQueryEscape(v))
+	}
+	body := strings.Join(parts, "&")
+	ts := itoa(at.Unix())
+	return strings.NewReader(body), map[string]string{
+		"Content-Type":       "application/x-www-form-urlencoded",
+		slackTimestampHeader: ts,
+		slackSignatureHeader: SlackSignature(secret, ts, []byte(body)),
+	}
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
