@@ -171,6 +171,8 @@ func grantBlockers(f *facts) int {
 			return identityPath
 		case f.grant == grantIdentity:
 			return limitFail
+		case f.grant == grantWildcard:
+			return limitFail & bitSession
 		}
 		return 0
 	}
@@ -185,6 +187,10 @@ func grantBlockers(f *facts) int {
 			// The resource-based path needs only the boundary and the
 			// session policies; fixing them is the smaller change.
 			return limitFail
+		case grantWildcard:
+			// A grant to everyone is limited by session policies only
+			// (see grantWildcard).
+			return limitFail & bitSession
 		}
 	}
 	return identityPath

@@ -284,19 +284,6 @@ var diffKnown = []diffClass{
 			})
 		},
 	},
-	{
-		// Not settled by AWS's documentation: a same-account
-		// resource-based policy with Principal "*" and a session policy
-		// that allows nothing. iamdiag treats "*" like a grant to the
-		// session ARN (it names every principal, the session included);
-		// iam-simulate lets the session policy limit it. Recorded in
-		// docs/DISAGREEMENTS.md as an open question.
-		name: "wildcard-principal-grant-with-session-policy-unsettled",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return diffSessionBypass(c, ours, theirs, func(v string) bool { return v == "*" })
-		},
-	},
 }
 
 // diffUnresolvedReplay reports whether iamdiag reaches theirs exactly once

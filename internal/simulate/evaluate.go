@@ -37,6 +37,15 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	o := combine(&f)
 	o.implicit = combine(&fi).implicit
 	r := ev.res
+	if f.grant == grantWildcard && f.session == stImplicit {
+		// The conservative reading of a grant to everyone decides the
+		// result when reading it as naming the session would not.
+		fd := f
+		fd.grant = grantDirect
+		if combine(&fd).decision != o.decision {
+			ev.warnings = append(ev.warnings, wildcardSessionWarning)
+		}
+	}
 	r.Decision = o.decision
 	r.Blockers = ev.blockers(&f, o)
 	for _, layer := range evalOrder {
@@ -235,6 +244,10 @@ func grantNote(g grantClass, e *env) string {
 		return "allows through the account principal, which delegates to the identity-based policies"
 	case grantIdentity:
 		return "allows the IAM identity behind the session; the permissions boundary and session policies still limit it"
+	case grantWildcard:
+		if isSession(&e.p) && !e.cross {
+			return "allows everyone without naming the session; session policies still limit it"
+		}
 	}
 	if e.cross {
 		return "allows the caller; cross-account, the identity-based policies must allow too"
@@ -303,3 +316,9 @@ func policyID(s *policy.Source) string {
 	}
 	return s.Name
 }
+
+// wildcardSessionWarning is the warning when a grant to everyone, limited by
+// the session policy, decides the result (see grantWildcard).
+const wildcardSessionWarning = "the resource-based policy grants everyone (\"*\" or NotPrincipal) and a session policy does not allow the request: " +
+	"AWS documents that a session policy does not limit a grant naming the session ARN but says nothing of \"*\"; " +
+	"iamdiag assumes the session policy limits it, which decides this result (naming the session ARN in the resource-based policy would not be limited)"

@@ -284,19 +284,36 @@ const (
 	// session, or the IAM user behind a federated user session; the
 	// permissions boundary and session policies still limit it.
 	grantIdentity
+	// grantWildcard: the statement grants everyone ("*", {"AWS": "*"}) or
+	// everyone but some (NotPrincipal), naming no principal. Within one
+	// account the permissions boundary does not limit it, as for
+	// grantDirect; session policies do. AWS documents that a grant
+	// naming the role limits nothing beyond the session policy's limit,
+	// and that a grant naming the session ARN is not limited by it
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session);
+	// for federated user sessions the resource-based policy must
+	// "explicitly name" the session
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html).
+	// Nothing says that "*" names the session, so iamdiag takes the
+	// conservative reading: the session policy limits it, as it limits a
+	// grant to the role. Evaluate warns when this decides the result.
+	grantWildcard
 	// grantDirect: the statement names the caller itself (role session
-	// ARN, federated user ARN, IAM user ARN), everyone, or a service;
-	// implicit denies in identity-based policies, boundaries and session
-	// policies do not limit it within one account.
+	// ARN, federated user ARN, IAM user ARN) or a service; implicit denies
+	// in identity-based policies, boundaries and session policies do not
+	// limit it within one account.
 	grantDirect
 )
 
 // classify returns how an applying Allow statement of a resource-based
 // policy grants access to p.
 func classify(st *policy.Statement, p *policy.Principal) grantClass {
-	if st.NotPrincipal != nil || st.Principal == nil || st.Principal.Wildcard {
-		// NotPrincipal that matched and "Principal": "*" grant to the
-		// caller as it is.
+	switch {
+	case st.NotPrincipal != nil || st.Principal != nil && st.Principal.Wildcard:
+		// NotPrincipal that matched and "Principal": "*" grant without
+		// naming the caller.
+		return grantWildcard
+	case st.Principal == nil:
 		return grantDirect
 	}
 	best := grantNone
@@ -335,7 +352,7 @@ func classify(st *policy.Statement, p *policy.Principal) grantClass {
 func classifyAWS(v string, p *policy.Principal) grantClass {
 	switch {
 	case v == "*":
-		return grantDirect
+		return grantWildcard
 	case p.ARN != "" && v == p.ARN:
 		return grantDirect
 	case p.IAMARN != "" && v == p.IAMARN:

@@ -363,6 +363,28 @@ func evalCases(t testing.TB) []evalCase {
 		blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
 	})
 
+	// "*" does not name the session: the conservative reading lets the
+	// session policy limit it, and says so when that decides the result.
+	for _, p := range []string{`"*"`, `{"AWS":"*"}`} {
+		l = base(t)
+		l.Session = []policy.Source{src(t, policy.LayerSession, "Session", allow("ec2:*", "*"))}
+		l.ResourceAccount = acct
+		l.Resource = bucketPolicy(t, p, "Allow")
+		cases = append(cases, evalCase{
+			name: "resource policy granting " + p + " is limited by session policies", doc: docSession, req: get, l: l, want: ImplicitDeny,
+			blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
+			warning:  "says nothing of \"*\"",
+		})
+	}
+	l = base(t)
+	l.Boundary = boundary(t, allow("ec2:*", "*"))
+	l.ResourceAccount = acct
+	l.Resource = bucketPolicy(t, `"*"`, "Allow")
+	cases = append(cases, evalCase{
+		name: "resource policy granting \"*\" is not limited by the boundary", doc: docDenyAllow, req: get, l: l, want: Allowed,
+		layers: map[policy.Layer]string{policy.LayerBoundary: "implicit-deny"},
+	})
+
 	l = base(t, allow("ec2:*", "*"))
 	l.SessionKnown = false
 	cases = append(cases, evalCase{

@@ -31,6 +31,7 @@ const (
 	docMultiExample      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html"
 	docGlobalKeys        = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
 	docVariables         = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"
+	docFederationPerms   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html"
 	docVariablesNoValue  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value"
 	docVariablesResource = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-resourceelement"
 	docVersion           = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html"

@@ -201,6 +201,15 @@ func sessionCases() {
 		`{"AWS": "`+sessARN+`"}`, ec2Only, docPolicies).allowed())
 	add("sess-resource-policy-role-arn-gap", withBucket("a bucket policy naming the role ARN is limited by the session policy",
 		`{"AWS": "`+roleARN+`"}`, ec2Only, docPolicies).implicit(id(lSession)))
+	// AWS distinguishes a grant naming the role (limited by the session
+	// policy) from one naming the session ARN (not limited), and for
+	// federated users requires the policy to "explicitly name" the session
+	// (docFederationPerms); "*" names no one: iamdiag takes the
+	// conservative reading, the session policy limits it (with a warning).
+	wild := withBucket("a bucket policy granting \"*\" does not name the session: the session policy limits it (conservative reading, warned)",
+		`"*"`, ec2Only, docPolicies, docFederationPerms)
+	wild.Expect.Warnings = boolp(true)
+	add("sess-resource-policy-wildcard-limited", wild.implicit(id(lSession)))
 	add("sess-resource-policy-role-arn-session-allows", withBucket("a bucket policy naming the role ARN and a session policy allowing: allowed without identity policy",
 		`{"AWS": "`+roleARN+`"}`, `{"Sid": "S3Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`, docPolicies).allowed())
 
