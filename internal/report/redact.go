@@ -417,13 +417,18 @@ func (r *Redactor) matchAt(s string, i int, md bool) (int, string) {
 		}
 	}
 	if c >= 'a' && c <= 'z' && !isWord(prev) {
-		if m := keptRe.FindString(rest); m != "" && !r.known(m) {
+		if m := keptRe.FindString(rest); m != "" && r.kept(m) {
 			return len(m), m
 		}
 	}
+	// An e-mail address before the names: a session "jane" must not split
+	// jane@example.com.
+	if n, repl := r.email(rest, prev); n > 0 {
+		return n, repl
+	}
 	if !isWord(prev) {
 		for _, l := range r.lookup(c) {
-			if strings.HasPrefix(rest, l.text) && (len(rest) == len(l.text) || !isWord(rest[len(l.text)])) {
+			if strings.HasPrefix(rest, l.text) && endsToken(rest, len(l.text), md) {
 				return len(l.text), l.placeholder
 			}
 		}
@@ -431,15 +436,45 @@ func (r *Redactor) matchAt(s string, i int, md bool) (int, string) {
 	return r.pattern(rest, prev)
 }
 
-// known reports whether the service prefix of a kept name is a known value
-// (a session named "jane" in "jane:x" is not an action).
-func (r *Redactor) known(kept string) bool {
-	svc, _, ok := strings.Cut(kept, ":")
-	if !ok {
+// endsToken reports whether a token of s ends at n: the next byte does not
+// continue a name, nor does an escaped one in Markdown ("app\_x").
+func endsToken(s string, n int, md bool) bool {
+	if n == len(s) {
+		return true
+	}
+	if md && s[n] == '\\' && n+1 < len(s) && isWord(s[n+1]) {
 		return false
 	}
-	_, found := r.byValue[svc]
-	return found
+	return !isWord(s[n]) && s[n] != '@'
+}
+
+// kept reports whether a name shaped as an action or condition key is kept.
+// When its service prefix is a known value ("jane:x" after a session named
+// jane), only an action or key name starting with a capital is kept
+// (ec2:RunInstances, after a role named ec2).
+func (r *Redactor) kept(m string) bool {
+	svc, name, ok := strings.Cut(m, ":")
+	if !ok {
+		return true
+	}
+	if _, found := r.byValue[svc]; !found {
+		return true
+	}
+	return name != "" && name[0] >= 'A' && name[0] <= 'Z'
+}
+
+// email matches an e-mail address at the start of s; prev is the byte
+// before s.
+func (r *Redactor) email(s string, prev byte) (int, string) {
+	c := s[0]
+	if strings.IndexByte("._%+-", prev) >= 0 || isAlnum(prev) || !(isAlnum(c) || strings.IndexByte("._%+-", c) >= 0) {
+		return 0, ""
+	}
+	m := emailRe.FindString(s)
+	if m == "" || (len(m) < len(s) && isWord(s[len(m)])) {
+		return 0, ""
+	}
+	return len(m), r.assign(kindEmail, m)
 }
 
 // keptRe matches what is kept as it is: a service principal, or an action
@@ -489,11 +524,6 @@ func (r *Redactor) pattern(s string, prev byte) (int, string) {
 	case c == 'r' && !isWord(prev):
 		if m := rootRe.FindString(s); m != "" && !isWord(after(len(m))) {
 			return len(m), r.assign(kindRoot, m)
-		}
-	}
-	if !strings.ContainsRune("._%+-", rune(prev)) && !isAlnum(prev) && (isAlnum(c) || strings.IndexByte("._%+-", c) >= 0) {
-		if m := emailRe.FindString(s); m != "" && !isWord(after(len(m))) {
-			return len(m), r.assign(kindEmail, m)
 		}
 	}
 	if isHex(c) || c == ':' {

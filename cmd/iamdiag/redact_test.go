@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/iamdiag/iamdiag/internal/report"
+)
+
+// diagnoseRun is one `iamdiag diagnose` command of the testscript files.
+type diagnoseRun struct {
+	script string
+	args   []string // without --format, paths relative to this directory
+	stdin  string   // file fed to stdin, or ""
+}
+
+// diagnoseRuns collects the diagnose commands that exit 0 in
+// testdata/script, so that every example the scripts run is redacted too,
+// including the ones added later.
+func diagnoseRuns(t *testing.T) []diagnoseRun {
+	t.Helper()
+	scripts, err := filepath.Glob(filepath.Join("testdata", "script", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples := filepath.Join("..", "..", "examples") + string(filepath.Separator)
+	var runs []diagnoseRun
+	for _, s := range scripts {
+		ar, err := txtar.ParseFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The script's own files (an error text) are written out, and the
+		// arguments naming them point there.
+		dir := t.TempDir()
+		files := map[string]string{}
+		for _, f := range ar.Files {
+			p := filepath.Join(dir, filepath.FromSlash(f.Name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files[f.Name] = p
+		}
+		path := func(a string) string {
+			if strings.HasPrefix(a, "examples/") || strings.Contains(a, "=examples/") {
+				return strings.Replace(a, "examples/", examples, 1)
+			}
+			prefix, name, ok := strings.Cut(a, "=")
+			if !ok {
+				prefix, name = "", a
+			} else {
+				prefix += "="
+			}
+			if p, ok := files[name]; ok {
+				return prefix + p
+			}
+			return a
+		}
+		stdin := ""
+		sc := bufio.NewScanner(bytes.NewReader(ar.Comment))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			f := strings.Fields(line)
+			if len(f) == 2 && f[0] == "stdin" {
+				stdin = path(f[1])
+				continue
+			}
+			if len(f) < 4 || f[0] != "status" || f[1] != "0" || f[2] != "iamdiag" || f[3] != "diagnose" || strings.Contains(line, "--redact") {
+				continue
+			}
+			run := diagnoseRun{script: filepath.Base(s), stdin: stdin}
+			stdin = ""
+			args := f[3:]
+			for i := 0; i < len(args); i++ {
+				if args[i] == "--format" {
+					i++
+					continue
+				}
+				run.args = append(run.args, path(args[i]))
+			}
+			runs = append(runs, run)
+		}
+	}
+	if len(runs) == 0 {
+		t.Fatal("no diagnose command in testdata/script")
+	}
+	return runs
+}
+
+// Identifiers in the example inputs, found independently of the Redactor.
+var (
+	inputAccountRe = regexp.MustCompile(`(?:^|[^0-9])(\d{12})(?:[^0-9]|$)`)
+	inputARNRe     = regexp.MustCompile(`arn:aws[\w-]*:(?:iam|sts)::\d{12}:(role|user|group|assumed-role|federated-user|instance-profile)/([\w+=,.@/-]+)`)
+	inputSCPRe     = regexp.MustCompile(`arn:aws[\w-]*:organizations::\d{12}:policy/[\w/-]*?/(p-\w+)`)
+	inputOtherRe   = regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:AKIA|ASIA|AROA|AIDA|AGPA)[A-Z0-9]{12,}\b|\bo-[a-z0-9]{3,}\b|\bou-[a-z0-9]+-[a-z0-9]+\b|\br-[a-z0-9]{4,}\b`)
+)
+
+// exampleIdentifiers scans every file under examples/ for account ids, IAM
+// and STS names, SCP policy ids, e-mail and IP addresses, access key and
+// unique ids, organization ids and the organization's account names.
+func exampleIdentifiers(t *testing.T) []string {
+	t.Helper()
+	set := map[string]bool{}
+	err := filepath.WalkDir(filepath.Join("..", "..", "examples"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		// The decoded message is JSON inside a JSON string.
+		s := strings.ReplaceAll(string(b), `\"`, `"`)
+		for _, m := range inputAccountRe.FindAllStringSubmatch(s, -1) {
+			set[m[1]] = true
+		}
+		for _, m := range inputARNRe.FindAllStringSubmatch(s, -1) {
+			segs := strings.Split(m[2], "/")
+			switch m[1] {
+			case "assumed-role":
+				set[segs[0]] = true
+				if len(segs) > 1 {
+					set[segs[1]] = true
+				}
+			default:
+				// AWS chooses service-linked role names: kept by design.
+				if name := segs[len(segs)-1]; !regexp.MustCompile(`^AWSServiceRoleFor[A-Za-z0-9]+$`).MatchString(name) && strings.Trim(name, "*") != "" {
+					set[name] = true
+				}
+			}
+		}
+		for _, m := range inputSCPRe.FindAllStringSubmatch(s, -1) {
+			set[m[1]] = true
+		}
+		for _, m := range inputOtherRe.FindAllString(s, -1) {
+			set[m] = true
+		}
+		var doc any
+		if json.Unmarshal(b, &doc) == nil {
+			accountNames(doc, set)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// accountNames adds the names of ACCOUNT nodes of an organization.
+func accountNames(v any, set map[string]bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["type"] == "ACCOUNT" {
+			if n, ok := v["name"].(string); ok && n != "" {
+				set[n] = true
+			}
+		}
+		for _, e := range v {
+			accountNames(e, set)
+		}
+	case []any:
+		for _, e := range v {
+			accountNames(e, set)
+		}
+	}
+}
+
+// keptRe finds the AWS names a redacted report must keep: AWS managed policy
+// ARNs, action names and condition keys, service principals, managed SCP
+// names and regions.
+var keptRe = regexp.MustCompile(`arn:aws[\w-]*:(?:iam|organizations)::aws:policy/[\w/+=,.@-]+|\b[a-z0-9-]+:[A-Z][A-Za-z0-9]+\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com\b|\b(?:RCP)?FullAWSAccess\b|\b(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b`)
+
+// TestRedactExamples runs every diagnose command of the scripts in every
+// format with --redact: no identifier of the example inputs survives, the
+// AWS names do, JSON stays valid, the mapping file (mode 0600) restores the
+// report exactly, and the same run in every format gives the same mapping.
+func TestRedactExamples(t *testing.T) {
+	ids := exampleIdentifiers(t)
+	if len(ids) == 0 {
+		t.Fatal("no identifier found in examples/")
+	}
+	seen := map[string]bool{}
+	for i, run := range diagnoseRuns(t) {
+		t.Run(run.script+"/"+strconv.Itoa(i+1), func(t *testing.T) {
+			var mappings []string
+			for _, format := range []string{"text", "json", "markdown"} {
+				orig, _ := runCLI(t, run, "--format", format)
+				mapPath := filepath.Join(t.TempDir(), "map.json")
+				red, stderr := runCLI(t, run, "--format", format, "--redact", "--redact-map", mapPath)
+				if stderr != "" {
+					t.Errorf("%s: stderr %q", format, stderr)
+				}
+				present := 0
+				for _, id := range ids {
+					if strings.Contains(orig, id) {
+						present++
+						seen[id] = true
+					}
+					if strings.Contains(red, id) {
+						t.Errorf("%s: %q survives redaction in:\n%s", format, id, red)
+					}
+				}
+				if present == 0 {
+					t.Errorf("%s: the report shows no identifier of the inputs: the test proves nothing", format)
+				}
+				for _, k := range keptRe.FindAllString(orig, -1) {
+					if got, want := strings.Count(red, k), strings.Count(orig, k); got != want {
+						t.Errorf("%s: AWS name %q appears %d times redacted, %d times in the report", format, k, got, want)
+					}
+				}
+				mb, err := os.ReadFile(mapPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if runtime.GOOS != "windows" {
+					if fi, err := os.Stat(mapPath); err != nil || fi.Mode().Perm() != 0o600 {
+						t.Errorf("%s: mapping file mode %v (%v), want 0600", format, fi.Mode().Perm(), err)
+					}
+				}
+				m, err := report.ReadMapping(bytes.NewReader(mb))
+				if err != nil {
+					t.Fatal(err)
+				}
+				mappings = append(mappings, string(mb))
+				if format == "json" {
+					var o, r struct{ Decision string }
+					if err := json.Unmarshal([]byte(red), &r); err != nil {
+						t.Fatalf("redacted JSON: %v", err)
+					}
+					if err := json.Unmarshal([]byte(orig), &o); err != nil || o.Decision != r.Decision {
+						t.Errorf("decision %q redacted, %q in the report (%v)", r.Decision, o.Decision, err)
+					}
+				}
+				if format != "markdown" || !markdownEscapes(m) {
+					if back := report.Restore(red, m); back != orig {
+						t.Errorf("%s: the mapping does not restore the report (-want +got):\n%s", format, cmp.Diff(orig, back))
+					}
+				}
+			}
+			for _, m := range mappings[1:] {
+				if m != mappings[0] {
+					t.Errorf("the mapping differs between formats (-text +other):\n%s", cmp.Diff(mappings[0], m))
+				}
+			}
+		})
+	}
+	// Every identifier of the inputs that a report shows was checked; list
+	// the others, which no report shows (a CloudTrail source IP).
+	for _, id := range ids {
+		if !seen[id] {
+			t.Logf("identifier %q of the inputs appears in no report", id)
+		}
+	}
+}
+
+// markdownEscapes reports whether a value of m holds a character Markdown
+// running text escapes, which Restore cannot bring back there.
+func markdownEscapes(m []report.Replacement) bool {
+	for _, e := range m {
+		if strings.ContainsAny(e.Value, "\\`*_[]<>") {
+			return true
+		}
+	}
+	return false
+}
+
+// runCLI runs iamdiag with the run's arguments and extra ones, expecting
+// exit status 0.
+func runCLI(t *testing.T, dr diagnoseRun, extra ...string) (stdout, stderr string) {
+	t.Helper()
+	var in io.Reader = strings.NewReader("")
+	if dr.stdin != "" {
+		b, err := os.ReadFile(dr.stdin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = bytes.NewReader(b)
+	}
+	var out, errb bytes.Buffer
+	args := append(append([]string{}, dr.args...), extra...)
+	if code := run(args, in, &out, &errb); code != 0 {
+		t.Fatalf("iamdiag %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+func TestRedactFlags(t *testing.T) {
+	snapshot := example(t, "seed", "snapshot.json")
+	errFile := example(t, "seed", "error.txt")
+	missingDir := filepath.Join(t.TempDir(), "no-such-dir", "map.json")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   bool
+		errMatch string
+	}{
+		{"map without redact", []string{"--redact-map", filepath.Join(t.TempDir(), "m.json")}, exitUsage, false, "--redact-map needs --redact"},
+		{"map to stdout", []string{"--redact", "--redact-map", "-"}, exitUsage, false, "never written to stdout"},
+		{"unwritable map leaves stdout empty", []string{"--redact", "--redact-map", missingDir}, exitFailure, false, "writing --redact-map"},
+		{"redact without map", []string{"--redact"}, exitOK, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append([]string{"diagnose", "--snapshot", snapshot, "--error-file", errFile}, tc.args...)
+			code := run(args, strings.NewReader(""), &out, &errb)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, errb.String())
+			}
+			if got := out.Len() > 0; got != tc.stdout {
+				t.Errorf("stdout written = %v, want %v: %s", got, tc.stdout, out.String())
+			}
+			if !strings.Contains(errb.String(), tc.errMatch) {
+				t.Errorf("stderr %q does not say %q", errb.String(), tc.errMatch)
+			}
+			if strings.Contains(out.String(), "123456789012") {
+				t.Errorf("account id on stdout: %s", out.String())
+			}
+		})
+	}
+}
+
+// TestRedactMapReplacesWiderFile: an existing mapping file with a wider mode
+// is replaced by a 0600 one.
+func TestRedactMapReplacesWiderFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	path := filepath.Join(t.TempDir(), "map.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"diagnose", "--snapshot", example(t, "seed", "snapshot.json"), "--error-file", example(t, "seed", "error.txt"), "--redact", "--redact-map", path}
+	if code := run(args, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), `"value": "123456789012"`) {
+		t.Errorf("mapping lacks the account:\n%s", b)
+	}
+}
