@@ -247,6 +247,20 @@ var diffKnown = []diffClass{
 		},
 	},
 	{
+		// AWS: "When you use NotPrincipal with Deny, you must also
+		// specify the account ARN of the not-denied principal.
+		// Otherwise, the policy might deny access to the entire account
+		// containing the principal", and for a role session the role
+		// too. iamdiag exempts only a caller whose whole chain is named;
+		// iam-simulate exempts the caller when its own ARN is listed.
+		name: "notprincipal-names-caller-without-its-account-or-role",
+		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
+		match: func(c *diffCase, ours, theirs diffVerdict) bool {
+			return ours.Decision == ExplicitDeny && diffSetAdds(ours, theirs, "resource-policy/explicit") &&
+				diffNotPrincipalMissesChain(c)
+		},
+	},
+	{
 		// AWS: a resource-based policy that names the session ARN grants
 		// permissions that the session policy does not limit.
 		// iam-simulate lets an implicit deny of the session policy win.
@@ -368,6 +382,34 @@ func diffNotPrincipalMissesCaller(c *diffCase) bool {
 			if v == c.Principal.IAMARN || v == c.Principal.Account || v == "arn:aws:iam::"+c.Principal.Account+":root" {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// diffNotPrincipalMissesChain reports whether the resource policy has a
+// Deny statement with a NotPrincipal that names the caller's own ARN but not
+// its account, or, for a role session, not its role.
+func diffNotPrincipalMissesChain(c *diffCase) bool {
+	if c.ResourcePolicy == nil {
+		return false
+	}
+	var d diffDoc
+	if json.Unmarshal(c.ResourcePolicy.Document, &d) != nil {
+		return false
+	}
+	for _, st := range d.Statement {
+		if st.Effect != "Deny" || st.NotPrincipal == nil {
+			continue
+		}
+		vals := diffAWSPrincipals(st.NotPrincipal)
+		if !slices.Contains(vals, c.Principal.ARN) {
+			continue
+		}
+		account := slices.Contains(vals, c.Principal.Account) || slices.Contains(vals, "arn:aws:iam::"+c.Principal.Account+":root")
+		role := c.Principal.Type != "AssumedRole" || slices.Contains(vals, c.Principal.IAMARN)
+		if !account || !role {
+			return true
 		}
 	}
 	return false
