@@ -39,6 +39,10 @@ type diagnoseOptions struct {
 	ManagementAccount string
 
 	Format string
+	// FixFormat, when set, prints only the fixes: json, diff or terraform.
+	FixFormat string
+	// snap is the snapshot read for --snapshot, for the fixes' facts.
+	snap   *layers.Snapshot
 	redact redactOptions
 	// Color is decided by the command: text on a terminal, NO_COLOR unset.
 	Color bool
@@ -90,6 +94,7 @@ aws iam get-account-authorization-details), or policy files (--identity-policy,
 	fs.StringVar(&opts.ResourceAccount, "resource-account", "", "`ACCOUNT` id owning the resource (decides whether the call is cross-account)")
 	fs.StringVar(&opts.ManagementAccount, "management-account", "", "organization management `ACCOUNT` id (SCPs do not restrict it)")
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
+	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
 	return cmd
 }
@@ -123,6 +128,11 @@ func (o *diagnoseOptions) validate() error {
 	if o.NoDefaultSCP && len(o.SCPs) == 0 {
 		return usageErrorf("--no-default-scp needs --scp")
 	}
+	switch o.FixFormat {
+	case "", "json", "diff", "terraform":
+	default:
+		return usageErrorf("--fix-format %q: want json, diff or terraform", o.FixFormat)
+	}
 	if err := o.redact.validate(); err != nil {
 		return err
 	}
@@ -153,7 +163,22 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	if opts.snap != nil {
+		d.Fix = report.FixOptions{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
+	}
 	out, finish := opts.redact.output(stdout)
+	if opts.FixFormat != "" {
+		fixes := report.Fixes(d.Result, d.Fix)
+		switch opts.FixFormat {
+		case "json":
+			err = report.FixJSON(out, fixes)
+		case "diff":
+			err = report.FixDiffs(out, fixes)
+		default:
+			err = report.Terraform(out, fixes)
+		}
+		return finish(d, "fix-"+opts.FixFormat, err)
+	}
 	switch opts.Format {
 	case "json":
 		err = report.JSON(out, d)
@@ -234,6 +259,7 @@ func (o *diagnoseOptions) layers(req *policy.Request) (*policy.Layers, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resolving %s in --snapshot %s: %w", req.Principal.ARN, o.Snapshot, err)
 		}
+		o.snap = snap
 		if o.ResourceAccount != "" {
 			l.ResourceAccount = o.ResourceAccount
 		}

@@ -168,7 +168,8 @@ func Terraform(w io.Writer, fixes []Fix) error {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		for _, line := range wrapComment(fixTitle(fx) + ". " + fx.Summary) {
+		b.WriteString("# " + fixTitle(fx) + "\n")
+		for _, line := range wrapComment(fx.Summary) {
 			b.WriteString("# " + line + "\n")
 		}
 		if fx.doc == nil {
@@ -196,10 +197,12 @@ func Terraform(w io.Writer, fixes []Fix) error {
 // tfStatement writes one statement block.
 func tfStatement(b *strings.Builder, st *policy.Statement) {
 	b.WriteString("\n  statement {\n")
+	// Attributes aligned as terraform fmt aligns them.
+	var attrs [][2]string
 	if st.Sid != "" {
-		b.WriteString("    sid    = " + tfString(st.Sid) + "\n")
+		attrs = append(attrs, [2]string{"sid", tfString(st.Sid)})
 	}
-	b.WriteString("    effect = " + tfString(string(st.Effect)) + "\n")
+	attrs = append(attrs, [2]string{"effect", tfString(string(st.Effect))})
 	lists := []struct {
 		name   string
 		values []string
@@ -209,8 +212,15 @@ func tfStatement(b *strings.Builder, st *policy.Statement) {
 	}
 	for _, l := range lists {
 		if l.values != nil {
-			b.WriteString("    " + l.name + " = " + tfList(l.values) + "\n")
+			attrs = append(attrs, [2]string{l.name, tfList(l.values)})
 		}
+	}
+	width := 0
+	for _, a := range attrs {
+		width = max(width, len(a[0]))
+	}
+	for _, a := range attrs {
+		b.WriteString("    " + a[0] + strings.Repeat(" ", width-len(a[0])) + " = " + a[1] + "\n")
 	}
 	tfPrincipals(b, "principals", st.Principal)
 	tfPrincipals(b, "not_principals", st.NotPrincipal)
