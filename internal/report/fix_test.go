@@ -664,4 +664,111 @@ func TestFixGolden(t *testing.T) {
 }
 
 // goldenCorpus are corpus cases kept as golden files, one per kind of fix.
-var goldenCorpus = []string{}
+var goldenCorpus = []string{
+	"scp-deny-principalarn-other-role", "scp-deny-at-two-levels", "scp-missing-allow-at-ou", "rcp-deny-external-principal",
+	"res-cross-account-resource-no-match", "res-same-account-resource-deny", "sess-unknown-identity-missing",
+	"incident-boundary-gap", "scp-deny-instance-type-denied",
+}
+
+// TestWideningCheckFails guards the widening check itself: a fix that
+// grants the whole service must be caught.
+func TestWideningCheckFails(t *testing.T) {
+	c := exampleCases(t)[4] // example-missing-allow
+	res := simulate.Evaluate(c.req, c.l, c.sim)
+	fixes := Fixes(res, c.opt)
+	if len(fixes) != 1 || fixes[0].doc == nil {
+		t.Fatalf("want one fix with a document, got %s", dumpFixes(fixes))
+	}
+	wide, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixes[0].doc = wide
+	rec := &testing.T{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		checkNoWidening(rec, c, fixes)
+	}()
+	<-done
+	if !rec.Failed() {
+		t.Error("a fix allowing ec2:* on * passed the widening check")
+	}
+}
+
+func TestPrincipalException(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/team/App"
+	tests := []struct {
+		name, doc, want string
+	}{
+		{
+			name: "new condition",
+			doc:  `{"Statement":{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*"}}`,
+			want: `{"Statement":{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalArn":["` + role + `"]}}}}`,
+		},
+		{
+			name: "existing exception extended",
+			doc:  `{"Statement":[{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"ArnNotLike":{"aws:principalarn":"arn:aws:iam::111122223333:role/Admin"}}}]}`,
+			want: `{"Statement":[{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"ArnNotLike":{"aws:principalarn":["arn:aws:iam::111122223333:role/Admin","` + role + `"]}}}]}`,
+		},
+		{
+			name: "other conditions kept",
+			doc:  `{"Statement":[{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"us-east-1"}}}]}`,
+			want: `{"Statement":[{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"us-east-1","aws:PrincipalArn":["` + role + `"]}}}]}`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := policy.Parse([]byte(tc.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			addPrincipalException(&doc.Statements[0], role)
+			got, _ := doc.MarshalJSON()
+			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDenyNamingPrincipal: a Deny that names the caller on purpose gets no
+// exception.
+func TestDenyNamingPrincipal(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/App"
+	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"NoApp","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/App*"}}},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := policy.NewRequest("arn:aws:sts::111122223333:assumed-role/App/s", "s3:GetObject", "arn:aws:s3:::b/k")
+	l := &policy.Layers{SessionKnown: true, Principal: policy.Principal{IAMARN: role, Account: "111122223333"},
+		Identity: []policy.Source{{Layer: policy.LayerIdentity, Name: "p", Origin: "role/App (inline p)", Document: doc}}}
+	res := simulate.Evaluate(req, l, simulate.Options{})
+	fixes := Fixes(res, FixOptions{})
+	if len(fixes) != 1 || fixes[0].Change != NoChange || fixes[0].doc != nil {
+		t.Fatalf("want one fix without a document, got %s", dumpFixes(fixes))
+	}
+	if !strings.Contains(fixes[0].Summary, "by name") {
+		t.Errorf("summary does not say the Deny names the principal: %s", fixes[0].Summary)
+	}
+}
+
+func TestTerraform(t *testing.T) {
+	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/home/${aws:username}/*","Condition":{"StringLike":{"s3:prefix":"%{x}"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Terraform(&b, []Fix{{Layer: policy.LayerIdentity, PolicyName: "9 lives", Change: AppendStatement, Summary: "s", doc: doc}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`data "aws_iam_policy_document" "fix_1_9_lives" {`,
+		`resources = ["arn:aws:s3:::b/home/$${aws:username}/*"]`,
+		`values   = ["%%{x}"]`,
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, b.String())
+		}
+	}
+}
