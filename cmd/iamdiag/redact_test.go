@@ -207,10 +207,21 @@ func TestRedactExamples(t *testing.T) {
 	for i, run := range diagnoseRuns(t) {
 		t.Run(run.script+"/"+strconv.Itoa(i+1), func(t *testing.T) {
 			var mappings []string
-			for _, format := range []string{"text", "json", "markdown"} {
+			formats := []string{"text", "json", "markdown"}
+			fixFormat := ""
+			for i, a := range run.args {
+				if a == "--fix-format" && i+1 < len(run.args) {
+					// Only the fixes are printed, whatever --format says.
+					fixFormat, formats = run.args[i+1], []string{"text"}
+				}
+			}
+			for _, format := range formats {
 				orig, _ := runCLI(t, run, "--format", format)
 				mapPath := filepath.Join(t.TempDir(), "map.json")
 				red, stderr := runCLI(t, run, "--format", format, "--redact", "--redact-map", mapPath)
+				if fixFormat != "" {
+					format = "fix-" + fixFormat
+				}
 				if stderr != "" {
 					t.Errorf("%s: stderr %q", format, stderr)
 				}
@@ -220,7 +231,8 @@ func TestRedactExamples(t *testing.T) {
 						present++
 						seen[id] = true
 					}
-					if strings.Contains(red, id) {
+					// In any case: a Terraform label is a lowercased name.
+					if strings.Contains(strings.ToLower(red), strings.ToLower(id)) {
 						t.Errorf("%s: %q survives redaction in:\n%s", format, id, red)
 					}
 				}
@@ -246,6 +258,9 @@ func TestRedactExamples(t *testing.T) {
 					t.Fatal(err)
 				}
 				mappings = append(mappings, string(mb))
+				if (format == "json" || format == "fix-json") && !json.Valid([]byte(red)) {
+					t.Fatalf("%s: redacted output is not valid JSON:\n%s", format, red)
+				}
 				if format == "json" {
 					var o, r struct{ Decision string }
 					if err := json.Unmarshal([]byte(red), &r); err != nil {

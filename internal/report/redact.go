@@ -189,8 +189,8 @@ func (r *Redactor) Redact(w io.Writer, d *Diagnosis, syntax Syntax, render func(
 	return nil
 }
 
-// Learn records the identifiers of d, as its JSON report shows them, and the
-// account names of its organization levels, assigning their placeholders in
+// Learn records the identifiers of d as its JSON report shows them
+// (organization account names included), assigning their placeholders in
 // the order the JSON report shows them.
 func (r *Redactor) Learn(d *Diagnosis) {
 	if d == nil || d.Result == nil {
@@ -207,13 +207,6 @@ func (r *Redactor) Learn(d *Diagnosis) {
 	if in := d.Input; in != nil {
 		r.scan(in.Principal.ARN, false, nil)
 		r.scan(in.Resource, false, nil)
-	}
-	for _, l := range d.Result.Layers {
-		for _, lv := range l.Levels {
-			if lv.Type == "ACCOUNT" && lv.Name != "" && !isPlaceholder(lv.Name) {
-				r.assign(kindAccountName, lv.Name)
-			}
-		}
 	}
 }
 
@@ -709,7 +702,33 @@ func (r *Redactor) learnJSON(b []byte) error {
 			r.assign(kindAccount, num)
 		}
 	})
+	var doc any
+	if json.Unmarshal(b, &doc) == nil {
+		r.learnAccountNames(doc)
+	}
 	return nil
+}
+
+// learnAccountNames assigns placeholders to the names of organization
+// accounts in a decoded JSON document: the objects with "type": "ACCOUNT"
+// and a "name" (a snapshot's nodes, a report's levels). Called with r.mu
+// held.
+func (r *Redactor) learnAccountNames(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["type"] == "ACCOUNT" {
+			if n, ok := v["name"].(string); ok && n != "" && !isPlaceholder(n) {
+				r.assign(kindAccountName, n)
+			}
+		}
+		for _, e := range v {
+			r.learnAccountNames(e)
+		}
+	case []any:
+		for _, e := range v {
+			r.learnAccountNames(e)
+		}
+	}
 }
 
 // rewriteJSON redacts the strings of b, a valid JSON document, keeping its

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -327,4 +329,48 @@ func FuzzRedactJSON(f *testing.F) {
 			t.Fatalf("redacting %q gave invalid JSON %q", s, out)
 		}
 	})
+}
+
+// TestRedactCorpus redacts each input under testdata/redact (.txt as text,
+// .json as JSON, .md as Markdown) and compares the output and the mapping
+// with NAME.golden and NAME.map.json, rewritten with -update. The inputs are
+// independent of the renderers, so their wording can change freely.
+func TestRedactCorpus(t *testing.T) {
+	syntaxes := map[string]Syntax{".txt": SyntaxText, ".json": SyntaxJSON, ".md": SyntaxMarkdown}
+	paths, err := filepath.Glob(filepath.Join("testdata", "redact", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range paths {
+		name := filepath.Base(p)
+		syntax, ok := syntaxes[filepath.Ext(name)]
+		if !ok || strings.HasSuffix(name, ".map.json") {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			in, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r Redactor
+			out, err := r.Bytes(in, syntax)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if syntax == SyntaxJSON && !json.Valid(out) {
+				t.Error("redacted JSON is not valid")
+			}
+			var m bytes.Buffer
+			if err := r.WriteMapping(&m); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "redact/"+name+".golden", out)
+			golden(t, "redact/"+strings.TrimSuffix(name, filepath.Ext(name))+".map.json", m.Bytes())
+		})
+	}
+	if n == 0 {
+		t.Fatal("no input in testdata/redact")
+	}
 }
