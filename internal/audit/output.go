@@ -1,0 +1,212 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/lint"
+)
+
+// MaxBaseline bounds the size of a baseline file.
+const MaxBaseline = 256 << 20
+
+// Baseline is the set of finding ids of a previous run.
+type Baseline map[string]bool
+
+// ReadBaseline reads a previous `iamdiag audit --format json` output (or
+// the daemon's stored report, whose findings carry the same ids) and
+// returns its finding ids.
+func ReadBaseline(r io.Reader) (Baseline, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxBaseline+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading baseline: %w", err)
+	}
+	if len(data) > MaxBaseline {
+		return nil, fmt.Errorf("reading baseline: larger than %d bytes", MaxBaseline)
+	}
+	var prev struct {
+		Findings *[]struct {
+			ID string `json:"id"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &prev); err != nil {
+		return nil, fmt.Errorf("reading baseline: not an audit JSON report: %w", err)
+	}
+	if prev.Findings == nil {
+		return nil, errors.New("reading baseline: no \"findings\" list: pass the output of `iamdiag audit --format json`")
+	}
+	b := Baseline{}
+	for _, f := range *prev.Findings {
+		if f.ID == "" {
+			return nil, errors.New("reading baseline: a finding has no \"id\": pass the output of `iamdiag audit --format json`")
+		}
+		b[f.ID] = true
+	}
+	return b, nil
+}
+
+// Since leaves in r only the findings whose ids are not in b, and records
+// how many it left out.
+func (r *Report) Since(b Baseline, file string) {
+	kept := r.Findings[:0]
+	known := 0
+	for _, f := range r.Findings {
+		if b[f.ID] {
+			known++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	r.Findings = kept
+	r.Baseline = &BaselineInfo{File: file, Known: known}
+}
+
+// AtLeast leaves in r only the findings of severity min or above.
+func (r *Report) AtLeast(min lint.Severity) {
+	kept := r.Findings[:0]
+	for _, f := range r.Findings {
+		if f.Severity >= min {
+			kept = append(kept, f)
+		}
+	}
+	r.Findings = kept
+}
+
+// Counts returns how many findings r has of each severity.
+func (r *Report) Counts() (errs, warnings, infos int) {
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case lint.Error:
+			errs++
+		case lint.Warning:
+			warnings++
+		default:
+			infos++
+		}
+	}
+	return errs, warnings, infos
+}
+
+// JSON writes r as indented JSON.
+func JSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// Text writes r for a terminal: a summary, then one block per finding.
+func Text(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	e, wn, in := r.Counts()
+	ew.printf("audit of %s: %d roles, %d users, %d policies\n", describe(r), r.Roles, r.Users, r.Policies)
+	ew.printf("%d findings: %d error, %d warning, %d info", len(r.Findings), e, wn, in)
+	if r.Baseline != nil {
+		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
+	}
+	ew.printf("\n")
+	for _, f := range r.Findings {
+		ew.printf("\n%s %s %s [%s]\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Principal, f.ID)
+		if f.Policy != "" {
+			loc := f.Policy
+			if f.Statement != "" {
+				loc += " statement " + f.Statement
+			}
+			ew.printf("  policy:  %s\n", loc)
+		}
+		if len(f.AttachedTo) > 1 {
+			ew.printf("  applies: %s\n", strings.Join(f.AttachedTo, ", "))
+		}
+		ew.printf("  finding: %s\n", f.Message)
+		ew.printf("  why:     %s\n", f.Why)
+		ew.printf("  fix:     %s\n", f.Fix)
+	}
+	for _, wr := range r.Warnings {
+		ew.printf("\nwarning: %s\n", wr)
+	}
+	return ew.err
+}
+
+// Markdown writes r as a Markdown document (for tickets and chat).
+func Markdown(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	e, wn, in := r.Counts()
+	ew.printf("# iamdiag audit: %s\n\n", mdEscape(describe(r)))
+	ew.printf("%d roles, %d users, %d policies. **%d findings**: %d error, %d warning, %d info", r.Roles, r.Users, r.Policies, len(r.Findings), e, wn, in)
+	if r.Baseline != nil {
+		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
+	}
+	ew.printf(".\n")
+	if len(r.Findings) > 0 {
+		ew.printf("\n| severity | rule | principal | policy | statement | finding |\n|---|---|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			ew.printf("| %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+		}
+		for _, f := range r.Findings {
+			ew.printf("\n## %s %s: %s\n\n", f.Rule, mdEscape(f.Severity.String()), mdEscape(f.Principal))
+			ew.printf("- id: `%s`\n", f.ID)
+			if f.Policy != "" {
+				ew.printf("- policy: %s", mdCode(f.Policy))
+				if f.Statement != "" {
+					ew.printf(", statement %s", mdCode(f.Statement))
+				}
+				ew.printf("\n")
+			}
+			if len(f.AttachedTo) > 1 {
+				ew.printf("- applies to: %s\n", mdEscape(strings.Join(f.AttachedTo, ", ")))
+			}
+			ew.printf("- finding: %s\n- why: %s\n- fix: %s\n", mdEscape(f.Message), mdEscape(f.Why), mdEscape(f.Fix))
+		}
+	}
+	if len(r.Warnings) > 0 {
+		ew.printf("\n## Warnings\n\n")
+		for _, wr := range r.Warnings {
+			ew.printf("- %s\n", mdEscape(wr))
+		}
+	}
+	return ew.err
+}
+
+func describe(r *Report) string {
+	s := r.Source
+	if s == "" {
+		s = "snapshot"
+	}
+	if r.Account != "" {
+		s += " (account " + r.Account
+		if r.CapturedAt != nil {
+			s += ", captured " + r.CapturedAt.Format("2006-01-02T15:04:05Z")
+		}
+		s += ")"
+	}
+	return s
+}
+
+// mdEscape keeps text from breaking a Markdown table or turning into markup.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "`", "'")
+	return r.Replace(s)
+}
+
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "`" + strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s) + "`"
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}

@@ -1,0 +1,382 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/catalog"
+	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate"
+)
+
+// allowAll stands in for the identity layer when only the SCPs are asked:
+// with it, Decide answers "do the SCPs deny this?".
+var allowAll = func() []policy.Source {
+	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	if err != nil {
+		panic("audit: parsing the allow-all policy: " + err.Error())
+	}
+	return []policy.Source{{Layer: policy.LayerIdentity, Name: "allow-all", Origin: "iamdiag audit", Document: doc}}
+}()
+
+// scpKey caches an SCP verdict: per account, and per principal only when
+// the account's SCPs read the principal (aws:PrincipalArn, principal tags,
+// policy variables).
+type scpKey struct{ account, principal, action, resource string }
+
+// scpVerdict is what the SCP layer alone says about one action on one
+// resource, with the empty request context.
+type scpVerdict struct {
+	denied bool
+	// regardless: the deny does not depend on the request context (no
+	// condition, or conditions only on the principal, whose keys the
+	// snapshot knows).
+	regardless bool
+	explicit   bool
+	policy     string
+	name       string
+	statement  string
+	target     string
+	// conditions renders the conditions the deny depends on.
+	conditions string
+}
+
+var notDenied = &scpVerdict{}
+
+// deadGrants reports, for every Allow statement of the principal's
+// identity policies, the actions it allows that an SCP denies: allowed by
+// the principal's layers without the SCPs (with the statement's own
+// conditions taken as met), denied by the SCPs. SCPs are evaluated with an
+// empty request context, so a deny is "regardless" only when its statement
+// has no condition other than on the principal; other denies are "dead
+// unless" and reported only with Options.Conditional.
+func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
+	switch {
+	case l.SCPRead.Unreadable:
+		a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: %s", l.SCPRead.Error, l.SCPRead.Message)
+		return nil
+	case len(l.SCP) == 0, l.Principal.ServiceLinked:
+		// "SCPs do not affect service-linked roles"
+		// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+		return nil
+	case l.ManagementAccount != "" && l.Principal.Account == l.ManagementAccount:
+		// "SCPs don't affect users or roles in the management account"
+		// (same page).
+		return nil
+	}
+	acct := l.Principal.Account
+	pkey := ""
+	if a.scpReadsPrincipal(acct, l.SCP) {
+		pkey = p.arn
+	}
+	noSCP := *l
+	noSCP.SCP, noSCP.SCPRead = nil, policy.Readability{}
+
+	type groupKey struct {
+		src, stmt                            int
+		policy, statement, target, condition string
+		regardless                           bool
+	}
+	type group struct {
+		v         *scpVerdict
+		actions   []string
+		truncated bool
+	}
+	groups := map[groupKey]*group{}
+	var order []groupKey
+	for si := range l.Identity {
+		src := &l.Identity[si]
+		if src.Document == nil {
+			continue
+		}
+		for ti := range src.Document.Statements {
+			st := &src.Document.Statements[ti]
+			if st.Effect != policy.Allow || len(st.Action) == 0 {
+				continue
+			}
+			without := &noSCP
+			if len(st.Conditions) > 0 {
+				without = a.withStripped(&noSCP, si, ti)
+			}
+			resources := st.Resource
+			if len(resources) == 0 {
+				resources = []string{"*"}
+			}
+			checked := 0
+			for _, act := range expandActions(st.Action) {
+				for _, res := range resources {
+					v := a.verdict(scpKey{acct, pkey, act, res}, p.arn, l)
+					if !v.denied || (!v.regardless && !a.opt.Conditional) {
+						continue
+					}
+					k := groupKey{si, ti, v.policy, v.statement, v.target, v.conditions, v.regardless}
+					g := groups[k]
+					if g == nil {
+						g = &group{v: v}
+						groups[k] = g
+						order = append(order, k)
+					}
+					if checked >= a.opt.MaxActions {
+						g.truncated = true
+						continue
+					}
+					checked++
+					req := &policy.Request{Principal: policy.Principal{ARN: p.arn}, Action: act, Resource: res, Context: &policy.Context{}}
+					if simulate.Decide(req, without, simulate.Options{}) != simulate.Allowed {
+						continue
+					}
+					g.actions = append(g.actions, act)
+				}
+			}
+		}
+	}
+	var out []Finding
+	for _, k := range order {
+		g := groups[k]
+		if len(g.actions) == 0 {
+			continue
+		}
+		acts := sorted(g.actions)
+		src := &l.Identity[k.src]
+		st := &src.Document.Statements[k.stmt]
+		out = append(out, deadFinding(p.arn, src, st, g.v, acts, g.truncated, a.snap.PolicyTargets(g.v.policy)))
+	}
+	return out
+}
+
+// deadFinding builds the IAMA002/IAMA003 finding of one identity statement
+// and one SCP statement.
+func deadFinding(principalARN string, src *policy.Source, st *policy.Statement, v *scpVerdict, acts []string, truncated bool, targets []string) Finding {
+	rule := RuleSCPDead
+	if !v.regardless {
+		rule = RuleSCPDeadUnless
+	}
+	policyID := src.ARN
+	if policyID == "" {
+		policyID = src.Origin
+	}
+	what := acts[0]
+	if len(acts) > 1 {
+		show := acts[:min(len(acts), 8)]
+		what = strings.Join(show, ", ")
+		if len(acts) > len(show) {
+			what += fmt.Sprintf(" and %d more", len(acts)-len(show))
+		}
+	}
+	if truncated {
+		what += " (the check stopped at the action cap)"
+	}
+	it := "it"
+	if len(acts) > 1 {
+		it = "them"
+	}
+	var by string
+	if v.explicit {
+		by = fmt.Sprintf("SCP %s (statement %s, attached to %s) denies %s", v.name, v.statement, v.target, it)
+	} else {
+		by = fmt.Sprintf("no SCP attached to %s allows %s", v.target, it)
+	}
+	msg := fmt.Sprintf("identity policy %s allows %s but %s", orName(src), what, by)
+	switch {
+	case v.regardless:
+		msg += ": the grant is dead whatever the request"
+	case v.explicit:
+		msg += " unless the request escapes the Deny's condition: " + v.conditions
+	default:
+		msg += " unless the request meets the Allow's condition: " + v.conditions
+	}
+	also := ""
+	if others := slices.DeleteFunc(slices.Clone(targets), func(t string) bool { return t == v.target }); len(others) > 0 {
+		also = " and " + strings.Join(others, ", ")
+	}
+	fix := fmt.Sprintf("Widening the identity policy cannot help: an SCP applies to every principal of the accounts under %s%s and a Deny there wins. Either remove the dead grant from %s, or ask the organization administrator (the management account or a delegated administrator) to narrow SCP %s: an exception condition such as aws:PrincipalArn for this role, never deleting the Deny, and knowing that the change reaches every account under it.", v.target, also, orName(src), v.name)
+	if v.policy == "" && !v.explicit {
+		fix = fmt.Sprintf("Widening the identity policy cannot help: every level from the root to the account must allow the action. Either remove the dead grant from %s, or ask the organization administrator to allow the action in an SCP attached to %s (it then applies to every account under it).", orName(src), v.target)
+	}
+	f := Finding{Rule: rule, Severity: ruleSeverity(rule), Principal: principalARN, Policy: policyID, PolicyName: src.Name,
+		Statement: st.ID(), Message: msg, Why: why[rule], Fix: fix, Actions: acts,
+		subject: v.policy + "|" + v.statement + "|" + v.target}
+	f.ID = findingID(f.Rule, f.Principal, f.Policy, f.Statement, f.subject)
+	return f
+}
+
+func orName(src *policy.Source) string {
+	switch {
+	case src.Name != "" && src.ARN != "":
+		return src.Name
+	case src.Origin != "":
+		return src.Origin
+	case src.ARN != "":
+		return src.ARN
+	}
+	return src.Name
+}
+
+// expandActions returns the actions an Action element names: every catalog
+// action a pattern matches, and literal actions as written (an action the
+// catalog does not know is still granted as written).
+func expandActions(patterns []string) []string {
+	var out []string
+	for _, pat := range patterns {
+		if !strings.ContainsAny(pat, "*?") {
+			if act, ok := catalog.Lookup(pat); ok {
+				out = append(out, act.FullName())
+			} else {
+				out = append(out, pat)
+			}
+			continue
+		}
+		for _, act := range catalog.Expand(pat) {
+			out = append(out, act.FullName())
+		}
+	}
+	if len(patterns) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
+}
+
+// verdict returns, cached, what the SCPs alone say about one action on one
+// resource for this principal's account.
+func (a *auditor) verdict(k scpKey, principalARN string, l *policy.Layers) *scpVerdict {
+	if v, ok := a.scpCache.Load(k); ok {
+		return v.(*scpVerdict)
+	}
+	only := &policy.Layers{Principal: l.Principal, OrgID: l.OrgID, ManagementAccount: l.ManagementAccount,
+		SCP: l.SCP, Identity: allowAll, SessionKnown: true}
+	req := &policy.Request{Principal: policy.Principal{ARN: principalARN}, Action: k.action, Resource: k.resource, Context: &policy.Context{}}
+	v := notDenied
+	if simulate.Decide(req, only, simulate.Options{}) != simulate.Allowed {
+		v = classify(simulate.Evaluate(req, only, simulate.Options{}))
+	}
+	actual, _ := a.scpCache.LoadOrStore(k, v)
+	return actual.(*scpVerdict)
+}
+
+// classify picks the SCP blocker to report: one that denies whatever the
+// request if there is one, else the first.
+func classify(res *simulate.Result) *scpVerdict {
+	var first *scpVerdict
+	for _, b := range res.Blockers {
+		if b.Layer != policy.LayerSCP {
+			continue
+		}
+		v := &scpVerdict{denied: true, explicit: b.Kind == "explicit-deny", policy: b.Policy, name: b.PolicyName,
+			statement: b.Statement, target: b.Target}
+		v.regardless = true
+		var conds []string
+		for _, c := range b.Conditions {
+			if !v.explicit || !isPrincipalKey(c.Key) {
+				v.regardless = false
+				conds = append(conds, c.Operator+" "+c.Key+" ["+strings.Join(c.PolicyValues, ", ")+"]")
+			}
+		}
+		v.conditions = strings.Join(conds, "; ")
+		if v.name == "" {
+			v.name = v.policy
+		}
+		if v.regardless {
+			return v
+		}
+		if first == nil {
+			first = v
+		}
+	}
+	if first == nil {
+		// Denied, but not by an SCP (cannot happen with an allow-all
+		// identity layer): report nothing rather than a wrong culprit.
+		return notDenied
+	}
+	return first
+}
+
+// principalKeys are the global condition keys that describe the
+// principal: the snapshot knows their values, so a condition on them does
+// not depend on the request
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principal-properties).
+var principalKeys = []string{"aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+	"aws:PrincipalType", "aws:userid", "aws:username", "aws:PrincipalIsAWSService", "aws:PrincipalServiceName"}
+
+func isPrincipalKey(key string) bool {
+	if len(key) > len("aws:PrincipalTag/") && strings.EqualFold(key[:len("aws:PrincipalTag/")], "aws:PrincipalTag/") {
+		return true
+	}
+	for _, k := range principalKeys {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// scpReadsPrincipal reports, cached per account, whether the account's
+// SCPs test a principal key or use a policy variable: their verdict then
+// differs between principals.
+func (a *auditor) scpReadsPrincipal(acct string, levels []policy.OrgLevel) bool {
+	if v, ok := a.scpPrinc.Load(acct); ok {
+		return v.(bool)
+	}
+	reads := false
+	for _, lv := range levels {
+		for _, src := range lv.Policies {
+			if src.Document != nil && docReadsPrincipal(src.Document) {
+				reads = true
+			}
+		}
+	}
+	a.scpPrinc.Store(acct, reads)
+	return reads
+}
+
+func docReadsPrincipal(doc *policy.Document) bool {
+	hasVar := func(vals []string) bool {
+		for _, v := range vals {
+			if strings.Contains(v, "${") {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range doc.Statements {
+		st := &doc.Statements[i]
+		if hasVar(st.Resource) || hasVar(st.NotResource) {
+			return true
+		}
+		for _, c := range st.Conditions {
+			if isPrincipalKey(c.Key) || hasVar(c.Values) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stripKey names an identity document with one statement's conditions
+// removed.
+type stripKey struct {
+	doc  *policy.Document
+	stmt int
+}
+
+// withStripped returns l with statement ti of identity source si stripped
+// of its conditions: "allowed when the statement's conditions hold".
+func (a *auditor) withStripped(l *policy.Layers, si, ti int) *policy.Layers {
+	src := l.Identity[si]
+	k := stripKey{src.Document, ti}
+	var doc *policy.Document
+	if v, ok := a.stripCache.Load(k); ok {
+		doc = v.(*policy.Document)
+	} else {
+		d := *src.Document
+		d.Statements = slices.Clone(src.Document.Statements)
+		d.Statements[ti].Conditions = nil
+		v, _ := a.stripCache.LoadOrStore(k, &d)
+		doc = v.(*policy.Document)
+	}
+	out := *l
+	out.Identity = slices.Clone(l.Identity)
+	out.Identity[si].Document = doc
+	return &out
+}
