@@ -383,57 +383,57 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 			}
 			sums = append(sums, page.Policies...)
 		}
-		start := len(o.Policies)
 		for _, sum := range sums {
 			o.Policies = append(o.Policies, OrgPolicy{ID: aws.ToString(sum.Id), ARN: aws.ToString(sum.Arn), Name: aws.ToString(sum.Name),
 				Type: string(pt), AWSManaged: sum.AwsManaged, Targets: []string{}})
 		}
-		for i := start; i < len(o.Policies); i++ {
-			op := &o.Policies[i]
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				fail := func(name string, err error) {
-					mu.Lock()
-					if first == nil {
-						first, fop = err, name
-					}
-					mu.Unlock()
-				}
-				dp, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: &op.ID})
-				if err != nil {
-					fail("organizations:DescribePolicy", err)
-					return
-				}
-				if dp == nil || dp.Policy == nil || dp.Policy.Content == nil {
-					fail("organizations:DescribePolicy", fmt.Errorf("policy %s has no content", op.ID))
-					return
-				}
-				content := strings.TrimSpace(*dp.Policy.Content)
-				if json.Valid([]byte(content)) && strings.HasPrefix(content, "{") {
-					op.Content = RawPolicy{JSON: json.RawMessage(content)}
-				} else {
-					js, _ := json.Marshal(content)
-					op.Content = RawPolicy{JSON: js}
-				}
-				tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: &op.ID})
-				for tp.HasMorePages() {
-					page, err := tp.NextPage(ctx)
-					if err != nil {
-						fail("organizations:ListTargetsForPolicy", err)
-						return
-					}
-					for _, t := range page.Targets {
-						op.Targets = append(op.Targets, aws.ToString(t.TargetId))
-					}
-				}
+	}
+	// o.Policies is complete: its elements no longer move.
+	for i := range o.Policies {
+		op := &o.Policies[i]
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fail := func(name string, err error) {
 				mu.Lock()
-				done++
-				n := done
+				if first == nil {
+					first, fop = err, name
+				}
 				mu.Unlock()
-				progress("organization policies", n, len(o.Policies))
-			})
-		}
+			}
+			dp, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: &op.ID})
+			if err != nil {
+				fail("organizations:DescribePolicy", err)
+				return
+			}
+			if dp == nil || dp.Policy == nil || dp.Policy.Content == nil {
+				fail("organizations:DescribePolicy", fmt.Errorf("policy %s has no content", op.ID))
+				return
+			}
+			content := strings.TrimSpace(*dp.Policy.Content)
+			if json.Valid([]byte(content)) && strings.HasPrefix(content, "{") {
+				op.Content = RawPolicy{JSON: json.RawMessage(content)}
+			} else {
+				js, _ := json.Marshal(content)
+				op.Content = RawPolicy{JSON: js}
+			}
+			tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: &op.ID})
+			for tp.HasMorePages() {
+				page, err := tp.NextPage(ctx)
+				if err != nil {
+					fail("organizations:ListTargetsForPolicy", err)
+					return
+				}
+				for _, t := range page.Targets {
+					op.Targets = append(op.Targets, aws.ToString(t.TargetId))
+				}
+			}
+			mu.Lock()
+			done++
+			n := done
+			mu.Unlock()
+			progress("organization policies", n, len(o.Policies))
+		})
 	}
 	wg.Wait()
 	if first != nil {
