@@ -7,7 +7,10 @@
 //   - a snapshot file (format iamdiag-snapshot/v1, or a bare
 //     `aws iam get-account-authorization-details` output): Load, LoadFile and
 //     Snapshot.Layers;
-//   - ad-hoc policy files for "what if" questions: FromFiles.
+//   - ad-hoc policy files for "what if" questions: FromFiles;
+//   - the live account through the AWS SDK: NewLive and Live.Layers, which
+//     return what Snapshot.Layers would for the same account data, and
+//     Capture, which writes that data into a Snapshot.
 //
 // Every source produces a *policy.Layers. A layer a source cannot read is
 // marked unreadable with a reason, never returned silently empty.
