@@ -13,6 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
@@ -35,6 +42,9 @@ type serveOptions struct {
 	SlackSigningSecretFile string
 	Snapshot               string
 	SnapshotPoll           time.Duration
+	Live                   bool
+	CacheTTL               time.Duration
+	Refresh                time.Duration
 	AuditEvery             time.Duration
 	StateDir               string
 	LogFormat              string
@@ -103,6 +113,9 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
 	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
+	fs.BoolVar(&opts.Live, "live", false, "source: the live AWS account (the SDK's default credentials, --profile, --region, AWS_ENDPOINT_URL*); with --snapshot, for principals the snapshot lacks")
+	fs.DurationVar(&opts.CacheTTL, "cache-ttl", layers.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")
+	fs.DurationVar(&opts.Refresh, "refresh", 0, "capture a fresh --snapshot from the live account every `DURATION` (needs --snapshot; reads with the live credentials)")
 	fs.DurationVar(&opts.AuditEvery, "audit-every", 0, "run the account audit every `DURATION` (e.g. 24h; 0: only on POST /v1/audit/run)")
 	fs.StringVar(&opts.StateDir, "state-dir", "", "`DIR`ECTORY keeping the latest audit across restarts")
 	fs.StringVar(&opts.LogFormat, "log-format", "json", "log `FORMAT`: json or console")
@@ -184,8 +197,11 @@ func (o *serveOptions) validate() error {
 	if !o.NoAuth && o.token == "" {
 		return usageErrorf("the API needs a bearer token: pass --token-file FILE or set %s (or --no-auth on a loopback --listen address)", envToken)
 	}
-	if o.Snapshot == "" {
-		return usageErrorf("no source: pass --snapshot FILE")
+	if o.Snapshot == "" && !o.Live {
+		return usageErrorf("no source: pass --snapshot FILE, --live, or both")
+	}
+	if o.Refresh < 0 || (o.Refresh > 0 && o.Snapshot == "") {
+		return usageErrorf("--refresh needs --snapshot FILE to write to")
 	}
 	if o.AuditEvery != 0 || o.StateDir != "" {
 		return usageErrorf("--audit-every and --state-dir need the account audit, which this build does not have yet")
@@ -232,21 +248,18 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	defer func() { _ = log.Sync() }()
 	metrics := server.NewMetrics()
 
-	snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), metrics)
+	src, err := openSources(ctx, opts, log, metrics)
 	if err != nil {
 		return err
 	}
-	if opts.SnapshotPoll > 0 {
-		go snap.Watch(ctx, opts.SnapshotPoll)
-	}
-	p := &pipeline{gather: snap.Layers, sts: cachedSTS(opts.Profile, opts.Region)}
+	p := &pipeline{gather: src.gather, sts: cachedSTS(opts.Profile, opts.Region)}
 	srv, err := server.New(server.Config{
 		Log:                log.Named("http"),
 		Token:              opts.token,
 		NoAuth:             opts.NoAuth,
 		SlackSigningSecret: opts.slackSecret,
 		Diagnoser:          p,
-		Ready:              []server.ReadyCheck{{Name: "snapshot", Check: snap.Ready}},
+		Ready:              src.ready,
 		Metrics:            metrics,
 		RateLimit:          opts.RateLimit,
 		RateBurst:          opts.RateBurst,
@@ -262,6 +275,175 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", opts.Listen, err)
 	}
 	return srv.Serve(ctx, ln, opts.Timeouts)
+}
+
+// sources are the daemon's layer sources: a snapshot, the live account, or
+// both (the snapshot first, the live account for principals it lacks).
+type sources struct {
+	snap  *server.SnapshotSource
+	live  *layers.Live
+	ready []server.ReadyCheck
+	log   *zap.Logger
+	m     *server.Metrics
+}
+
+// openSources opens the sources the flags name and starts the snapshot's
+// reloading and refreshing.
+func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*sources, error) {
+	src := &sources{log: log, m: m}
+	var cfg aws.Config
+	if opts.Live || opts.Refresh > 0 {
+		var err error
+		if cfg, err = awsConfig(ctx, opts.Profile, opts.Region); err != nil {
+			return nil, err
+		}
+		id := &callerCheck{sts: sts.NewFromConfig(cfg)}
+		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.check})
+	}
+	if opts.Refresh > 0 {
+		// Capture first when the file does not exist yet.
+		if _, err := os.Stat(opts.Snapshot); errors.Is(err, os.ErrNotExist) {
+			if err := capture(ctx, cfg, opts.Snapshot, log); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if opts.Snapshot != "" {
+		snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), m)
+		if err != nil {
+			return nil, err
+		}
+		src.snap = snap
+		src.ready = append(src.ready, server.ReadyCheck{Name: "snapshot", Check: snap.Ready})
+		if opts.SnapshotPoll > 0 {
+			go snap.Watch(ctx, opts.SnapshotPoll)
+		}
+	}
+	if opts.Refresh > 0 {
+		go refreshLoop(ctx, cfg, opts.Snapshot, opts.Refresh, src.snap, log.Named("refresh"))
+	}
+	if opts.Live {
+		src.live = layers.NewLive(layers.Clients{
+			IAM:           iam.NewFromConfig(cfg),
+			Organizations: organizations.NewFromConfig(cfg),
+			S3:            s3.NewFromConfig(cfg),
+			KMS:           kms.NewFromConfig(cfg),
+		}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL)})
+	}
+	return src, nil
+}
+
+// gather answers from the snapshot, then from the live account when the
+// snapshot lacks the principal (or there is no snapshot).
+func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Layers, error) {
+	if s.snap != nil {
+		l, err := s.snap.Layers(ctx, req)
+		if s.live == nil || !errors.Is(err, layers.ErrPrincipalNotFound) {
+			return l, err
+		}
+	}
+	l, stats, err := s.live.LayersStats(ctx, req)
+	if stats != nil {
+		for op, n := range stats.Calls {
+			for range n {
+				s.m.ObserveAWSCall(op, "")
+			}
+		}
+		for code, n := range stats.Errors {
+			for range n {
+				s.m.ObserveAWSError(code)
+			}
+		}
+		s.m.ObserveCache(stats.CacheHits, stats.Total())
+		server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", stats.Total()), zap.Int("round_trips", stats.RoundTrips), zap.Int("cache_hits", stats.CacheHits))
+	}
+	return l, err
+}
+
+// callerCheck is the live source's readiness: sts:GetCallerIdentity
+// succeeds. A success is trusted for a minute, so that probes do not call
+// AWS every few seconds.
+type callerCheck struct {
+	sts interface {
+		GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+	}
+	mu sync.Mutex
+	ok time.Time
+}
+
+func (c *callerCheck) check(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.ok) < time.Minute {
+		return nil
+	}
+	if _, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	c.ok = time.Now()
+	return nil
+}
+
+// awsConfig loads the SDK's default configuration, honouring --profile,
+// --region and AWS_ENDPOINT_URL*.
+func awsConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// capture captures the live account into path, atomically (a temporary
+// file renamed over it), so that the snapshot's watcher never reads half a
+// file.
+func capture(ctx context.Context, cfg aws.Config, path string, log *zap.Logger) error {
+	start := time.Now()
+	snap, warnings, err := layers.Capture(ctx, layers.CaptureClients{
+		IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg),
+	}, layers.CaptureOptions{})
+	if err != nil {
+		return fmt.Errorf("capturing the snapshot: %w", err)
+	}
+	for _, w := range warnings {
+		log.Warn("capture", zap.String("warning", w))
+	}
+	b, err := snap.Marshal()
+	if err != nil {
+		return fmt.Errorf("capturing the snapshot: %w", err)
+	}
+	if err := server.WriteFileAtomic(path, b); err != nil {
+		return fmt.Errorf("writing the snapshot %s: %w", path, err)
+	}
+	log.Info("snapshot captured", zap.String("path", path), zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))
+	return nil
+}
+
+// refreshLoop captures the snapshot every interval and reloads it.
+func refreshLoop(ctx context.Context, cfg aws.Config, path string, every time.Duration, snap *server.SnapshotSource, log *zap.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := capture(ctx, cfg, path, log); err != nil {
+			log.Warn("snapshot refresh failed: still serving the previous snapshot", zap.Error(err))
+			continue
+		}
+		if _, err := snap.Reload(); err != nil {
+			log.Warn("reloading the refreshed snapshot failed", zap.Error(err))
+		}
+	}
 }
 
 // cachedSTS returns an STS client factory that loads the AWS configuration
@@ -354,8 +536,10 @@ func sourceError(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, layers.ErrPrincipalNotFound):
+	case errors.Is(err, layers.ErrPrincipalNotFound), errors.Is(err, layers.ErrNoSuchPrincipal):
 		return &server.APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
+	case errors.Is(err, layers.ErrCredentials):
+		return &server.APIError{Status: http.StatusServiceUnavailable, Code: "aws_credentials", Message: err.Error(), Err: err}
 	}
 	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: err.Error()}
 }

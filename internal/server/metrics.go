@@ -31,6 +31,7 @@ type Metrics struct {
 	latency       *histogramVec
 	diagnoses     *counterVec
 	awsCalls      *counterVec
+	awsErrors     *counterVec
 	cache         *counterVec
 	auditFindings *gaugeVec
 	auditLast     *gaugeVec
@@ -54,6 +55,7 @@ func NewMetrics() *Metrics {
 	m.latency = newHistogramVec("iamdiag_http_request_duration_seconds", "HTTP request latency by route.", latencyBuckets, "route")
 	m.diagnoses = newCounterVec("iamdiag_diagnoses_total", "Diagnoses produced, by decision.", "decision")
 	m.awsCalls = newCounterVec("iamdiag_aws_calls_total", "AWS API calls made by the live source, by operation and error code (\"\" when the call succeeded).", "operation", "error_code")
+	m.awsErrors = newCounterVec("iamdiag_aws_errors_total", "Failed AWS API calls of the live source, by AWS error code (\"\" for failures without one).", "error_code")
 	m.cache = newCounterVec("iamdiag_cache_requests_total", "Live source cache lookups, by result (hit or miss).", "result")
 	m.auditFindings = newGaugeVec("iamdiag_audit_findings", "Findings of the latest audit, by severity.", "severity")
 	m.auditLast = newGaugeVec("iamdiag_audit_last_run_timestamp_seconds", "Unix time the latest audit finished, by result (success or failure).", "result")
@@ -62,7 +64,7 @@ func NewMetrics() *Metrics {
 	m.reloads = newCounterVec("iamdiag_snapshot_reloads_total", "Snapshot reloads after the file changed, by result (success or failure).", "result")
 	m.slackAsync = newCounterVec("iamdiag_slack_deferred_total", "Slack commands answered through response_url after an acknowledgement, by result.", "result")
 	m.rateLimited = newCounterVec("iamdiag_rate_limited_total", "Requests refused by the per-client rate limit, by route.", "route")
-	m.all = []collector{m.requests, m.latency, m.diagnoses, m.awsCalls, m.cache, m.auditFindings, m.auditLast, m.auditRuns, m.snapshotAt, m.reloads, m.slackAsync, m.rateLimited}
+	m.all = []collector{m.requests, m.latency, m.diagnoses, m.awsCalls, m.awsErrors, m.cache, m.auditFindings, m.auditLast, m.auditRuns, m.snapshotAt, m.reloads, m.slackAsync, m.rateLimited}
 	return m
 }
 
@@ -71,6 +73,12 @@ func NewMetrics() *Metrics {
 // the live source's call accounting.
 func (m *Metrics) ObserveAWSCall(operation, code string) {
 	m.awsCalls.add(1, operation, code)
+}
+
+// ObserveAWSError counts one failed AWS API call by error code, for
+// sources that count failures apart from operations.
+func (m *Metrics) ObserveAWSError(code string) {
+	m.awsErrors.add(1, code)
 }
 
 // ObserveCache counts live-source cache lookups.

@@ -64,6 +64,10 @@ func (s *Store) Save(rep *AuditReport) error {
 	return nil
 }
 
+// WriteFileAtomic replaces path with data atomically: readers see the old
+// file or the new one, never a part (the snapshot refresh uses it).
+func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
+
 // writeAtomic replaces path with data, atomically.
 func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
