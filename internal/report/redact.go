@@ -350,6 +350,11 @@ func (r *Redactor) assign(kind, value string) string {
 	p := placeholderPrefix[kind] + strconv.Itoa(r.count[kind])
 	r.byValue[value] = p
 	r.entries = append(r.entries, Replacement{Placeholder: p, Kind: kind, Value: value})
+	if byShape[kind] && (kind != kindAccount || isAccountNumber(value)) {
+		// Found by its shape wherever it is, with the boundaries of its
+		// shape ("123456789012.5" is not an account).
+		return p
+	}
 	r.literals = append(r.literals, literal{value, p})
 	if esc := mdText(value); esc != value {
 		r.byValue[esc] = p
@@ -357,6 +362,12 @@ func (r *Redactor) assign(kind, value string) string {
 	}
 	r.index = nil
 	return p
+}
+
+// byShape are the kinds found by their pattern, not as known values.
+var byShape = map[string]bool{
+	kindAccount: true, kindIP: true, kindAccessKey: true, kindUniqueID: true,
+	kindOrg: true, kindOU: true, kindRoot: true,
 }
 
 // lookup returns the literals that start with c, longest first.
@@ -464,7 +475,7 @@ func (r *Redactor) email(s string, prev byte) (int, string) {
 		return 0, ""
 	}
 	m := emailRe.FindString(s)
-	if m == "" || (len(m) < len(s) && isWord(s[len(m)])) {
+	if n := len(m); m == "" || (n < len(s) && (isWord(s[n]) || s[n] == '@')) || (n+1 < len(s) && s[n] == '.' && isAlnum(s[n+1])) {
 		return 0, ""
 	}
 	return len(m), r.assign(kindEmail, m)
@@ -525,12 +536,12 @@ func (r *Redactor) pattern(s string, prev byte) (int, string) {
 		}
 	}
 	if c >= '0' && c <= '9' && !isAlnum(prev) {
-		if m := ipv4Re.FindString(s); m != "" && prev != '.' && !isAlnum(after(len(m))) && !(after(len(m)) == '.' && isDigit(after(len(m)+1))) {
+		if m := ipv4Re.FindString(s); m != "" && prev != '.' && !isWord(prev) && !isAlnum(after(len(m))) && !(after(len(m)) == '.' && isDigit(after(len(m)+1))) {
 			if a, err := netip.ParseAddr(m); err == nil && a.Is4() {
 				return len(m), r.assign(kindIP, a.String())
 			}
 		}
-		if m := acctRe.FindString(s); m != "" && !isAlnum(after(len(m))) && !(after(len(m)) == '-' && isDigit(after(len(m)+1))) {
+		if m := acctRe.FindString(s); m != "" && !isAlnum(after(len(m))) && !((after(len(m)) == '-' || after(len(m)) == '.') && isDigit(after(len(m)+1))) {
 			return len(m), r.assign(kindAccount, strings.ReplaceAll(m, "-", ""))
 		}
 	}
@@ -539,7 +550,7 @@ func (r *Redactor) pattern(s string, prev byte) (int, string) {
 
 // ipv6 matches an IPv6 address at the start of s.
 func (r *Redactor) ipv6(s string, prev byte) (int, string) {
-	if isAlnum(prev) || prev == ':' || prev == '.' {
+	if isWord(prev) || prev == ':' || prev == '.' {
 		return 0, ""
 	}
 	m := ipv6Re.FindString(s)
