@@ -8,7 +8,8 @@ import (
 )
 
 // orgData indexes the snapshot's organization; nil when the snapshot has
-// none (every call then answers AWSOrganizationsNotInUseException).
+// none or a standalone one (every call then answers
+// AWSOrganizationsNotInUseException).
 type orgData struct {
 	org      *layers.Organization
 	nodes    map[string]*layers.OrgNode
@@ -21,7 +22,7 @@ type orgData struct {
 
 func newOrgData(snap *layers.Snapshot) *orgData {
 	o := snap.Organization
-	if o == nil {
+	if o == nil || o.Standalone {
 		return nil
 	}
 	d := &orgData{

@@ -70,7 +70,8 @@ type CaptureOptions struct {
 // organization: its tree from the root and every SCP and RCP with its
 // content and targets. When the organization cannot be read the snapshot
 // has none (its SCP and RCP layers are then unknown) and a warning says
-// why; warnings are for people. The snapshot is indexed, ready for Layers
+// why; warnings are for people. An account in no organization gets a
+// standalone Organization: no SCP or RCP applies to it. The snapshot is indexed, ready for Layers
 // and Marshal.
 func Capture(ctx context.Context, c CaptureClients, opt CaptureOptions) (*Snapshot, []string, error) {
 	if c.IAM == nil || c.STS == nil {
@@ -333,6 +334,12 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		return nil, r.Message + "; the snapshot has no organization, so its SCP and RCP layers are unknown", nil
 	}
 	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if errorCode(err) == codeNotInUse {
+		// The account is in no organization: no SCP or RCP applies, which
+		// the snapshot says explicitly (an absent organization would mean
+		// unknown).
+		return &Organization{Standalone: true}, "", nil
+	}
 	if err != nil {
 		return skip("organizations:DescribeOrganization", err)
 	}

@@ -24,6 +24,8 @@ type index struct {
 	org          *orgIndex
 	noOrgSCP     policy.Readability
 	noOrgRCP     policy.Readability
+	// standalone: the snapshot's account is in no organization.
+	standalone bool
 	snapshotDesc string // "account 123456789012 captured 2026-…" for messages
 }
 
@@ -168,6 +170,12 @@ func (s *Snapshot) Index() error {
 			Message: "the snapshot has no organization data, so the SCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or pass the SCPs with --scp FILE"}
 		ix.noOrgRCP = policy.Readability{Unreadable: true, Error: "NoOrganizationData",
 			Message: "the snapshot has no organization data, so the RCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or pass the RCPs with --rcp FILE"}
+	} else if s.Organization.Standalone {
+		o := s.Organization
+		if o.ID != "" || o.ManagementAccountID != "" || len(o.Nodes) > 0 || len(o.Policies) > 0 {
+			return fmt.Errorf("%w: a standalone organization (the account is in none) has no id, management account, nodes or policies", errInvalid)
+		}
+		ix.standalone = true
 	} else {
 		org, err := indexOrganization(s.Organization)
 		if err != nil {

@@ -234,6 +234,12 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 		out.SessionKnown = true
 	}
 
+	// The account the credentials belong to: IAM reads roles and users by
+	// name in it, so it is the principal's unless told otherwise.
+	credAcct := l.opt.AccountID
+	if credAcct == "" {
+		credAcct = acct
+	}
 	var (
 		res    resourceResult
 		scpOrg orgResult
@@ -247,7 +253,7 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 	})
 	w.goDo(func() error {
 		var err error
-		scpOrg, err = w.org(acct, true)
+		scpOrg, err = w.org(acct, true, credAcct)
 		return err
 	})
 	// RCPs follow the resource's account, known once the resource is
@@ -265,7 +271,7 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 			ra = acct
 		}
 		var err error
-		rcpOrg, err = w.org(ra, false)
+		rcpOrg, err = w.org(ra, false, credAcct)
 		return err
 	})
 	w.wg.Wait()

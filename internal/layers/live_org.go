@@ -53,8 +53,11 @@ func orgUnreadable(what, op string, err error) policy.Readability {
 	switch {
 	case isDenied(code):
 		msg = fmt.Sprintf("cannot read %s: %s was denied (%s); run from the management account or a delegated administrator, or pass --snapshot", what, op, code)
-	case code == "AWSOrganizationsNotInUseException":
-		msg = fmt.Sprintf("cannot read %s: %s says the credentials' account is not in an organization (%s); if the principal's account is in one, run from its management account or a delegated administrator, or pass --snapshot", what, op, code)
+	case code == codeNotInUse:
+		// Only for an account other than the credentials' own: the
+		// credentials' account being in no organization says nothing
+		// about another account's.
+		msg = fmt.Sprintf("cannot read %s: %s says the credentials' account is not in an organization (%s); if the account is in one, run from its management account or a delegated administrator, or pass --snapshot", what, op, code)
 	case code == "ChildNotFoundException" || code == "AccountNotFoundException" || code == "TargetNotFoundException":
 		msg = fmt.Sprintf("cannot read %s: %s does not find the account in the credentials' organization (%s): it may belong to another organization; run from that organization's management account or a delegated administrator, or pass --snapshot", what, op, code)
 	default:
@@ -63,11 +66,27 @@ func orgUnreadable(what, op string, err error) policy.Readability {
 	return policy.Readability{Unreadable: true, Error: code, Message: msg}
 }
 
+// codeNotInUse is the error every Organizations call returns when the
+// caller's account is not a member of an organization
+// (https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html).
+const codeNotInUse = "AWSOrganizationsNotInUseException"
+
+// StandaloneNote is the note of the SCP or RCP layer (what is "SCPs" or
+// "RCPs") of an account that is in no organization: the layer is read and
+// empty, because SCPs and RCPs exist only inside an organization
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+func StandaloneNote(account, what string) string {
+	return fmt.Sprintf("account %s is not in an organization (%s): no %s apply", account, codeNotInUse, what)
+}
+
 // org reads the SCP (scp true) or RCP levels from the root down to acct.
 // Every level's policies are asked for as soon as the level is known: the
 // root's from organizations:ListRoots at once, the account's at once, each
-// OU's as organizations:ListParents discovers it.
-func (w *walk) org(acct string, scp bool) (orgResult, error) {
+// OU's as organizations:ListParents discovers it. credAcct is the account
+// the credentials belong to: when Organizations says it is in no
+// organization (AWSOrganizationsNotInUseException) and acct is that
+// account, the layer is read and empty, not unreadable.
+func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 	var r orgResult
 	what, ptype, layer := "SCPs", orgtypes.PolicyTypeServiceControlPolicy, policy.LayerSCP
 	if !scp {
@@ -87,6 +106,9 @@ func (w *walk) org(acct string, scp bool) (orgResult, error) {
 		wg     sync.WaitGroup
 		lmu    sync.Mutex
 		levels = map[string]*levelFetch{}
+		// notInUse: Organizations said the credentials' account, which
+		// is acct, is in no organization.
+		notInUse bool
 	)
 	fail := func(op string, err error) {
 		if f := fatal(op, err); f != nil {
@@ -94,6 +116,12 @@ func (w *walk) org(acct string, scp bool) (orgResult, error) {
 			if ferr == nil {
 				ferr = f
 			}
+			fmu.Unlock()
+			return
+		}
+		if errorCode(err) == codeNotInUse && acct == credAcct {
+			fmu.Lock()
+			notInUse = true
 			fmu.Unlock()
 			return
 		}
@@ -232,7 +260,13 @@ func (w *walk) org(acct string, scp bool) (orgResult, error) {
 	}
 	read := rs.read
 	var out []policy.OrgLevel
-	if !read.Unreadable {
+	if notInUse {
+		// The account is in no organization: no SCP or RCP applies to
+		// it, which is known, not unknown. Any other failure met on the
+		// way was about the organization that does not exist.
+		r.id, r.management, r.orgKnown, r.inOrg = "", "", false, false
+		read = policy.Readability{Message: StandaloneNote(acct, what)}
+	} else if !read.Unreadable {
 		path := r.id + "/"
 		any := false
 		for i := len(chain) - 1; i >= 0; i-- {

@@ -176,9 +176,18 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 	}
 
 	resAcct := s.resource(req, l)
-	if ix.org == nil {
+	switch {
+	case ix.standalone:
+		// The snapshot's account is in no organization: no SCP or RCP
+		// applies to it. Another account's organization is unknown.
+		if resAcct == "" {
+			resAcct = acct
+		}
+		l.SCPRead = s.standaloneRead(acct, "SCPs")
+		l.RCPRead = s.standaloneRead(resAcct, "RCPs")
+	case ix.org == nil:
 		l.SCPRead, l.RCPRead = ix.noOrgSCP, ix.noOrgRCP
-	} else {
+	default:
 		l.OrgID, l.ManagementAccount = ix.org.id, ix.org.management
 		if ap, ok := ix.org.accounts[acct]; ok {
 			l.SCP = ap.scp
@@ -205,6 +214,17 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 		}
 	}
 	return l, nil
+}
+
+// standaloneRead is the SCP or RCP layer of acct in a snapshot of an
+// account that is in no organization: read and empty for that account,
+// unknown for any other.
+func (s *Snapshot) standaloneRead(acct, what string) policy.Readability {
+	if acct == s.AccountID || s.AccountID == "" {
+		return policy.Readability{Message: StandaloneNote(acct, what)}
+	}
+	return policy.Readability{Unreadable: true, Error: "NoOrganizationData",
+		Message: fmt.Sprintf("the snapshot's account %s is in no organization, and account %s is not the snapshot's, so its %s are unknown: capture a snapshot of that account's organization, or pass the policies as files", orUnknown(s.AccountID), acct, what)}
 }
 
 func notInOrg(acct, org, what string) policy.Readability {

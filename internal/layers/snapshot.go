@@ -52,7 +52,9 @@ type Snapshot struct {
 	// `aws iam get-account-authorization-details` prints.
 	AuthorizationDetails AuthorizationDetails `json:"authorization_details"`
 	// Organization holds the SCPs and RCPs. Nil means they were not captured:
-	// the SCP and RCP layers are then unreadable, not empty.
+	// the SCP and RCP layers are then unreadable, not empty. An
+	// Organization with Standalone set ({"standalone": true}) says the
+	// account is in no organization: no SCP or RCP applies to it.
 	Organization *Organization `json:"organization,omitempty"`
 	// ResourcePolicies are resource-based policies by resource ARN.
 	ResourcePolicies []ResourcePolicy `json:"resource_policies,omitempty"`
@@ -69,6 +71,21 @@ type Organization struct {
 	ManagementAccountID string      `json:"management_account_id"`
 	Nodes               []OrgNode   `json:"nodes"`
 	Policies            []OrgPolicy `json:"policies"`
+	// Standalone marks a snapshot of an account that is in no organization
+	// (Organizations answered AWSOrganizationsNotInUseException): its SCP
+	// and RCP layers are read and empty. A standalone Organization has no
+	// other field and is written as {"standalone": true}.
+	Standalone bool `json:"standalone,omitempty"`
+}
+
+// MarshalJSON writes a standalone Organization as {"standalone": true} and
+// any other with all its fields.
+func (o Organization) MarshalJSON() ([]byte, error) {
+	if o.Standalone {
+		return []byte(`{"standalone":true}`), nil
+	}
+	type plain Organization
+	return json.Marshal(plain(o))
 }
 
 // The node types of an organization.
