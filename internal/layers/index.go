@@ -13,19 +13,19 @@ type nameKey struct{ account, name string }
 // index is everything Layers needs, precomputed so that answering one
 // request costs a few map lookups.
 type index struct {
-	roles        map[string]*entity // by ARN (with path)
-	roleNames    map[nameKey]*entity
-	roleNamesCI  map[nameKey]*entity // lower-cased name: IAM names are unique case-insensitively
-	users        map[string]*entity
-	userNames    map[nameKey]*entity
-	userNamesCI  map[nameKey]*entity
-	resources    map[string]*policy.Source
-	sessions     map[string][]policy.Source
-	org          *orgIndex
-	noOrgSCP     policy.Readability
-	noOrgRCP     policy.Readability
+	roles       map[string]*entity // by ARN (with path)
+	roleNames   map[nameKey]*entity
+	roleNamesCI map[nameKey]*entity // lower-cased name: IAM names are unique case-insensitively
+	users       map[string]*entity
+	userNames   map[nameKey]*entity
+	userNamesCI map[nameKey]*entity
+	resources   map[string]*policy.Source
+	sessions    map[string][]policy.Source
+	org         *orgIndex
+	noOrgSCP    policy.Readability
+	noOrgRCP    policy.Readability
 	// standalone: the snapshot's account is in no organization.
-	standalone bool
+	standalone   bool
 	snapshotDesc string // "account 123456789012 captured 2026-…" for messages
 }
 
