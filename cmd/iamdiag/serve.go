@@ -27,6 +27,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/lint"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/report"
 	"github.com/iamdiag/iamdiag/internal/server"
@@ -259,6 +260,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		NoAuth:             opts.NoAuth,
 		SlackSigningSecret: opts.slackSecret,
 		Diagnoser:          p,
+		Linter:             server.LinterFunc(lintPolicies),
 		Ready:              src.ready,
 		Metrics:            metrics,
 		RateLimit:          opts.RateLimit,
@@ -542,6 +544,24 @@ func sourceError(err error) error {
 		return &server.APIError{Status: http.StatusServiceUnavailable, Code: "aws_credentials", Message: err.Error(), Err: err}
 	}
 	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: err.Error()}
+}
+
+// lintPolicies is the daemon's Linter: `iamdiag lint` on each document.
+func lintPolicies(_ context.Context, policies []server.LintPolicy) (any, error) {
+	all := []lint.Finding{}
+	for i, p := range policies {
+		var kind lint.Kind
+		if p.Type != "" {
+			k, err := lint.ParseKind(p.Type)
+			if err != nil {
+				return nil, &server.APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf("policies[%d].type: %v", i, err)}
+			}
+			kind = k
+		}
+		all = append(all, lint.Lint(p.Document, lint.Options{File: p.Name, Kind: kind})...)
+	}
+	lint.Sort(all)
+	return all, nil
 }
 
 // healthcheck GETs url and succeeds when it answers 200: the container

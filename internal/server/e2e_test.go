@@ -197,6 +197,12 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("bad signature: %d", code)
 			}
 
+			code, body = d.post(t, "/v1/lint", testToken, jsonBody(t, map[string]any{"policies": []any{map[string]any{"name": "wide.json", "type": "identity",
+				"document": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}}}}}}), nil)
+			if code != 200 || !strings.Contains(body, `"rule"`) || !strings.Contains(body, "wide.json") {
+				t.Errorf("lint %d %s, want findings on the wildcard policy", code, body)
+			}
+
 			_, metrics := d.get(t, "/metrics")
 			for _, want := range []string{
 				`iamdiag_http_requests_total{route="/v1/diagnose",code="200"} 1`,

@@ -32,8 +32,8 @@ type LintPolicy struct {
 	// Name names the document in the findings (a file name, a Terraform
 	// address); it defaults to "policies[N]".
 	Name string `json:"name,omitempty"`
-	// Type is the policy type: identity (the default), boundary, scp, rcp,
-	// resource or trust.
+	// Type is the policy type: identity, boundary, scp, rcp, resource or
+	// trust; empty lets the linter guess it, as `iamdiag lint` does.
 	Type string `json:"type,omitempty"`
 	// Document is the policy, as a JSON object or as a string holding it.
 	Document RawJSON `json:"document"`
@@ -77,9 +77,6 @@ func (s *Server) handleLint(w http.ResponseWriter, r *http.Request) error {
 		p.Document = Bytes([]byte(p.Document))
 		if p.Name == "" {
 			p.Name = fmt.Sprintf("policies[%d]", i)
-		}
-		if p.Type == "" {
-			p.Type = "identity"
 		}
 	}
 	findings, err := s.cfg.Linter.Lint(r.Context(), req.Policies)

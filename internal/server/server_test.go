@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -90,6 +91,12 @@ func TestRoutes(t *testing.T) {
 			diag: func(f *fakeDiagnoser) { f.delay = time.Second }, wantStatus: 504, wantCode: "timeout", wantCalls: 1},
 		{name: "panic", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, diag: func(f *fakeDiagnoser) { f.panic = true }, wantStatus: 500, wantCode: "internal", wantCalls: 1},
 		{name: "lint unavailable", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{map[string]any{"document": map[string]any{}}}}, wantStatus: 501, wantCode: "lint_unavailable"},
+		{name: "lint", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{map[string]any{"type": "identity", "document": `{"Statement": []}`}}},
+			mutate: withLinter, wantStatus: 200, wantType: "application/json"},
+		{name: "lint no policies", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{}}, mutate: withLinter, wantStatus: 400, wantCode: "invalid_request"},
+		{name: "lint no document", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{map[string]any{"name": "x"}}}, mutate: withLinter, wantStatus: 400, wantCode: "invalid_request"},
+		{name: "lint too many", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": make([]map[string]any, maxLintPolicies+1)}, mutate: withLinter, wantStatus: 400, wantCode: "invalid_request"},
+		{name: "lint bad JSON", method: "POST", path: "/v1/lint", token: testToken, body: `{"policies": [`, mutate: withLinter, wantStatus: 400, wantCode: "invalid_json"},
 		{name: "audit disabled", method: "GET", path: "/v1/audit", token: testToken, wantStatus: 404, wantCode: "audit_disabled"},
 		{name: "audit run disabled", method: "POST", path: "/v1/audit/run", token: testToken, wantStatus: 404, wantCode: "audit_disabled"},
 		{name: "slack disabled", method: "POST", path: "/slack/command", body: "text=x", mutate: func(c *Config) { c.SlackSigningSecret = "" }, wantStatus: 404, wantCode: "slack_disabled"},
@@ -141,6 +148,17 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withLinter installs a linter that checks what the handler hands it: the
+// document unwrapped from its JSON string, and a default name.
+func withLinter(c *Config) {
+	c.Linter = LinterFunc(func(_ context.Context, ps []LintPolicy) (any, error) {
+		if len(ps) != 1 || string(ps[0].Document) != `{"Statement": []}` || ps[0].Name != "policies[0]" || ps[0].Type != "identity" {
+			return nil, fmt.Errorf("linter got %+v", ps)
+		}
+		return []string{"finding"}, nil
+	})
 }
 
 func mustJSON(v any) string {
