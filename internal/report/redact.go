@@ -420,7 +420,7 @@ func (r *Redactor) matchAt(s string, i int, md bool) (int, string) {
 			return n, repl
 		}
 	}
-	if c >= 'a' && c <= 'z' && !isWord(prev) {
+	if c >= 'a' && c <= 'z' && !isWord(prev) && maybeKept(rest) {
 		if m := keptRe.FindString(rest); m != "" && r.kept(m) {
 			return len(m), m
 		}
@@ -474,11 +474,29 @@ func (r *Redactor) email(s string, prev byte) (int, string) {
 	if strings.IndexByte("._%+-", prev) >= 0 || isAlnum(prev) || !(isAlnum(c) || strings.IndexByte("._%+-", c) >= 0) {
 		return 0, ""
 	}
+	// Cheap test first: the local part's characters, then '@'.
+	j := 0
+	for j < len(s) && (isAlnum(s[j]) || strings.IndexByte("._%+-", s[j]) >= 0) {
+		j++
+	}
+	if j == len(s) || s[j] != '@' {
+		return 0, ""
+	}
 	m := emailRe.FindString(s)
 	if n := len(m); m == "" || (n < len(s) && (isWord(s[n]) || s[n] == '@')) || (n+1 < len(s) && s[n] == '.' && isAlnum(s[n+1])) {
 		return 0, ""
 	}
 	return len(m), r.assign(kindEmail, m)
+}
+
+// maybeKept is a cheap test before keptRe: a service prefix followed by ':',
+// or a host name holding ".amazonaws.com".
+func maybeKept(s string) bool {
+	j := 0
+	for j < len(s) && (isAlnum(s[j]) || s[j] == '-' || s[j] == '.') {
+		j++
+	}
+	return (j < len(s) && s[j] == ':') || strings.Contains(s[:j], ".amazonaws.com")
 }
 
 // keptRe matches what is kept as it is: a service principal, or an action
@@ -753,8 +771,8 @@ func (r *Redactor) rewriteJSON(b []byte) []byte {
 		switch c := b[i]; {
 		case c == '"':
 			end := stringEnd(b, i)
-			var s string
-			if err := json.Unmarshal(b[i:end], &s); err != nil {
+			s, ok := jsonString(b[i:end])
+			if !ok {
 				out = append(out, b[i:end]...)
 				i = end
 				continue
@@ -792,8 +810,7 @@ func walkJSON(b []byte, str func(string), num func(string)) {
 		switch c := b[i]; {
 		case c == '"':
 			end := stringEnd(b, i)
-			var s string
-			if json.Unmarshal(b[i:end], &s) == nil {
+			if s, ok := jsonString(b[i:end]); ok {
 				str(s)
 			}
 			i = end
@@ -805,6 +822,17 @@ func walkJSON(b []byte, str func(string), num func(string)) {
 			i++
 		}
 	}
+}
+
+// jsonString decodes a JSON string token of a valid document; one without
+// escapes is its bytes between the quotes.
+func jsonString(tok []byte) (string, bool) {
+	if len(tok) >= 2 && bytes.IndexByte(tok, '\\') < 0 {
+		return string(tok[1 : len(tok)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(tok, &s)
+	return s, err == nil
 }
 
 // stringEnd returns the index after the JSON string starting at b[i].

@@ -393,3 +393,21 @@ func FuzzRedactString(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRedact redacts the JSON report of a case, learning included.
+func BenchmarkRedact(b *testing.B) {
+	d := scpDenyCase()
+	var buf bytes.Buffer
+	if err := JSON(&buf, d); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		var r Redactor
+		r.Learn(d)
+		if _, err := r.Bytes(buf.Bytes(), SyntaxJSON); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
