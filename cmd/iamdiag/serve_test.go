@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeUsage checks the flag and environment combinations serve
+// refuses before it listens, and the exit status.
+func TestServeUsage(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("t0k\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	snap := "../../examples/seed/snapshot.json"
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "no-auth off loopback", args: []string{"--no-auth", "--listen", "0.0.0.0:8080", "--snapshot", snap}, wantCode: exitUsage, wantErr: "only allowed on a loopback address"},
+		{name: "no-auth off loopback by env", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_LISTEN": ":8080"}, wantCode: exitUsage, wantErr: "only allowed on a loopback address"},
+		{name: "no token", args: []string{"--snapshot", snap}, wantCode: exitUsage, wantErr: "needs a bearer token"},
+		{name: "token twice", args: []string{"--snapshot", snap, "--token-file", tokenFile}, env: map[string]string{"IAMDIAG_TOKEN": "x"}, wantCode: exitUsage, wantErr: "not both"},
+		{name: "token and no-auth", args: []string{"--snapshot", snap, "--no-auth"}, env: map[string]string{"IAMDIAG_TOKEN": "x"}, wantCode: exitUsage, wantErr: "not both"},
+		{name: "empty token file", args: []string{"--snapshot", snap, "--token-file", empty}, wantCode: exitFailure, wantErr: "the file is empty"},
+		{name: "no source", args: []string{"--no-auth"}, wantCode: exitUsage, wantErr: "no source"},
+		{name: "refresh without snapshot", args: []string{"--no-auth", "--live", "--refresh", "1h"}, wantCode: exitUsage, wantErr: "--refresh needs --snapshot"},
+		{name: "bad env value", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_RATE_LIMIT": "fast"}, wantCode: exitUsage, wantErr: "IAMDIAG_RATE_LIMIT"},
+		{name: "bad log format", args: []string{"--no-auth", "--snapshot", snap, "--log-format", "xml"}, wantCode: exitUsage, wantErr: "--log-format"},
+		{name: "audit not built", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "audit"},
+		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
+		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
+		{name: "healthcheck down", args: []string{"--healthcheck", "http://127.0.0.1:1/healthz"}, wantCode: exitFailure, wantErr: "health check"},
+		{name: "healthcheck not http", args: []string{"--healthcheck", "file:///etc/passwd"}, wantCode: exitUsage, wantErr: "http://"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"IAMDIAG_TOKEN", "IAMDIAG_LISTEN", "IAMDIAG_RATE_LIMIT", "IAMDIAG_SLACK_SIGNING_SECRET"} {
+				t.Setenv(k, "")
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"serve"}, tt.args...), strings.NewReader(""), &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(stderr.String(), "t0k") {
+				t.Error("the token was printed")
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for flag, want := range map[string]string{"listen": "IAMDIAG_LISTEN", "slack-signing-secret-file": "IAMDIAG_SLACK_SIGNING_SECRET_FILE", "rate-limit": "IAMDIAG_RATE_LIMIT"} {
+		if got := envName(flag); got != want {
+			t.Errorf("envName(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}
