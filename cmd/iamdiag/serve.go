@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/iamdiag/iamdiag/internal/audit"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
@@ -204,8 +205,8 @@ func (o *serveOptions) validate() error {
 	if o.Refresh < 0 || (o.Refresh > 0 && o.Snapshot == "") {
 		return usageErrorf("--refresh needs --snapshot FILE to write to")
 	}
-	if o.AuditEvery != 0 || o.StateDir != "" {
-		return usageErrorf("--audit-every and --state-dir need the account audit, which this build does not have yet")
+	if o.AuditEvery < 0 || (o.AuditEvery > 0 && o.StateDir == "") {
+		return usageErrorf("--audit-every needs --state-dir DIR to keep the results in")
 	}
 	switch o.LogFormat {
 	case "json", "console":
@@ -254,6 +255,17 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		return err
 	}
 	p := &pipeline{gather: src.gather, sts: cachedSTS(opts.Profile, opts.Region)}
+	var sched *server.Scheduler
+	if opts.StateDir != "" {
+		store, err := server.OpenStore(opts.StateDir)
+		if err != nil {
+			return err
+		}
+		if sched, err = server.NewScheduler(src, store, opts.AuditEvery, log.Named("audit"), metrics); err != nil {
+			return err
+		}
+		go sched.Run(ctx)
+	}
 	srv, err := server.New(server.Config{
 		Log:                log.Named("http"),
 		Token:              opts.token,
@@ -261,6 +273,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		SlackSigningSecret: opts.slackSecret,
 		Diagnoser:          p,
 		Linter:             server.LinterFunc(lintPolicies),
+		Audit:              sched,
 		Ready:              src.ready,
 		Metrics:            metrics,
 		RateLimit:          opts.RateLimit,
@@ -282,6 +295,8 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 // sources are the daemon's layer sources: a snapshot, the live account, or
 // both (the snapshot first, the live account for principals it lacks).
 type sources struct {
+	path  string
+	cfg   aws.Config // for a live audit's capture
 	snap  *server.SnapshotSource
 	live  *layers.Live
 	ready []server.ReadyCheck
@@ -292,13 +307,14 @@ type sources struct {
 // openSources opens the sources the flags name and starts the snapshot's
 // reloading and refreshing.
 func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*sources, error) {
-	src := &sources{log: log, m: m}
+	src := &sources{log: log, m: m, path: opts.Snapshot}
 	var cfg aws.Config
 	if opts.Live || opts.Refresh > 0 {
 		var err error
 		if cfg, err = awsConfig(ctx, opts.Profile, opts.Region); err != nil {
 			return nil, err
 		}
+		src.cfg = cfg
 		id := &callerCheck{sts: sts.NewFromConfig(cfg)}
 		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.check})
 	}
@@ -360,6 +376,41 @@ func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Laye
 		server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", stats.Total()), zap.Int("round_trips", stats.RoundTrips), zap.Int("cache_hits", stats.CacheHits))
 	}
 	return l, err
+}
+
+// Run is the daemon's Auditor: `iamdiag audit` over the snapshot in use,
+// or over a fresh capture of the live account when there is no snapshot.
+func (s *sources) Run(ctx context.Context) (*server.AuditReport, error) {
+	snap, what := (*layers.Snapshot)(nil), ""
+	if s.snap != nil {
+		snap, what = s.snap.Snapshot(), "snapshot "+s.path
+	} else {
+		var warnings []string
+		var err error
+		snap, warnings, err = layers.Capture(ctx, layers.CaptureClients{
+			IAM: iam.NewFromConfig(s.cfg), STS: sts.NewFromConfig(s.cfg), Organizations: organizations.NewFromConfig(s.cfg),
+		}, layers.CaptureOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("capturing the account to audit: %w", err)
+		}
+		for _, w := range warnings {
+			s.log.Warn("capture", zap.String("warning", w))
+		}
+		what = "live account " + snap.AccountID
+	}
+	rep, err := audit.Run(ctx, snap, audit.Options{Source: what})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range rep.Warnings {
+		s.log.Warn("audit", zap.String("warning", w))
+	}
+	out := &server.AuditReport{Source: rep.Source, Findings: make([]server.AuditFinding, 0, len(rep.Findings))}
+	for _, f := range rep.Findings {
+		out.Findings = append(out.Findings, server.AuditFinding{ID: f.ID, Rule: f.Rule, Severity: f.Severity.String(),
+			Principal: f.Principal, Policy: f.Policy, Statement: f.Statement, Message: f.Message})
+	}
+	return out, nil
 }
 
 // callerCheck is the live source's readiness: sts:GetCallerIdentity

@@ -37,7 +37,7 @@ func TestServeUsage(t *testing.T) {
 		{name: "refresh without snapshot", args: []string{"--no-auth", "--live", "--refresh", "1h"}, wantCode: exitUsage, wantErr: "--refresh needs --snapshot"},
 		{name: "bad env value", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_RATE_LIMIT": "fast"}, wantCode: exitUsage, wantErr: "IAMDIAG_RATE_LIMIT"},
 		{name: "bad log format", args: []string{"--no-auth", "--snapshot", snap, "--log-format", "xml"}, wantCode: exitUsage, wantErr: "--log-format"},
-		{name: "audit not built", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "audit"},
+		{name: "audit without state dir", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "--state-dir"},
 		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
 		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
 		{name: "healthcheck down", args: []string{"--healthcheck", "http://127.0.0.1:1/healthz"}, wantCode: exitFailure, wantErr: "health check"},

@@ -38,6 +38,8 @@ type AuditReport struct {
 
 // AuditFinding is one finding of an audit.
 type AuditFinding struct {
+	// ID identifies the finding across runs when the auditor gives one.
+	ID string `json:"id,omitempty"`
 	// Rule is the rule id.
 	Rule string `json:"rule"`
 	// Severity is "error", "warning" or "info".
@@ -54,9 +56,12 @@ type AuditFinding struct {
 // severities are the finding severities metrics always report.
 var severities = []string{"error", "warning", "info"}
 
-// id identifies a finding across runs: the same rule on the same statement
+// id identifies a finding across runs: the auditor's id, or else the same rule on the same statement
 // of the same principal is the same finding, whatever its wording.
 func (f *AuditFinding) id() string {
+	if f.ID != "" {
+		return f.ID
+	}
 	return f.Rule + "\xff" + f.Principal + "\xff" + f.Policy + "\xff" + f.Statement
 }
 

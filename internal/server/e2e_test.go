@@ -152,15 +152,17 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	fakeURL := fake.Start()
+	stateDir := filepath.Join(t.TempDir(), "state")
 	t.Cleanup(fake.Close)
 
 	for _, tt := range []struct {
 		name string
 		env  []string
 		args []string
-		aws  bool // the live source calls AWS
+		aws   bool // the live source calls AWS
+		audit bool // the scheduled audit runs
 	}{
-		{name: "snapshot", args: []string{"--snapshot", "examples/seed/snapshot.json"}},
+		{name: "snapshot", audit: true, args: []string{"--snapshot", "examples/seed/snapshot.json", "--audit-every", "24h", "--state-dir", stateDir}},
 		{name: "live", aws: true, args: []string{"--live"}, env: []string{
 			"AWS_ENDPOINT_URL=" + fakeURL, "AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKEFAKE", "AWS_SECRET_ACCESS_KEY=fake",
 			"AWS_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}},
@@ -203,6 +205,30 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("lint %d %s, want findings on the wildcard policy", code, body)
 			}
 
+			if tt.audit {
+				// The first audit starts at once: no stored report yet.
+				deadline := time.Now().Add(30 * time.Second)
+				var st AuditStatus
+				for st.Report == nil && time.Now().Before(deadline) {
+					req, _ := http.NewRequest("GET", "http://"+d.addr+"/v1/audit", nil)
+					req.Header.Set("Authorization", "Bearer "+testToken)
+					if resp, err := http.DefaultClient.Do(req); err == nil {
+						_ = json.NewDecoder(resp.Body).Decode(&st)
+						resp.Body.Close()
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if st.Report == nil || st.Time == nil || st.Every != "24h0m0s" {
+					t.Fatalf("no audit within 30s: %+v", st)
+				}
+				if _, err := os.Stat(filepath.Join(stateDir, auditFile)); err != nil {
+					t.Errorf("the audit was not stored: %v", err)
+				}
+				if code, body := d.post(t, "/v1/audit/run", testToken, nil, nil); code != 202 && code != 409 {
+					t.Errorf("audit run: %d %s", code, body)
+				}
+			}
+
 			_, metrics := d.get(t, "/metrics")
 			for _, want := range []string{
 				`iamdiag_http_requests_total{route="/v1/diagnose",code="200"} 1`,
@@ -214,6 +240,9 @@ func TestEndToEnd(t *testing.T) {
 				if !strings.Contains(metrics, want) {
 					t.Errorf("metrics lack %q", want)
 				}
+			}
+			if tt.audit && (!strings.Contains(metrics, `iamdiag_audit_findings{severity="error"}`) || !strings.Contains(metrics, `iamdiag_audit_last_run_timestamp_seconds{result="success"}`)) {
+				t.Errorf("audit metrics missing:\n%s", grep(metrics, "iamdiag_audit"))
 			}
 			if tt.aws && !strings.Contains(metrics, `iamdiag_aws_calls_total{operation="iam:GetRole",error_code=""}`) {
 				t.Errorf("live metrics lack the AWS calls:\n%s", grep(metrics, "iamdiag_aws"))
