@@ -229,112 +229,175 @@ type diffClass struct {
 	// look at the case and both verdicts, never accept a disagreement it
 	// cannot explain.
 	match func(c *diffCase, ours, theirs diffVerdict) bool
+	// drop, for a class about single statements, reports whether
+	// iam-simulate treats a statement as not applying where iamdiag
+	// applies it (msgs are iamdiag's Evaluation.Errors for it). Replaying
+	// the case through iamdiag without those statements reproduces
+	// iam-simulate's reading, which lets classes combine (diffClassify).
+	drop func(c *diffCase, layer policy.Layer, t *policy.StatementTrace, msgs []string) bool
 }
 
 // diffKnown lists the accepted classes; docs/DISAGREEMENTS.md
-// explains each with its evidence.
-var diffKnown = []diffClass{
-	{
-		// AWS: NotPrincipal exempts only the principals it names; for a
-		// role session the session ARN itself must be listed, naming the
-		// role or the account is not enough. iam-simulate exempts the
-		// session when the role or account is named.
-		name: "notprincipal-names-role-or-account-not-session",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return ours.Decision == ExplicitDeny && diffSetAdds(ours, theirs, "resource-policy/explicit") &&
-				diffNotPrincipalMissesCaller(c)
+// explains each with its evidence. It is set by init, as some classes
+// replay cases through the list itself.
+var diffKnown []diffClass
+
+func init() { diffKnown = diffKnownClasses() }
+
+func diffKnownClasses() []diffClass {
+	return []diffClass{
+		{
+			// AWS: NotPrincipal exempts only the principals it names; for a
+			// role session the session ARN itself must be listed, naming the
+			// role or the account is not enough. iam-simulate exempts the
+			// session when the role or account is named.
+			name: "notprincipal-names-role-or-account-not-session",
+			doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
+			match: func(c *diffCase, ours, theirs diffVerdict) bool {
+				return ours.Decision == ExplicitDeny && diffSetAdds(ours, theirs, "resource-policy/explicit") &&
+					diffNotPrincipalMissesCaller(c)
+			},
+			drop: func(c *diffCase, layer policy.Layer, t *policy.StatementTrace, _ []string) bool {
+				st := t.Statement
+				return layer == policy.LayerResource && st.Effect == policy.Deny && st.NotPrincipal != nil &&
+					diffNPMissesCaller(st.NotPrincipal.Values["AWS"], c)
+			},
 		},
-	},
-	{
-		// AWS: "When you use NotPrincipal with Deny, you must also
-		// specify the account ARN of the not-denied principal.
-		// Otherwise, the policy might deny access to the entire account
-		// containing the principal", and for a role session the role
-		// too. iamdiag exempts only a caller whose whole chain is named;
-		// iam-simulate exempts the caller when its own ARN is listed.
-		name: "notprincipal-names-caller-without-its-account-or-role",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return ours.Decision == ExplicitDeny && diffSetAdds(ours, theirs, "resource-policy/explicit") &&
-				diffNotPrincipalMissesChain(c)
+		{
+			// AWS: "When you use NotPrincipal with Deny, you must also
+			// specify the account ARN of the not-denied principal.
+			// Otherwise, the policy might deny access to the entire account
+			// containing the principal", and for a role session the role
+			// too. iamdiag exempts only a caller whose whole chain is named;
+			// iam-simulate exempts the caller when its own ARN is listed.
+			name: "notprincipal-names-caller-without-its-account-or-role",
+			doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
+			match: func(c *diffCase, ours, theirs diffVerdict) bool {
+				return ours.Decision == ExplicitDeny && diffSetAdds(ours, theirs, "resource-policy/explicit") &&
+					diffNotPrincipalMissesChain(c)
+			},
+			drop: func(c *diffCase, layer policy.Layer, t *policy.StatementTrace, _ []string) bool {
+				st := t.Statement
+				return layer == policy.LayerResource && st.Effect == policy.Deny && st.NotPrincipal != nil &&
+					diffNPMissesChain(st.NotPrincipal.Values["AWS"], c)
+			},
 		},
-	},
-	{
-		// AWS: a resource-based policy that names the session ARN grants
-		// permissions that the session policy does not limit.
-		// iam-simulate lets an implicit deny of the session policy win.
-		name: "resource-grant-to-session-arn-not-limited-by-session-policy",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return diffSessionBypass(c, ours, theirs, func(v string) bool { return v == c.Principal.ARN })
+		{
+			// AWS: a resource-based policy that names the session ARN grants
+			// permissions that the session policy does not limit.
+			// iam-simulate lets an implicit deny of the session policy win.
+			name: "resource-grant-to-session-arn-not-limited-by-session-policy",
+			doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session",
+			match: func(c *diffCase, ours, theirs diffVerdict) bool {
+				return diffSessionBypass(c, ours, theirs, func(v string) bool { return v == c.Principal.ARN })
+			},
 		},
-	},
-	{
-		// AWS: a condition value whose policy variable has no value is
-		// "effectively null"; "Inverted condition operators like
-		// StringNotEquals or StringNotLike do match against a null value".
-		// iam-simulate makes the whole statement not apply.
-		name: "unresolved-variable-negated-operator-matches",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return diffUnresolvedReplay(c, theirs, func(msg string) bool {
-				return strings.HasPrefix(msg, "condition ") && strings.HasSuffix(msg, "the negated operator counts it as not matching")
-			})
+		{
+			// AWS: a condition value whose policy variable has no value is
+			// "effectively null"; "Inverted condition operators like
+			// StringNotEquals or StringNotLike do match against a null value".
+			// iam-simulate makes the whole statement not apply.
+			name: "unresolved-variable-negated-operator-matches",
+			doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
+			match: func(c *diffCase, ours, theirs diffVerdict) bool {
+				return diffReplayGives(c, theirs, "unresolved-variable-negated-operator-matches")
+			},
+			drop: func(_ *diffCase, _ policy.Layer, t *policy.StatementTrace, msgs []string) bool {
+				// Only where the key is in the request: a negated operator
+				// on an absent key is true whatever its values, for both.
+				for _, ct := range t.Conditions {
+					prefix := "condition " + ct.Operator + " " + strconv.Quote(ct.Key) + ": "
+					if ct.KeyPresent && slices.ContainsFunc(msgs, func(msg string) bool {
+						return strings.HasPrefix(msg, prefix) && strings.HasSuffix(msg, "the negated operator counts it as not matching")
+					}) {
+						return true
+					}
+				}
+				return false
+			},
 		},
-	},
-	{
-		// AWS: "If a variable that has no value in the authorization
-		// context is used as part of the Resource or NotResource element
-		// of a policy, the resource that includes a policy variable with
-		// no value will not match any resource": in NotResource it
-		// excludes nothing. iam-simulate makes the whole statement not
-		// apply.
-		name: "unresolved-variable-in-notresource-excludes-nothing",
-		doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
-		match: func(c *diffCase, ours, theirs diffVerdict) bool {
-			return diffUnresolvedReplay(c, theirs, func(msg string) bool {
-				return strings.HasPrefix(msg, "NotResource ") && strings.Contains(msg, " in this request")
-			})
+		{
+			// AWS: "If a variable that has no value in the authorization
+			// context is used as part of the Resource or NotResource element
+			// of a policy, the resource that includes a policy variable with
+			// no value will not match any resource": in NotResource it
+			// excludes nothing. iam-simulate makes the whole statement not
+			// apply.
+			name: "unresolved-variable-in-notresource-excludes-nothing",
+			doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value",
+			match: func(c *diffCase, ours, theirs diffVerdict) bool {
+				return diffReplayGives(c, theirs, "unresolved-variable-in-notresource-excludes-nothing")
+			},
+			drop: func(_ *diffCase, _ policy.Layer, _ *policy.StatementTrace, msgs []string) bool {
+				return slices.ContainsFunc(msgs, func(msg string) bool {
+					return strings.HasPrefix(msg, "NotResource ") && strings.Contains(msg, " in this request")
+				})
+			},
 		},
-	},
+	}
 }
 
-// diffUnresolvedReplay reports whether iamdiag reaches theirs exactly once
-// every statement for which it recorded an unresolved policy variable that
-// the predicate accepts (by its Evaluation.Errors message) is removed, as
-// iam-simulate removes them: the disagreement then comes from those
-// statements alone.
-func diffUnresolvedReplay(c *diffCase, theirs diffVerdict, accept func(msg string) bool) bool {
+// diffReplayGives reports whether iamdiag, replaying the case without the
+// statements that class name drops, gives theirs exactly: the disagreement
+// then comes from those statements alone.
+func diffReplayGives(c *diffCase, theirs diffVerdict, name string) bool {
+	v, dropped := diffReplay(c, func(k *diffClass) bool { return k.name == name })
+	return dropped != nil && cmp.Equal(v, theirs)
+}
+
+// diffReplay evaluates the case with iamdiag after removing every statement
+// that a selected class drops, and returns the verdict with the names of
+// the classes that dropped something (nil when none did).
+func diffReplay(c *diffCase, selected func(*diffClass) bool) (diffVerdict, []string) {
 	req, l, err := c.build()
 	if err != nil {
-		return false
+		return diffVerdict{}, nil
 	}
 	res := Evaluate(req, l, Options{})
 	drop := map[*policy.Document]map[int]bool{}
-	mark := func(pols []PolicyResult) {
+	used := map[string]bool{}
+	mark := func(layer policy.Layer, pols []PolicyResult) {
 		for _, pr := range pols {
 			if pr.Evaluation == nil || pr.Source == nil || pr.Source.Document == nil {
 				continue
 			}
-			for _, e := range pr.Evaluation.Errors {
-				if e.Statement > 0 && accept(e.Message) {
+			for i := range pr.Evaluation.Statements {
+				t := &pr.Evaluation.Statements[i]
+				if t.Statement == nil {
+					continue
+				}
+				n := t.Statement.Index
+				if n == 0 {
+					n = i + 1
+				}
+				var msgs []string
+				for _, e := range pr.Evaluation.Errors {
+					if e.Statement == n {
+						msgs = append(msgs, e.Message)
+					}
+				}
+				for k := range diffKnown {
+					class := &diffKnown[k]
+					if class.drop == nil || !selected(class) || !class.drop(c, layer, t, msgs) {
+						continue
+					}
 					if drop[pr.Source.Document] == nil {
 						drop[pr.Source.Document] = map[int]bool{}
 					}
-					drop[pr.Source.Document][e.Statement] = true
+					drop[pr.Source.Document][n] = true
+					used[class.name] = true
 				}
 			}
 		}
 	}
 	for _, lr := range res.Layers {
-		mark(lr.Policies)
+		mark(lr.Layer, lr.Policies)
 		for _, lv := range lr.Levels {
-			mark(lv.Policies)
+			mark(lr.Layer, lv.Policies)
 		}
 	}
 	if len(drop) == 0 {
-		return false
+		return diffVerdict{}, nil
 	}
 	for doc, idx := range drop {
 		kept := doc.Statements[:0:0]
@@ -349,7 +412,7 @@ func diffUnresolvedReplay(c *diffCase, theirs diffVerdict, accept func(msg strin
 		}
 		doc.Statements = kept
 	}
-	return cmp.Equal(diffOurs(Evaluate(req, l, Options{})), theirs)
+	return diffOurs(Evaluate(req, l, Options{})), diffSortedKeys(used)
 }
 
 // diffSetAdds reports whether ours has exactly theirs' blockers plus extra.
@@ -371,17 +434,22 @@ func diffNotPrincipalMissesCaller(c *diffCase) bool {
 		return false
 	}
 	for _, st := range d.Statement {
-		if st.Effect != "Deny" || st.NotPrincipal == nil {
-			continue
+		if st.Effect == "Deny" && st.NotPrincipal != nil && diffNPMissesCaller(diffAWSPrincipals(st.NotPrincipal), c) {
+			return true
 		}
-		vals := diffAWSPrincipals(st.NotPrincipal)
-		if slices.Contains(vals, c.Principal.ARN) {
-			continue
-		}
-		for _, v := range vals {
-			if v == c.Principal.IAMARN || v == c.Principal.Account || v == "arn:aws:iam::"+c.Principal.Account+":root" {
-				return true
-			}
+	}
+	return false
+}
+
+// diffNPMissesCaller reports whether NotPrincipal AWS values name the
+// caller's role, user or account but not the caller's own ARN.
+func diffNPMissesCaller(vals []string, c *diffCase) bool {
+	if slices.Contains(vals, c.Principal.ARN) {
+		return false
+	}
+	for _, v := range vals {
+		if v == c.Principal.IAMARN || v == c.Principal.Account || v == "arn:aws:iam::"+c.Principal.Account+":root" {
+			return true
 		}
 	}
 	return false
@@ -399,20 +467,23 @@ func diffNotPrincipalMissesChain(c *diffCase) bool {
 		return false
 	}
 	for _, st := range d.Statement {
-		if st.Effect != "Deny" || st.NotPrincipal == nil {
-			continue
-		}
-		vals := diffAWSPrincipals(st.NotPrincipal)
-		if !slices.Contains(vals, c.Principal.ARN) {
-			continue
-		}
-		account := slices.Contains(vals, c.Principal.Account) || slices.Contains(vals, "arn:aws:iam::"+c.Principal.Account+":root")
-		role := c.Principal.Type != "AssumedRole" || slices.Contains(vals, c.Principal.IAMARN)
-		if !account || !role {
+		if st.Effect == "Deny" && st.NotPrincipal != nil && diffNPMissesChain(diffAWSPrincipals(st.NotPrincipal), c) {
 			return true
 		}
 	}
 	return false
+}
+
+// diffNPMissesChain reports whether NotPrincipal AWS values name the
+// caller's own ARN but not its account, or, for a role session, not its
+// role.
+func diffNPMissesChain(vals []string, c *diffCase) bool {
+	if !slices.Contains(vals, c.Principal.ARN) {
+		return false
+	}
+	account := slices.Contains(vals, c.Principal.Account) || slices.Contains(vals, "arn:aws:iam::"+c.Principal.Account+":root")
+	role := c.Principal.Type != "AssumedRole" || slices.Contains(vals, c.Principal.IAMARN)
+	return !account || !role
 }
 
 // diffSessionBypass matches a same-account request that iamdiag allows
@@ -481,13 +552,42 @@ func diffAWSPrincipals(p any) []string {
 	return nil
 }
 
+// diffClassify names the class of a disagreement, "" when none explains
+// it. A disagreement may also come from several statement-level classes at
+// once, or from them and one other class: replaying the case without every
+// statement those classes drop must then give iam-simulate's verdict, or a
+// verdict that the other class explains; the name joins the classes with
+// "+".
 func diffClassify(c *diffCase, ours, theirs diffVerdict) string {
 	for _, k := range diffKnown {
 		if k.match(c, ours, theirs) {
 			return k.name
 		}
 	}
+	v, used := diffReplay(c, func(*diffClass) bool { return true })
+	if used == nil {
+		return ""
+	}
+	if cmp.Equal(v, theirs) {
+		return strings.Join(used, "+")
+	}
+	for _, k := range diffKnown {
+		if k.drop == nil && k.match(c, v, theirs) {
+			return strings.Join(append(used, k.name), "+")
+		}
+	}
 	return ""
+}
+
+// diffKnownClass reports whether name is a class of diffKnown or a
+// combination of them joined by "+".
+func diffKnownClass(name string) bool {
+	for _, part := range strings.Split(name, "+") {
+		if !slices.ContainsFunc(diffKnown, func(k diffClass) bool { return k.name == part }) {
+			return false
+		}
+	}
+	return true
 }
 
 // diffIAMSim runs tools/iamsim/run.mjs as one long-lived process.
@@ -775,7 +875,7 @@ func TestDifferentialRegressions(t *testing.T) {
 		if r.Case == nil || r.Expect == nil {
 			t.Fatalf("%s: want case and expect", f)
 		}
-		if r.Class != "" && !slices.ContainsFunc(diffKnown, func(k diffClass) bool { return k.name == r.Class }) {
+		if r.Class != "" && !diffKnownClass(r.Class) {
 			t.Fatalf("%s: unknown class %q", f, r.Class)
 		}
 		regs = append(regs, r)
