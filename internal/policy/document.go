@@ -507,6 +507,7 @@ func (p *parser) statement(n *jnode, index int, version string) (Statement, erro
 		return st, p.errAt(n.off, "Principal", "statement has both Principal and NotPrincipal")
 	}
 	c.compileMatchers(&st, version)
+	c.index()
 	st.compiled = c
 	return st, nil
 }

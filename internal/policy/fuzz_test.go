@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -147,9 +148,30 @@ func FuzzMatchAction(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
+	for _, s := range [][2]string{{"s3:getobject", "S3:GetObjec\u212a"}, {"s3:Get*", "S\u212a"}, {"ab", "\u212a"}} {
+		f.Add(s[0], s[1])
+	}
 	f.Fuzz(func(t *testing.T, pattern, action string) {
+		// The compiled pattern (prefix and length checks) must decide as
+		// MatchAction does.
+		ap := newActionPattern(pattern)
+		if got, want := ap.match(action, isASCII(action)), MatchAction(pattern, action); got != want {
+			t.Fatalf("compiled %q matches %q: %v, MatchAction says %v", pattern, action, got, want)
+		}
+		// So must an indexed list holding the pattern among others.
+		raw := []string{pattern, "s3:Get*", "S3:PutObject", "ec2:Describe?nstances", "*:List*", "iam:*", "kms:Decrypt"}
+		for i := len(raw); i < actionIndexMin; i++ {
+			raw = append(raw, "svc"+strconv.Itoa(i)+":Action*")
+		}
+		list := compileActions(raw)
+		want := false
+		for _, r := range raw {
+			want = want || MatchAction(r, action)
+		}
+		if got := matchActions(list, newActionIndex(list), action); got != want {
+			t.Fatalf("indexed list with %q matches %q: %v, MatchAction says %v", pattern, action, got, want)
+		}
 		if !fuzzable(pattern, action) {
-			MatchAction(pattern, action) // must not panic
 			return
 		}
 		if got, want := MatchAction(pattern, action), refMatchAction(pattern, action); got != want {

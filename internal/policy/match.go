@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // This file matches the Action/NotAction and Resource/NotResource elements.
 //
@@ -49,6 +52,77 @@ func matchActionPattern(pattern string, wild bool, action string) bool {
 		return strings.EqualFold(pattern, action)
 	}
 	return wildcardMatch(pattern, action, true)
+}
+
+// match is matchActionPattern with the pattern's precomputed lower-case
+// literal prefix: most patterns name another service or action, and a
+// length or prefix check rejects them without folding the whole name.
+// ascii says whether action is ASCII (the caller computes it once).
+func (a *actionPattern) match(action string, ascii bool) bool {
+	if a.lower != "" {
+		if !a.wild {
+			if len(action) != len(a.lower) {
+				// Lengths differ: under simple folding an ASCII pattern
+				// can only equal a value of its own length, unless the
+				// value holds a non-ASCII rune that folds to ASCII
+				// (the Kelvin sign folds to k).
+				if ascii {
+					return false
+				}
+				return strings.EqualFold(a.raw, action)
+			}
+		}
+		if n := len(a.prefix); n > 0 {
+			if len(action) < n && ascii {
+				return false
+			}
+			if len(action) >= n {
+				switch equalLowerPrefix(a.prefix, action) {
+				case foldDiffer:
+					return false
+				case foldEqual:
+					if !a.wild {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return matchActionPattern(a.raw, a.wild, action)
+}
+
+// Results of equalLowerPrefix.
+const (
+	foldDiffer  = iota // the prefix differs
+	foldEqual          // the prefix matches
+	foldUnknown        // a non-ASCII byte: compare the slow way
+)
+
+// equalLowerPrefix compares lower, lower-case ASCII, with the first
+// len(lower) bytes of s under ASCII case folding.
+func equalLowerPrefix(lower, s string) int {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return foldUnknown
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return foldDiffer
+		}
+	}
+	return foldEqual
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func hasWildcard(s string) bool {
@@ -228,6 +302,107 @@ func matchResource(p *resourcePattern, req *Request, arn arnParts) bool {
 type actionPattern struct {
 	raw  string
 	wild bool
+	// lower is raw in lower case when raw is ASCII, else "". prefix is
+	// its literal part before the first wildcard (all of it when there
+	// is none).
+	lower, prefix string
+}
+
+// actionIndexMin is the number of patterns from which Parse indexes an
+// Action or NotAction element (AWS managed policies list thousands).
+const actionIndexMin = 16
+
+// maxIndexedAction is the longest action looked up in an index; longer
+// ones are matched pattern by pattern.
+const maxIndexedAction = 256
+
+// actionIndex finds the patterns of a long Action or NotAction list that
+// can match an action without trying each: exact patterns by their
+// lower-case text, wildcard patterns by their literal service prefix.
+// Only ASCII actions are looked up (under simple case folding a non-ASCII
+// rune may fold to ASCII); the others are matched pattern by pattern.
+type actionIndex struct {
+	// exact holds the ASCII patterns without wildcards, in lower case.
+	exact map[string]struct{}
+	// service maps the lower-case service of an ASCII pattern whose
+	// "service:" part holds no wildcard to the indexes of such patterns
+	// with wildcards.
+	service map[string][]int32
+	// rest are the other patterns ("*", "s3*", "?3:Get*", non-ASCII).
+	rest []int32
+}
+
+func newActionIndex(list []actionPattern) *actionIndex {
+	idx := &actionIndex{exact: map[string]struct{}{}, service: map[string][]int32{}}
+	for i := range list {
+		a := &list[i]
+		colon := strings.IndexByte(a.lower, ':')
+		switch {
+		case a.lower != "" && !a.wild:
+			idx.exact[a.lower] = struct{}{}
+		case a.lower != "" && colon >= 0 && colon < len(a.prefix):
+			svc := a.lower[:colon]
+			idx.service[svc] = append(idx.service[svc], int32(i))
+		default:
+			idx.rest = append(idx.rest, int32(i))
+		}
+	}
+	return idx
+}
+
+// matchActions reports whether some pattern of list matches action, using
+// idx when there is one.
+func matchActions(list []actionPattern, idx *actionIndex, action string) bool {
+	ascii := isASCII(action)
+	if idx == nil || !ascii || len(action) > maxIndexedAction {
+		for i := range list {
+			if list[i].match(action, ascii) {
+				return true
+			}
+		}
+		return false
+	}
+	var buf [maxIndexedAction]byte
+	colon := -1
+	for i := 0; i < len(action); i++ {
+		c := action[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == ':' && colon < 0 {
+			colon = i
+		}
+		buf[i] = c
+	}
+	if _, ok := idx.exact[string(buf[:len(action)])]; ok {
+		return true
+	}
+	if colon >= 0 {
+		for _, k := range idx.service[string(buf[:colon])] {
+			if list[k].match(action, true) {
+				return true
+			}
+		}
+	}
+	for _, k := range idx.rest {
+		if list[k].match(action, true) {
+			return true
+		}
+	}
+	return false
+}
+
+func newActionPattern(raw string) actionPattern {
+	a := actionPattern{raw: raw, wild: hasWildcard(raw)}
+	if raw == "*" || !isASCII(raw) {
+		return a
+	}
+	a.lower = strings.ToLower(raw)
+	a.prefix = a.lower
+	if i := strings.IndexAny(a.lower, "*?"); i >= 0 {
+		a.prefix = a.lower[:i]
+	}
+	return a
 }
 
 // Shape bits of compiledStatement.shape: the element was written as a list.
@@ -250,10 +425,13 @@ type compiledStatement struct {
 	principalList    uint8
 	notPrincipalList uint8
 
-	actions      []actionPattern
-	notActions   []actionPattern
-	resources    []resourcePattern
-	notResources []resourcePattern
+	actions    []actionPattern
+	notActions []actionPattern
+	// actionIdx and notActionIdx index long lists (see actionIndex);
+	// nil for short lists and for statements compiled on the fly.
+	actionIdx, notActionIdx *actionIndex
+	resources               []resourcePattern
+	notResources            []resourcePattern
 	// invalid is true when some Resource/NotResource pattern is neither "*"
 	// nor an ARN.
 	invalid bool
@@ -276,7 +454,7 @@ func compileActions(list []string) []actionPattern {
 	}
 	out := make([]actionPattern, len(list))
 	for i, a := range list {
-		out[i] = actionPattern{raw: a, wild: hasWildcard(a)}
+		out[i] = newActionPattern(a)
 	}
 	return out
 }
@@ -307,26 +485,38 @@ func (c *compiledStatement) fresh(st *Statement, version string) bool {
 		return false
 	}
 	for i := range c.actions {
-		if c.actions[i].raw != st.Action[i] {
+		if !sameString(c.actions[i].raw, st.Action[i]) {
 			return false
 		}
 	}
 	for i := range c.notActions {
-		if c.notActions[i].raw != st.NotAction[i] {
+		if !sameString(c.notActions[i].raw, st.NotAction[i]) {
 			return false
 		}
 	}
 	for i := range c.resources {
-		if c.resources[i].raw != st.Resource[i] {
+		if !sameString(c.resources[i].raw, st.Resource[i]) {
 			return false
 		}
 	}
 	for i := range c.notResources {
-		if c.notResources[i].raw != st.NotResource[i] {
+		if !sameString(c.notResources[i].raw, st.NotResource[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameString is a == b, answered without a call when both share their
+// bytes, as the patterns Parse compiled share them with the statement.
+func sameString(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) {
+		return true
+	}
+	return a == b
 }
 
 // matchers returns the statement's compiled patterns for version, compiling
@@ -340,23 +530,26 @@ func (st *Statement) matchers(version string) *compiledStatement {
 	return c
 }
 
+// index builds the action indexes of long lists; Parse calls it once, so
+// that statements compiled on the fly for one evaluation do not pay for
+// it.
+func (c *compiledStatement) index() {
+	c.actionIdx, c.notActionIdx = nil, nil
+	if len(c.actions) >= actionIndexMin {
+		c.actionIdx = newActionIndex(c.actions)
+	}
+	if len(c.notActions) >= actionIndexMin {
+		c.notActionIdx = newActionIndex(c.notActions)
+	}
+}
+
 // actionMatched reports whether the statement's Action matches (or its
 // NotAction does not).
 func (c *compiledStatement) actionMatched(action string) bool {
 	if c.actions != nil {
-		for i := range c.actions {
-			if matchActionPattern(c.actions[i].raw, c.actions[i].wild, action) {
-				return true
-			}
-		}
-		return false
+		return matchActions(c.actions, c.actionIdx, action)
 	}
-	for i := range c.notActions {
-		if matchActionPattern(c.notActions[i].raw, c.notActions[i].wild, action) {
-			return false
-		}
-	}
-	return true
+	return !matchActions(c.notActions, c.notActionIdx, action)
 }
 
 // resourceMatched reports whether the statement's Resource matches (or its
