@@ -30,17 +30,23 @@ func (c *Context) Set(key string, values ...string) {
 // Infer sets key like Set but marks it as inferred by iamdiag rather than
 // given by the input; it does nothing when the key is already present.
 func (c *Context) Infer(key string, values ...string) {
-	if _, ok := c.Get(key); ok {
+	lk := strings.ToLower(key)
+	if _, ok := c.m[lk]; ok {
 		return
 	}
-	c.set(key, values, true)
+	c.setLower(lk, key, values, true)
 }
 
 func (c *Context) set(key string, values []string, inferred bool) {
+	c.setLower(strings.ToLower(key), key, values, inferred)
+}
+
+// setLower is set with the lower-cased key lk already computed.
+func (c *Context) setLower(lk, key string, values []string, inferred bool) {
 	if c.m == nil {
 		c.m = make(map[string]*contextEntry)
 	}
-	c.m[strings.ToLower(key)] = &contextEntry{key: key, values: append([]string(nil), values...), inferred: inferred}
+	c.m[lk] = &contextEntry{key: key, values: append([]string(nil), values...), inferred: inferred}
 }
 
 // Add appends values to key, creating it when absent.
@@ -117,15 +123,31 @@ func (c *Context) InferredKeys() []string {
 	return out
 }
 
-// Clone returns a deep copy.
+// Clone returns a deep copy. It takes three allocations whatever the number
+// of keys (the map, the entries, the values), each entry's values capped so
+// that appending to them never writes into another's.
 func (c *Context) Clone() *Context {
 	out := &Context{}
 	if c == nil || c.m == nil {
 		return out
 	}
 	out.m = make(map[string]*contextEntry, len(c.m))
+	entries := make([]contextEntry, len(c.m))
+	total := 0
+	for _, e := range c.m {
+		total += len(e.values)
+	}
+	values := make([]string, 0, total)
+	i := 0
 	for k, e := range c.m {
-		out.m[k] = &contextEntry{key: e.key, values: append([]string(nil), e.values...), inferred: e.inferred}
+		entries[i] = contextEntry{key: e.key, inferred: e.inferred}
+		if len(e.values) > 0 {
+			start := len(values)
+			values = append(values, e.values...)
+			entries[i].values = values[start:len(values):len(values)]
+		}
+		out.m[k] = &entries[i]
+		i++
 	}
 	return out
 }
