@@ -47,36 +47,44 @@ const (
 	kAll = 1<<iota - 1
 )
 
-// keyBit returns the bit of an inferable key, 0 for other keys.
+// keyBit returns the bit of an inferable key, 0 for other keys. Only keys
+// of the same length are compared, so that most keys cost a few length
+// checks.
 func keyBit(key string) int {
 	if len(key) < 4 || !strings.EqualFold(key[:4], "aws:") {
 		return 0
 	}
-	switch {
-	case strings.EqualFold(key, keyPrincipalOrgPaths):
-		return kPrincipalOrgPaths
-	case strings.EqualFold(key, keyPrincipalIsAWSService):
-		return kPrincipalIsAWSService
-	case strings.EqualFold(key, keyRequestedRegion):
-		return kRequestedRegion
-	case strings.EqualFold(key, keyResourceAccount):
-		return kResourceAccount
-	case strings.EqualFold(key, keyResourceOrgID):
-		return kResourceOrgID
-	case strings.EqualFold(key, keyResourceOrgPaths):
-		return kResourceOrgPaths
-	case strings.EqualFold(key, keyCurrentTime):
-		return kCurrentTime
-	case strings.EqualFold(key, keyEpochTime):
-		return kEpochTime
-	case strings.EqualFold(key, keyPrincipalArn), strings.EqualFold(key, keyPrincipalAccount),
-		strings.EqualFold(key, keyUserID), strings.EqualFold(key, keyUsername),
-		strings.EqualFold(key, keyPrincipalType), strings.EqualFold(key, keyPrincipalOrgID),
-		strings.EqualFold(key, keyPrincipalServiceName),
-		len(key) > len(keyPrincipalTagPrefix) && strings.EqualFold(key[:len(keyPrincipalTagPrefix)], keyPrincipalTagPrefix):
+	for i := range inferableKeys {
+		if k := &inferableKeys[i]; len(k.key) == len(key) && strings.EqualFold(k.key, key) {
+			return k.bit
+		}
+	}
+	if len(key) > len(keyPrincipalTagPrefix) && strings.EqualFold(key[:len(keyPrincipalTagPrefix)], keyPrincipalTagPrefix) {
 		return kPrincipal
 	}
 	return 0
+}
+
+// inferableKeys are the inferable keys with their bits.
+var inferableKeys = [...]struct {
+	key string
+	bit int
+}{
+	{keyPrincipalOrgPaths, kPrincipalOrgPaths},
+	{keyPrincipalIsAWSService, kPrincipalIsAWSService},
+	{keyRequestedRegion, kRequestedRegion},
+	{keyResourceAccount, kResourceAccount},
+	{keyResourceOrgID, kResourceOrgID},
+	{keyResourceOrgPaths, kResourceOrgPaths},
+	{keyCurrentTime, kCurrentTime},
+	{keyEpochTime, kEpochTime},
+	{keyPrincipalArn, kPrincipal},
+	{keyPrincipalAccount, kPrincipal},
+	{keyUserID, kPrincipal},
+	{keyUsername, kPrincipal},
+	{keyPrincipalType, kPrincipal},
+	{keyPrincipalOrgID, kPrincipal},
+	{keyPrincipalServiceName, kPrincipal},
 }
 
 // docKeys returns the bits of the inferable keys that doc reads, in its
