@@ -180,11 +180,16 @@ type auditor struct {
 	profileRoles []profileRole
 
 	scpCache   sync.Map // scpKey -> *scpVerdict
-	scpPrinc   sync.Map // account -> bool: its SCPs read principal keys
+	scpPrinc   sync.Map // account -> *scpShape
+	candCache  sync.Map // candKey -> []candidate
 	relaxCache sync.Map // *policy.Document -> *policy.Document
 	stripCache sync.Map // stripKey -> *policy.Document
-	relaxSCP   sync.Map // account -> []policy.OrgLevel, relaxed
-	privCache  sync.Map // principal ARN -> *privileges
+	relaxSCP   sync.Map // account -> []policy.OrgLevel, relaxed for escalation
+	// regardlessSCP and regardlessDoc hold the SCPs relaxed to what denies
+	// whatever the request.
+	regardlessSCP sync.Map
+	regardlessDoc sync.Map
+	privCache     sync.Map // principal ARN -> *privileges
 
 	wmu  sync.Mutex
 	warn map[string]bool

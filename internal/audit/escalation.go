@@ -66,6 +66,7 @@ func escalationKnown(key string) bool {
 // ec2:RunInstances with its instance profile) whose permissions exceed the
 // principal's: an admin-like role, a role with every IAM action, or one
 // with a strict superset of the principal's permission-management actions.
+// One finding per principal lists every such role, most privileged first.
 func (a *auditor) escalation(p principal, l *policy.Layers) []Finding {
 	if len(a.profileRoles) == 0 {
 		return nil
@@ -78,61 +79,115 @@ func (a *auditor) escalation(p principal, l *policy.Layers) []Finding {
 	if len(launch) == 0 {
 		return nil
 	}
+	mine := a.privileges(p.arn)
+	if mine == nil {
+		return nil
+	}
 	rl := a.relaxed(l)
-	var (
-		out  []Finding
-		mine *privileges
-	)
+	passCtx := &policy.Context{}
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService
+	passCtx.Set("iam:PassedToService", "ec2.amazonaws.com")
+	// Whether the launch is allowed depends on the profile only when a
+	// policy tests ec2:InstanceProfile.
+	perProfile := layersRead(rl, "ec2:InstanceProfile")
+	launchKnown, launchOK := false, false
+	type hit struct {
+		pr     profileRole
+		reason string
+		sev    lint.Severity
+	}
+	var hits []hit
 	for _, pr := range a.profileRoles {
 		if pr.role == p.arn || !anyMatch(patterns, pr.role) {
-			continue
-		}
-		pass := passRequest(p.arn, pr.role)
-		if simulate.Decide(pass, rl, simulate.Options{}) != simulate.Allowed {
-			continue
-		}
-		if !canLaunch(p.arn, pr.profile, launch, rl) {
 			continue
 		}
 		theirs := a.privileges(pr.role)
 		if theirs == nil {
 			continue
 		}
-		if mine == nil {
-			mine = a.privileges(p.arn)
-			if mine == nil {
-				return out
-			}
-		}
 		reason, sev := exceeds(pr.role, p.arn, theirs, mine)
 		if reason == "" {
 			continue
 		}
-		src, st := grantingStatement(l.Identity, rl.Identity, pass)
-		f := Finding{Rule: RuleInstanceProfileEscalation, Severity: sev, Principal: p.arn,
-			Message: fmt.Sprintf("%s can launch an EC2 instance with instance profile %s (role %s): ec2:RunInstances and iam:PassRole on the role are allowed, and %s",
-				p.arn, pr.profileName, pr.role, reason),
-			Why: why[RuleInstanceProfileEscalation],
-			Fix: fmt.Sprintf(`Scope iam:PassRole to the roles this principal must pass (never "*"), with "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, and constrain ec2:RunInstances with the ec2:InstanceProfile condition key to the profiles it may use; or, if launching with %s is intended, give %s no more than the principal may do.`, pr.profileName, pr.role),
-			subject: pr.role + "|" + pr.profile}
-		if src != nil {
-			f.Policy, f.PolicyName = src.ARN, src.Name
-			if f.Policy == "" {
-				f.Policy = src.Origin
-			}
-			f.Statement = st
+		pass := &policy.Request{Principal: policy.Principal{ARN: p.arn}, Action: "iam:PassRole", Resource: pr.role, Context: passCtx}
+		if simulate.Decide(pass, rl, simulate.Options{}) != simulate.Allowed {
+			continue
 		}
-		f.ID = findingID(f.Rule, f.Principal, f.Policy, f.Statement, f.subject)
-		out = append(out, f)
+		ok := launchOK
+		if perProfile || !launchKnown {
+			ok = canLaunch(p.arn, pr.profile, launch, rl)
+			launchKnown, launchOK = true, ok
+		}
+		if !ok {
+			continue
+		}
+		hits = append(hits, hit{pr, reason, sev})
 	}
-	return out
+	if len(hits) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(hits, func(x, y hit) int { return int(y.sev) - int(x.sev) })
+	roles := make([]string, len(hits))
+	var reasons []string
+	for i, h := range hits {
+		roles[i] = h.pr.role
+		if i < 3 {
+			reasons = append(reasons, fmt.Sprintf("instance profile %s (role %s): %s", h.pr.profileName, h.pr.role, h.reason))
+		}
+	}
+	msg := fmt.Sprintf("%s can launch an EC2 instance with a more privileged instance profile (ec2:RunInstances and iam:PassRole to ec2.amazonaws.com are allowed): %s", p.arn, strings.Join(reasons, "; "))
+	if len(hits) > 3 {
+		msg += fmt.Sprintf("; and %d more roles", len(hits)-3)
+	}
+	first := hits[0]
+	src, st := grantingStatement(l.Identity, rl.Identity,
+		&policy.Request{Principal: policy.Principal{ARN: p.arn}, Action: "iam:PassRole", Resource: first.pr.role, Context: passCtx})
+	f := Finding{Rule: RuleInstanceProfileEscalation, Severity: first.sev, Principal: p.arn, Message: msg,
+		Why:   why[RuleInstanceProfileEscalation],
+		Fix:   fmt.Sprintf(`Scope iam:PassRole to the roles this principal must pass (never "*"), with "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, and constrain ec2:RunInstances with the ec2:InstanceProfile condition key to the profiles it may use; or, where launching with %s is intended, give that role no more than the principal may do.`, first.pr.profileName),
+		Roles: roles}
+	if src != nil {
+		f.Policy, f.PolicyName = src.ARN, src.Name
+		if f.Policy == "" {
+			f.Policy = src.Origin
+		}
+		f.Statement = st
+	}
+	f.ID = findingID(f.Rule, f.Principal, f.Policy, f.Statement, "")
+	return []Finding{f}
 }
 
-func passRequest(principalARN, role string) *policy.Request {
-	ctx := &policy.Context{}
-	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService
-	ctx.Set("iam:PassedToService", "ec2.amazonaws.com")
-	return &policy.Request{Principal: policy.Principal{ARN: principalARN}, Action: "iam:PassRole", Resource: role, Context: ctx}
+// layersRead reports whether a policy of l tests key.
+func layersRead(l *policy.Layers, key string) bool {
+	reads := func(doc *policy.Document) bool {
+		if doc == nil {
+			return false
+		}
+		for i := range doc.Statements {
+			for _, c := range doc.Statements[i].Conditions {
+				if strings.EqualFold(c.Key, key) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range l.Identity {
+		if reads(l.Identity[i].Document) {
+			return true
+		}
+	}
+	if l.Boundary != nil && reads(l.Boundary.Document) {
+		return true
+	}
+	for _, lv := range l.SCP {
+		for i := range lv.Policies {
+			if reads(lv.Policies[i].Document) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // canLaunch reports whether ec2:RunInstances with the instance profile is
@@ -260,8 +315,9 @@ func (a *auditor) privileges(arn string) *privileges {
 		return nil
 	}
 	rl := a.relaxed(l)
+	empty := &policy.Context{}
 	allowed := func(action string) bool {
-		req := &policy.Request{Principal: policy.Principal{ARN: arn}, Action: action, Resource: "*", Context: &policy.Context{}}
+		req := &policy.Request{Principal: policy.Principal{ARN: arn}, Action: action, Resource: "*", Context: empty}
 		return simulate.Decide(req, rl, simulate.Options{}) == simulate.Allowed
 	}
 	acts := pmActions()

@@ -61,9 +61,9 @@ var Rules = []Rule{
 
 // why says why each audit rule matters; findings carry it.
 var why = map[string]string{
-	RuleFederatedNoBoundary: "Federated roles are assumed by people through SSO and by CI through OIDC; when someone \"fixes\" an access denied by attaching ec2:* or AmazonEC2FullAccess, a boundary is what still caps a stolen session (incident write-up, Prevention 3; https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).",
-	RuleSCPDead:             "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): the grant looks correct in the role's policy but every call is denied, which is how the incident's on-call lost 30 minutes; a dead grant also invites widening the role's policy, which cannot help.",
-	RuleSCPDeadUnless:       "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): calls that do not meet the SCP's condition are denied although the role's policy allows them.",
+	RuleFederatedNoBoundary:       "Federated roles are assumed by people through SSO and by CI through OIDC; when someone \"fixes\" an access denied by attaching ec2:* or AmazonEC2FullAccess, a boundary is what still caps a stolen session (incident write-up, Prevention 3; https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).",
+	RuleSCPDead:                   "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): the grant looks correct in the role's policy but every call is denied, which is how the incident's on-call lost 30 minutes; a dead grant also invites widening the role's policy, which cannot help.",
+	RuleSCPDeadUnless:             "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): calls that do not meet the SCP's condition are denied although the role's policy allows them.",
 	RuleInstanceProfileEscalation: "A stolen session with ec2:RunInstances and iam:PassRole can launch an instance with a privileged instance profile and read that role's credentials from the instance metadata service: a full account compromise (incident write-up; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html).",
 }
 
@@ -110,6 +110,9 @@ type Finding struct {
 	Fix string `json:"fix"`
 	// Actions lists the actions concerned (dead grants), in full.
 	Actions []string `json:"actions,omitempty"`
+	// Roles lists the more privileged roles the principal can launch an
+	// instance with (escalation), most privileged first.
+	Roles []string `json:"roles,omitempty"`
 	// subject disambiguates findings of one rule on one statement; it is
 	// part of the id.
 	subject string

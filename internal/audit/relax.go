@@ -2,6 +2,7 @@ package audit
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
@@ -19,47 +20,53 @@ func (a *auditor) relaxed(l *policy.Layers) *policy.Layers {
 		IdentityRead: l.IdentityRead, BoundaryRead: l.BoundaryRead, SessionKnown: true}
 	out.Identity = make([]policy.Source, len(l.Identity))
 	for i, src := range l.Identity {
-		src.Document = a.relaxDoc(src.Document)
+		src.Document = relaxDoc(&a.relaxCache, src.Document, escalationKnown)
 		out.Identity[i] = src
 	}
 	if l.Boundary != nil {
 		b := *l.Boundary
-		b.Document = a.relaxDoc(b.Document)
+		b.Document = relaxDoc(&a.relaxCache, b.Document, escalationKnown)
 		out.Boundary = &b
 	}
 	if l.SCPRead.Unreadable {
 		a.warnf("SCPs are unknown (%s): the escalation check takes them as not restricting", l.SCPRead.Error)
 	} else if len(l.SCP) > 0 {
-		key := l.Principal.Account
-		if v, ok := a.relaxSCP.Load(key); ok {
-			out.SCP = v.([]policy.OrgLevel)
-		} else {
-			levels := slices.Clone(l.SCP)
-			for i := range levels {
-				levels[i].Policies = slices.Clone(levels[i].Policies)
-				for j := range levels[i].Policies {
-					levels[i].Policies[j].Document = a.relaxDoc(levels[i].Policies[j].Document)
-				}
-			}
-			v, _ := a.relaxSCP.LoadOrStore(key, levels)
-			out.SCP = v.([]policy.OrgLevel)
-		}
+		out.SCP = a.relaxLevels(&a.relaxSCP, l.Principal.Account, l.SCP, escalationKnown, &a.relaxCache)
 	}
 	return out
 }
 
-// relaxDoc returns doc relaxed as relaxed describes, cached per document.
-func (a *auditor) relaxDoc(doc *policy.Document) *policy.Document {
+// relaxLevels returns the SCP levels of an account with every document
+// relaxed for known, cached per account in levelCache.
+func (a *auditor) relaxLevels(levelCache *sync.Map, acct string, scp []policy.OrgLevel, known func(string) bool, docCache *sync.Map) []policy.OrgLevel {
+	if v, ok := levelCache.Load(acct); ok {
+		return v.([]policy.OrgLevel)
+	}
+	levels := slices.Clone(scp)
+	for i := range levels {
+		levels[i].Policies = slices.Clone(levels[i].Policies)
+		for j := range levels[i].Policies {
+			levels[i].Policies[j].Document = relaxDoc(docCache, levels[i].Policies[j].Document, known)
+		}
+	}
+	v, _ := levelCache.LoadOrStore(acct, levels)
+	return v.([]policy.OrgLevel)
+}
+
+// relaxDoc returns doc with the conditions on keys known does not accept
+// taken as met in an Allow and as avoidable in a Deny (the Deny is
+// dropped), cached per document in cache (one cache per known).
+func relaxDoc(cache *sync.Map, doc *policy.Document, known func(string) bool) *policy.Document {
 	if doc == nil {
 		return nil
 	}
-	if v, ok := a.relaxCache.Load(doc); ok {
+	if v, ok := cache.Load(doc); ok {
 		return v.(*policy.Document)
 	}
 	needed := false
 	for i := range doc.Statements {
 		for _, c := range doc.Statements[i].Conditions {
-			if !escalationKnown(c.Key) {
+			if !known(c.Key) {
 				needed = true
 			}
 		}
@@ -72,7 +79,7 @@ func (a *auditor) relaxDoc(doc *policy.Document) *policy.Document {
 			keep := st.Conditions[:0:0]
 			avoidable := false
 			for _, c := range st.Conditions {
-				if escalationKnown(c.Key) {
+				if known(c.Key) {
 					keep = append(keep, c)
 				} else {
 					avoidable = true
@@ -86,6 +93,6 @@ func (a *auditor) relaxDoc(doc *policy.Document) *policy.Document {
 		}
 		out = &d
 	}
-	v, _ := a.relaxCache.LoadOrStore(doc, out)
+	v, _ := cache.LoadOrStore(doc, out)
 	return v.(*policy.Document)
 }

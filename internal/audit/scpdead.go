@@ -66,8 +66,9 @@ func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
 		return nil
 	}
 	acct := l.Principal.Account
+	shape := a.scpShapeOf(acct, l.SCP)
 	pkey := ""
-	if a.scpReadsPrincipal(acct, l.SCP) {
+	if shape.readsPrincipal {
 		pkey = p.arn
 	}
 	noSCP := *l
@@ -95,39 +96,32 @@ func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
 			if st.Effect != policy.Allow || len(st.Action) == 0 {
 				continue
 			}
+			cands := a.candidates(acct, pkey, shape, p.arn, l, st)
+			if len(cands) == 0 {
+				continue
+			}
 			without := &noSCP
 			if len(st.Conditions) > 0 {
 				without = a.withStripped(&noSCP, si, ti)
 			}
-			resources := st.Resource
-			if len(resources) == 0 {
-				resources = []string{"*"}
-			}
-			checked := 0
-			for _, act := range expandActions(st.Action) {
-				for _, res := range resources {
-					v := a.verdict(scpKey{acct, pkey, act, res}, p.arn, l)
-					if !v.denied || (!v.regardless && !a.opt.Conditional) {
-						continue
-					}
-					k := groupKey{si, ti, v.policy, v.statement, v.target, v.conditions, v.regardless}
-					g := groups[k]
-					if g == nil {
-						g = &group{v: v}
-						groups[k] = g
-						order = append(order, k)
-					}
-					if checked >= a.opt.MaxActions {
-						g.truncated = true
-						continue
-					}
-					checked++
-					req := &policy.Request{Principal: policy.Principal{ARN: p.arn}, Action: act, Resource: res, Context: &policy.Context{}}
-					if simulate.Decide(req, without, simulate.Options{}) != simulate.Allowed {
-						continue
-					}
-					g.actions = append(g.actions, act)
+			for i, c := range cands {
+				v := c.v
+				k := groupKey{si, ti, v.policy, v.statement, v.target, v.conditions, v.regardless}
+				g := groups[k]
+				if g == nil {
+					g = &group{v: v}
+					groups[k] = g
+					order = append(order, k)
 				}
+				if i >= a.opt.MaxActions {
+					g.truncated = true
+					continue
+				}
+				req := &policy.Request{Principal: policy.Principal{ARN: p.arn}, Action: c.action, Resource: c.resource, Context: &policy.Context{}}
+				if simulate.Decide(req, without, simulate.Options{}) != simulate.Allowed {
+					continue
+				}
+				g.actions = append(g.actions, c.action)
 			}
 		}
 	}
@@ -143,6 +137,59 @@ func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
 		out = append(out, deadFinding(p.arn, src, st, g.v, acts, g.truncated, a.snap.PolicyTargets(g.v.policy)))
 	}
 	return out
+}
+
+// candidate is an action on a resource that a statement allows and the
+// SCPs deny.
+type candidate struct {
+	action, resource string
+	v                *scpVerdict
+}
+
+// candKey caches the candidates of a statement by what decides them: the
+// account (and principal, when the SCPs read it) and the statement's
+// actions and resources. Many policies repeat the same statement.
+type candKey struct{ account, principal, actions, resources string }
+
+// candidates returns the actions (on the statement's resources) that the
+// account's SCPs deny, keeping only denies that hold whatever the request
+// unless Options.Conditional is set.
+func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN string, l *policy.Layers, st *policy.Statement) []candidate {
+	resources := st.Resource
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	k := candKey{acct, pkey, strings.Join(st.Action, "\x00"), strings.Join(resources, "\x00")}
+	if v, ok := a.candCache.Load(k); ok {
+		return v.([]candidate)
+	}
+	var out []candidate
+	for _, act := range expandActions(st.Action) {
+		for _, res := range resources {
+			rk := res
+			if !shape.readsResource {
+				rk = resourceSummary(res)
+			}
+			v := a.verdict(scpKey{acct, pkey, act, rk}, principalARN, l, res)
+			if !v.denied || (!v.regardless && !a.opt.Conditional) {
+				continue
+			}
+			out = append(out, candidate{act, res, v})
+		}
+	}
+	v, _ := a.candCache.LoadOrStore(k, out)
+	return v.([]candidate)
+}
+
+// resourceSummary keeps of a resource ARN what SCP evaluation can read
+// when no SCP names a resource: the region and account the engine infers
+// aws:RequestedRegion and aws:ResourceAccount from.
+func resourceSummary(res string) string {
+	parts := strings.SplitN(res, ":", 6)
+	if len(parts) < 6 {
+		return res
+	}
+	return "arn:" + parts[1] + ":" + parts[2] + ":" + parts[3] + ":" + parts[4]
 }
 
 // deadFinding builds the IAMA002/IAMA003 finding of one identity statement
@@ -240,13 +287,21 @@ func expandActions(patterns []string) []string {
 
 // verdict returns, cached, what the SCPs alone say about one action on one
 // resource for this principal's account.
-func (a *auditor) verdict(k scpKey, principalARN string, l *policy.Layers) *scpVerdict {
+func (a *auditor) verdict(k scpKey, principalARN string, l *policy.Layers, resource string) *scpVerdict {
 	if v, ok := a.scpCache.Load(k); ok {
 		return v.(*scpVerdict)
 	}
+	scp := l.SCP
+	if !a.opt.Conditional {
+		// Only denies that hold whatever the request are wanted: drop the
+		// Denies whose conditions read the request and take such
+		// conditions of Allows as met, so that what still denies does so
+		// regardless.
+		scp = a.relaxLevels(&a.regardlessSCP, l.Principal.Account, l.SCP, isPrincipalKey, &a.regardlessDoc)
+	}
 	only := &policy.Layers{Principal: l.Principal, OrgID: l.OrgID, ManagementAccount: l.ManagementAccount,
-		SCP: l.SCP, Identity: allowAll, SessionKnown: true}
-	req := &policy.Request{Principal: policy.Principal{ARN: principalARN}, Action: k.action, Resource: k.resource, Context: &policy.Context{}}
+		SCP: scp, Identity: allowAll, SessionKnown: true}
+	req := &policy.Request{Principal: policy.Principal{ARN: principalARN}, Action: k.action, Resource: resource, Context: &policy.Context{}}
 	v := notDenied
 	if simulate.Decide(req, only, simulate.Options{}) != simulate.Allowed {
 		v = classify(simulate.Evaluate(req, only, simulate.Options{}))
@@ -311,23 +366,35 @@ func isPrincipalKey(key string) bool {
 	return false
 }
 
-// scpReadsPrincipal reports, cached per account, whether the account's
-// SCPs test a principal key or use a policy variable: their verdict then
-// differs between principals.
-func (a *auditor) scpReadsPrincipal(acct string, levels []policy.OrgLevel) bool {
+// scpShape says what an account's SCPs read beyond the action: the
+// principal (a principal key or a policy variable), and resources other
+// than "*". Verdicts are cached per principal and resource only when they
+// do.
+type scpShape struct{ readsPrincipal, readsResource bool }
+
+func (a *auditor) scpShapeOf(acct string, levels []policy.OrgLevel) *scpShape {
 	if v, ok := a.scpPrinc.Load(acct); ok {
-		return v.(bool)
+		return v.(*scpShape)
 	}
-	reads := false
+	sh := &scpShape{}
 	for _, lv := range levels {
 		for _, src := range lv.Policies {
-			if src.Document != nil && docReadsPrincipal(src.Document) {
-				reads = true
+			if src.Document == nil {
+				continue
+			}
+			if docReadsPrincipal(src.Document) {
+				sh.readsPrincipal = true
+			}
+			for i := range src.Document.Statements {
+				st := &src.Document.Statements[i]
+				if st.NotResource != nil || len(st.Resource) != 1 || st.Resource[0] != "*" {
+					sh.readsResource = true
+				}
 			}
 		}
 	}
-	a.scpPrinc.Store(acct, reads)
-	return reads
+	v, _ := a.scpPrinc.LoadOrStore(acct, sh)
+	return v.(*scpShape)
 }
 
 func docReadsPrincipal(doc *policy.Document) bool {
