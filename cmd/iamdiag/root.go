@@ -80,6 +80,7 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 		newDecodeCmd(s, g),
 		newServeCmd(s, g),
 		newLintCmd(s, g),
+		newAuditCmd(s, g),
 	)
 	return root
 }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"golang.org/x/term"
+
+	"github.com/iamdiag/iamdiag/internal/audit"
+	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/lint"
+)
+
+// auditOptions are the flags of `iamdiag audit`.
+type auditOptions struct {
+	Snapshot    string
+	Format      string
+	Baseline    string
+	MinSeverity string
+	Conditional bool
+	Profile     string
+	Region      string
+}
+
+// auditDeps are what runAudit needs besides its options; tests replace
+// capture.
+type auditDeps struct {
+	log     *zap.Logger
+	stderr  io.Writer
+	capture func(ctx context.Context, profile, region string, progress func(string, int, int)) (*layers.Snapshot, []string, error)
+}
+
+func newAuditCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := &auditOptions{}
+	cmd := &cobra.Command{
+		Use:   "audit [--snapshot FILE] [--format text|json|markdown] [--baseline FILE] [--min-severity S]",
+		Short: "Find dangerous, dead and escalating grants across every role and user",
+		Long: `audit checks every role and user of a snapshot (or of the live account) and
+reports, each with the principal, policy, statement, why and fix:
+
+  - the lint rules, applied once to every identity policy, boundary, trust
+    policy, SCP and RCP (a shared policy lists everyone it applies to);
+  - IAMA001: roles assumed through SAML, OIDC or IAM Identity Center without
+    a permissions boundary;
+  - IAMA002: grants an SCP makes dead (the identity policy allows, the
+    organization denies whatever the request); with --conditional also
+    IAMA003, grants denied unless the request meets the SCP's condition;
+  - IAMA004: principals that can launch an instance with a more privileged
+    instance profile (ec2:RunInstances + iam:PassRole).
+
+Findings are sorted by severity, then principal. Each has a stable id;
+--baseline FILE (a previous --format json output) reports only new ones.
+Without --snapshot the live account is captured first, as 'iamdiag snapshot'
+does, with the SDK's default credentials (--profile, --region,
+AWS_ENDPOINT_URL* honoured).
+
+Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
+		Example: `  iamdiag audit --snapshot snapshot.json
+  iamdiag audit --snapshot snapshot.json --format json > audit.json
+  iamdiag audit --snapshot new.json --baseline audit.json --min-severity warning`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			deps := auditDeps{log: g.log.Named("audit"), stderr: s.err, capture: captureLive}
+			return runAudit(cmd.Context(), opts, deps, s.out)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "audit an iamdiag snapshot `FILE` (or a get-account-authorization-details file) instead of the live account")
+	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
+	fs.StringVar(&opts.Baseline, "baseline", "", "report only findings not in `FILE`, a previous --format json output")
+	fs.StringVar(&opts.MinSeverity, "min-severity", "info", "report findings of at least `LEVEL`: error, warning or info")
+	fs.BoolVar(&opts.Conditional, "conditional", false, "also report grants an SCP denies unless the request meets its condition (IAMA003)")
+	fs.StringVar(&opts.Profile, "profile", "", "live account: the AWS shared-config `PROFILE`")
+	fs.StringVar(&opts.Region, "region", "", "live account: the AWS `REGION` for the API calls")
+	return cmd
+}
+
+// runAudit loads or captures the snapshot, audits it and writes the report.
+func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Writer) error {
+	switch o.Format {
+	case "text", "json", "markdown":
+	default:
+		return usageErrorf("--format %q: want text, json or markdown", o.Format)
+	}
+	minSev, err := lint.ParseSeverity(o.MinSeverity)
+	if err != nil {
+		return usageErrorf("--min-severity %q: want error, warning or info", o.MinSeverity)
+	}
+	if o.Snapshot != "" && (o.Profile != "" || o.Region != "") {
+		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
+	}
+	var base audit.Baseline
+	if o.Baseline != "" {
+		f, err := os.Open(o.Baseline)
+		if err != nil {
+			return fmt.Errorf("reading --baseline: %w", err)
+		}
+		base, err = audit.ReadBaseline(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Baseline, err)
+		}
+	}
+	bar := newProgressBar(deps.stderr)
+	var (
+		snap   *layers.Snapshot
+		source string
+		warns  []string
+	)
+	if o.Snapshot != "" {
+		snap, err = layers.LoadFile(o.Snapshot)
+		if err != nil {
+			return fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+		}
+		source = "snapshot " + o.Snapshot
+	} else {
+		deps.log.Info("capturing the live account")
+		snap, warns, err = deps.capture(ctx, o.Profile, o.Region, bar.stage)
+		if err != nil {
+			bar.done()
+			return fmt.Errorf("capturing the account for the audit (or pass --snapshot FILE): %w", err)
+		}
+		source = "live account " + snap.AccountID
+	}
+	start := time.Now()
+	rep, err := audit.Run(ctx, snap, audit.Options{Source: source, Conditional: o.Conditional, Progress: bar.update})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	rep.Warnings = append(warns, rep.Warnings...)
+	deps.log.Info("audit finished", zap.Int("roles", rep.Roles), zap.Int("users", rep.Users),
+		zap.Int("policies", rep.Policies), zap.Int("findings", len(rep.Findings)), zap.Duration("took", time.Since(start)))
+	rep.AtLeast(minSev)
+	if base != nil {
+		rep.Since(base, o.Baseline)
+	}
+	switch o.Format {
+	case "json":
+		err = audit.JSON(stdout, rep)
+	case "markdown":
+		err = audit.Markdown(stdout, rep)
+	default:
+		err = audit.Text(stdout, rep)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the audit: %w", err)
+	}
+	return nil
+}
+
+// captureLive captures the account the default credentials reach, with its
+// organization where they may read it.
+func captureLive(ctx context.Context, profile, region string, progress func(string, int, int)) (*layers.Snapshot, []string, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return layers.Capture(ctx, layers.CaptureClients{
+		IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg),
+	}, layers.CaptureOptions{Progress: progress})
+}
+
+// progressBar draws progress on a terminal's standard error, and nothing
+// when standard error is not a terminal.
+type progressBar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	on    bool
+	last  time.Time
+	drawn bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	f, ok := w.(*os.File)
+	return &progressBar{w: w, on: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+// update draws "audit [#####.....] done/total", at most ten times a second.
+func (p *progressBar) update(done, total int) {
+	if !p.on || total == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); done < total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	} else {
+		p.last = now
+	}
+	const width = 30
+	n := done * width / total
+	fmt.Fprintf(p.w, "\raudit [%s%s] %d/%d", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+	p.drawn = true
+}
+
+// stage shows a capture stage.
+func (p *progressBar) stage(stage string, done, total int) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if total > 0 {
+		fmt.Fprintf(p.w, "\r\033[Kcapturing %s: %d/%d", stage, done, total)
+	} else {
+		fmt.Fprintf(p.w, "\r\033[Kcapturing %s: %d", stage, done)
+	}
+	p.drawn = true
+}
+
+// done clears the bar's line.
+func (p *progressBar) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.on && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+}
