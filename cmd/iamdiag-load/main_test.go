@@ -53,7 +53,7 @@ func TestLoadShort(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("daemon did not start")
 	}
-	res, err := load(context.Background(), options{url: "http://" + a, duration: 3 * time.Second, concurrency: 16, pid: cmd.Process.Pid, sample: time.Second})
+	res, err := load(context.Background(), options{url: "http://" + a, duration: 3 * time.Second, concurrency: 8, pid: cmd.Process.Pid, sample: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
