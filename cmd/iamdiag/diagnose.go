@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +18,6 @@ import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
-// errNoLiveSource is returned when no offline source is given: reading the
-// live account comes later.
-var errNoLiveSource = errors.New("live AWS sources are not available yet: pass --snapshot FILE or policy files (--identity-policy, --boundary, --scp …)")
-
 // diagnoseOptions are the flags of `iamdiag diagnose`.
 type diagnoseOptions struct {
 	input inputOptions
@@ -37,6 +32,9 @@ type diagnoseOptions struct {
 	NoDefaultSCP      bool
 	ResourceAccount   string
 	ManagementAccount string
+
+	// aws holds --timeout of the live source.
+	aws awsOptions
 
 	Format string
 	// FixFormat, when set, prints only the fixes: json, diff or terraform.
@@ -68,8 +66,14 @@ SERVICE:ACTION [--resource ARN]. --principal, --action, --resource and
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,
---boundary, --session-policy, --resource-policy, --scp, --rcp).`,
-		Example: `  iamdiag diagnose --snapshot examples/seed/snapshot.json --error-file examples/seed/error.txt
+--boundary, --session-policy, --resource-policy, --scp, --rcp). Without
+either, the live account: the SDK's default credentials (--profile,
+--region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
+layer read from IAM, Organizations, S3 and KMS, and the verdict
+cross-checked with iam:SimulatePrincipalPolicy. -v prints the AWS calls
+made and the round trips on the critical path.`,
+		Example: `  iamdiag diagnose --encoded-message "$MSG" --profile prod
+  iamdiag diagnose --snapshot examples/seed/snapshot.json --error-file examples/seed/error.txt
   iamdiag diagnose --identity-policy role.json --boundary boundary.json \
       --principal arn:aws:iam::111122223333:role/app --action s3:PutObject --resource arn:aws:s3:::bucket/key`,
 		Args: noArgs,
@@ -96,6 +100,7 @@ aws iam get-account-authorization-details), or policy files (--identity-policy,
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
 	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
+	opts.aws.addFlags(fs, defaultLiveTimeout)
 	return cmd
 }
 
@@ -151,17 +156,33 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err := opts.validate(); err != nil {
 		return err
 	}
+	gather := opts.layers
+	var live *liveSource
 	if opts.Snapshot == "" && !opts.policyFiles() {
-		return &exitError{code: exitFailure, err: errNoLiveSource}
+		// No offline source: read the live account.
+		var cancel context.CancelFunc
+		ctx, cancel = liveContext(ctx, opts.aws.Timeout)
+		defer cancel()
+		var err error
+		if live, err = newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.log); err != nil {
+			return err
+		}
+		opts.sts = live.sts
+		gather = live.gather(ctx, opts)
+		defer live.logStats(stderr)
 	}
 
 	in, err := opts.input.request(ctx, inputDeps{stdin: opts.stdin, log: opts.log, sts: opts.sts})
 	if err != nil {
-		return err
+		return explainAWSError(err, opts.input.Profile)
 	}
-	d, err := diagnosis(in, opts.layers, opts.log)
+	d, err := diagnosis(in, gather, opts.log)
 	if err != nil {
 		return err
+	}
+	var cc *crossCheckReport
+	if live != nil {
+		cc = live.crossCheck(ctx, d)
 	}
 	if opts.snap != nil {
 		d.Fix = report.FixOptions{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
@@ -181,11 +202,14 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	}
 	switch opts.Format {
 	case "json":
-		err = report.JSON(out, d)
+		err = writeJSON(out, d, cc)
 	case "markdown":
 		err = report.Markdown(out, d)
 	default:
 		err = report.Text(out, d, report.TextOptions{Color: opts.Color})
+	}
+	if err == nil && cc != nil && opts.Format != "json" {
+		err = writeCrossCheck(out, opts.Format, cc)
 	}
 	return finish(d, opts.Format, err)
 }

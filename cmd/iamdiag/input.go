@@ -45,8 +45,8 @@ func (o *inputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Error, "error", "", "the error `TEXT` exactly as the CLI, an SDK or the console printed it")
 	fs.StringVar(&o.ErrorFile, "error-file", "", "`FILE` (or - for stdin) holding the error text")
 	fs.StringVar(&o.CloudTrail, "cloudtrail-event", "", "`FILE` (or - for stdin) holding a CloudTrail record or log file; its first denied event is used")
-	fs.StringVar(&o.Profile, "profile", "", "AWS shared config `PROFILE` for --encoded-message")
-	fs.StringVar(&o.Region, "region", "", "AWS `REGION` for --encoded-message")
+	fs.StringVar(&o.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile) for the live account and --encoded-message")
+	fs.StringVar(&o.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's) for the live account and --encoded-message")
 }
 
 // messageInputs returns the message input flags that were given.

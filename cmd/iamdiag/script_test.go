@@ -17,7 +17,12 @@ var update = flag.Bool("update", false, "rewrite the golden files (testdata/*, a
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"iamdiag": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"iamdiag": func() {
+			// Retry throttled calls at once: the scripts prove the retry,
+			// not its timing.
+			awsBackoff = noBackoff
+			os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -35,10 +40,16 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			// The SDK must never reach for the instance metadata service:
+			// tests touch only 127.0.0.1.
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return copyTree(examples, filepath.Join(env.WorkDir, "examples"))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":    cmdStatus,
+			"fakeaws":   cmdFakeAWS,
+			"verdict":   cmdVerdict,
+			"fakecalls": cmdFakeCalls,
 		},
 	})
 }

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/spf13/pflag"
+
+	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/layers"
+)
+
+// defaultRegion is used when neither --region, AWS_REGION nor the profile
+// names one: IAM and Organizations are global services and
+// sts:DecodeAuthorizationMessage answers in any region, so the region
+// matters only for S3 and KMS resource policies.
+const defaultRegion = "us-east-1"
+
+// awsBackoff, when set, replaces the retryer's backoff and turns off its
+// retry quota. Only tests set it (a zero delay): the SDK's standard
+// backoff makes a throttled call wait seconds.
+var awsBackoff retry.BackoffDelayer
+
+// awsOptions are the flags of the commands that talk to AWS.
+type awsOptions struct {
+	Timeout time.Duration
+}
+
+func (o *awsOptions) addFlags(fs *pflag.FlagSet, def time.Duration) {
+	fs.DurationVar(&o.Timeout, "timeout", def, "give up on AWS after `DURATION` in all (every call, retry and backoff included)")
+}
+
+// loadAWSConfig loads the SDK's default configuration once for a command:
+// the default credential chain (environment, shared files, SSO profiles,
+// web identity, container and instance roles), --profile over AWS_PROFILE,
+// --region over AWS_REGION and the profile's region, AWS_ENDPOINT_URL and
+// the per-service AWS_ENDPOINT_URL_* variables, and the standard retryer
+// with exponential backoff for throttling (AWS_MAX_ATTEMPTS and
+// AWS_RETRY_MODE honoured), all read by the SDK itself
+// (https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html).
+func loadAWSConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if awsBackoff != nil {
+		opts = append(opts, config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.Backoff = awsBackoff
+				o.RateLimiter = ratelimit.None
+			})
+		}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading the AWS configuration: %w; check --profile / AWS_PROFILE and the shared config file", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = defaultRegion
+	}
+	return cfg, nil
+}
+
+// awsClients are the service clients of one command, built from one
+// configuration.
+type awsClients struct {
+	iam *iam.Client
+	sts *sts.Client
+	org *organizations.Client
+	s3  *s3.Client
+	kms *kms.Client
+}
+
+func newAWSClients(cfg aws.Config) *awsClients {
+	return &awsClients{
+		iam: iam.NewFromConfig(cfg),
+		sts: sts.NewFromConfig(cfg),
+		org: organizations.NewFromConfig(cfg),
+		s3:  s3.NewFromConfig(cfg),
+		kms: kms.NewFromConfig(cfg),
+	}
+}
+
+// credentialCodes are the AWS error codes that reject the credentials
+// themselves rather than a permission
+// (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
+var credentialCodes = map[string]bool{
+	"ExpiredToken": true, "ExpiredTokenException": true, "RequestExpired": true,
+	"InvalidClientTokenId": true, "UnrecognizedClientException": true,
+	"SignatureDoesNotMatch": true, "InvalidSignatureException": true,
+	"IncompleteSignature": true, "MissingAuthenticationToken": true,
+	"InvalidToken": true, "TokenRefreshRequired": true, "AuthFailure": true,
+}
+
+// awsErrorCode returns the AWS error code of err, "" when it carries none.
+func awsErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// isDeniedCode reports whether an AWS error code says a permission is
+// missing.
+func isDeniedCode(code string) bool {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden":
+		return true
+	}
+	return false
+}
+
+// errNoCredentials is wrapped when the SDK's credential chain yields no
+// credentials.
+var errNoCredentials = errors.New("the AWS SDK found no credentials")
+
+// credentialsProblem reports whether err means there are no usable
+// credentials: none found or not refreshable (the signer could not get
+// them), or AWS rejected them.
+func credentialsProblem(err error) bool {
+	var se *v4.SigningError
+	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, layers.ErrCredentials) || credentialCodes[awsErrorCode(err)]
+}
+
+// explainAWSError turns an AWS failure into a message that says what to do;
+// other errors are returned as they are.
+func explainAWSError(err error, profile string) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == exitUsage {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &exitError{code: exitFailure, err: fmt.Errorf("AWS did not answer within --timeout (raise it, e.g. --timeout 2m, or check the network and AWS_ENDPOINT_URL*): %w", err)}
+	case credentialsProblem(err):
+		how := "run `aws sso login` for an SSO profile, get a new session token, or choose other credentials with --profile or AWS_PROFILE"
+		if profile != "" {
+			how = "run `aws sso login --profile " + profile + "` for an SSO profile, get a new session token, or choose another --profile"
+		}
+		what := "no usable AWS credentials"
+		if code := awsErrorCode(err); code != "" {
+			what = "AWS rejected the credentials (" + code + ")"
+		}
+		return &exitError{code: exitFailure, err: fmt.Errorf("%s: refresh the credentials and run again: %s; or diagnose offline with --snapshot FILE: %w", what, how, err)}
+	case errors.Is(err, decode.ErrSTS):
+		code := awsErrorCode(err)
+		switch {
+		case code == "InvalidAuthorizationMessageException":
+			// https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html#API_DecodeAuthorizationMessage_Errors
+			return &exitError{code: exitFailure, err: fmt.Errorf("STS says the encoded message is not valid (InvalidAuthorizationMessageException): pass the whole text after \"Encoded authorization failure message:\", and decode it with credentials of the account that received the denied request (--profile); or pass what `aws sts decode-authorization-message` printed there with --decoded-message FILE: %w", err)}
+		case isDeniedCode(code):
+			return &exitError{code: exitFailure, err: fmt.Errorf("the credentials may not call sts:DecodeAuthorizationMessage (%s): allow that action to them (see the README's minimal policy), or have someone who may run `aws sts decode-authorization-message --encoded-message …` and pass its output with --decoded-message FILE; --error-file with the error text also works, with less context: %w", code, err)}
+		}
+	}
+	return err
+}
+
+// countingDecoder counts and times the STS calls of --encoded-message.
+type countingDecoder struct {
+	d       decode.Decoder
+	calls   int
+	elapsed time.Duration
+}
+
+func (c *countingDecoder) DecodeAuthorizationMessage(ctx context.Context, in *sts.DecodeAuthorizationMessageInput, opts ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error) {
+	start := time.Now()
+	out, err := c.d.DecodeAuthorizationMessage(ctx, in, opts...)
+	c.calls++
+	c.elapsed += time.Since(start)
+	return out, err
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
