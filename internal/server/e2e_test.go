@@ -156,9 +156,9 @@ func TestEndToEnd(t *testing.T) {
 	t.Cleanup(fake.Close)
 
 	for _, tt := range []struct {
-		name string
-		env  []string
-		args []string
+		name  string
+		env   []string
+		args  []string
 		aws   bool // the live source calls AWS
 		audit bool // the scheduled audit runs
 	}{
