@@ -21,11 +21,29 @@ func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
 	if doc == nil {
 		return ev
 	}
+	EvaluateInto(ev, make([]StatementTrace, len(doc.Statements)), doc, req, kind)
+	return ev
+}
+
+// EvaluateInto is Evaluate writing its result into ev, with traces as the
+// storage of ev.Statements (it is used when it has room for one trace per
+// statement, else a new slice is allocated). A caller that evaluates many
+// policies can so allocate every Evaluation and trace at once.
+func EvaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, req *Request, kind Kind) {
+	*ev = Evaluation{}
+	if doc == nil {
+		return
+	}
 	if req == nil {
 		req = &Request{}
 	}
 	arn := splitARN(req.Resource)
-	ev.Statements = make([]StatementTrace, len(doc.Statements))
+	n := len(doc.Statements)
+	if cap(traces) < n {
+		traces = make([]StatementTrace, n)
+	}
+	ev.Statements = traces[:n:n]
+	clear(ev.Statements)
 	allowed, denied := false, false
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
@@ -95,7 +113,6 @@ func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
 	case allowed:
 		ev.Decision = Allowed
 	}
-	return ev
 }
 
 // Decide returns what Evaluate's Decision would be, without a trace. It stops

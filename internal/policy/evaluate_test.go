@@ -285,7 +285,7 @@ func TestEvaluate(t *testing.T) {
 			req:      s3Req(callerSession, "s3:GetObject", "arn:aws:s3:::b/home/jane/k"),
 			decision: NotApplicable,
 			rows:     []traceRow{{"A", true, false, true, true, false, 0}},
-			errs: []EvalError{{1, `Resource "arn:aws:s3:::b/home/${aws:username}/*": ${aws:username} has no value in this request, so it matches no resource`}},
+			errs:     []EvalError{{1, `Resource "arn:aws:s3:::b/home/${aws:username}/*": ${aws:username} has no value in this request, so it matches no resource`}},
 		},
 		{
 			name: "default value resolves, nothing recorded", kind: IdentityBased,

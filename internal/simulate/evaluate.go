@@ -21,6 +21,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	inferContext(eff.Context, &e, req.Resource, opt, kAll)
 
 	ev := evaluator{req: eff, res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
+	ev.reserve(l)
 	// f holds the layers' verdicts; fi the same without explicit denies,
 	// which finds the implicit blockers that a fix must clear as well.
 	f := facts{cross: e.cross, required: e.required, resourceOnly: e.resourceOnly}
@@ -71,6 +72,69 @@ type evaluator struct {
 	req      *policy.Request
 	res      *Result
 	warnings []string
+	// evals, traces and pols are storage reserved for every policy of the
+	// layers, handed out as policies are evaluated, so that a diagnosis
+	// allocates them at once rather than per policy.
+	evals  []policy.Evaluation
+	traces []policy.StatementTrace
+	pols   []PolicyResult
+}
+
+// reserve sizes the evaluator's storage for the policies of l.
+func (ev *evaluator) reserve(l *policy.Layers) {
+	policies, statements := 0, 0
+	add := func(s *policy.Source) {
+		policies++
+		if s.Document != nil {
+			statements += len(s.Document.Statements)
+		}
+	}
+	for _, levels := range [...][]policy.OrgLevel{l.SCP, l.RCP} {
+		for i := range levels {
+			for j := range levels[i].Policies {
+				add(&levels[i].Policies[j])
+			}
+		}
+	}
+	for _, srcs := range [...][]policy.Source{l.Identity, l.Session} {
+		for i := range srcs {
+			add(&srcs[i])
+		}
+	}
+	for _, s := range [...]*policy.Source{l.Boundary, l.Resource} {
+		if s != nil {
+			add(s)
+		}
+	}
+	ev.evals = make([]policy.Evaluation, policies)
+	ev.traces = make([]policy.StatementTrace, statements)
+	ev.pols = make([]PolicyResult, policies)
+}
+
+// evaluate evaluates one document into the reserved storage.
+func (ev *evaluator) evaluate(doc *policy.Document, kind policy.Kind) *policy.Evaluation {
+	var pe *policy.Evaluation
+	if len(ev.evals) > 0 {
+		pe, ev.evals = &ev.evals[0], ev.evals[1:]
+	} else {
+		pe = &policy.Evaluation{}
+	}
+	var traces []policy.StatementTrace
+	if n := len(doc.Statements); len(ev.traces) >= n {
+		traces, ev.traces = ev.traces[:n:n], ev.traces[n:]
+	}
+	policy.EvaluateInto(pe, traces, doc, ev.req, kind)
+	return pe
+}
+
+// policyResults returns n zero PolicyResults from the reserved storage.
+func (ev *evaluator) policyResults(n int) []PolicyResult {
+	if len(ev.pols) < n {
+		return make([]PolicyResult, n)
+	}
+	out := ev.pols[:n:n]
+	ev.pols = ev.pols[n:]
+	return out
 }
 
 // evalPolicies evaluates srcs, or one when srcs is empty, and returns
@@ -92,7 +156,7 @@ func (ev *evaluator) evalPoliciesAllow(srcs []policy.Source, one *policy.Source,
 	if n == 0 {
 		return nil, policy.NotApplicable, policy.NotApplicable
 	}
-	out := make([]PolicyResult, n)
+	out := ev.policyResults(n)
 	d, noDeny := policy.NotApplicable, policy.NotApplicable
 	for i := range out {
 		src := one
@@ -104,7 +168,7 @@ func (ev *evaluator) evalPoliciesAllow(srcs []policy.Source, one *policy.Source,
 			ev.warnings = append(ev.warnings, "policy "+policyID(src)+" has no document: it was not evaluated")
 			continue
 		}
-		pe := policy.Evaluate(src.Document, ev.req, kind)
+		pe := ev.evaluate(src.Document, kind)
 		out[i].Evaluation = pe
 		for _, err := range pe.Errors {
 			ev.warnings = append(ev.warnings, "policy "+policyID(src)+": "+err.Error())
@@ -136,6 +200,9 @@ func allowApplies(pe *policy.Evaluation) bool {
 // orgLayer evaluates SCPs or RCPs level by level.
 func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read policy.Readability, app applicability, kind policy.Kind, rcp bool) (st, imp state) {
 	lr := LayerResult{Layer: layer, Readable: !read.Unreadable, Error: read.Error}
+	if len(levels) > 0 {
+		lr.Levels = make([]LevelResult, 0, len(levels))
+	}
 	st, imp = stAllow, stAllow
 	implicitRCP := false
 	for i := range levels {
