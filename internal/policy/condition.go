@@ -241,14 +241,18 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 		}
 	}
 	if tr != nil {
-		tr.PolicyValues = make([]string, len(c.Values))
-		for i, raw := range c.Values {
-			tr.PolicyValues[i] = raw
-			if substitute {
+		if substitute && anyVariable(c.Values) {
+			tr.PolicyValues = make([]string, len(c.Values))
+			for i, raw := range c.Values {
+				tr.PolicyValues[i] = raw
 				if v, ok := expandVariables(raw, req); ok {
 					tr.PolicyValues[i] = v
 				}
 			}
+		} else {
+			// Nothing substituted: the trace shares the policy's values
+			// (capped, so that appending to them copies).
+			tr.PolicyValues = c.Values[:len(c.Values):len(c.Values)]
 		}
 		fillRequest(tr, req, c.Key)
 	}
@@ -329,11 +333,16 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 	}
 }
 
+// fillRequest records the request's values of key; the trace shares them
+// with the request context (capped, so that appending to them copies).
 func fillRequest(tr *ConditionTrace, req *Request, key string) {
 	rv, present := lookupKey(req, key)
 	tr.KeyPresent = present
 	if present {
-		tr.RequestValues = append([]string{}, rv...)
+		tr.RequestValues = rv[:len(rv):len(rv)]
+		if rv == nil {
+			tr.RequestValues = []string{}
+		}
 	}
 }
 

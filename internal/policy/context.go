@@ -19,6 +19,23 @@ type contextEntry struct {
 	key      string // as first written
 	values   []string
 	inferred bool
+	// one holds the value of a single-valued key, so that setting it
+	// takes one allocation (values is then one[:1:1]).
+	one [1]string
+}
+
+// newEntry returns an entry holding a copy of values.
+func newEntry(key string, values []string, inferred bool) *contextEntry {
+	e := &contextEntry{key: key, inferred: inferred}
+	switch len(values) {
+	case 0:
+	case 1:
+		e.one[0] = values[0]
+		e.values = e.one[:1:1]
+	default:
+		e.values = append([]string(nil), values...)
+	}
+	return e
 }
 
 // Set replaces the values of key. A key set with no values is present with an
@@ -46,7 +63,7 @@ func (c *Context) setLower(lk, key string, values []string, inferred bool) {
 	if c.m == nil {
 		c.m = make(map[string]*contextEntry)
 	}
-	c.m[lk] = &contextEntry{key: key, values: append([]string(nil), values...), inferred: inferred}
+	c.m[lk] = newEntry(key, values, inferred)
 }
 
 // Add appends values to key, creating it when absent.
@@ -59,7 +76,7 @@ func (c *Context) Add(key string, values ...string) {
 		e.values = append(e.values, values...)
 		return
 	}
-	c.m[lk] = &contextEntry{key: key, values: append([]string(nil), values...)}
+	c.m[lk] = newEntry(key, values, false)
 }
 
 // Get returns the values of key (matched case-insensitively) and whether the

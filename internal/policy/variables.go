@@ -28,6 +28,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // patEscape is the byte that makes the next pattern byte literal.
@@ -220,23 +221,23 @@ func principalKey(p *Principal, key string) ([]string, bool) {
 		}
 		return nil, false
 	}
-	var v string
+	var v *string
 	switch {
 	case strings.EqualFold(key, "aws:username"):
-		v = p.Username
+		v = &p.Username
 	case strings.EqualFold(key, "aws:userid"):
-		v = p.UserID
+		v = &p.UserID
 	case strings.EqualFold(key, "aws:PrincipalArn"):
-		v = p.IAMARN
+		v = &p.IAMARN
 	case strings.EqualFold(key, "aws:PrincipalAccount"):
-		v = p.Account
+		v = &p.Account
 	case strings.EqualFold(key, "aws:PrincipalType"):
-		v = p.Type
+		v = &p.Type
 	case strings.EqualFold(key, "aws:PrincipalOrgID"):
-		v = p.OrgID
+		v = &p.OrgID
 	case strings.EqualFold(key, "aws:PrincipalServiceName"):
 		if p.Type == "Service" {
-			v = p.Service
+			v = &p.Service
 		}
 	case strings.EqualFold(key, "aws:PrincipalOrgPaths"):
 		if len(p.OrgPaths) == 0 {
@@ -244,10 +245,13 @@ func principalKey(p *Principal, key string) ([]string, bool) {
 		}
 		return p.OrgPaths, true
 	}
-	if v == "" {
+	if v == nil || *v == "" {
 		return nil, false
 	}
-	return []string{v}, true
+	// A one-element view of the field, not a copy: lookups run for every
+	// condition on the decision-only path, which must not allocate.
+	// Callers only read values; its capacity of one makes an append copy.
+	return unsafe.Slice(v, 1), true
 }
 
 // wildcardMatch reports whether value matches pattern, in which '*' matches
