@@ -427,6 +427,9 @@ type compiledStatement struct {
 
 	actions    []actionPattern
 	notActions []actionPattern
+	// srcActions and srcNotActions are the slices the patterns were
+	// compiled from (see fresh).
+	srcActions, srcNotActions []string
 	// actionIdx and notActionIdx index long lists (see actionIndex);
 	// nil for short lists and for statements compiled on the fly.
 	actionIdx, notActionIdx *actionIndex
@@ -443,6 +446,7 @@ func (c *compiledStatement) compileMatchers(st *Statement, version string) {
 	vars := version == Version2012
 	c.actions = compileActions(st.Action)
 	c.notActions = compileActions(st.NotAction)
+	c.srcActions, c.srcNotActions = st.Action, st.NotAction
 	c.invalid = false
 	c.resources = c.compileResources(st.Resource, vars)
 	c.notResources = c.compileResources(st.NotResource, vars)
@@ -475,7 +479,13 @@ func (c *compiledStatement) compileResources(list []string, vars bool) []resourc
 
 // fresh reports whether c was compiled from st's current patterns under
 // version; a statement edited after Parse (e.g. by a fix generator) is then
-// recompiled on the fly rather than matched against stale data.
+// recompiled on the fly rather than matched against stale data. An edit is
+// a new slice assigned to Action, NotAction, Resource or NotResource, or an
+// element changed in place. In an Action or NotAction list of freshListMax
+// entries or more only its first and last elements are compared with what
+// was compiled (with the slice's array and length): checking every pattern
+// of a managed policy's thousand-action list on each evaluation would cost
+// more than matching it; edit such lists by assigning a new slice.
 func (c *compiledStatement) fresh(st *Statement, version string) bool {
 	if c.version != version ||
 		len(c.actions) != len(st.Action) || len(c.notActions) != len(st.NotAction) ||
@@ -484,23 +494,33 @@ func (c *compiledStatement) fresh(st *Statement, version string) bool {
 		(c.resources == nil) != (st.Resource == nil) || (c.notResources == nil) != (st.NotResource == nil) {
 		return false
 	}
-	for i := range c.actions {
-		if !sameString(c.actions[i].raw, st.Action[i]) {
+	return freshActions(c.actions, c.srcActions, st.Action) && freshActions(c.notActions, c.srcNotActions, st.NotAction) &&
+		freshResources(c.resources, st.Resource) && freshResources(c.notResources, st.NotResource)
+}
+
+// freshListMax is the length from which fresh compares an action list by
+// its array and its ends only.
+const freshListMax = 16
+
+// freshActions reports whether compiled patterns still match list; src is
+// the slice they were compiled from.
+func freshActions(compiled []actionPattern, src, list []string) bool {
+	n := len(compiled)
+	if n >= freshListMax {
+		return unsafe.SliceData(src) == unsafe.SliceData(list) &&
+			sameString(compiled[0].raw, list[0]) && sameString(compiled[n-1].raw, list[n-1])
+	}
+	for i := range compiled {
+		if !sameString(compiled[i].raw, list[i]) {
 			return false
 		}
 	}
-	for i := range c.notActions {
-		if !sameString(c.notActions[i].raw, st.NotAction[i]) {
-			return false
-		}
-	}
-	for i := range c.resources {
-		if !sameString(c.resources[i].raw, st.Resource[i]) {
-			return false
-		}
-	}
-	for i := range c.notResources {
-		if !sameString(c.notResources[i].raw, st.NotResource[i]) {
+	return true
+}
+
+func freshResources(compiled []resourcePattern, list []string) bool {
+	for i := range compiled {
+		if !sameString(compiled[i].raw, list[i]) {
 			return false
 		}
 	}

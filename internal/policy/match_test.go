@@ -1,6 +1,10 @@
 package policy
 
-import "testing"
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+)
 
 func TestMatchAction(t *testing.T) {
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
@@ -151,5 +155,28 @@ func TestStaleCompiled(t *testing.T) {
 	d.Statements[0].Resource[0] = "arn:aws:s3:::b/*"
 	if got := Decide(d, req, IdentityBased); got != Allowed {
 		t.Errorf("after edit: Decide = %v, want allow", got)
+	}
+
+	// A long (indexed) Action list: a new slice is noticed, and so is an
+	// in-place edit of its first or last element.
+	long := make([]string, 2*actionIndexMin)
+	for i := range long {
+		long[i] = "svc" + strconv.Itoa(i) + ":Get*"
+	}
+	js, _ := json.Marshal(long)
+	d = mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":`+string(js)+`,"Resource":"*"}}`)
+	if got := Decide(d, req, IdentityBased); got != NotApplicable {
+		t.Fatalf("long list before edit: %v", got)
+	}
+	edited := append([]string(nil), d.Statements[0].Action...)
+	edited[actionIndexMin] = "s3:Put*"
+	d.Statements[0].Action = edited
+	if got := Decide(d, req, IdentityBased); got != Allowed {
+		t.Errorf("long list replaced: Decide = %v, want allow", got)
+	}
+	d = mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":`+string(js)+`,"Resource":"*"}}`)
+	d.Statements[0].Action[len(long)-1] = "s3:PutObject"
+	if got := Decide(d, req, IdentityBased); got != Allowed {
+		t.Errorf("long list, last element edited in place: Decide = %v, want allow", got)
 	}
 }
