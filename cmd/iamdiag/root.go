@@ -81,6 +81,7 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 		newServeCmd(s, g),
 		newLintCmd(s, g),
 		newAuditCmd(s, g),
+		newSnapshotCmd(s, g),
 	)
 	return root
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iamdiag/iamdiag/internal/fakeaws"
+	"github.com/iamdiag/iamdiag/internal/layers"
+)
+
+// setFakeAWS serves the snapshot at path and points the SDK's environment
+// at it for the test.
+func setFakeAWS(t *testing.T, path string, opts fakeaws.Options) *fakeaws.Server {
+	t.Helper()
+	snap, err := layers.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakeaws.New(snap, opts)
+	u := srv.Start()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL":            u,
+		"AWS_ACCESS_KEY_ID":           "AKIAFAKEUNITTEST0001",
+		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_PROFILE":                 "",
+	} {
+		t.Setenv(k, v)
+	}
+	return srv
+}
+
+// TestSnapshotFile: the file is private (0600), replaced whole, and no
+// temporary file is left beside it; on a terminal a progress line is drawn
+// and erased.
+func TestSnapshotFile(t *testing.T) {
+	setFakeAWS(t, filepath.Join("..", "..", "examples", "seed", "snapshot.json"), fakeaws.Options{PageSize: 1})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "snap.json")
+	if err := os.WriteFile(out, []byte("old content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if err := runSnapshot(context.Background(), &snapshotOptions{Output: out, progress: true}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the snapshot", len(entries))
+	}
+	if _, err := layers.LoadFile(out); err != nil {
+		t.Errorf("the written file does not load: %v", err)
+	}
+	s := stderr.String()
+	if !strings.Contains(s, "\rcapturing: authorization details 1") || !strings.Contains(s, "capturing: organization policies 2/2") {
+		t.Errorf("no progress line in %q", s)
+	}
+	last := s[strings.LastIndex(s, "\r")+1:]
+	if !strings.HasPrefix(last, "iamdiag: wrote "+out+": account 123456789012") {
+		t.Errorf("the progress line is not erased before the summary: %q", last)
+	}
+}
+
+func TestSnapshotSummary(t *testing.T) {
+	base := layers.Snapshot{AccountID: "111122223333"}
+	base.AuthorizationDetails.RoleDetailList = make([]layers.Role, 2)
+	base.AuthorizationDetails.Policies = make([]layers.ManagedPolicy, 3)
+	org := &layers.Organization{ID: "o-x", Nodes: make([]layers.OrgNode, 4), Policies: []layers.OrgPolicy{
+		{Type: layers.PolicyTypeSCP}, {Type: layers.PolicyTypeSCP}, {Type: layers.PolicyTypeRCP}, {Type: "TAG_POLICY"},
+	}}
+	tests := []struct {
+		name string
+		org  *layers.Organization
+		want string
+	}{
+		{"organization", org, "wrote f: account 111122223333, 2 roles, 0 users, 0 groups, 3 managed policies; organization o-x: 4 nodes, 2 SCPs, 1 RCP"},
+		{"unreadable", nil, "wrote f: account 111122223333, 2 roles, 0 users, 0 groups, 3 managed policies; no organization data: SCPs and RCPs unknown"},
+		{"standalone", &layers.Organization{Standalone: true}, "wrote f: account 111122223333, 2 roles, 0 users, 0 groups, 3 managed policies; not in an organization: no SCPs or RCPs apply"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := base
+			s.Organization = tt.org
+			if got := snapshotSummary("f", &s); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
