@@ -200,6 +200,9 @@ func (p *parser) tree() (*jnode, error) {
 	if bytes.HasPrefix(bytes.TrimSpace(p.data), []byte("%7B")) || bytes.HasPrefix(bytes.TrimSpace(p.data), []byte("%7b")) {
 		return nil, p.errAt(0, "", "policy document is URL-encoded (as the IAM API returns it); decode it first (ParseEncoded does)")
 	}
+	if root, ok := fastTree(p.data); ok {
+		return root, nil
+	}
 	p.dec = json.NewDecoder(bytes.NewReader(p.data))
 	p.dec.UseNumber()
 	root, err := p.value(0, roleRoot)
