@@ -85,7 +85,17 @@ type LiveOptions struct {
 	// ARNs carry no account, and a bucket policy found is taken to belong to
 	// it. Empty means the principal's account.
 	AccountID string
+	// OnCall, when set, is called after every AWS call with its
+	// "service:Operation" and its AWS error code: "" when the call
+	// succeeded, UnknownErrorCode when it failed without one (network,
+	// malformed response, cancellation). A daemon counts calls by it; it
+	// must be safe for concurrent use and quick.
+	OnCall func(op, code string)
 }
+
+// UnknownErrorCode is the code OnCall reports for a failed call that
+// carries no AWS error code.
+const UnknownErrorCode = "Unknown"
 
 // Live gathers the layers of a request from the AWS account and
 // organization, through the AWS SDK: for the same account data it returns
@@ -148,6 +158,12 @@ func (w *walk) hit() {
 	w.mu.Unlock()
 }
 
+func (w *walk) miss() {
+	w.mu.Lock()
+	w.stats.CacheMisses++
+	w.mu.Unlock()
+}
+
 // call makes one AWS call after round trip `after` and returns the round
 // trip at which its answer is known.
 func (w *walk) call(op string, after int, f func(ctx context.Context) error) (int, error) {
@@ -166,6 +182,15 @@ func (w *walk) call(op string, after int, f func(ctx context.Context) error) (in
 	}
 	w.stats.RoundTrips = max(w.stats.RoundTrips, d)
 	w.mu.Unlock()
+	if on := w.l.opt.OnCall; on != nil {
+		code := ""
+		if err != nil {
+			if code = errorCode(err); code == "" {
+				code = UnknownErrorCode
+			}
+		}
+		on(op, code)
+	}
 	return d, err
 }
 

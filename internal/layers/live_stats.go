@@ -30,6 +30,10 @@ type Stats struct {
 	RoundTrips int
 	// CacheHits counts the answers served from the Cache.
 	CacheHits int
+	// CacheMisses counts the Cache lookups this resolution had to fetch
+	// from AWS. A lookup answered by another resolution's fetch in flight
+	// is neither a hit nor a miss.
+	CacheMisses int
 	// Elapsed is the wall time of the resolution.
 	Elapsed time.Duration
 }
@@ -222,6 +226,7 @@ func (c *Cache) do(ctx context.Context, w *walk, key string, after int, immutabl
 	e = &cacheEntry{done: make(chan struct{}), owner: w}
 	c.m[key] = e
 	c.mu.Unlock()
+	w.miss()
 
 	e.val, e.depth, e.err = fetch()
 	e.at = c.now()
