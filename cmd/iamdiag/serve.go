@@ -346,7 +346,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			Organizations: organizations.NewFromConfig(cfg),
 			S3:            s3.NewFromConfig(cfg),
 			KMS:           kms.NewFromConfig(cfg),
-		}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL)})
+		}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall})
 	}
 	return src, nil
 }
@@ -362,17 +362,8 @@ func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Laye
 	}
 	l, stats, err := s.live.LayersStats(ctx, req)
 	if stats != nil {
-		for op, n := range stats.Calls {
-			for range n {
-				s.m.ObserveAWSCall(op, "")
-			}
-		}
-		for code, n := range stats.Errors {
-			for range n {
-				s.m.ObserveAWSError(code)
-			}
-		}
-		s.m.ObserveCache(stats.CacheHits, stats.Total())
+		// The calls themselves are counted by LiveOptions.OnCall.
+		s.m.ObserveCache(stats.CacheHits, stats.CacheMisses)
 		server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", stats.Total()), zap.Int("round_trips", stats.RoundTrips), zap.Int("cache_hits", stats.CacheHits))
 	}
 	return l, err

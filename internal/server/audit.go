@@ -123,7 +123,7 @@ func NewScheduler(a Auditor, store *Store, every time.Duration, log *zap.Logger,
 	s := &Scheduler{auditor: a, store: store, every: every, log: log, metrics: metrics, now: time.Now, trigger: make(chan struct{}, 1), latest: latest}
 	if latest != nil {
 		metrics.setFindings(latest)
-		metrics.auditLast.set(float64(latest.FinishedAt.Unix()), "success")
+		metrics.auditLast.WithLabelValues("success").Set(float64(latest.FinishedAt.Unix()))
 	}
 	return s, nil
 }

@@ -222,7 +222,7 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	if d == nil || d.Result == nil {
 		return nil, errors.New("diagnosing: the pipeline returned no result")
 	}
-	s.metrics.diagnoses.add(1, string(d.Result.Decision))
+	s.metrics.diagnoses.WithLabelValues(string(d.Result.Decision)).Inc()
 	loggerFrom(ctx).Info("diagnosed", zap.String("decision", string(d.Result.Decision)), zap.Int("blockers", len(d.Result.Blockers)))
 	return d, nil
 }

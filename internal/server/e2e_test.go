@@ -231,10 +231,10 @@ func TestEndToEnd(t *testing.T) {
 
 			_, metrics := d.get(t, "/metrics")
 			for _, want := range []string{
-				`iamdiag_http_requests_total{route="/v1/diagnose",code="200"} 1`,
-				`iamdiag_http_requests_total{route="/v1/diagnose",code="401"} 1`,
-				`iamdiag_http_requests_total{route="/slack/command",code="200"} 1`,
-				`iamdiag_http_requests_total{route="/slack/command",code="401"} 1`,
+				`iamdiag_http_requests_total{code="200",route="/v1/diagnose"} 1`,
+				`iamdiag_http_requests_total{code="401",route="/v1/diagnose"} 1`,
+				`iamdiag_http_requests_total{code="200",route="/slack/command"} 1`,
+				`iamdiag_http_requests_total{code="401",route="/slack/command"} 1`,
 				`iamdiag_diagnoses_total{decision="explicit-deny"} 2`,
 			} {
 				if !strings.Contains(metrics, want) {
@@ -244,7 +244,7 @@ func TestEndToEnd(t *testing.T) {
 			if tt.audit && (!strings.Contains(metrics, `iamdiag_audit_findings{severity="error"}`) || !strings.Contains(metrics, `iamdiag_audit_last_run_timestamp_seconds{result="success"}`)) {
 				t.Errorf("audit metrics missing:\n%s", grep(metrics, "iamdiag_audit"))
 			}
-			if tt.aws && !strings.Contains(metrics, `iamdiag_aws_calls_total{operation="iam:GetRole",error_code=""}`) {
+			if tt.aws && (!strings.Contains(metrics, `iamdiag_aws_calls_total{error_code="",operation="iam:GetRole"}`) || !strings.Contains(metrics, `iamdiag_cache_requests_total{result="miss"}`)) {
 				t.Errorf("live metrics lack the AWS calls:\n%s", grep(metrics, "iamdiag_aws"))
 			}
 			if tt.aws && fake.TotalCalls() == 0 {

@@ -10,12 +10,15 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -178,3 +181,36 @@ func signedSlack(secret string, form map[string]string, at time.Time) (io.Reader
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// value returns the value of c's series whose label values, in the order of
+// their label names, are labels; -1 when there is none (so that a missing
+// series differs from a zero one).
+func value(t *testing.T, c prometheus.Collector, labels ...string) float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric)
+	go func() {
+		c.Collect(ch)
+		close(ch)
+	}()
+	got := -1.0
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			t.Fatalf("reading a metric: %v", err)
+		}
+		var vs []string
+		for _, l := range d.GetLabel() {
+			vs = append(vs, l.GetValue())
+		}
+		if !slices.Equal(vs, labels) {
+			continue
+		}
+		switch {
+		case d.Counter != nil:
+			got = d.GetCounter().GetValue()
+		case d.Gauge != nil:
+			got = d.GetGauge().GetValue()
+		}
+	}
+	return got
+}

@@ -156,7 +156,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) error 
 	}
 	if !rt.unlimited && s.limiter != nil {
 		if ok, wait := s.limiter.allow(clientKey(r)); !ok {
-			s.metrics.rateLimited.add(1, r.URL.Path)
+			s.metrics.rateLimited.WithLabelValues(r.URL.Path).Inc()
 			w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
 			return apiError(http.StatusTooManyRequests, "rate_limited", "too many requests from this client: retry later")
 		}

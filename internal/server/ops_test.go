@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,13 +126,13 @@ func TestAuditScheduler(t *testing.T) {
 	if diff := cmp.Diff([]string{findingA.Principal + " IAMD001", findingB.Principal + " IAMD002"}, warned); diff != "" {
 		t.Errorf("warned (-want +got), want A on the first run and B on the second:\n%s", diff)
 	}
-	if got := m.auditFindings.value("warning"); got != 1 {
+	if got := value(t, m.auditFindings, "warning"); got != 1 {
 		t.Errorf("warning findings gauge %v, want 1", got)
 	}
-	if got := m.auditFindings.value("info"); got != 0 {
+	if got := value(t, m.auditFindings, "info"); got != 0 {
 		t.Errorf("info findings gauge %v, want 0", got)
 	}
-	if got := m.auditLast.value("success"); got == 0 {
+	if got := value(t, m.auditLast, "success"); got <= 0 {
 		t.Error("last audit time not set")
 	}
 
@@ -290,8 +291,8 @@ func TestSnapshotReload(t *testing.T) {
 	if err := s.Ready(context.Background()); err != nil {
 		t.Errorf("ready after a failed reload: %v", err)
 	}
-	if m.reloads.value("success") != 1 || m.reloads.value("failure") != 1 {
-		t.Errorf("reload counters %v/%v", m.reloads.value("success"), m.reloads.value("failure"))
+	if value(t, m.reloads, "success") != 1 || value(t, m.reloads, "failure") != 1 {
+		t.Errorf("reload counters %v/%v", value(t, m.reloads, "success"), value(t, m.reloads, "failure"))
 	}
 	os.Remove(path)
 	if err := s.Ready(context.Background()); err == nil {
@@ -307,43 +308,41 @@ func TestMetricsExposition(t *testing.T) {
 	m.ObserveAWSCall("organizations:ListParents", "AccessDeniedException")
 	m.ObserveCache(3, 1)
 	m.setFindings(&AuditReport{Findings: []AuditFinding{findingA}})
-	m.reloads.add(1, `we"ird`)
-	rec := &recorderWriter{}
-	m.ServeHTTP(rec, nil)
-	out := rec.String()
+	m.reloads.WithLabelValues(`we"ird`).Inc()
+	rec := httptest.NewRecorder()
+	m.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q, want the Prometheus text format", ct)
+	}
+	out := rec.Body.String()
 	for _, want := range []string{
 		`# TYPE iamdiag_http_request_duration_seconds histogram`,
-		`iamdiag_http_requests_total{route="/v1/diagnose",code="200"} 2`,
+		`iamdiag_http_requests_total{code="200",route="/v1/diagnose"} 2`,
 		`iamdiag_http_request_duration_seconds_bucket{route="/v1/diagnose",le="0.005"} 1`,
 		`iamdiag_http_request_duration_seconds_bucket{route="/v1/diagnose",le="0.1"} 2`,
 		`iamdiag_http_request_duration_seconds_bucket{route="/v1/diagnose",le="+Inf"} 2`,
 		`iamdiag_http_request_duration_seconds_count{route="/v1/diagnose"} 2`,
-		`iamdiag_aws_calls_total{operation="iam:GetRole",error_code=""} 1`,
-		`iamdiag_aws_calls_total{operation="organizations:ListParents",error_code="AccessDeniedException"} 1`,
+		`iamdiag_aws_calls_total{error_code="",operation="iam:GetRole"} 1`,
+		`iamdiag_aws_calls_total{error_code="AccessDeniedException",operation="organizations:ListParents"} 1`,
+		`iamdiag_aws_errors_total{error_code="AccessDeniedException"} 1`,
 		`iamdiag_cache_requests_total{result="hit"} 3`,
+		`iamdiag_cache_requests_total{result="miss"} 1`,
 		`iamdiag_audit_findings{severity="error"} 1`,
 		`iamdiag_audit_findings{severity="info"} 0`,
 		`iamdiag_snapshot_reloads_total{result="we\"ird"} 1`,
+		`go_goroutines `,
+		`go_memstats_heap_alloc_bytes `,
 		`process_resident_memory_bytes `,
 	} {
-		if !strings.Contains(out, want+"\n") && !strings.Contains(out, want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-}
-
-type recorderWriter struct {
-	strings.Builder
-	h http.Header
-}
-
-func (r *recorderWriter) Header() http.Header {
-	if r.h == nil {
-		r.h = http.Header{}
+	// A successful call is no error.
+	if strings.Contains(out, `iamdiag_aws_errors_total{error_code=""}`) {
+		t.Error("a successful AWS call was counted as an error")
 	}
-	return r.h
 }
-func (r *recorderWriter) WriteHeader(int) {}
 
 // TestGracefulShutdown checks that a request in flight when the context
 // ends still gets its answer, and Serve returns nil.

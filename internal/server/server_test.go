@@ -198,7 +198,7 @@ func TestDiagnoseContract(t *testing.T) {
 	if got.Decision != "explicit-deny" || len(got.Blockers) != 1 || got.Blockers[0].Layer != "scp" || got.Blockers[0].Statement != "NoEC2" {
 		t.Errorf("verdict %+v, want the SCP's NoEC2 explicit deny", got)
 	}
-	if v := ts.metrics.diagnoses.value("explicit-deny"); v != 1 {
+	if v := value(t, ts.metrics.diagnoses, "explicit-deny"); v != 1 {
 		t.Errorf("iamdiag_diagnoses_total{decision=explicit-deny} = %v, want 1", v)
 	}
 }

@@ -279,18 +279,18 @@ func (s *Server) postSlack(ctx context.Context, u *url.URL, msg []byte, log *zap
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.cfg.SlackClient.Do(req)
 	if err != nil {
-		s.metrics.slackAsync.add(1, "failure")
+		s.metrics.slackAsync.WithLabelValues("failure").Inc()
 		// The URL holds a secret token: log only the host.
 		log.Warn("posting the Slack answer failed", zap.String("host", u.Host), zap.String("error", redactURLError(err, u)))
 		return
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		s.metrics.slackAsync.add(1, "failure")
+		s.metrics.slackAsync.WithLabelValues("failure").Inc()
 		log.Warn("Slack refused the answer", zap.Int("status", resp.StatusCode))
 		return
 	}
-	s.metrics.slackAsync.add(1, "success")
+	s.metrics.slackAsync.WithLabelValues("success").Inc()
 	log.Info("Slack answer posted")
 }
 

@@ -171,7 +171,7 @@ func TestSlackDeferred(t *testing.T) {
 	if len(sink.posts) != 1 || !strings.HasPrefix(sink.posts[0].Text, "DENIED") || len(sink.posts[0].Blocks) == 0 {
 		t.Errorf("posted %+v, want one verdict", sink.posts)
 	}
-	if v := ts.metrics.slackAsync.value("success"); v != 1 {
+	if v := value(t, ts.metrics.slackAsync, "success"); v != 1 {
 		t.Errorf("deferred success counter %v, want 1", v)
 	}
 }

@@ -59,7 +59,7 @@ func (s *SnapshotSource) load() error {
 	}
 	now := time.Now()
 	s.cur.Store(&loadedSnapshot{snap: snap, info: info, at: now})
-	s.metrics.snapshotAt.set(float64(now.Unix()))
+	s.metrics.snapshotAt.Set(float64(now.Unix()))
 	s.log.Info("snapshot loaded", zap.String("path", s.path), zap.String("account", snap.AccountID),
 		zap.Time("captured_at", snap.CapturedAt), zap.Int64("bytes", info.Size()))
 	return nil
@@ -96,10 +96,10 @@ func (s *SnapshotSource) Reload() (bool, error) {
 		return false, nil
 	}
 	if err := s.load(); err != nil {
-		s.metrics.reloads.add(1, "failure")
+		s.metrics.reloads.WithLabelValues("failure").Inc()
 		return false, err
 	}
-	s.metrics.reloads.add(1, "success")
+	s.metrics.reloads.WithLabelValues("success").Inc()
 	return true, nil
 }
 
