@@ -47,7 +47,7 @@ func (c *Context) Set(key string, values ...string) {
 // Infer sets key like Set but marks it as inferred by iamdiag rather than
 // given by the input; it does nothing when the key is already present.
 func (c *Context) Infer(key string, values ...string) {
-	lk := strings.ToLower(key)
+	lk := lowerKey(key)
 	if _, ok := c.m[lk]; ok {
 		return
 	}
@@ -55,8 +55,37 @@ func (c *Context) Infer(key string, values ...string) {
 }
 
 func (c *Context) set(key string, values []string, inferred bool) {
-	c.setLower(strings.ToLower(key), key, values, inferred)
+	c.setLower(lowerKey(key), key, values, inferred)
 }
+
+// lowerKey returns key in lower case, the map key of Context; the global
+// keys a diagnosis infers are looked up in a table rather than lowered
+// into a new string each time.
+func lowerKey(key string) string {
+	if lk, ok := lowerGlobalKeys[key]; ok {
+		return lk
+	}
+	return strings.ToLower(key)
+}
+
+// lowerGlobalKeys maps global condition keys, as AWS spells them
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+// to lower case.
+var lowerGlobalKeys = func() map[string]string {
+	keys := []string{
+		"aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:CurrentTime", "aws:EpochTime",
+		"aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent", "aws:PrincipalAccount", "aws:PrincipalArn",
+		"aws:PrincipalIsAWSService", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalServiceName",
+		"aws:PrincipalType", "aws:RequestedRegion", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths",
+		"aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn", "aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce",
+		"aws:TagKeys", "aws:TokenIssueTime", "aws:UserAgent", "aws:ViaAWSService", "aws:userid", "aws:username",
+	}
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
 
 // setLower is set with the lower-cased key lk already computed.
 func (c *Context) setLower(lk, key string, values []string, inferred bool) {
