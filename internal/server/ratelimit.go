@@ -1,36 +1,43 @@
 package server
 
 import (
+	"math"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// limiter is a per-client token bucket: each client may make rate requests
-// per second on average, burst at once. (golang.org/x/time/rate is not in
-// the module cache; this is the same algorithm, without reservations.)
+// limiter is the per-client rate limit: one golang.org/x/time/rate token
+// bucket per client, each allowing rate requests per second on average and
+// burst at once. Buckets that have refilled are dropped (a client that comes
+// back starts full, as it would have anyway), and at most maxClients are
+// kept, so memory stays bounded whatever the number of clients.
 type limiter struct {
-	rate  float64
-	burst float64
+	limit rate.Limit
+	burst int
 	now   func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	clients map[string]*rate.Limiter
 	swept   time.Time
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// maxClients bounds the buckets kept; idle full buckets are dropped first.
+// maxClients bounds the buckets kept.
 const maxClients = 10000
 
-func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
+// sweepEvery is how often idle buckets are dropped; sweepFullEvery how often
+// at most when the table is full and a new client arrives.
+const (
+	sweepEvery     = time.Minute
+	sweepFullEvery = time.Second
+)
+
+func newLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
 	if burst < 1 {
 		burst = 1
 	}
-	return &limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+	return &limiter{limit: rate.Limit(perSecond), burst: burst, now: now, clients: map[string]*rate.Limiter{}}
 }
 
 // allow takes a token from client's bucket. When none is left it returns
@@ -38,38 +45,37 @@ func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 func (l *limiter) allow(client string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweep(now)
-	b, ok := l.buckets[client]
+	if now.Sub(l.swept) >= sweepEvery {
+		l.sweep(now)
+	}
+	b, ok := l.clients[client]
 	if !ok {
-		if len(l.buckets) >= maxClients {
+		if len(l.clients) >= maxClients && now.Sub(l.swept) >= sweepFullEvery {
+			l.sweep(now)
+		}
+		if len(l.clients) >= maxClients {
+			l.mu.Unlock()
 			// Too many clients at once: refuse newcomers rather than grow
 			// without bound.
 			return false, time.Second
 		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[client] = b
+		b = rate.NewLimiter(l.limit, l.burst)
+		l.clients[client] = b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	l.mu.Unlock()
+	if b.AllowN(now, 1) {
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	missing := 1 - b.TokensAt(now)
+	return false, time.Duration(math.Ceil(missing / float64(l.limit) * float64(time.Second)))
 }
 
-// sweep drops, at most once a minute, the buckets that have refilled: a
-// client that comes back starts full, as it would have anyway.
+// sweep drops the buckets that are full again. l.mu is held.
 func (l *limiter) sweep(now time.Time) {
-	if now.Sub(l.swept) < time.Minute {
-		return
-	}
 	l.swept = now
-	full := time.Duration(l.burst / l.rate * float64(time.Second))
-	for k, b := range l.buckets {
-		if now.Sub(b.last) > full {
-			delete(l.buckets, k)
+	for k, b := range l.clients {
+		if b.TokensAt(now) >= float64(l.burst) {
+			delete(l.clients, k)
 		}
 	}
 }

@@ -261,8 +261,8 @@ func TestLimiterSweepAndBound(t *testing.T) {
 	if ok, _ := l.allow("one-too-many"); !ok {
 		t.Error("idle buckets were not swept")
 	}
-	if len(l.buckets) != 1 {
-		t.Errorf("%d buckets after the sweep, want 1", len(l.buckets))
+	if len(l.clients) != 1 {
+		t.Errorf("%d buckets after the sweep, want 1", len(l.clients))
 	}
 }
 
@@ -299,5 +299,32 @@ func TestNewNeedsToken(t *testing.T) {
 	}
 	if _, err := New(Config{Token: "x"}); err == nil {
 		t.Error("New without a Diagnoser succeeded")
+	}
+}
+
+// TestLimiterKeepsLimitedClients checks that a sweep drops only buckets that
+// have refilled: a client still short of tokens stays limited, and is told
+// how long until its next token.
+func TestLimiterKeepsLimitedClients(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newLimiter(0.01, 2, func() time.Time { return now }) // a token per 100 s
+	for i := range 2 {
+		if ok, _ := l.allow("a"); !ok {
+			t.Fatalf("request %d within the burst refused", i)
+		}
+	}
+	now = now.Add(sweepEvery + time.Second) // 61 s: 0.61 token back
+	if ok, _ := l.allow("b"); !ok {         // sweeps
+		t.Fatal("a new client refused")
+	}
+	ok, wait := l.allow("a")
+	if ok {
+		t.Fatal("the sweep forgot a client that was still limited")
+	}
+	if wait < 38*time.Second || wait > 40*time.Second {
+		t.Errorf("wait %v, want about 39s", wait)
+	}
+	if _, kept := l.clients["a"]; !kept {
+		t.Error("the limited client's bucket was dropped")
 	}
 }
