@@ -54,6 +54,7 @@ func seedDecoded(t *testing.T) string {
 }
 
 func TestRunDiagnose(t *testing.T) {
+	noAWSCredentials(t)
 	snapshot := example(t, "seed", "snapshot.json")
 	tests := []struct {
 		name      string
@@ -85,11 +86,13 @@ func TestRunDiagnose(t *testing.T) {
 			wantErr:  "--decoded-message",
 		},
 		{
+			// No offline source: the live account, here without
+			// credentials.
 			name:      "no source",
 			opts:      diagnoseOptions{input: inputOptions{EncodedMessage: "abc"}, Format: "text"},
 			sts:       &fakeSTS{},
 			wantCode:  exitFailure,
-			wantErr:   "live AWS sources are not available yet",
+			wantErr:   "no usable AWS credentials: refresh the credentials",
 			wantNoSTS: true,
 		},
 		{

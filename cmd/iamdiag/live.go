@@ -24,6 +24,11 @@ import (
 // with its retries, and the cross-check.
 const defaultLiveTimeout = 30 * time.Second
 
+// liveConcurrency bounds the AWS calls in flight of one diagnosis: a
+// three-level organization needs about 30 calls, most independent, and the
+// SDK's retryer absorbs the throttling of a burst.
+const liveConcurrency = 16
+
 // liveSource is the live AWS source of one diagnose run: the clients built
 // once from the SDK configuration, the layers it read and what the calls
 // cost.
@@ -61,7 +66,7 @@ func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger)
 	log.Info("AWS configuration loaded", zap.String("region", cfg.Region), zap.String("profile", profile))
 	return &liveSource{
 		clients: c,
-		live:    layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Concurrency: 8}),
+		live:    layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Concurrency: liveConcurrency}),
 		decoder: &countingDecoder{d: c.sts},
 		profile: profile,
 		log:     log,

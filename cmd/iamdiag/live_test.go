@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -234,4 +235,22 @@ func cmdVerdict(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(&b, "blocker %s %s policy=%s statement=%s target=%s\n", bl.Layer, bl.Kind, bl.Policy, bl.Statement, bl.Target)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+}
+
+// noAWSCredentials leaves the SDK's default chain without credentials for
+// the test: no keys, profile, shared files, web identity, container or
+// instance metadata.
+func noAWSCredentials(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+	} {
+		t.Setenv(k, v)
+	}
 }

@@ -14,7 +14,7 @@ import (
 
 // setFakeAWS serves the snapshot at path and points the SDK's environment
 // at it for the test.
-func setFakeAWS(t *testing.T, path string, opts fakeaws.Options) *fakeaws.Server {
+func setFakeAWS(t testing.TB, path string, opts fakeaws.Options) *fakeaws.Server {
 	t.Helper()
 	snap, err := layers.LoadFile(path)
 	if err != nil {
@@ -72,7 +72,9 @@ func TestSnapshotFile(t *testing.T) {
 		t.Errorf("the written file does not load: %v", err)
 	}
 	s := stderr.String()
-	if !strings.Contains(s, "\rcapturing: authorization details 1") || !strings.Contains(s, "capturing: organization policies 2/2") {
+	// The IAM and Organizations reads run concurrently, and updates are
+	// thinned to ten a second: the last organization policy always shows.
+	if !strings.HasPrefix(s, "\rcapturing: ") || !strings.Contains(s, "\rcapturing: organization policies 2/2") {
 		t.Errorf("no progress line in %q", s)
 	}
 	last := s[strings.LastIndex(s, "\r")+1:]
