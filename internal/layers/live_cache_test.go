@@ -2,8 +2,10 @@ package layers_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -77,5 +79,81 @@ func TestLiveOnCall(t *testing.T) {
 				t.Errorf("warm resolution: %d misses, %d hits; want hits only", warm.CacheMisses, warm.CacheHits)
 			}
 		})
+	}
+}
+
+// cachedOps are the operations whose answers the Cache keeps.
+var cachedOps = []string{"DescribeOrganization", "ListRoots", "ListParents", "ListPoliciesForTarget",
+	"DescribePolicy", "DescribeAccount", "DescribeOrganizationalUnit", "GetPolicyVersion"}
+
+func cachedCalls(f *fakeaws.Server) map[string]int {
+	all := f.Calls()
+	out := map[string]int{}
+	for _, op := range cachedOps {
+		if all[op] > 0 {
+			out[op] = all[op]
+		}
+	}
+	return out
+}
+
+// TestCacheCollapsesConcurrentReads checks that concurrent cold
+// resolutions sharing a Cache make each cached call once, as one
+// resolution alone does.
+func TestCacheCollapsesConcurrentReads(t *testing.T) {
+	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	req := prodRole(t, snap)
+	one := startFake(t, snap, fakeaws.Options{Latency: 20 * time.Millisecond})
+	if _, err := one.live(layers.LiveOptions{}).Layers(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	want := cachedCalls(one.fake)
+	if len(want) == 0 {
+		t.Fatal("a cold resolution made no cached call")
+	}
+
+	many := startFake(t, snap, fakeaws.Options{Latency: 20 * time.Millisecond})
+	cache := layers.NewCache(time.Hour)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			_, err := many.live(layers.LiveOptions{Cache: cache}).Layers(context.Background(), req)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(want, cachedCalls(many.fake)); diff != "" {
+		t.Errorf("cached calls of 8 concurrent resolutions (-one alone +8):\n%s", diff)
+	}
+}
+
+// TestCacheWaiterOutlivesOwner checks that a resolution waiting on another
+// one's fetch does not fail because the other gave up: it fetches again
+// with its own context.
+func TestCacheWaiterOutlivesOwner(t *testing.T) {
+	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	req := prodRole(t, snap)
+	c := startFake(t, snap, fakeaws.Options{Latency: 150 * time.Millisecond})
+	cache := layers.NewCache(time.Hour)
+	short, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	defer cancel()
+	ownerErr := make(chan error, 1)
+	go func() {
+		_, err := c.live(layers.LiveOptions{Cache: cache}).Layers(short, req)
+		ownerErr <- err
+	}()
+	time.Sleep(30 * time.Millisecond) // the owner's first organization calls are in flight
+	if _, err := c.live(layers.LiveOptions{Cache: cache}).Layers(context.Background(), req); err != nil {
+		t.Errorf("the waiting resolution failed with the owner's cancellation: %v", err)
+	}
+	if err := <-ownerErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the owner's resolution: %v, want its deadline", err)
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
@@ -144,25 +146,33 @@ func unreadable(what, op string, err error) policy.Readability {
 		Message: fmt.Sprintf("cannot read %s: %s %s (%s); %s", what, op, verb, code, hint)}
 }
 
-// cacheEntry is one cached answer, or one fetch in flight.
+// cacheEntry is one cached answer.
 type cacheEntry struct {
-	done  chan struct{}
 	val   any
-	err   error
 	at    time.Time
 	owner *walk // the resolution that fetched it
 	depth int   // the round trip at which owner got it
+}
+
+// flight is what one fetch through the Cache's singleflight group gives
+// every resolution waiting on it.
+type flight struct {
+	e *cacheEntry
+	// cached is set when the fetch found the answer already stored (by a
+	// flight that ended after the caller looked): no call was made.
+	cached bool
 }
 
 // Cache holds what live resolutions read from Organizations (the path of
 // each account to the root, the policies attached at each level, policy
 // contents) and immutable IAM policy versions, so that a daemon reading
 // many requests asks each once per TTL. Concurrent requests for the same
-// answer share one call. A Cache is safe for concurrent use; failed reads
-// are not cached.
+// answer share one call (golang.org/x/sync/singleflight). A Cache is safe
+// for concurrent use; failed reads are not cached.
 type Cache struct {
 	ttl time.Duration
 	now func() time.Time
+	sf  singleflight.Group
 	mu  sync.Mutex
 	m   map[string]*cacheEntry
 }
@@ -176,67 +186,101 @@ func NewCache(ttl time.Duration) *Cache {
 	return &Cache{ttl: ttl, now: time.Now, m: map[string]*cacheEntry{}}
 }
 
-// Purge drops every entry.
+// Purge drops every entry. Fetches in flight still store their answers.
 func (c *Cache) Purge() {
 	c.mu.Lock()
 	clear(c.m)
 	c.mu.Unlock()
 }
 
+// lookup returns key's answer unless it is missing or expired.
+func (c *Cache) lookup(key string, immutable bool) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || (!immutable && c.now().Sub(e.at) > c.ttl) {
+		return nil
+	}
+	return e
+}
+
+// answer gives w a stored answer: known at the owner's depth to the
+// resolution that fetched it, and at once (a hit) to any other.
+func (w *walk) answer(e *cacheEntry, after int) (any, int, error) {
+	if e.owner == w {
+		return e.val, max(after, e.depth), nil
+	}
+	w.hit()
+	return e.val, after, nil
+}
+
+// Flight states of one do call's own fetch function.
+const (
+	fetchPending   int32 = iota // not run (yet): another flight may answer
+	fetchRunning                // this resolution is fetching
+	fetchAbandoned              // the caller left: the function must not fetch
+)
+
 // do returns the cached answer for key, or waits for the fetch in flight,
 // or fetches it. after is the caller's round trip; the returned depth is
 // the round trip at which the answer is known to this resolution (after
 // itself for an answer cached by an earlier one). immutable entries never
-// expire.
+// expire. ctx is w's context: the fetch runs with it.
 func (c *Cache) do(ctx context.Context, w *walk, key string, after int, immutable bool, fetch func() (any, int, error)) (any, int, error) {
-	c.mu.Lock()
-	e, ok := c.m[key]
-	inFlight := false
-	if ok {
-		select {
-		case <-e.done:
-			if e.err == nil && !immutable && c.now().Sub(e.at) > c.ttl {
-				ok = false
+	// A waiter whose flight failed only because the resolution that ran
+	// it gave up (its context ended) tries once more with its own.
+	for attempt := 0; ; attempt++ {
+		if e := c.lookup(key, immutable); e != nil {
+			return w.answer(e, after)
+		}
+		var state atomic.Int32
+		ch := c.sf.DoChan(key, func() (any, error) {
+			if !state.CompareAndSwap(fetchPending, fetchRunning) {
+				return flight{e: &cacheEntry{owner: w}}, ctx.Err()
 			}
-		default:
-			inFlight = true
-		}
-	}
-	if ok {
-		c.mu.Unlock()
+			// A flight that ended between the lookup and now stored its
+			// answer.
+			if e := c.lookup(key, immutable); e != nil {
+				return flight{e: e, cached: true}, nil
+			}
+			w.miss()
+			val, depth, err := fetch()
+			e := &cacheEntry{val: val, at: c.now(), owner: w, depth: depth}
+			if err == nil {
+				c.mu.Lock()
+				c.m[key] = e
+				c.mu.Unlock()
+			}
+			return flight{e: e}, err
+		})
+		var r singleflight.Result
 		select {
-		case <-e.done:
+		case r = <-ch:
 		case <-ctx.Done():
-			return nil, after, ctx.Err()
+			if state.CompareAndSwap(fetchPending, fetchAbandoned) {
+				return nil, after, ctx.Err()
+			}
+			// This resolution's own fetch is running: wait for it (its
+			// calls end with ctx), so that it never touches w's stats
+			// after the resolution returned.
+			r = <-ch
 		}
-		if e.err != nil {
-			return nil, after, e.err
+		f, _ := r.Val.(flight)
+		mine := f.e != nil && f.e.owner == w
+		if r.Err != nil {
+			if mine {
+				return f.e.val, f.e.depth, r.Err
+			}
+			if attempt == 0 && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue
+			}
+			return nil, after, r.Err
 		}
-		switch {
-		case e.owner == w:
-			return e.val, max(after, e.depth), nil
-		case inFlight:
-			// Another resolution's call answered this one: it cost a
-			// round trip, but no call of ours.
-			return e.val, after + 1, nil
+		if mine || f.cached {
+			return w.answer(f.e, after)
 		}
-		w.hit()
-		return e.val, after, nil
+		// Another resolution's call answered this one: it cost a round
+		// trip, but no call of ours.
+		return f.e.val, after + 1, nil
 	}
-	e = &cacheEntry{done: make(chan struct{}), owner: w}
-	c.m[key] = e
-	c.mu.Unlock()
-	w.miss()
-
-	e.val, e.depth, e.err = fetch()
-	e.at = c.now()
-	if e.err != nil {
-		c.mu.Lock()
-		if c.m[key] == e {
-			delete(c.m, key)
-		}
-		c.mu.Unlock()
-	}
-	close(e.done)
-	return e.val, e.depth, e.err
 }
