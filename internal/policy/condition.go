@@ -180,13 +180,18 @@ func (b opBase) isPattern() bool { return b == opStringLike || b == opArnLike }
 // version is the policy's Version element: policy variables are substituted
 // only in 2012-10-17 policies.
 func evalCondition(c *Condition, req *Request, version string) ConditionTrace {
+	return evalCompiled(c, nil, req, version)
+}
+
+// evalCompiled is evalCondition with c's compiled form, or nil.
+func evalCompiled(c *Condition, cc *compiledCondition, req *Request, version string) ConditionTrace {
 	var tr ConditionTrace
 	if c == nil {
 		tr.Err = "missing condition"
 		return tr
 	}
 	tr.Operator, tr.Key = c.Operator, c.Key
-	tr.Matched = evalCore(c, req, version, &tr)
+	tr.Matched = evalCore(c, cc, req, version, &tr)
 	if tr.Err != "" {
 		tr.Matched = false
 	}
@@ -197,10 +202,15 @@ func evalCondition(c *Condition, req *Request, version string) ConditionTrace {
 // evalCondition but records nothing and, unless a policy variable must be
 // substituted, does not allocate.
 func matchCondition(c *Condition, req *Request, version string) bool {
+	return matchCompiled(c, nil, req, version)
+}
+
+// matchCompiled is matchCondition with c's compiled form, or nil.
+func matchCompiled(c *Condition, cc *compiledCondition, req *Request, version string) bool {
 	if c == nil {
 		return false
 	}
-	return evalCore(c, req, version, nil)
+	return evalCore(c, cc, req, version, nil)
 }
 
 // maxStackValues is how many substituted policy values matchCondition keeps
@@ -208,10 +218,20 @@ func matchCondition(c *Condition, req *Request, version string) bool {
 const maxStackValues = 8
 
 // evalCore is the single implementation behind evalCondition (tr != nil,
-// which it fills) and matchCondition (tr == nil). It returns false on any
-// evaluation error.
-func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bool {
-	op, ok := parseOperator(c.Operator)
+// which it fills) and matchCondition (tr == nil). cc is c's compiled form
+// when Parse made one (it is used only while fresh), else nil. It returns
+// false on any evaluation error.
+func evalCore(c *Condition, cc *compiledCondition, req *Request, version string, tr *ConditionTrace) bool {
+	if cc != nil && !cc.fresh(c) {
+		cc = nil
+	}
+	var op operator
+	var ok bool
+	if cc != nil {
+		op, ok = cc.op, cc.opOK
+	} else {
+		op, ok = parseOperator(c.Operator)
+	}
 	if !ok {
 		if tr != nil {
 			tr.Err = fmt.Sprintf("unknown condition operator %q", c.Operator)
@@ -224,9 +244,16 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 	// Policy values after substitution. Unresolved variables make a value
 	// that matches nothing: it is left out of pv.
 	substitute := version == versionVariables && op.base.takesVariables()
+	var hasVars bool
+	if cc != nil {
+		hasVars = cc.vars
+	} else {
+		hasVars = anyVariable(c.Values)
+	}
+	substituted := substitute && hasVars
 	var stack [maxStackValues]string
 	pv := c.Values
-	if substitute && anyVariable(c.Values) {
+	if substituted {
 		pv = stack[:0]
 		for _, raw := range c.Values {
 			var v string
@@ -241,7 +268,7 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 		}
 	}
 	if tr != nil {
-		if substitute && anyVariable(c.Values) {
+		if substituted {
 			tr.PolicyValues = make([]string, len(c.Values))
 			for i, raw := range c.Values {
 				tr.PolicyValues[i] = raw
@@ -257,12 +284,25 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 		fillRequest(tr, req, c.Key)
 	}
 
-	for _, p := range pv {
-		if msg := checkPolicyValue(op.base, p); msg != "" {
+	// The values as written were checked at parse time; substituted
+	// ones are checked here.
+	var arns [][6]string
+	if cc != nil && !substituted {
+		if cc.bad >= 0 {
 			if tr != nil {
-				tr.Err = fmt.Sprintf("%s: policy value %q %s", c.Operator, display(p, op.base), msg)
+				tr.Err = fmt.Sprintf("%s: policy value %q %s", c.Operator, display(pv[cc.bad], op.base), cc.badMsg)
 			}
 			return false
+		}
+		arns = cc.arns
+	} else {
+		for _, p := range pv {
+			if msg := checkPolicyValue(op.base, p); msg != "" {
+				if tr != nil {
+					tr.Err = fmt.Sprintf("%s: policy value %q %s", c.Operator, display(p, op.base), msg)
+				}
+				return false
+			}
 		}
 	}
 
@@ -311,21 +351,21 @@ func evalCore(c *Condition, req *Request, version string, tr *ConditionTrace) bo
 	switch op.set {
 	case setAll:
 		for _, r := range rv {
-			if matchAny(op.base, pv, r) == op.negated {
+			if matchAny(op.base, pv, arns, r) == op.negated {
 				return false
 			}
 		}
 		return true
 	case setAny:
 		for _, r := range rv {
-			if matchAny(op.base, pv, r) != op.negated {
+			if matchAny(op.base, pv, arns, r) != op.negated {
 				return true
 			}
 		}
 		return false
 	default:
 		for _, r := range rv {
-			if matchAny(op.base, pv, r) {
+			if matchAny(op.base, pv, arns, r) {
 				return !op.negated
 			}
 		}
@@ -371,10 +411,28 @@ func display(p string, b opBase) string {
 }
 
 // matchAny reports whether request value r matches at least one policy value
-// under the positive form of the operator. Values have been checked.
-func matchAny(b opBase, pv []string, r string) bool {
+// under the positive form of the operator. Values have been checked. arns
+// holds the values of an Arn operator already split, or nil.
+func matchAny(b opBase, pv []string, arns [][6]string, r string) bool {
 	// Typed operators read the request value once.
 	switch b {
+	case opArnLike:
+		vp, ok := splitARNSegments(r)
+		if !ok {
+			return false
+		}
+		for i, p := range pv {
+			var pp [6]string
+			if arns != nil {
+				pp = arns[i]
+			} else if pp, ok = splitARNSegments(p); !ok {
+				continue
+			}
+			if arnSegmentsMatch(&pp, &vp) {
+				return true
+			}
+		}
+		return false
 	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 		rd, _ := parseDecimal(r)
 		for _, p := range pv {
@@ -424,8 +482,6 @@ func matchOne(b opBase, p, r string) bool {
 		return pb == rb
 	case opBinaryEquals:
 		return binaryEqual(p, r)
-	case opArnLike:
-		return arnMatch(p, r)
 	}
 	return false
 }
@@ -959,6 +1015,12 @@ func arnMatch(pattern, value string) bool {
 	if !ok {
 		return false
 	}
+	return arnSegmentsMatch(&pp, &vp)
+}
+
+// arnSegmentsMatch matches the components of an ARN pattern against those
+// of an ARN (see arnMatch).
+func arnSegmentsMatch(pp, vp *[6]string) bool {
 	for i := range pp {
 		if !wildcardMatch(pp[i], vp[i], false) {
 			return false

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // fuzzOperators are the operator names FuzzCondition picks from (by index),
@@ -58,6 +60,14 @@ func FuzzCondition(f *testing.F) {
 		tr := evalCondition(c, req, version)
 		if got := matchCondition(c, req, version); got != tr.Matched {
 			t.Fatalf("%s %q request %q present=%v: matchCondition = %v, evalCondition = %+v", op, c.Values, requestValues, present, got, tr)
+		}
+		// Parse's compiled form decides and traces alike.
+		cc := compileCondition(c)
+		if diff := cmp.Diff(tr, evalCompiled(c, &cc, req, version)); diff != "" {
+			t.Fatalf("%s %q request %q: compiled trace differs (-plain +compiled):\n%s", op, c.Values, requestValues, diff)
+		}
+		if got := matchCompiled(c, &cc, req, version); got != tr.Matched {
+			t.Fatalf("%s %q request %q: compiled match = %v, want %v", op, c.Values, requestValues, got, tr.Matched)
 		}
 		if tr.Err != "" && tr.Matched {
 			t.Fatalf("matched with an error: %+v", tr)

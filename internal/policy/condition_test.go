@@ -568,3 +568,37 @@ func TestConditionNilSafety(t *testing.T) {
 		t.Error("a long key is not found case-insensitively")
 	}
 }
+
+// TestStaleCompiledCondition checks that a condition edited after Parse is
+// evaluated as it now reads, not as Parse compiled it.
+func TestStaleCompiledCondition(t *testing.T) {
+	const doc = `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*",
+		"Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/a-*"}}}}`
+	req := NewRequest("arn:aws:sts::123456789012:assumed-role/b-x/s", "s3:GetObject", "*")
+	req.Principal.IAMARN = "arn:aws:iam::123456789012:role/b-x"
+	tests := []struct {
+		name string
+		edit func(c *Condition)
+		want Decision
+	}{
+		{"unedited", func(*Condition) {}, NotApplicable},
+		{"value edited in place", func(c *Condition) { c.Values[0] = "arn:aws:iam::*:role/b-*" }, Denied},
+		{"values replaced", func(c *Condition) { c.Values = []string{"arn:aws:iam::*:role/b-*"} }, Denied},
+		{"value appended", func(c *Condition) { c.Values = append(c.Values, "arn:aws:iam::*:role/b-*") }, Denied},
+		{"operator edited", func(c *Condition) { c.Operator = "ArnNotLike" }, Denied},
+		{"value made invalid", func(c *Condition) { c.Operator, c.Values[0] = "ArnNotLike", "not-an-arn" }, NotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustParse(t, doc)
+			_ = Evaluate(d, req, IdentityBased) // use the compiled form once
+			tt.edit(&d.Statements[0].Conditions[0])
+			if got := Decide(d, req, IdentityBased); got != tt.want {
+				t.Errorf("Decide = %v, want %v", got, tt.want)
+			}
+			if got := Evaluate(d, req, IdentityBased).Decision; got != tt.want {
+				t.Errorf("Evaluate = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -511,6 +511,7 @@ func (p *parser) statement(n *jnode, index int, version string) (Statement, erro
 	}
 	c.compileMatchers(&st, version)
 	c.index()
+	c.conds = compileConditions(st.Conditions)
 	st.compiled = c
 	return st, nil
 }

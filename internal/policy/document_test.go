@@ -13,7 +13,7 @@ import (
 
 // allUnexported lets go-cmp look inside every type of a parsed document.
 var allUnexported = cmp.AllowUnexported(Document{}, Statement{}, Principals{}, Condition{},
-	compiledStatement{}, actionPattern{}, resourcePattern{})
+	compiledStatement{}, actionPattern{}, resourcePattern{}, compiledCondition{}, operator{})
 
 func mustParse(t testing.TB, s string) *Document {
 	t.Helper()

@@ -83,7 +83,7 @@ func EvaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, req *R
 			if len(st.Conditions) > 0 {
 				tr.Conditions = make([]ConditionTrace, len(st.Conditions))
 				for j := range st.Conditions {
-					ct := evalCondition(&st.Conditions[j], req, doc.Version)
+					ct := evalCompiled(&st.Conditions[j], st.conditionMatcher(j), req, doc.Version)
 					tr.Conditions[j] = ct
 					ev.Errors = conditionVariableErrors(ev.Errors, index, &st.Conditions[j], req, doc.Version)
 					if ct.Err != "" {
@@ -161,7 +161,7 @@ func Decide(doc *Document, req *Request, kind Kind) Decision {
 
 func conditionsMatched(st *Statement, req *Request, version string) bool {
 	for j := range st.Conditions {
-		if !matchCondition(&st.Conditions[j], req, version) {
+		if !matchCompiled(&st.Conditions[j], st.conditionMatcher(j), req, version) {
 			return false
 		}
 	}

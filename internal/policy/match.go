@@ -438,6 +438,9 @@ type compiledStatement struct {
 	// invalid is true when some Resource/NotResource pattern is neither "*"
 	// nor an ARN.
 	invalid bool
+	// conds are the statement's compiled conditions, one per condition;
+	// nil for statements compiled on the fly (see conditionMatcher).
+	conds []compiledCondition
 }
 
 // compileMatchers fills the matching part of c from st.

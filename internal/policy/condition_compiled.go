@@ -1,0 +1,93 @@
+package policy
+
+// compiledCondition is what Parse precomputes for one condition, so that
+// an evaluation does not parse the operator name, check the policy values
+// or split ARN patterns again for every request. It is trusted only while
+// the condition's Operator and Values are those it was compiled from (see
+// fresh): a condition edited after Parse is evaluated the slow way.
+type compiledCondition struct {
+	// operator and values are copies of the Operator and Values headers
+	// the condition was compiled from.
+	operator string
+	values   []string
+
+	op   operator
+	opOK bool
+	// vars is true when some value holds "${": values are then
+	// substituted in a 2012-10-17 policy for operators that take policy
+	// variables, and the checks below do not apply.
+	vars bool
+	// bad is the index of the first value that checkPolicyValue rejects
+	// for op, -1 when none does; badMsg is its message.
+	bad    int
+	badMsg string
+	// arns holds, for an Arn operator whose values are all valid, the
+	// values split into their six components.
+	arns [][6]string
+}
+
+// compileCondition precomputes c's operator, the validity of its values
+// and, for Arn operators, their components.
+func compileCondition(c *Condition) compiledCondition {
+	cc := compiledCondition{operator: c.Operator, bad: -1}
+	if c.Values != nil {
+		cc.values = append(make([]string, 0, len(c.Values)), c.Values...)
+	}
+	cc.op, cc.opOK = parseOperator(c.Operator)
+	cc.vars = anyVariable(c.Values)
+	if !cc.opOK {
+		return cc
+	}
+	for i, p := range c.Values {
+		if msg := checkPolicyValue(cc.op.base, p); msg != "" {
+			cc.bad, cc.badMsg = i, msg
+			break
+		}
+	}
+	if cc.op.base == opArnLike && cc.bad < 0 && len(c.Values) > 0 {
+		cc.arns = make([][6]string, len(c.Values))
+		for i, p := range c.Values {
+			cc.arns[i], _ = splitARNSegments(p)
+		}
+	}
+	return cc
+}
+
+// fresh reports whether cc was compiled from c's current Operator and
+// Values.
+func (cc *compiledCondition) fresh(c *Condition) bool {
+	if !sameString(cc.operator, c.Operator) || len(cc.values) != len(c.Values) || (cc.values == nil) != (c.Values == nil) {
+		return false
+	}
+	for i := range cc.values {
+		if !sameString(cc.values[i], c.Values[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// compileConditions compiles every condition of a statement; Parse calls it.
+func compileConditions(list []Condition) []compiledCondition {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]compiledCondition, len(list))
+	for i := range list {
+		out[i] = compileCondition(&list[i])
+	}
+	return out
+}
+
+// conditionMatcher returns the compiled form of the statement's condition
+// j when Parse compiled it and it was not edited since, else nil.
+func (st *Statement) conditionMatcher(j int) *compiledCondition {
+	c := st.compiled
+	if c == nil || len(c.conds) != len(st.Conditions) {
+		return nil
+	}
+	if cc := &c.conds[j]; cc.fresh(&st.Conditions[j]) {
+		return cc
+	}
+	return nil
+}
