@@ -180,9 +180,8 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	var cc *crossCheckReport
 	if live != nil {
-		cc = live.crossCheck(ctx, d)
+		d.CrossCheck = live.crossCheck(ctx, d)
 	}
 	if opts.snap != nil {
 		d.Fix = report.FixOptions{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
@@ -202,14 +201,11 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	}
 	switch opts.Format {
 	case "json":
-		err = writeJSON(out, d, cc)
+		err = report.JSON(out, d)
 	case "markdown":
 		err = report.Markdown(out, d)
 	default:
 		err = report.Text(out, d, report.TextOptions{Color: opts.Color})
-	}
-	if err == nil && cc != nil && opts.Format != "json" {
-		err = writeCrossCheck(out, opts.Format, cc)
 	}
 	return finish(d, opts.Format, err)
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -106,7 +103,7 @@ func (s *liveSource) gather(ctx context.Context, o *diagnoseOptions) func(*polic
 // effective request, with the role or user ARN the live read resolved (the
 // simulator rejects session ARNs), and compares it with the local verdict.
 // A failed cross-check is reported as skipped, never as an error.
-func (s *liveSource) crossCheck(ctx context.Context, d *report.Diagnosis) *crossCheckReport {
+func (s *liveSource) crossCheck(ctx context.Context, d *report.Diagnosis) *report.CrossCheck {
 	req := d.Result.Request
 	if req == nil {
 		req = d.Input
@@ -126,7 +123,7 @@ func (s *liveSource) crossCheck(ctx context.Context, d *report.Diagnosis) *cross
 		s.log.Info("cross-check skipped", zap.Error(err))
 		return skippedCrossCheck(err, source)
 	}
-	return newCrossCheckReport(d.Result, r)
+	return newCrossCheck(d.Result, r)
 }
 
 // logStats prints, with -v, what the AWS calls cost: their number and the
@@ -149,178 +146,34 @@ func (s *liveSource) logStats(stderr io.Writer) {
 		layersLine, plural(s.crossCalls, "call"), s.crossTime.Round(time.Millisecond))
 }
 
-// crossCheckReport is the "crosscheck" field of diagnose's JSON and the
-// cross-check section of its text and Markdown.
-type crossCheckReport struct {
-	// PolicySourceARN is the role or user simulated.
-	PolicySourceARN string `json:"policy_source_arn"`
-	// Decision is the simulator's EvalDecision: allowed, explicitDeny or
-	// implicitDeny; null when skipped.
-	Decision *string `json:"decision"`
-	// AllowedByOrganizations is its OrganizationsDecisionDetail; null when
-	// it gave none.
-	AllowedByOrganizations *bool `json:"allowed_by_organizations"`
-	// AllowedByPermissionsBoundary is its PermissionsBoundaryDecisionDetail;
-	// null when no boundary is attached.
-	AllowedByPermissionsBoundary *bool              `json:"allowed_by_permissions_boundary"`
-	MatchedStatements            []matchedStatement `json:"matched_statements"`
-	MissingContextValues         []string           `json:"missing_context_values"`
-	// Agrees says whether the simulator's verdict agrees with the local
-	// one; null when skipped.
-	Agrees *bool `json:"agrees"`
-	// Detail describes the simulator's side, or why the cross-check was
-	// skipped.
-	Detail  string `json:"detail"`
-	Skipped bool   `json:"skipped"`
-
-	// local is the local verdict, shown beside a disagreement.
-	local *simulate.Result
-}
-
-type matchedStatement struct {
-	PolicyID   string `json:"source_policy_id"`
-	PolicyType string `json:"source_policy_type"`
-}
-
-func newCrossCheckReport(local *simulate.Result, r *crosscheck.Result) *crossCheckReport {
+// newCrossCheck converts the simulator's answer into the report's
+// cross-check, with the comparison against the local verdict.
+func newCrossCheck(local *simulate.Result, r *crosscheck.Result) *report.CrossCheck {
 	agrees, detail := crosscheck.Explain(local, r)
-	c := &crossCheckReport{
+	c := &report.CrossCheck{
 		PolicySourceARN:              r.PolicySourceARN,
-		Decision:                     &r.EvalDecision,
+		Decision:                     r.EvalDecision,
 		AllowedByOrganizations:       r.AllowedByOrganizations,
 		AllowedByPermissionsBoundary: r.AllowedByPermissionsBoundary,
-		MatchedStatements:            []matchedStatement{},
-		MissingContextValues:         append([]string{}, r.MissingContextValues...),
-		Agrees:                       &agrees,
+		MissingContextValues:         append([]string(nil), r.MissingContextValues...),
+		Agrees:                       agrees,
 		Detail:                       detail,
-		local:                        local,
 	}
 	for _, st := range r.MatchedStatements {
-		c.MatchedStatements = append(c.MatchedStatements, matchedStatement{PolicyID: st.SourcePolicyID, PolicyType: st.SourcePolicyType})
+		c.MatchedStatements = append(c.MatchedStatements, report.CrossCheckStatement{PolicyID: st.SourcePolicyID, PolicyType: st.SourcePolicyType})
 	}
 	return c
 }
 
-func skippedCrossCheck(err error, source string) *crossCheckReport {
+// skippedCrossCheck is the report's cross-check when the simulator could
+// not be asked.
+func skippedCrossCheck(err error, source string) *report.CrossCheck {
 	detail := "cross-check skipped: " + err.Error()
 	var ce *crosscheck.Error
 	if errors.As(err, &ce) && ce.Denied {
 		detail += "; allow iam:SimulatePrincipalPolicy to the credentials for AWS's own verdict beside iamdiag's"
 	}
-	return &crossCheckReport{PolicySourceARN: source, MatchedStatements: []matchedStatement{},
-		MissingContextValues: []string{}, Detail: detail, Skipped: true}
-}
-
-// writeJSON renders the diagnosis as report.JSON does, with the
-// cross-check as one more top-level field, "crosscheck".
-func writeJSON(w io.Writer, d *report.Diagnosis, cc *crossCheckReport) error {
-	if cc == nil {
-		return report.JSON(w, d)
-	}
-	var b bytes.Buffer
-	if err := report.JSON(&b, d); err != nil {
-		return err
-	}
-	// report.JSON writes one indented object: "{\n…\n}\n".
-	body := bytes.TrimRight(b.Bytes(), "\n")
-	if !bytes.HasSuffix(body, []byte("\n}")) {
-		return fmt.Errorf("adding the cross-check: the report is not an indented JSON object")
-	}
-	field, err := json.MarshalIndent(cc, "  ", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding the cross-check: %w", err)
-	}
-	var out bytes.Buffer
-	out.Write(body[:len(body)-2])
-	out.WriteString(",\n  \"crosscheck\": ")
-	out.Write(field)
-	out.WriteString("\n}\n")
-	_, err = w.Write(out.Bytes())
-	return err
-}
-
-// writeCrossCheck writes the cross-check section after a text or Markdown
-// report.
-func writeCrossCheck(w io.Writer, format string, cc *crossCheckReport) error {
-	var b strings.Builder
-	md := format == "markdown"
-	if md {
-		b.WriteString("\n### Cross-check (iam:SimulatePrincipalPolicy)\n\n")
-	} else {
-		b.WriteString("\nCross-check (iam:SimulatePrincipalPolicy):\n")
-	}
-	line := func(name, value string) {
-		if md {
-			fmt.Fprintf(&b, "- %s: %s\n", name, value)
-			return
-		}
-		fmt.Fprintf(&b, "  %-21s %s\n", name, value)
-	}
-	if cc.Skipped {
-		line("skipped", strings.TrimPrefix(cc.Detail, "cross-check skipped: "))
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	verdict := "agrees with the local verdict"
-	if !*cc.Agrees {
-		verdict = "DISAGREES with the local verdict"
-	}
-	line("simulated", cc.PolicySourceARN)
-	line("decision", *cc.Decision+" — "+verdict)
-	line("SCPs", allowedWord(cc.AllowedByOrganizations, "no organization decision"))
-	line("permissions boundary", allowedWord(cc.AllowedByPermissionsBoundary, "no boundary decision"))
-	if len(cc.MatchedStatements) > 0 {
-		var ids []string
-		for _, st := range cc.MatchedStatements {
-			ids = append(ids, st.PolicyID+" ("+st.PolicyType+")")
-		}
-		line("matched", strings.Join(ids, ", "))
-	}
-	if len(cc.MissingContextValues) > 0 {
-		line("missing context", strings.Join(cc.MissingContextValues, ", "))
-	}
-	line("detail", cc.Detail)
-	if !*cc.Agrees && cc.local != nil {
-		line("local verdict", localSide(cc.local))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func allowedWord(b *bool, none string) string {
-	switch {
-	case b == nil:
-		return none
-	case *b:
-		return "allow"
-	}
-	return "deny"
-}
-
-// localSide describes the local verdict and its blockers in one line.
-func localSide(r *simulate.Result) string {
-	s := string(r.Decision)
-	for i, bl := range r.Blockers {
-		sep := ", "
-		if i == 0 {
-			sep = ": "
-		}
-		s += sep + string(bl.Layer) + " " + bl.Kind
-		if bl.PolicyName != "" || bl.Policy != "" {
-			s += " in " + firstNonEmpty(bl.PolicyName, bl.Policy)
-		}
-		if bl.Statement != "" {
-			s += " statement " + bl.Statement
-		}
-	}
-	return s
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return &report.CrossCheck{PolicySourceARN: source, Detail: detail, Skipped: true}
 }
 
 // liveContext bounds a live run by --timeout (0: no bound).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -46,122 +47,171 @@ func cmdFakeAWS(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! fakeaws")
 	}
-	var (
-		opts    fakeaws.Options
-		encodes []string
-		snap    string
-		alone   bool
-	)
-	kv := func(flag, v string) (string, string) {
+	spec, err := parseFakeArgs(args)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	srv, env, err := spec.start(ts.MkAbs, ts.MkAbs(".aws"))
+	ts.Check(err)
+	ts.Defer(srv.Close)
+	fakes.Store(ts, srv)
+	for k, v := range env {
+		ts.Setenv(k, v)
+	}
+}
+
+// fakeSpec is what a fakeaws command asks for.
+type fakeSpec struct {
+	opts    fakeaws.Options
+	encodes [][2]string // variable, decoded message file
+	snap    string
+	alone   bool
+}
+
+// parseFakeArgs parses the arguments of the fakeaws command.
+func parseFakeArgs(args []string) (*fakeSpec, error) {
+	f := &fakeSpec{}
+	kv := func(flag, v string) (string, string, error) {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok {
-			ts.Fatalf("fakeaws %s %q: want KEY=VALUE", flag, v)
+			return "", "", fmt.Errorf("fakeaws %s %q: want KEY=VALUE", flag, v)
 		}
-		return k, val
+		return k, val, nil
 	}
+	usage := errors.New("usage: fakeaws [flags] SNAPSHOT")
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			if snap != "" || i != len(args)-1 {
-				ts.Fatalf("usage: fakeaws [flags] SNAPSHOT")
+			if f.snap != "" || i != len(args)-1 {
+				return nil, usage
 			}
-			snap = a
+			f.snap = a
 			continue
 		}
-		if a == "-standalone" || a == "-orgs-denied" {
-			if a == "-standalone" {
-				alone = true
-			} else {
-				opts.Deny = merge(opts.Deny, fakeaws.OrganizationsReadsDenied())
-			}
+		if a == "-standalone" {
+			f.alone = true
+			continue
+		}
+		if a == "-orgs-denied" {
+			f.opts.Deny = merge(f.opts.Deny, fakeaws.OrganizationsReadsDenied())
 			continue
 		}
 		if i+1 >= len(args) {
-			ts.Fatalf("fakeaws %s needs a value", a)
+			return nil, fmt.Errorf("fakeaws %s needs a value", a)
 		}
 		i++
 		v := args[i]
 		switch a {
 		case "-page-size":
 			n, err := strconv.Atoi(v)
-			ts.Check(err)
-			opts.PageSize = n
+			if err != nil {
+				return nil, fmt.Errorf("fakeaws -page-size: %w", err)
+			}
+			f.opts.PageSize = n
 		case "-latency":
 			d, err := time.ParseDuration(v)
-			ts.Check(err)
-			opts.Latency = d
+			if err != nil {
+				return nil, fmt.Errorf("fakeaws -latency: %w", err)
+			}
+			f.opts.Latency = d
 		case "-caller":
-			opts.CallerARN = v
+			f.opts.CallerARN = v
 		case "-deny":
 			op, code, _ := strings.Cut(v, "=")
-			opts.Deny = merge(opts.Deny, map[string]string{op: code})
+			f.opts.Deny = merge(f.opts.Deny, map[string]string{op: code})
 		case "-throttle":
-			op, n := kv(a, v)
+			op, n, err := kv(a, v)
+			if err != nil {
+				return nil, err
+			}
 			c, err := strconv.Atoi(n)
-			ts.Check(err)
-			if opts.Throttle == nil {
-				opts.Throttle = map[string]int{}
+			if err != nil {
+				return nil, fmt.Errorf("fakeaws -throttle: %w", err)
 			}
-			opts.Throttle[op] = c
+			if f.opts.Throttle == nil {
+				f.opts.Throttle = map[string]int{}
+			}
+			f.opts.Throttle[op] = c
 		case "-error":
-			op, code := kv(a, v)
-			if opts.Errors == nil {
-				opts.Errors = map[string]fakeaws.Failure{}
+			op, code, err := kv(a, v)
+			if err != nil {
+				return nil, err
 			}
-			opts.Errors[op] = fakeaws.Failure{Code: code}
+			if f.opts.Errors == nil {
+				f.opts.Errors = map[string]fakeaws.Failure{}
+			}
+			f.opts.Errors[op] = fakeaws.Failure{Code: code}
 		case "-malformed":
-			if opts.Malformed == nil {
-				opts.Malformed = map[string]bool{}
+			if f.opts.Malformed == nil {
+				f.opts.Malformed = map[string]bool{}
 			}
-			opts.Malformed[v] = true
+			f.opts.Malformed[v] = true
 		case "-simulate":
 			decision := v
-			opts.SimulateOverride = func(_ fakeaws.SimulateQuery, a fakeaws.SimulateAnswer) fakeaws.SimulateAnswer {
+			f.opts.SimulateOverride = func(_ fakeaws.SimulateQuery, a fakeaws.SimulateAnswer) fakeaws.SimulateAnswer {
 				a.Decision = decision
 				return a
 			}
 		case "-encode":
-			encodes = append(encodes, v)
+			name, file, err := kv(a, v)
+			if err != nil {
+				return nil, err
+			}
+			f.encodes = append(f.encodes, [2]string{name, file})
 		default:
-			ts.Fatalf("fakeaws: unknown flag %s", a)
+			return nil, fmt.Errorf("fakeaws: unknown flag %s", a)
 		}
 	}
-	if snap == "" {
-		ts.Fatalf("usage: fakeaws [flags] SNAPSHOT")
+	if f.snap == "" {
+		return nil, usage
 	}
-	s, err := layers.LoadFile(ts.MkAbs(snap))
-	ts.Check(err)
-	if alone {
+	return f, nil
+}
+
+// start serves the snapshot on 127.0.0.1 and returns the server and the
+// environment that points the AWS SDK at it: AWS_ENDPOINT_URL, static
+// keys, us-east-1, empty shared files (created in awsDir), no instance
+// metadata, and each -encode variable. abs resolves the command's paths.
+func (f *fakeSpec) start(abs func(string) string, awsDir string) (*fakeaws.Server, map[string]string, error) {
+	s, err := layers.LoadFile(abs(f.snap))
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.alone {
 		s.Organization = &layers.Organization{Standalone: true}
 	}
-	srv := fakeaws.New(s, opts)
+	srv := fakeaws.New(s, f.opts)
 	u := srv.Start()
-	ts.Defer(srv.Close)
-	fakes.Store(ts, srv)
-	for _, e := range encodes {
-		name, file := kv("-encode", e)
-		b, err := os.ReadFile(ts.MkAbs(file))
-		ts.Check(err)
-		ts.Setenv(name, srv.Encode(innerMessage(b)))
+	env := map[string]string{}
+	for _, e := range f.encodes {
+		b, err := os.ReadFile(abs(e[1]))
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		env[e[0]] = srv.Encode(innerMessage(b))
 	}
-
-	dir := ts.MkAbs(".aws")
-	ts.Check(os.MkdirAll(dir, 0o755))
-	for _, f := range []string{"config", "credentials"} {
-		ts.Check(os.WriteFile(filepath.Join(dir, f), nil, 0o600))
+	if err := os.MkdirAll(awsDir, 0o755); err != nil {
+		srv.Close()
+		return nil, nil, err
 	}
-	for k, v := range map[string]string{
+	for _, name := range []string{"config", "credentials"} {
+		if err := os.WriteFile(filepath.Join(awsDir, name), nil, 0o600); err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+	}
+	maps.Copy(env, map[string]string{
 		"AWS_ENDPOINT_URL":            u,
 		"AWS_ACCESS_KEY_ID":           "AKIAFAKESCRIPT000001",
 		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
 		"AWS_REGION":                  "us-east-1",
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_CONFIG_FILE":             filepath.Join(awsDir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(awsDir, "credentials"),
 		"AWS_PROFILE":                 "",
-	} {
-		ts.Setenv(k, v)
-	}
+	})
+	return srv, env, nil
 }
 
 // innerMessage returns the decoded authorization message of what

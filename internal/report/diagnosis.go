@@ -47,6 +47,9 @@ type Diagnosis struct {
 	// Fix supplies what the fix suggestions need beyond the evaluation
 	// (which principals share a policy, where an SCP is attached).
 	Fix FixOptions
+	// CrossCheck is AWS's policy simulator's verdict beside the local one;
+	// nil when it was not asked (an offline source).
+	CrossCheck *CrossCheck
 }
 
 // request returns the request to show: the effective one when known.

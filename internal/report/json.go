@@ -23,6 +23,8 @@ type jsonDiagnosis struct {
 	InferredContextKeys []string       `json:"inferred_context_keys"`
 	MissingContextKeys  []jsonMissing  `json:"missing_context_keys"`
 	Suspects            []policy.Layer `json:"suspects"`
+	// CrossCheck is omitted when the diagnosis has none.
+	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
 }
 
 type jsonRequest struct {
@@ -142,6 +144,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		InferredContextKeys: ctx.InferredKeys(),
 		MissingContextKeys:  []jsonMissing{},
 		Suspects:            r.Suspects,
+		CrossCheck:          crossCheckJSON(d.CrossCheck),
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}

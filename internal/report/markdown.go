@@ -9,7 +9,8 @@ import (
 
 // Markdown writes d as GitHub-flavoured Markdown, for a ticket or a chat
 // thread: the verdict as a heading, the request, each blocker, a table of the
-// other layers, then missing context keys and warnings.
+// other layers, then the fixes, missing context keys, warnings and the
+// cross-check.
 func Markdown(w io.Writer, d *Diagnosis) error {
 	if d == nil || d.Result == nil {
 		return fmt.Errorf("writing Markdown report: %w", errNoResult)
@@ -48,6 +49,12 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 	writeMarkdownFixes(bw, d.fixes())
 	mdList(bw, "Missing context keys", v.missing)
 	mdList(bw, "Warnings", v.warnings)
+	if cc := CrossCheckFields(d); len(cc) > 0 {
+		fmt.Fprintf(bw, "\n### %s\n\n", crossCheckTitle)
+		for _, f := range cc {
+			fmt.Fprintf(bw, "- %s: %s\n", f.Name, mdText(f.Value))
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing Markdown report: %w", err)
 	}

@@ -213,6 +213,9 @@ var cases = []struct {
 	{"inconclusive", inconclusiveCase},
 	{"several-blockers", severalCase},
 	{"allowed-hint-disagrees", allowedCase},
+	{"crosscheck-agrees", crossCheckAgreesCase},
+	{"crosscheck-disagrees", crossCheckDisagreesCase},
+	{"crosscheck-skipped", crossCheckSkippedCase},
 }
 
 // golden compares got with testdata/name, rewriting it under -update.

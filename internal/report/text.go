@@ -27,7 +27,8 @@ const (
 
 // Text writes d for a person at a terminal: the verdict line first, then each
 // blocker with its policy, statement, attachment point and conditions, then
-// one line per other layer, then warnings and missing context keys.
+// one line per other layer, then the fixes, missing context keys, warnings
+// and, when AWS's simulator was asked, the cross-check.
 func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	if d == nil || d.Result == nil {
 		return fmt.Errorf("writing text report: %w", errNoResult)
@@ -76,6 +77,13 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	writeTextFixes(bw, d.fixes(), paint)
 	writeList(bw, paint(ansiBold, "Missing context keys:"), v.missing)
 	writeList(bw, paint(ansiYellow, "Warnings:"), v.warnings)
+	if cc := CrossCheckFields(d); len(cc) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, paint(ansiBold, crossCheckTitle+":"))
+		for _, f := range cc {
+			fmt.Fprintf(bw, "  %-21s %s\n", f.Name, f.Value)
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)
 	}

@@ -133,7 +133,8 @@ func article(s string) string {
 
 // slackBlocks renders d as a Block Kit message: the verdict, the request,
 // each blocker with its policy, statement, attachment point and
-// conditions, the fix diffs when the diagnosis has them, and the warnings.
+// conditions, the fix diffs when the diagnosis has them, AWS's simulator's
+// cross-check when it was asked, and the warnings.
 func slackBlocks(d *report.Diagnosis) (*slackMessage, error) {
 	var buf bytes.Buffer
 	if err := report.JSON(&buf, d); err != nil {
@@ -193,6 +194,15 @@ func slackBlocks(d *report.Diagnosis) (*slackMessage, error) {
 			text += "\n```" + truncate(strings.ReplaceAll(f.Diff, "```", "ʼʼʼ"), maxSectionText-len(text)-12) + "```"
 		}
 		add(slackBlock{Type: "section", Text: ptr(mrkdwn(text, maxSectionText))})
+	}
+	if cc := report.CrossCheckFields(d); len(cc) > 0 {
+		// The cross-check's lines, worded as in the text report.
+		lines := []string{"*Cross-check* (iam:SimulatePrincipalPolicy)"}
+		for _, f := range cc {
+			lines = append(lines, "*"+escapeMrkdwn(f.Name)+"*: "+escapeMrkdwn(f.Value))
+		}
+		add(slackBlock{Type: "divider"})
+		add(slackBlock{Type: "section", Text: ptr(mrkdwn(strings.Join(lines, "\n"), maxSectionText))})
 	}
 	if len(v.Warnings) > 0 {
 		var ws []slackText
