@@ -9,10 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"golang.org/x/term"
@@ -163,20 +159,12 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 // captureLive captures the account the default credentials reach, with its
 // organization where they may read it.
 func captureLive(ctx context.Context, profile, region string, progress func(string, int, int)) (*layers.Snapshot, []string, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, profile, region)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, nil, err
 	}
-	return layers.Capture(ctx, layers.CaptureClients{
-		IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg),
-	}, layers.CaptureOptions{Progress: progress})
+	c := newAWSClients(cfg)
+	return layers.Capture(ctx, layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{Progress: progress})
 }
 
 // progressBar draws progress on a terminal's standard error, and nothing

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
@@ -100,19 +99,13 @@ func (o *inputOptions) validate() error {
 	return nil
 }
 
-// newSTS returns an STS client from the SDK's default configuration chain,
-// honouring --profile, --region and AWS_ENDPOINT_URL*.
+// newSTS returns an STS client from the configuration every command loads
+// (loadAWSConfig: --profile, --region, AWS_ENDPOINT_URL*, the standard
+// retryer).
 func newSTS(ctx context.Context, profile, region string) (decode.Decoder, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, profile, region)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	return sts.NewFromConfig(cfg), nil
 }

@@ -13,12 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -255,6 +249,11 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		return err
 	}
 	p := &pipeline{gather: src.gather, sts: cachedSTS(opts.Profile, opts.Region)}
+	if src.clients != nil {
+		// The live configuration is loaded already: decode with its STS
+		// client.
+		p.sts = func(context.Context, string, string) (decode.Decoder, error) { return src.clients.sts, nil }
+	}
 	var sched *server.Scheduler
 	if opts.StateDir != "" {
 		store, err := server.OpenStore(opts.StateDir)
@@ -295,33 +294,34 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 // sources are the daemon's layer sources: a snapshot, the live account, or
 // both (the snapshot first, the live account for principals it lacks).
 type sources struct {
-	path  string
-	cfg   aws.Config // for a live audit's capture
-	snap  *server.SnapshotSource
-	live  *layers.Live
-	ready []server.ReadyCheck
-	log   *zap.Logger
-	m     *server.Metrics
+	path string
+	// clients are built once from the AWS configuration (diagnose's and
+	// snapshot's loadAWSConfig), nil without --live or --refresh.
+	clients *awsClients
+	snap    *server.SnapshotSource
+	live    *layers.Live
+	ready   []server.ReadyCheck
+	log     *zap.Logger
+	m       *server.Metrics
 }
 
 // openSources opens the sources the flags name and starts the snapshot's
 // reloading and refreshing.
 func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*sources, error) {
 	src := &sources{log: log, m: m, path: opts.Snapshot}
-	var cfg aws.Config
 	if opts.Live || opts.Refresh > 0 {
-		var err error
-		if cfg, err = awsConfig(ctx, opts.Profile, opts.Region); err != nil {
+		cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
+		if err != nil {
 			return nil, err
 		}
-		src.cfg = cfg
-		id := &callerCheck{sts: sts.NewFromConfig(cfg)}
+		src.clients = newAWSClients(cfg)
+		id := &callerCheck{sts: src.clients.sts}
 		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.check})
 	}
 	if opts.Refresh > 0 {
 		// Capture first when the file does not exist yet.
 		if _, err := os.Stat(opts.Snapshot); errors.Is(err, os.ErrNotExist) {
-			if err := capture(ctx, cfg, opts.Snapshot, log); err != nil {
+			if err := capture(ctx, src.clients, opts.Snapshot, log); err != nil {
 				return nil, err
 			}
 		}
@@ -338,15 +338,11 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 		}
 	}
 	if opts.Refresh > 0 {
-		go refreshLoop(ctx, cfg, opts.Snapshot, opts.Refresh, src.snap, log.Named("refresh"))
+		go refreshLoop(ctx, src.clients, opts.Snapshot, opts.Refresh, src.snap, log.Named("refresh"))
 	}
 	if opts.Live {
-		src.live = layers.NewLive(layers.Clients{
-			IAM:           iam.NewFromConfig(cfg),
-			Organizations: organizations.NewFromConfig(cfg),
-			S3:            s3.NewFromConfig(cfg),
-			KMS:           kms.NewFromConfig(cfg),
-		}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall})
+		c := src.clients
+		src.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall})
 	}
 	return src, nil
 }
@@ -378,9 +374,7 @@ func (s *sources) Run(ctx context.Context) (*server.AuditReport, error) {
 	} else {
 		var warnings []string
 		var err error
-		snap, warnings, err = layers.Capture(ctx, layers.CaptureClients{
-			IAM: iam.NewFromConfig(s.cfg), STS: sts.NewFromConfig(s.cfg), Organizations: organizations.NewFromConfig(s.cfg),
-		}, layers.CaptureOptions{})
+		snap, warnings, err = layers.Capture(ctx, layers.CaptureClients{IAM: s.clients.iam, STS: s.clients.sts, Organizations: s.clients.org}, layers.CaptureOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("capturing the account to audit: %w", err)
 		}
@@ -428,31 +422,12 @@ func (c *callerCheck) check(ctx context.Context) error {
 	return nil
 }
 
-// awsConfig loads the SDK's default configuration, honouring --profile,
-// --region and AWS_ENDPOINT_URL*.
-func awsConfig(ctx context.Context, profile, region string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	return cfg, nil
-}
-
 // capture captures the live account into path, atomically (a temporary
 // file renamed over it), so that the snapshot's watcher never reads half a
 // file.
-func capture(ctx context.Context, cfg aws.Config, path string, log *zap.Logger) error {
+func capture(ctx context.Context, c *awsClients, path string, log *zap.Logger) error {
 	start := time.Now()
-	snap, warnings, err := layers.Capture(ctx, layers.CaptureClients{
-		IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg),
-	}, layers.CaptureOptions{})
+	snap, warnings, err := layers.Capture(ctx, layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
 	if err != nil {
 		return fmt.Errorf("capturing the snapshot: %w", err)
 	}
@@ -471,7 +446,7 @@ func capture(ctx context.Context, cfg aws.Config, path string, log *zap.Logger) 
 }
 
 // refreshLoop captures the snapshot every interval and reloads it.
-func refreshLoop(ctx context.Context, cfg aws.Config, path string, every time.Duration, snap *server.SnapshotSource, log *zap.Logger) {
+func refreshLoop(ctx context.Context, c *awsClients, path string, every time.Duration, snap *server.SnapshotSource, log *zap.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -480,7 +455,7 @@ func refreshLoop(ctx context.Context, cfg aws.Config, path string, every time.Du
 			return
 		case <-t.C:
 		}
-		if err := capture(ctx, cfg, path, log); err != nil {
+		if err := capture(ctx, c, path, log); err != nil {
 			log.Warn("snapshot refresh failed: still serving the previous snapshot", zap.Error(err))
 			continue
 		}

@@ -2,10 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"go.uber.org/zap"
 )
 
 // TestServeUsage checks the flag and environment combinations serve
@@ -68,5 +77,75 @@ func TestEnvName(t *testing.T) {
 		if got := envName(flag); got != want {
 			t.Errorf("envName(%q) = %q, want %q", flag, got, want)
 		}
+	}
+}
+
+// TestServeLiveSharesAWSConfig: `serve --live` builds its clients with the
+// configuration diagnose and snapshot load (loadAWSConfig): the fake's
+// throttling is retried by that configuration's retryer (its backoff hook,
+// which only loadAWSConfig installs, makes the retries immediate) and the
+// diagnosis is the offline one.
+func TestServeLiveSharesAWSConfig(t *testing.T) {
+	spec, err := parseFakeArgs([]string{"-throttle", "GetRole=2", "-throttle", "ListParents=2", example(t, "seed", "snapshot.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, env, err := spec.start(func(p string) string { return p }, filepath.Join(t.TempDir(), ".aws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var slept atomic.Int64
+	old := awsBackoff
+	awsBackoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { slept.Add(1); return 0, nil })
+	t.Cleanup(func() { awsBackoff = old })
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
+		cmd.SetArgs([]string{"--live", "--no-auth", "--listen", addr, "--log-level", "warn"})
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v; stderr: %s", err, stderr.String())
+		}
+	}()
+
+	body := `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`
+	var resp *http.Response
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp, err = http.Post("http://"+addr+"/v1/diagnose", "application/json", strings.NewReader(body))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"decision": "explicit-deny"`) && !strings.Contains(string(b), `"decision":"explicit-deny"`) {
+		t.Fatalf("POST /v1/diagnose: %s\n%s", resp.Status, b)
+	}
+	calls := srv.Calls()
+	if calls["GetRole"] != 3 || calls["ListParents"] < 3 {
+		t.Errorf("calls %v: want GetRole retried twice, ListParents at least twice", calls)
+	}
+	if slept.Load() < 4 {
+		t.Errorf("the backoff of loadAWSConfig's retryer was consulted %d times, want at least 4", slept.Load())
 	}
 }
