@@ -13,6 +13,9 @@ import (
 // The zero value is an empty context ready to use.
 type Context struct {
 	m map[string]*contextEntry
+	// lazy, when set, holds a principal whose keys are inferred when the
+	// context is first read (see InferPrincipal).
+	lazy *lazyPrincipal
 }
 
 type contextEntry struct {
@@ -41,12 +44,19 @@ func newEntry(key string, values []string, inferred bool) *contextEntry {
 // Set replaces the values of key. A key set with no values is present with an
 // empty list (which matters to ForAllValues and Null).
 func (c *Context) Set(key string, values ...string) {
+	c.resolve()
 	c.set(key, values, false)
 }
 
 // Infer sets key like Set but marks it as inferred by iamdiag rather than
 // given by the input; it does nothing when the key is already present.
 func (c *Context) Infer(key string, values ...string) {
+	c.resolve()
+	c.infer(key, values)
+}
+
+// infer is Infer without resolving lazy keys first.
+func (c *Context) infer(key string, values []string) {
 	lk := lowerKey(key)
 	if _, ok := c.m[lk]; ok {
 		return
@@ -97,6 +107,7 @@ func (c *Context) setLower(lk, key string, values []string, inferred bool) {
 
 // Add appends values to key, creating it when absent.
 func (c *Context) Add(key string, values ...string) {
+	c.resolve()
 	if c.m == nil {
 		c.m = make(map[string]*contextEntry)
 	}
@@ -111,6 +122,7 @@ func (c *Context) Add(key string, values ...string) {
 // Get returns the values of key (matched case-insensitively) and whether the
 // key is present.
 func (c *Context) Get(key string) ([]string, bool) {
+	c.resolve()
 	if c == nil || c.m == nil {
 		return nil, false
 	}
@@ -123,6 +135,7 @@ func (c *Context) Get(key string) ([]string, bool) {
 
 // Inferred reports whether key was set by Infer.
 func (c *Context) Inferred(key string) bool {
+	c.resolve()
 	if c == nil || c.m == nil {
 		return false
 	}
@@ -132,6 +145,7 @@ func (c *Context) Inferred(key string) bool {
 
 // Delete removes key.
 func (c *Context) Delete(key string) {
+	c.resolve()
 	if c != nil && c.m != nil {
 		delete(c.m, strings.ToLower(key))
 	}
@@ -142,6 +156,7 @@ func (c *Context) Len() int {
 	if c == nil {
 		return 0
 	}
+	c.resolve()
 	return len(c.m)
 }
 
@@ -150,6 +165,7 @@ func (c *Context) Keys() []string {
 	if c == nil {
 		return nil
 	}
+	c.resolve()
 	keys := make([]string, 0, len(c.m))
 	for _, e := range c.m {
 		keys = append(keys, e.key)
@@ -174,6 +190,7 @@ func (c *Context) InferredKeys() []string {
 // that appending to them never writes into another's.
 func (c *Context) Clone() *Context {
 	out := &Context{}
+	c.resolve()
 	if c == nil || c.m == nil {
 		return out
 	}
@@ -217,7 +234,7 @@ func (c *Context) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	c.m = nil
+	c.m, c.lazy = nil, nil
 	for k, v := range raw {
 		var list []string
 		if err := json.Unmarshal(v, &list); err != nil {

@@ -178,6 +178,7 @@ func lookupKey(req *Request, key string) ([]string, bool) {
 // length: the lower-cased key is built on the stack, and a map index with
 // string(bytes) does not allocate.
 func contextGet(c *Context, key string) ([]string, bool) {
+	c.resolve()
 	if c == nil || c.m == nil {
 		return nil, false
 	}
@@ -209,17 +210,23 @@ func principalKey(p *Principal, key string) ([]string, bool) {
 	const tagPrefix = "aws:principaltag/"
 	if len(key) > len(tagPrefix) && strings.EqualFold(key[:len(tagPrefix)], tagPrefix) {
 		tag := key[len(tagPrefix):]
-		if v, ok := p.Tags[tag]; ok {
+		if v, ok := p.Tags[tag]; ok && len(p.Tags) == 1 {
 			return []string{v}, true
 		}
 		// Tag keys in condition keys are matched case-insensitively, like
-		// the rest of the key name.
+		// the rest of the key name. Of tags differing only in case, the
+		// first in sorted order answers, as Context.InferPrincipal infers
+		// it.
+		best, val, found := "", "", false
 		for k, v := range p.Tags {
-			if strings.EqualFold(k, tag) {
-				return []string{v}, true
+			if strings.EqualFold(k, tag) && (!found || k < best) {
+				best, val, found = k, v, true
 			}
 		}
-		return nil, false
+		if !found {
+			return nil, false
+		}
+		return []string{val}, true
 	}
 	var v *string
 	switch {

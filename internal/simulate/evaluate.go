@@ -64,6 +64,9 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	}
 	r.Missing = missingKeys(r)
 	r.Warnings = append(r.Warnings, ev.warnings...)
+	// The policies read the principal's keys from eff.Principal; the
+	// context shows them once it is read.
+	eff.Context.InferPrincipal(&eff.Principal)
 	return r
 }
 

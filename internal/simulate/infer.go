@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -132,51 +131,13 @@ func enrichPrincipal(e *env, need int) {
 }
 
 // inferContext adds to ctx the keys of need that it lacks and that the
-// request and layers determine. It never overrides a key given by the
-// input (Context.Infer does nothing for a present key).
+// request and layers determine, other than the keys that describe the
+// principal (kPrincipal, kPrincipalOrgPaths): the policy engine answers
+// those from Request.Principal, and Evaluate leaves them to
+// Context.InferPrincipal, which gives the same values. It never overrides
+// a key given by the input (Context.Infer does nothing for a present key).
 func inferContext(ctx *policy.Context, e *env, resource string, opt Options, need int) {
 	p := &e.p
-	if need&kPrincipal != 0 {
-		// The values mirror what the policy engine answers from
-		// Request.Principal when the context lacks a key, so that Decide,
-		// which relies on that, reaches the same verdict.
-		if p.IAMARN != "" {
-			ctx.Infer(keyPrincipalArn, p.IAMARN)
-		}
-		if p.Account != "" {
-			ctx.Infer(keyPrincipalAccount, p.Account)
-		}
-		if p.UserID != "" {
-			ctx.Infer(keyUserID, p.UserID)
-		}
-		// aws:username is present for IAM users only; derivePrincipal
-		// sets Username for them alone.
-		if p.Username != "" {
-			ctx.Infer(keyUsername, p.Username)
-		}
-		if p.Type != "" {
-			ctx.Infer(keyPrincipalType, p.Type)
-		}
-		if len(p.Tags) > 0 {
-			tags := make([]string, 0, len(p.Tags))
-			for k := range p.Tags {
-				tags = append(tags, k)
-			}
-			sort.Strings(tags)
-			for _, k := range tags {
-				ctx.Infer(keyPrincipalTagPrefix+k, p.Tags[k])
-			}
-		}
-		if p.OrgID != "" {
-			ctx.Infer(keyPrincipalOrgID, p.OrgID)
-		}
-		if p.Type == typeService && p.Service != "" {
-			ctx.Infer(keyPrincipalServiceName, p.Service)
-		}
-	}
-	if need&kPrincipalOrgPaths != 0 && len(p.OrgPaths) > 0 {
-		ctx.Infer(keyPrincipalOrgPaths, p.OrgPaths...)
-	}
 	// aws:PrincipalIsAWSService is "true" for calls by an AWS service
 	// principal and "false" for IAM principals.
 	if need&kPrincipalIsAWSService != 0 && p.Type != "" && p.Type != typeAnonymous {
