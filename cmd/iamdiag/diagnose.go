@@ -181,6 +181,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		return err
 	}
 	if live != nil {
+		if w := live.accountWarning(d.Input); w != "" {
+			d.Warnings = append(d.Warnings, w)
+		}
 		d.CrossCheck = live.crossCheck(ctx, d)
 	}
 	if opts.snap != nil {

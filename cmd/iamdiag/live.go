@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/crosscheck"
@@ -40,6 +43,11 @@ type liveSource struct {
 	stats      *layers.Stats
 	crossCalls int
 	crossTime  time.Duration
+
+	// account is the credentials' account, from sts:GetCallerIdentity; ""
+	// when STS did not say.
+	account      string
+	identityTime time.Duration
 }
 
 // newLiveSource loads the AWS configuration (--profile, --region and the
@@ -61,13 +69,55 @@ func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger)
 	}
 	c := newAWSClients(cfg)
 	log.Info("AWS configuration loaded", zap.String("region", cfg.Region), zap.String("profile", profile))
-	return &liveSource{
-		clients: c,
-		live:    layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Concurrency: liveConcurrency}),
-		decoder: &countingDecoder{d: c.sts},
-		profile: profile,
-		log:     log,
-	}, nil
+	s := &liveSource{clients: c, decoder: &countingDecoder{d: c.sts}, profile: profile, log: log}
+	// sts:GetCallerIdentity needs no permission
+	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html):
+	// AWS checks the credentials themselves, and says their account, which
+	// IAM reads roles and users in and S3 bucket policies belong to.
+	start := time.Now()
+	id, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	s.identityTime = time.Since(start)
+	switch {
+	case err == nil:
+		s.account = aws.ToString(id.Account)
+		log.Info("caller identity", zap.String("account", s.account), zap.String("arn", aws.ToString(id.Arn)))
+	case credentialsProblem(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return nil, explainAWSError(fmt.Errorf("checking the credentials with sts:GetCallerIdentity: %w", err), profile)
+	default:
+		// STS unreachable (a VPC without an STS endpoint): IAM may still
+		// answer; the credentials' account is then taken to be the
+		// principal's.
+		log.Warn("sts:GetCallerIdentity failed: the credentials' account is unknown", zap.Error(err))
+	}
+	s.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms},
+		layers.LiveOptions{Concurrency: liveConcurrency, AccountID: s.account})
+	return s, nil
+}
+
+// accountWarning says, when the credentials' account is not the
+// principal's, that IAM read the wrong account; "" otherwise.
+func (s *liveSource) accountWarning(req *policy.Request) string {
+	principal := principalAccount(req)
+	if s.account == "" || principal == "" || principal == s.account {
+		return ""
+	}
+	return fmt.Sprintf("the credentials are in account %s but the caller is in %s: IAM reads need credentials in %s (use --profile)", s.account, principal, principal)
+}
+
+// principalAccount is the caller's account: the request's, else the
+// account field of its ARN.
+func principalAccount(req *policy.Request) string {
+	if req == nil {
+		return ""
+	}
+	if req.Principal.Account != "" {
+		return req.Principal.Account
+	}
+	parts := strings.SplitN(req.Principal.ARN, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" {
+		return parts[4]
+	}
+	return ""
 }
 
 // sts is the STS client factory of inputDeps: the source's own client,
@@ -84,6 +134,9 @@ func (s *liveSource) gather(ctx context.Context, o *diagnoseOptions) func(*polic
 		s.stats = st
 		if err != nil {
 			if errors.Is(err, layers.ErrNoSuchPrincipal) {
+				if w := s.accountWarning(req); w != "" {
+					return nil, fmt.Errorf("%w; %s, or diagnose offline with --snapshot FILE", err, w)
+				}
 				return nil, fmt.Errorf("%w; the credentials must belong to the principal's account (choose them with --profile), or diagnose offline with --snapshot FILE", err)
 			}
 			return nil, explainAWSError(err, s.profile)
@@ -127,21 +180,21 @@ func (s *liveSource) crossCheck(ctx context.Context, d *report.Diagnosis) *repor
 }
 
 // logStats prints, with -v, what the AWS calls cost: their number and the
-// round trips on the critical path (decode, then the layers, then the
-// cross-check: each needs the previous one's answer).
+// round trips on the critical path (the caller identity, decode, then the
+// layers, then the cross-check: each follows the previous one's answer).
 func (s *liveSource) logStats(stderr io.Writer) {
 	if !s.log.Core().Enabled(zap.InfoLevel) {
 		return
 	}
-	calls, trips := s.decoder.calls+s.crossCalls, min(s.decoder.calls, 1)+min(s.crossCalls, 1)
+	calls, trips := 1+s.decoder.calls+s.crossCalls, 1+min(s.decoder.calls, 1)+min(s.crossCalls, 1)
 	layersLine := "layers not read"
 	if s.stats != nil {
 		calls += s.stats.Total()
 		trips += s.stats.RoundTrips
 		layersLine = s.stats.String()
 	}
-	fmt.Fprintf(stderr, "iamdiag: %s, %s on the critical path (decode %s %s, layers: %s; cross-check %s %s)\n",
-		plural(calls, "AWS call"), plural(trips, "round trip"),
+	fmt.Fprintf(stderr, "iamdiag: %s, %s on the critical path (caller identity 1 call %s, decode %s %s, layers: %s; cross-check %s %s)\n",
+		plural(calls, "AWS call"), plural(trips, "round trip"), s.identityTime.Round(time.Millisecond),
 		plural(s.decoder.calls, "call"), s.decoder.elapsed.Round(time.Millisecond),
 		layersLine, plural(s.crossCalls, "call"), s.crossTime.Round(time.Millisecond))
 }
