@@ -30,14 +30,20 @@ func Evaluate(doc *Document, req *Request, kind Kind) *Evaluation {
 // statement, else a new slice is allocated). A caller that evaluates many
 // policies can so allocate every Evaluation and trace at once.
 func EvaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, req *Request, kind Kind) {
+	if doc == nil {
+		*ev = Evaluation{}
+		return
+	}
+	p := Prepare(req)
+	p.evaluateInto(ev, traces, doc, kind)
+}
+
+func (p *Prepared) evaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, kind Kind) {
 	*ev = Evaluation{}
 	if doc == nil {
 		return
 	}
-	if req == nil {
-		req = &Request{}
-	}
-	arn := splitARN(req.Resource)
+	req, arn := p.req, &p.arn
 	n := len(doc.Statements)
 	if cap(traces) < n {
 		traces = make([]StatementTrace, n)
@@ -64,7 +70,7 @@ func EvaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, req *R
 				}
 			}
 		}
-		tr.ActionMatched = c.actionMatched(req.Action)
+		tr.ActionMatched = c.actionMatched(&p.action)
 		resOK, resErr := resourceAllowed(st, kind)
 		if resErr != "" {
 			ev.Errors = append(ev.Errors, EvalError{Statement: index, Message: resErr})
@@ -122,10 +128,15 @@ func Decide(doc *Document, req *Request, kind Kind) Decision {
 	if doc == nil {
 		return NotApplicable
 	}
-	if req == nil {
-		req = &Request{}
+	p := Prepare(req)
+	return p.decide(doc, kind)
+}
+
+func (p *Prepared) decide(doc *Document, kind Kind) Decision {
+	if doc == nil {
+		return NotApplicable
 	}
-	arn := splitARN(req.Resource)
+	req, arn := p.req, &p.arn
 	allowed := false
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
@@ -134,7 +145,7 @@ func Decide(doc *Document, req *Request, kind Kind) Decision {
 			continue
 		}
 		c := st.matchers(doc.Version)
-		if !c.actionMatched(req.Action) {
+		if !c.actionMatched(&p.action) {
 			continue
 		}
 		if ok, _ := resourceAllowed(st, kind); !ok || !c.resourceMatched(req, arn) {

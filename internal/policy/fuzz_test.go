@@ -168,7 +168,9 @@ func FuzzMatchAction(f *testing.F) {
 		for _, r := range raw {
 			want = want || MatchAction(r, action)
 		}
-		if got := matchActions(list, newActionIndex(list), action); got != want {
+		var pa preparedAction
+		pa.prepare(action)
+		if got := matchActions(list, newActionIndex(list), &pa); got != want {
 			t.Fatalf("indexed list with %q matches %q: %v, MatchAction says %v", pattern, action, got, want)
 		}
 		if !fuzzable(pattern, action) {

@@ -41,7 +41,8 @@ func MatchAction(pattern, action string) bool {
 // Policy variables are not expanded: use Evaluate for that.
 func MatchARN(pattern, arn string) bool {
 	p := compileResource(pattern, false)
-	return p.match(splitARN(arn))
+	a := splitARN(arn)
+	return p.match(&a)
 }
 
 func matchActionPattern(pattern string, wild bool, action string) bool {
@@ -240,7 +241,7 @@ func endsWithStar(s string) bool {
 // split into arn (a zero arnParts for "*" or a string that is not an ARN).
 // A patVars pattern must have its resource part expanded first (see
 // matchResource); here it matches nothing.
-func (p *resourcePattern) match(arn arnParts) bool {
+func (p *resourcePattern) match(arn *arnParts) bool {
 	switch p.kind {
 	case patStar:
 		return true
@@ -254,7 +255,7 @@ func (p *resourcePattern) match(arn arnParts) bool {
 
 // matchSegments matches the first n (at most five) segments of the pattern
 // against arn; n is 5 for a pattern of six segments.
-func (p *resourcePattern) matchSegments(arn arnParts, n int) bool {
+func (p *resourcePattern) matchSegments(arn *arnParts, n int) bool {
 	if !arn.ok {
 		return false
 	}
@@ -277,7 +278,7 @@ func (p *resourcePattern) matchSegment(i int, seg, v string) bool {
 
 // matchResource matches one pattern against the request, expanding the
 // policy variables of its resource part when it holds any.
-func matchResource(p *resourcePattern, req *Request, arn arnParts) bool {
+func matchResource(p *resourcePattern, req *Request, arn *arnParts) bool {
 	if p.kind != patVars {
 		return p.match(arn)
 	}
@@ -350,35 +351,23 @@ func newActionIndex(list []actionPattern) *actionIndex {
 	return idx
 }
 
-// matchActions reports whether some pattern of list matches action, using
-// idx when there is one.
-func matchActions(list []actionPattern, idx *actionIndex, action string) bool {
-	ascii := isASCII(action)
-	if idx == nil || !ascii || len(action) > maxIndexedAction {
+// matchActions reports whether some pattern of list matches the action,
+// using idx when there is one.
+func matchActions(list []actionPattern, idx *actionIndex, a *preparedAction) bool {
+	action := a.raw
+	if idx == nil || !a.indexed {
 		for i := range list {
-			if list[i].match(action, ascii) {
+			if list[i].match(action, a.ascii) {
 				return true
 			}
 		}
 		return false
 	}
-	var buf [maxIndexedAction]byte
-	colon := -1
-	for i := 0; i < len(action); i++ {
-		c := action[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c == ':' && colon < 0 {
-			colon = i
-		}
-		buf[i] = c
-	}
-	if _, ok := idx.exact[string(buf[:len(action)])]; ok {
+	if _, ok := idx.exact[string(a.lower[:a.n])]; ok {
 		return true
 	}
-	if colon >= 0 {
-		for _, k := range idx.service[string(buf[:colon])] {
+	if a.colon >= 0 {
+		for _, k := range idx.service[string(a.lower[:a.colon])] {
 			if list[k].match(action, true) {
 				return true
 			}
@@ -568,7 +557,7 @@ func (c *compiledStatement) index() {
 
 // actionMatched reports whether the statement's Action matches (or its
 // NotAction does not).
-func (c *compiledStatement) actionMatched(action string) bool {
+func (c *compiledStatement) actionMatched(action *preparedAction) bool {
 	if c.actions != nil {
 		return matchActions(c.actions, c.actionIdx, action)
 	}
@@ -579,7 +568,7 @@ func (c *compiledStatement) actionMatched(action string) bool {
 // NotResource does not). A statement with neither matches: only a role trust
 // policy omits both, and it applies to the role it is attached to (Evaluate
 // rejects the omission for the other kinds of policy).
-func (c *compiledStatement) resourceMatched(req *Request, arn arnParts) bool {
+func (c *compiledStatement) resourceMatched(req *Request, arn *arnParts) bool {
 	if c.resources != nil {
 		for i := range c.resources {
 			if matchResource(&c.resources[i], req, arn) {

@@ -24,15 +24,16 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		inferContext(eff.Context, &e, req.Resource, opt, need)
 	}
 
+	prep := policy.Prepare(&eff)
 	f := facts{cross: e.cross, required: e.required, resourceOnly: e.resourceOnly}
-	if f.scp = decideOrg(&eff, l.SCP, scpApplies(&e), policy.ServiceControl, false); f.scp == stDeny {
+	if f.scp = decideOrg(&prep, l.SCP, scpApplies(&e), policy.ServiceControl, false); f.scp == stDeny {
 		return ExplicitDeny
 	}
-	if f.rcp = decideOrg(&eff, l.RCP, rcpApplies(&e), policy.ResourceControl, true); f.rcp == stDeny {
+	if f.rcp = decideOrg(&prep, l.RCP, rcpApplies(&e), policy.ResourceControl, true); f.rcp == stDeny {
 		return ExplicitDeny
 	}
 	if app := resourceApplies(&e); app.evaluate {
-		d := policy.Decide(l.Resource.Document, &eff, policy.ResourceBased)
+		d := prep.Decide(l.Resource.Document, policy.ResourceBased)
 		if d != policy.Denied && l.Boundary != nil && len(boundaryNotPrincipalDenies(l.Resource.Document, &eff)) > 0 {
 			d = policy.Denied
 		}
@@ -47,7 +48,7 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		return ExplicitDeny
 	}
 	if app := identityApplies(&e); app.evaluate {
-		f.identity, _ = identityState(&e, decideAll(&eff, l.Identity, nil))
+		f.identity, _ = identityState(&e, decideAll(&prep, l.Identity, nil))
 	} else {
 		f.identity = app.st
 	}
@@ -55,7 +56,7 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		return ExplicitDeny
 	}
 	if app := boundaryApplies(&e); app.evaluate {
-		f.boundary, _ = boundaryState(decideAll(&eff, nil, l.Boundary))
+		f.boundary, _ = boundaryState(decideAll(&prep, nil, l.Boundary))
 	} else {
 		f.boundary = app.st
 	}
@@ -63,7 +64,7 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		return ExplicitDeny
 	}
 	if app := sessionApplies(&e); app.evaluate {
-		f.session, _ = sessionState(decideAll(&eff, l.Session, nil))
+		f.session, _ = sessionState(decideAll(&prep, l.Session, nil))
 	} else {
 		f.session = app.st
 	}
@@ -72,23 +73,23 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 
 // decideAll returns the combined decision of srcs (or of one): Denied as
 // soon as one denies, else Allowed if any allows.
-func decideAll(req *policy.Request, srcs []policy.Source, one *policy.Source) policy.Decision {
+func decideAll(req *policy.Prepared, srcs []policy.Source, one *policy.Source) policy.Decision {
 	if one != nil {
 		if one.Document == nil {
 			return policy.NotApplicable
 		}
-		return policy.Decide(one.Document, req, policy.IdentityBased)
+		return req.Decide(one.Document, policy.IdentityBased)
 	}
 	return decideKind(req, srcs, policy.IdentityBased)
 }
 
-func decideKind(req *policy.Request, srcs []policy.Source, kind policy.Kind) policy.Decision {
+func decideKind(req *policy.Prepared, srcs []policy.Source, kind policy.Kind) policy.Decision {
 	d := policy.NotApplicable
 	for i := range srcs {
 		if srcs[i].Document == nil {
 			continue
 		}
-		switch policy.Decide(srcs[i].Document, req, kind) {
+		switch req.Decide(srcs[i].Document, kind) {
 		case policy.Denied:
 			return policy.Denied
 		case policy.Allowed:
@@ -99,7 +100,7 @@ func decideKind(req *policy.Request, srcs []policy.Source, kind policy.Kind) pol
 }
 
 // decideOrg decides SCPs or RCPs level by level.
-func decideOrg(req *policy.Request, levels []policy.OrgLevel, app applicability, kind policy.Kind, rcp bool) state {
+func decideOrg(req *policy.Prepared, levels []policy.OrgLevel, app applicability, kind policy.Kind, rcp bool) state {
 	if !app.evaluate {
 		return app.st
 	}

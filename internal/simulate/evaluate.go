@@ -20,7 +20,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	eff := &policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context.Clone()}
 	inferContext(eff.Context, &e, req.Resource, opt, kAll)
 
-	ev := evaluator{req: eff, res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
+	ev := evaluator{req: eff, prep: policy.Prepare(eff), res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
 	ev.reserve(l)
 	// f holds the layers' verdicts; fi the same without explicit denies,
 	// which finds the implicit blockers that a fix must clear as well.
@@ -72,7 +72,9 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 
 // evaluator accumulates a Result.
 type evaluator struct {
-	req      *policy.Request
+	req *policy.Request
+	// prep is req prepared for evaluating every policy.
+	prep     policy.Prepared
 	res      *Result
 	warnings []string
 	// evals, traces and pols are storage reserved for every policy of the
@@ -126,7 +128,7 @@ func (ev *evaluator) evaluate(doc *policy.Document, kind policy.Kind) *policy.Ev
 	if n := len(doc.Statements); len(ev.traces) >= n {
 		traces, ev.traces = ev.traces[:n:n], ev.traces[n:]
 	}
-	policy.EvaluateInto(pe, traces, doc, ev.req, kind)
+	ev.prep.EvaluateInto(pe, traces, doc, kind)
 	return pe
 }
 
