@@ -8,8 +8,9 @@ import (
 )
 
 // orgData indexes the snapshot's organization; nil when the snapshot has
-// none or a standalone one (every call then answers
-// AWSOrganizationsNotInUseException).
+// none (unreadable: every call answers AccessDeniedException, as from a
+// member account that is not a delegated administrator) or a standalone one
+// (every call answers AWSOrganizationsNotInUseException).
 type orgData struct {
 	org      *layers.Organization
 	nodes    map[string]*layers.OrgNode
@@ -159,6 +160,13 @@ func (s *Server) orgIn(rq *request) (*orgData, orgInput, *apiError) {
 		return nil, in, e
 	}
 	if s.org == nil {
+		if s.snap.Organization == nil {
+			// The snapshot format: no organization section means the
+			// organization could not be read, not that there is none.
+			// DescribeOrganization is denied too: without the section
+			// there is no organization to describe.
+			return nil, in, &apiError{Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."}
+		}
 		return nil, in, &apiError{Code: "AWSOrganizationsNotInUseException", Message: "Your account is not a member of an organization."}
 	}
 	if in.MaxResults < 0 || in.MaxResults > orgDefaultPage {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -402,5 +403,61 @@ func TestUnsigned(t *testing.T) {
 		if call.AccessKeyID != "" {
 			t.Errorf("unsigned call logged access key %q", call.AccessKeyID)
 		}
+	}
+}
+
+// TestOrganizationSection: the snapshot format says an absent organization
+// section is unreadable and {"standalone": true} is no organization; the
+// server answers each as AWS would: AccessDeniedException (a member account
+// without delegated administration) and AWSOrganizationsNotInUseException.
+func TestOrganizationSection(t *testing.T) {
+	const account = `{"format": "iamdiag-snapshot/v1", "account_id": "123456789012",
+		"authorization_details": {"RoleDetailList": [], "UserDetailList": [], "GroupDetailList": [], "Policies": []}`
+	tests := []struct {
+		name     string
+		snapshot string
+		want     string // the error code of every Organizations read
+	}{
+		{"absent", account + `}`, "AccessDeniedException"},
+		{"standalone", account + `, "organization": {"standalone": true}}`, "AWSOrganizationsNotInUseException"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, u := serve(t, parseSnapshot(t, tc.snapshot), Options{})
+			c := newClients(awsConfig(u)).org
+			ctx := context.Background()
+			calls := map[string]func() error{
+				"DescribeOrganization": func() error {
+					_, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+					return err
+				},
+				"ListParents": func() error {
+					_, err := c.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String("123456789012")})
+					return err
+				},
+				"ListPoliciesForTarget": func() error {
+					_, err := c.ListPoliciesForTarget(ctx, &organizations.ListPoliciesForTargetInput{TargetId: aws.String("123456789012"), Filter: orgtypes.PolicyTypeServiceControlPolicy})
+					return err
+				},
+				"ListRoots": func() error {
+					_, err := c.ListRoots(ctx, &organizations.ListRootsInput{})
+					return err
+				},
+			}
+			got := map[string]string{}
+			want := map[string]string{}
+			for op, call := range calls {
+				want[op] = tc.want
+				var ae smithy.APIError
+				if err := call(); errors.As(err, &ae) {
+					got[op] = ae.ErrorCode()
+				} else {
+					got[op] = fmt.Sprint(err)
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("error codes (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
