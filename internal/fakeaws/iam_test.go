@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -365,11 +366,23 @@ func TestGetAccountAuthorizationDetails(t *testing.T) {
 			snap := loadSnapshot(t, path)
 			srv, u := serve(t, snap, Options{PageSize: 1})
 			c := newClients(awsConfig(u)).iam
-			got := fetchGAAD(t, c, nil)
-			pages := srv.Calls()["GetAccountAuthorizationDetails"]
+			got, pages := fetchGAADPages(t, c, nil)
+			// Pages the client received, and the server's successful
+			// answers: a request retried after a connection hiccup is in
+			// Calls() but is not a page.
+			answered := 0
+			for _, call := range srv.Log() {
+				if call.Op == "GetAccountAuthorizationDetails" && call.Status == http.StatusOK {
+					answered++
+				}
+			}
 			d := &snap.AuthorizationDetails
-			if n := len(d.UserDetailList) + len(d.GroupDetailList) + len(d.RoleDetailList) + len(d.Policies); pages != max(n, 1) {
+			n := len(d.UserDetailList) + len(d.GroupDetailList) + len(d.RoleDetailList) + len(d.Policies)
+			if pages != max(n, 1) {
 				t.Errorf("pages = %d, want one per entity (%d)", pages, n)
+			}
+			if answered < pages {
+				t.Errorf("the server answered %d pages, the client received %d", answered, pages)
 			}
 			// Only the IAM part comes from the fake here.
 			rebuilt := &layers.Snapshot{Format: layers.Format, AccountID: snap.AccountID, AuthorizationDetails: *got,

@@ -89,13 +89,23 @@ func fromTags(tags []iamtypes.Tag) []layers.Tag {
 // snapshot's types, as `iamdiag snapshot` does.
 func fetchGAAD(t testing.TB, c *iam.Client, filter []iamtypes.EntityType) *layers.AuthorizationDetails {
 	t.Helper()
+	d, _ := fetchGAADPages(t, c, filter)
+	return d
+}
+
+// fetchGAADPages is fetchGAAD that also returns how many pages the client
+// received: retries of a page (after a connection hiccup) are not counted.
+func fetchGAADPages(t testing.TB, c *iam.Client, filter []iamtypes.EntityType) (*layers.AuthorizationDetails, int) {
+	t.Helper()
 	d := &layers.AuthorizationDetails{UserDetailList: []layers.User{}, GroupDetailList: []layers.Group{}, RoleDetailList: []layers.Role{}, Policies: []layers.ManagedPolicy{}}
 	pg := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{Filter: filter})
+	pages := 0
 	for pg.HasMorePages() {
 		p, err := pg.NextPage(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
+		pages++
 		for _, u := range p.UserDetailList {
 			d.UserDetailList = append(d.UserDetailList, layers.User{
 				Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId), Arn: aws.ToString(u.Arn),
@@ -131,7 +141,7 @@ func fetchGAAD(t testing.TB, c *iam.Client, filter []iamtypes.EntityType) *layer
 			d.Policies = append(d.Policies, m)
 		}
 	}
-	return d
+	return d, pages
 }
 
 // fetchOrg walks the organization from its root with ListChildren, and
