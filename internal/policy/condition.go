@@ -236,10 +236,12 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 		if tr != nil {
 			tr.Err = fmt.Sprintf("unknown condition operator %q", c.Operator)
 			tr.PolicyValues = append([]string(nil), c.Values...)
-			fillRequest(tr, req, c.Key)
+			rv, present := lookup(req, c, cc)
+			fillRequest(tr, rv, present)
 		}
 		return false
 	}
+	rv, present := lookup(req, c, cc)
 
 	// Policy values after substitution. Unresolved variables make a value
 	// that matches nothing: it is left out of pv.
@@ -281,7 +283,7 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 			// (capped, so that appending to them copies).
 			tr.PolicyValues = c.Values[:len(c.Values):len(c.Values)]
 		}
-		fillRequest(tr, req, c.Key)
+		fillRequest(tr, rv, present)
 	}
 
 	// The values as written were checked at parse time; substituted
@@ -306,8 +308,6 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 		}
 	}
 
-	rv, present := lookupKey(req, c.Key)
-
 	if op.base == opNull {
 		// "true": the key is absent; "false": the key is present
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null).
@@ -319,8 +319,23 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 		return false
 	}
 
-	for _, r := range rv {
-		if msg := checkRequestValue(op.base, r); msg != "" {
+	// An Arn operator splits a single request value once, for the check
+	// and the match.
+	var first *[6]string
+	var firstSplit [6]string
+	for i, r := range rv {
+		msg := ""
+		if op.base == opArnLike && i == 0 && len(rv) == 1 {
+			var ok bool
+			if firstSplit, ok = splitARNSegments(r); ok {
+				first = &firstSplit
+			} else {
+				msg = notARN
+			}
+		} else {
+			msg = checkRequestValue(op.base, r)
+		}
+		if msg != "" {
 			if tr != nil {
 				tr.Err = fmt.Sprintf("%s: request value %q of %s %s", c.Operator, r, c.Key, msg)
 			}
@@ -351,21 +366,21 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 	switch op.set {
 	case setAll:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r) == op.negated {
+			if matchAny(op.base, pv, arns, r, first) == op.negated {
 				return false
 			}
 		}
 		return true
 	case setAny:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r) != op.negated {
+			if matchAny(op.base, pv, arns, r, first) != op.negated {
 				return true
 			}
 		}
 		return false
 	default:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r) {
+			if matchAny(op.base, pv, arns, r, first) {
 				return !op.negated
 			}
 		}
@@ -373,10 +388,19 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 	}
 }
 
-// fillRequest records the request's values of key; the trace shares them
-// with the request context (capped, so that appending to them copies).
-func fillRequest(tr *ConditionTrace, req *Request, key string) {
-	rv, present := lookupKey(req, key)
+// lookup returns the request's values of c's key, through its compiled
+// form when there is one.
+func lookup(req *Request, c *Condition, cc *compiledCondition) ([]string, bool) {
+	if cc != nil {
+		return lookupCompiled(req, cc)
+	}
+	return lookupKey(req, c.Key)
+}
+
+// fillRequest records the request's values of a key, rv and present as
+// lookupKey returns them; the trace shares them with the request context
+// (capped, so that appending to them copies).
+func fillRequest(tr *ConditionTrace, rv []string, present bool) {
 	tr.KeyPresent = present
 	if present {
 		tr.RequestValues = rv[:len(rv):len(rv)]
@@ -412,21 +436,30 @@ func display(p string, b opBase) string {
 
 // matchAny reports whether request value r matches at least one policy value
 // under the positive form of the operator. Values have been checked. arns
-// holds the values of an Arn operator already split, or nil.
-func matchAny(b opBase, pv []string, arns [][6]string, r string) bool {
+// holds the values of an Arn operator already split, or nil; rs, when not
+// nil, is r already split.
+func matchAny(b opBase, pv []string, arns [][6]string, r string, rs *[6]string) bool {
 	// Typed operators read the request value once.
 	switch b {
 	case opArnLike:
-		vp, ok := splitARNSegments(r)
-		if !ok {
-			return false
+		var vp [6]string
+		if rs != nil {
+			vp = *rs
+		} else {
+			var ok bool
+			if vp, ok = splitARNSegments(r); !ok {
+				return false
+			}
 		}
 		for i, p := range pv {
 			var pp [6]string
 			if arns != nil {
 				pp = arns[i]
-			} else if pp, ok = splitARNSegments(p); !ok {
-				continue
+			} else {
+				var ok bool
+				if pp, ok = splitARNSegments(p); !ok {
+					continue
+				}
 			}
 			if arnSegmentsMatch(&pp, &vp) {
 				return true
@@ -554,11 +587,14 @@ func checkRequestValue(b opBase, r string) string {
 		}
 	case opArnLike:
 		if _, ok := splitARNSegments(r); !ok {
-			return "is not an ARN"
+			return notARN
 		}
 	}
 	return ""
 }
+
+// notARN is checkRequestValue's message for a value that is not an ARN.
+const notARN = "is not an ARN"
 
 // parseBool reads "true" or "false" in any case.
 func parseBool(s string) (bool, bool) {

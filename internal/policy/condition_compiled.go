@@ -1,15 +1,22 @@
 package policy
 
+import "strings"
+
 // compiledCondition is what Parse precomputes for one condition, so that
 // an evaluation does not parse the operator name, check the policy values
 // or split ARN patterns again for every request. It is trusted only while
 // the condition's Operator and Values are those it was compiled from (see
 // fresh): a condition edited after Parse is evaluated the slow way.
 type compiledCondition struct {
-	// operator and values are copies of the Operator and Values headers
-	// the condition was compiled from.
-	operator string
-	values   []string
+	// operator, key and values are copies of the Operator, Key and
+	// Values headers the condition was compiled from.
+	operator, key string
+	values        []string
+	// lower is key in lower case, the context's map key; pk and tag
+	// classify it for principalValue.
+	lower string
+	pk    uint8
+	tag   string
 
 	op   operator
 	opOK bool
@@ -29,7 +36,8 @@ type compiledCondition struct {
 // compileCondition precomputes c's operator, the validity of its values
 // and, for Arn operators, their components.
 func compileCondition(c *Condition) compiledCondition {
-	cc := compiledCondition{operator: c.Operator, bad: -1}
+	cc := compiledCondition{operator: c.Operator, key: c.Key, lower: strings.ToLower(c.Key), bad: -1}
+	cc.pk, cc.tag = principalKeyID(c.Key)
 	if c.Values != nil {
 		cc.values = append(make([]string, 0, len(c.Values)), c.Values...)
 	}
@@ -53,10 +61,10 @@ func compileCondition(c *Condition) compiledCondition {
 	return cc
 }
 
-// fresh reports whether cc was compiled from c's current Operator and
+// fresh reports whether cc was compiled from c's current Operator, Key and
 // Values.
 func (cc *compiledCondition) fresh(c *Condition) bool {
-	if !sameString(cc.operator, c.Operator) || len(cc.values) != len(c.Values) || (cc.values == nil) != (c.Values == nil) {
+	if !sameString(cc.operator, c.Operator) || !sameString(cc.key, c.Key) || len(cc.values) != len(c.Values) || (cc.values == nil) != (c.Values == nil) {
 		return false
 	}
 	for i := range cc.values {

@@ -576,6 +576,7 @@ func TestStaleCompiledCondition(t *testing.T) {
 		"Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/a-*"}}}}`
 	req := NewRequest("arn:aws:sts::123456789012:assumed-role/b-x/s", "s3:GetObject", "*")
 	req.Principal.IAMARN = "arn:aws:iam::123456789012:role/b-x"
+	req.Context.Set("test:Arn", "arn:aws:iam::123456789012:role/a-1")
 	tests := []struct {
 		name string
 		edit func(c *Condition)
@@ -586,6 +587,7 @@ func TestStaleCompiledCondition(t *testing.T) {
 		{"values replaced", func(c *Condition) { c.Values = []string{"arn:aws:iam::*:role/b-*"} }, Denied},
 		{"value appended", func(c *Condition) { c.Values = append(c.Values, "arn:aws:iam::*:role/b-*") }, Denied},
 		{"operator edited", func(c *Condition) { c.Operator = "ArnNotLike" }, Denied},
+		{"key edited", func(c *Condition) { c.Key = "test:arn" }, Denied},
 		{"value made invalid", func(c *Condition) { c.Operator, c.Values[0] = "ArnNotLike", "not-an-arn" }, NotApplicable},
 	}
 	for _, tt := range tests {

@@ -174,6 +174,24 @@ func lookupKey(req *Request, key string) ([]string, bool) {
 	return principalKey(&req.Principal, key)
 }
 
+// lookupCompiled is lookupKey for the key of a compiled condition: its
+// lower-cased spelling and principal key were computed at parse time.
+func lookupCompiled(req *Request, cc *compiledCondition) ([]string, bool) {
+	if req == nil {
+		return nil, false
+	}
+	if c := req.Context; c != nil {
+		c.resolve()
+		if e, ok := c.m[cc.lower]; ok {
+			return e.values, true
+		}
+	}
+	if cc.pk == pkNone {
+		return nil, false
+	}
+	return principalValue(&req.Principal, cc.pk, cc.tag)
+}
+
 // contextGet is Context.Get without an allocation for ASCII keys of usual
 // length: the lower-cased key is built on the stack, and a map index with
 // string(bytes) does not allocate.
@@ -207,9 +225,57 @@ func contextGet(c *Context, key string) ([]string, bool) {
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
 // from what is known of it, for requests whose context does not carry them.
 func principalKey(p *Principal, key string) ([]string, bool) {
+	id, tag := principalKeyID(key)
+	return principalValue(p, id, tag)
+}
+
+// Principal keys answered by principalValue.
+const (
+	pkNone uint8 = iota
+	pkTag
+	pkUsername
+	pkUserID
+	pkPrincipalArn
+	pkPrincipalAccount
+	pkPrincipalType
+	pkPrincipalOrgID
+	pkPrincipalServiceName
+	pkPrincipalOrgPaths
+)
+
+// principalKeyID classifies a condition key (matched case-insensitively)
+// for principalValue; tag is the tag name of an aws:PrincipalTag/ key.
+func principalKeyID(key string) (id uint8, tag string) {
 	const tagPrefix = "aws:principaltag/"
 	if len(key) > len(tagPrefix) && strings.EqualFold(key[:len(tagPrefix)], tagPrefix) {
-		tag := key[len(tagPrefix):]
+		return pkTag, key[len(tagPrefix):]
+	}
+	switch {
+	case strings.EqualFold(key, "aws:username"):
+		return pkUsername, ""
+	case strings.EqualFold(key, "aws:userid"):
+		return pkUserID, ""
+	case strings.EqualFold(key, "aws:PrincipalArn"):
+		return pkPrincipalArn, ""
+	case strings.EqualFold(key, "aws:PrincipalAccount"):
+		return pkPrincipalAccount, ""
+	case strings.EqualFold(key, "aws:PrincipalType"):
+		return pkPrincipalType, ""
+	case strings.EqualFold(key, "aws:PrincipalOrgID"):
+		return pkPrincipalOrgID, ""
+	case strings.EqualFold(key, "aws:PrincipalServiceName"):
+		return pkPrincipalServiceName, ""
+	case strings.EqualFold(key, "aws:PrincipalOrgPaths"):
+		return pkPrincipalOrgPaths, ""
+	}
+	return pkNone, ""
+}
+
+// principalValue answers the principal key id (with tag, for pkTag) from p.
+func principalValue(p *Principal, id uint8, tag string) ([]string, bool) {
+	var v *string
+	switch id {
+	case pkTag:
 		if v, ok := p.Tags[tag]; ok && len(p.Tags) == 1 {
 			return []string{v}, true
 		}
@@ -227,26 +293,23 @@ func principalKey(p *Principal, key string) ([]string, bool) {
 			return nil, false
 		}
 		return []string{val}, true
-	}
-	var v *string
-	switch {
-	case strings.EqualFold(key, "aws:username"):
+	case pkUsername:
 		v = &p.Username
-	case strings.EqualFold(key, "aws:userid"):
+	case pkUserID:
 		v = &p.UserID
-	case strings.EqualFold(key, "aws:PrincipalArn"):
+	case pkPrincipalArn:
 		v = &p.IAMARN
-	case strings.EqualFold(key, "aws:PrincipalAccount"):
+	case pkPrincipalAccount:
 		v = &p.Account
-	case strings.EqualFold(key, "aws:PrincipalType"):
+	case pkPrincipalType:
 		v = &p.Type
-	case strings.EqualFold(key, "aws:PrincipalOrgID"):
+	case pkPrincipalOrgID:
 		v = &p.OrgID
-	case strings.EqualFold(key, "aws:PrincipalServiceName"):
+	case pkPrincipalServiceName:
 		if p.Type == "Service" {
 			v = &p.Service
 		}
-	case strings.EqualFold(key, "aws:PrincipalOrgPaths"):
+	case pkPrincipalOrgPaths:
 		if len(p.OrgPaths) == 0 {
 			return nil, false
 		}
