@@ -89,9 +89,10 @@ func (p *Prepared) evaluateInto(ev *Evaluation, traces []StatementTrace, doc *Do
 			if len(st.Conditions) > 0 {
 				tr.Conditions = make([]ConditionTrace, len(st.Conditions))
 				for j := range st.Conditions {
-					ct := evalCompiled(&st.Conditions[j], st.conditionMatcher(j), req, doc.Version)
+					cc := st.conditionMatcher(j)
+					ct := evalCompiled(&st.Conditions[j], cc, req, doc.Version)
 					tr.Conditions[j] = ct
-					ev.Errors = conditionVariableErrors(ev.Errors, index, &st.Conditions[j], req, doc.Version)
+					ev.Errors = conditionVariableErrors(ev.Errors, index, &st.Conditions[j], cc, req, doc.Version)
 					if ct.Err != "" {
 						ev.Errors = append(ev.Errors, EvalError{Statement: index,
 							Message: "condition " + ct.Operator + " " + strconv.Quote(ct.Key) + ": " + ct.Err})

@@ -425,8 +425,8 @@ type compiledStatement struct {
 	resources               []resourcePattern
 	notResources            []resourcePattern
 	// invalid is true when some Resource/NotResource pattern is neither "*"
-	// nor an ARN.
-	invalid bool
+	// nor an ARN; vars when some pattern holds policy variables (patVars).
+	invalid, vars bool
 	// conds are the statement's compiled conditions, one per condition;
 	// nil for statements compiled on the fly (see conditionMatcher).
 	conds []compiledCondition
@@ -439,7 +439,7 @@ func (c *compiledStatement) compileMatchers(st *Statement, version string) {
 	c.actions = compileActions(st.Action)
 	c.notActions = compileActions(st.NotAction)
 	c.srcActions, c.srcNotActions = st.Action, st.NotAction
-	c.invalid = false
+	c.invalid, c.vars = false, false
 	c.resources = c.compileResources(st.Resource, vars)
 	c.notResources = c.compileResources(st.NotResource, vars)
 }
@@ -462,8 +462,11 @@ func (c *compiledStatement) compileResources(list []string, vars bool) []resourc
 	out := make([]resourcePattern, len(list))
 	for i, r := range list {
 		out[i] = compileResource(r, vars)
-		if out[i].kind == patInvalid {
+		switch out[i].kind {
+		case patInvalid:
 			c.invalid = true
+		case patVars:
+			c.vars = true
 		}
 	}
 	return out
@@ -479,7 +482,7 @@ func (c *compiledStatement) compileResources(list []string, vars bool) []resourc
 // of a managed policy's thousand-action list on each evaluation would cost
 // more than matching it; edit such lists by assigning a new slice.
 func (c *compiledStatement) fresh(st *Statement, version string) bool {
-	if c.version != version ||
+	if !sameString(c.version, version) ||
 		len(c.actions) != len(st.Action) || len(c.notActions) != len(st.NotAction) ||
 		len(c.resources) != len(st.Resource) || len(c.notResources) != len(st.NotResource) ||
 		(c.actions == nil) != (st.Action == nil) || (c.notActions == nil) != (st.NotAction == nil) ||

@@ -62,6 +62,9 @@ func unresolvedWhy(text string, multi bool) string {
 // of a statement whose resource part holds a variable that cannot be
 // resolved, what that does to the statement.
 func resourceVariableErrors(errs []EvalError, index int, c *compiledStatement, req *Request) []EvalError {
+	if !c.vars {
+		return errs
+	}
 	for _, list := range [2][]resourcePattern{c.resources, c.notResources} {
 		for i := range list {
 			p := &list[i]
@@ -88,8 +91,12 @@ func resourceVariableErrors(errs []EvalError, index int, c *compiledStatement, r
 // conditionVariableErrors records, for each value of a condition that holds
 // a policy variable that cannot be resolved, what that does to the
 // condition.
-func conditionVariableErrors(errs []EvalError, index int, c *Condition, req *Request, version string) []EvalError {
+func conditionVariableErrors(errs []EvalError, index int, c *Condition, cc *compiledCondition, req *Request, version string) []EvalError {
 	if version != versionVariables {
+		return errs
+	}
+	if cc != nil && cc.fresh(c) && !cc.vars {
+		// No value holds a variable.
 		return errs
 	}
 	op, ok := parseOperator(c.Operator)
