@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -34,6 +37,10 @@ const defaultRegion = "us-east-1"
 // retry quota. Only tests set it (a zero delay): the SDK's standard
 // backoff makes a throttled call wait seconds.
 var awsBackoff retry.BackoffDelayer
+
+// awsDial, when set, is how the SDK's HTTP client dials (no proxy). Only
+// tests set it: to refuse every address but 127.0.0.1.
+var awsDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // awsOptions are the flags of the commands that talk to AWS.
 type awsOptions struct {
@@ -67,6 +74,12 @@ func loadAWSConfig(ctx context.Context, profile, region string) (aws.Config, err
 				o.RateLimiter = ratelimit.None
 			})
 		}))
+	}
+	if awsDial != nil {
+		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.Proxy = nil
+			tr.DialContext = awsDial
+		})))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

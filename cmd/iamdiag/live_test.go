@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,5 +306,71 @@ func noAWSCredentials(t *testing.T) {
 		"AWS_ENDPOINT_URL": "http://127.0.0.1:1",
 	} {
 		t.Setenv(k, v)
+	}
+}
+
+// TestLiveWithoutCredentialsDialsNothing: a live diagnose with no endpoint
+// and no credentials fails saying so, without consulting the instance
+// metadata service (pointed at a recorder on 127.0.0.1) or dialing
+// anything; with metadata enabled, the control, the recorder is asked.
+func TestLiveWithoutCredentialsDialsNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		disabled string
+		asked    bool
+		errText  string
+	}{
+		{"metadata disabled", "true", false, `access disabled to EC2 IMDS via client option, or "AWS_EC2_METADATA_DISABLED" environment variable`},
+		{"metadata enabled (control)", "false", true, "no EC2 IMDS role found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked atomic.Int64
+			imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				asked.Add(1)
+				http.NotFound(w, nil)
+			}))
+			defer imds.Close()
+			t.Setenv("AWS_EC2_METADATA_DISABLED", tc.disabled)
+			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+			before := len(refusedDials())
+			var out, errb bytes.Buffer
+			code := run([]string{"diagnose", "--principal", "arn:aws:iam::123456789012:role/R", "--action", "s3:GetObject"}, strings.NewReader(""), &out, &errb)
+			if code != exitFailure || !strings.Contains(errb.String(), "no usable AWS credentials") || !strings.Contains(errb.String(), tc.errText) {
+				t.Errorf("exit %d, stderr %q; want %d, no usable AWS credentials and %q", code, errb.String(), exitFailure, tc.errText)
+			}
+			if got := asked.Load() > 0; got != tc.asked {
+				t.Errorf("instance metadata asked %d times, want asked = %v", asked.Load(), tc.asked)
+			}
+			if refused := refusedDials()[before:]; len(refused) > 0 {
+				t.Errorf("dialed beyond 127.0.0.1: %v", refused)
+			}
+		})
+	}
+}
+
+// TestDialGuard: with credentials but no endpoint, a live diagnose would
+// call AWS itself; the tests' dialer refuses it (and forgets the refusal,
+// which TestMain would otherwise report as a failure).
+func TestDialGuard(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEGUARD0000001")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
+	old := awsBackoff
+	awsBackoff = noBackoff
+	t.Cleanup(func() { awsBackoff = old })
+	before := len(refusedDials())
+	t.Cleanup(func() {
+		refusedMu.Lock()
+		refused = refused[:before]
+		refusedMu.Unlock()
+	})
+	var out, errb bytes.Buffer
+	code := run([]string{"diagnose", "--principal", "arn:aws:iam::123456789012:role/R", "--action", "s3:GetObject"}, strings.NewReader(""), &out, &errb)
+	if code != exitFailure || !strings.Contains(errb.String(), "tests reach only 127.0.0.1") {
+		t.Errorf("exit %d, stderr %q; want %d and the refused dial", code, errb.String(), exitFailure)
+	}
+	got := refusedDials()[before:]
+	if len(got) == 0 || !strings.HasSuffix(got[0], ".amazonaws.com:443") {
+		t.Errorf("refused dials %v, want the STS endpoint", got)
 	}
 }

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -15,15 +20,84 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files (testdata/*, and cmp targets in testdata/script/*.txtar)")
 
+// TestMain isolates the tests from the machine's AWS setup (isolatedM) and
+// runs the scripts' iamdiag command with immediate retries, dialing only
+// 127.0.0.1.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(isolatedM{m}, map[string]func(){
 		"iamdiag": func() {
 			// Retry throttled calls at once: the scripts prove the retry,
 			// not its timing.
 			awsBackoff = noBackoff
+			awsDial = loopbackOnly
 			os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// isolatedM runs the tests of this process (not the scripts' iamdiag
+// command, whose environment the script sets) with every AWS_* variable of
+// the machine cleared, no instance metadata, empty shared config and
+// credentials files, and the SDK's clients dialing only 127.0.0.1: a test
+// that builds an AWS configuration without pointing it at a fake server
+// can neither find credentials nor reach AWS or the instance metadata
+// service. A refused dial fails the run.
+type isolatedM struct{ m *testing.M }
+
+func (i isolatedM) Run() int {
+	dir, err := os.MkdirTemp("", "iamdiag-test-aws")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Unsetenv(k)
+		}
+	}
+	for _, f := range []string{"config", "credentials"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	awsDial = loopbackOnly
+	code := i.m.Run()
+	if refused := refusedDials(); len(refused) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: the AWS SDK tried to dial beyond 127.0.0.1: %v\n", refused)
+		code = 1
+	}
+	return code
+}
+
+var (
+	refusedMu sync.Mutex
+	refused   []string
+)
+
+// loopbackOnly dials 127.0.0.1 (or another loopback address) and refuses,
+// recording it, any other address.
+func loopbackOnly(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		refusedMu.Lock()
+		refused = append(refused, addr)
+		refusedMu.Unlock()
+		return nil, fmt.Errorf("test: refusing to dial %s: tests reach only 127.0.0.1", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
+// refusedDials returns the addresses loopbackOnly refused so far.
+func refusedDials() []string {
+	refusedMu.Lock()
+	defer refusedMu.Unlock()
+	return append([]string(nil), refused...)
 }
 
 // TestScripts runs the CLI on every example. Each script starts in a
