@@ -42,6 +42,7 @@ type serveOptions struct {
 	CacheTTL               time.Duration
 	Refresh                time.Duration
 	AuditEvery             time.Duration
+	AuditWorkers           int
 	StateDir               string
 	LogFormat              string
 	LogLevel               string
@@ -113,6 +114,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.DurationVar(&opts.CacheTTL, "cache-ttl", layers.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")
 	fs.DurationVar(&opts.Refresh, "refresh", 0, "capture a fresh --snapshot from the live account every `DURATION` (needs --snapshot; reads with the live credentials)")
 	fs.DurationVar(&opts.AuditEvery, "audit-every", 0, "run the account audit every `DURATION` (e.g. 24h; 0: only on POST /v1/audit/run)")
+	fs.IntVar(&opts.AuditWorkers, "audit-workers", 1, "goroutines an audit uses (`N`; 0: one per core); 1 leaves the other cores to serving")
 	fs.StringVar(&opts.StateDir, "state-dir", "", "`DIR`ECTORY keeping the latest audit across restarts")
 	fs.StringVar(&opts.LogFormat, "log-format", "json", "log `FORMAT`: json or console")
 	fs.StringVar(&opts.LogLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error (debug may show policy contents)")
@@ -198,6 +200,9 @@ func (o *serveOptions) validate() error {
 	}
 	if o.Refresh < 0 || (o.Refresh > 0 && o.Snapshot == "") {
 		return usageErrorf("--refresh needs --snapshot FILE to write to")
+	}
+	if o.AuditWorkers < 0 {
+		return usageErrorf("--audit-workers %d: want 0 (one per core) or more", o.AuditWorkers)
 	}
 	if o.AuditEvery < 0 || (o.AuditEvery > 0 && o.StateDir == "") {
 		return usageErrorf("--audit-every needs --state-dir DIR to keep the results in")
@@ -303,12 +308,14 @@ type sources struct {
 	ready   []server.ReadyCheck
 	log     *zap.Logger
 	m       *server.Metrics
+	// auditWorkers bounds an audit's goroutines (--audit-workers).
+	auditWorkers int
 }
 
 // openSources opens the sources the flags name and starts the snapshot's
 // reloading and refreshing.
 func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*sources, error) {
-	src := &sources{log: log, m: m, path: opts.Snapshot}
+	src := &sources{log: log, m: m, path: opts.Snapshot, auditWorkers: opts.AuditWorkers}
 	if opts.Live || opts.Refresh > 0 {
 		cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
 		if err != nil {
@@ -383,7 +390,7 @@ func (s *sources) Run(ctx context.Context) (*server.AuditReport, error) {
 		}
 		what = "live account " + snap.AccountID
 	}
-	rep, err := audit.Run(ctx, snap, audit.Options{Source: what})
+	rep, err := audit.Run(ctx, snap, audit.Options{Source: what, Workers: s.auditWorkers})
 	if err != nil {
 		return nil, err
 	}

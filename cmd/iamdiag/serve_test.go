@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 )
 
@@ -46,6 +47,7 @@ func TestServeUsage(t *testing.T) {
 		{name: "refresh without snapshot", args: []string{"--no-auth", "--live", "--refresh", "1h"}, wantCode: exitUsage, wantErr: "--refresh needs --snapshot"},
 		{name: "bad env value", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_RATE_LIMIT": "fast"}, wantCode: exitUsage, wantErr: "IAMDIAG_RATE_LIMIT"},
 		{name: "bad log format", args: []string{"--no-auth", "--snapshot", snap, "--log-format", "xml"}, wantCode: exitUsage, wantErr: "--log-format"},
+		{name: "negative audit workers", args: []string{"--no-auth", "--snapshot", snap, "--audit-workers", "-1"}, wantCode: exitUsage, wantErr: "--audit-workers -1"},
 		{name: "audit without state dir", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "--state-dir"},
 		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
 		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
@@ -69,6 +71,31 @@ func TestServeUsage(t *testing.T) {
 				t.Error("the token was printed")
 			}
 		})
+	}
+}
+
+// TestAuditWorkersDefault: the scheduled audit runs on one goroutine
+// unless told otherwise, so that it does not starve serving on a small
+// machine; IAMDIAG_AUDIT_WORKERS sets it like every flag.
+func TestAuditWorkersDefault(t *testing.T) {
+	cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, &globalOptions{log: zap.NewNop()})
+	f := cmd.Flags().Lookup("audit-workers")
+	if f == nil || f.DefValue != "1" {
+		t.Fatalf("--audit-workers: %+v, want a flag defaulting to 1", f)
+	}
+	opts := &serveOptions{getenv: func(k string) string {
+		if k == "IAMDIAG_AUDIT_WORKERS" {
+			return "3"
+		}
+		return ""
+	}}
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs.IntVar(&opts.AuditWorkers, "audit-workers", 1, "")
+	if err := opts.applyEnv(fs); err != nil {
+		t.Fatal(err)
+	}
+	if opts.AuditWorkers != 3 {
+		t.Errorf("IAMDIAG_AUDIT_WORKERS=3 gave %d", opts.AuditWorkers)
 	}
 }
 
