@@ -17,10 +17,19 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	}
 	e := newEnv(req, l)
 	enrichPrincipal(&e, kAll)
-	eff := &policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context.Clone()}
+	// The result, its effective request and its layers are allocated at
+	// once.
+	a := &struct {
+		res    Result
+		eff    policy.Request
+		layers [len(layerOrder)]LayerResult
+	}{}
+	eff := &a.eff
+	*eff = policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context.Clone()}
 	inferContext(eff.Context, &e, req.Resource, opt, kAll)
+	a.res = Result{Request: eff, Layers: a.layers[:0]}
 
-	ev := evaluator{req: eff, prep: policy.Prepare(eff), res: &Result{Request: eff, Layers: make([]LayerResult, 0, len(layerOrder))}}
+	ev := evaluator{req: eff, prep: policy.Prepare(eff), res: &a.res}
 	ev.reserve(l)
 	// f holds the layers' verdicts; fi the same without explicit denies,
 	// which finds the implicit blockers that a fix must clear as well.
@@ -83,6 +92,8 @@ type evaluator struct {
 	evals  []policy.Evaluation
 	traces []policy.StatementTrace
 	pols   []PolicyResult
+	// levels is the storage of the SCP and RCP layers' levels.
+	levels []LevelResult
 }
 
 // reserve sizes the evaluator's storage for the policies of l.
@@ -114,6 +125,9 @@ func (ev *evaluator) reserve(l *policy.Layers) {
 	ev.evals = make([]policy.Evaluation, policies)
 	ev.traces = make([]policy.StatementTrace, statements)
 	ev.pols = make([]PolicyResult, policies)
+	if n := len(l.SCP) + len(l.RCP); n > 0 {
+		ev.levels = make([]LevelResult, 0, n)
+	}
 }
 
 // evaluate evaluates one document into the reserved storage.
@@ -205,8 +219,13 @@ func allowApplies(pe *policy.Evaluation) bool {
 // orgLayer evaluates SCPs or RCPs level by level.
 func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read policy.Readability, app applicability, kind policy.Kind, rcp bool) (st, imp state) {
 	lr := LayerResult{Layer: layer, Readable: !read.Unreadable, Error: read.Error}
-	if len(levels) > 0 {
-		lr.Levels = make([]LevelResult, 0, len(levels))
+	if n := len(levels); n > 0 {
+		if cap(ev.levels)-len(ev.levels) >= n {
+			lr.Levels = ev.levels[len(ev.levels) : len(ev.levels) : len(ev.levels)+n]
+			ev.levels = ev.levels[:len(ev.levels)+n]
+		} else {
+			lr.Levels = make([]LevelResult, 0, n)
+		}
 	}
 	st, imp = stAllow, stAllow
 	implicitRCP := false
