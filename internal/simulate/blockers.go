@@ -12,13 +12,28 @@ func (ev *evaluator) blockers(f *facts, o outcome) []Blocker {
 		return nil
 	}
 	r := ev.res
+	// Count the blockers first (one per implicitly denying layer, which
+	// an SCP or RCP layer may exceed), so that out is allocated once.
+	n := 0
+	for _, layer := range evalOrder {
+		if o.implicit&layerBit(layer) != 0 {
+			n++
+		}
+		if f.state(layer) != stDeny {
+			continue
+		}
+		lr := r.layer(layer)
+		for _, lv := range lr.Levels {
+			n += countDenies(lv.Policies)
+		}
+		n += countDenies(lr.Policies)
+	}
 	var out []Blocker
-	states := map[policy.Layer]state{
-		policy.LayerRCP: f.rcp, policy.LayerSCP: f.scp, policy.LayerResource: f.resource,
-		policy.LayerIdentity: f.identity, policy.LayerBoundary: f.boundary, policy.LayerSession: f.session,
+	if n > 0 {
+		out = make([]Blocker, 0, n)
 	}
 	for _, layer := range evalOrder {
-		if states[layer] != stDeny {
+		if f.state(layer) != stDeny {
 			continue
 		}
 		lr := r.layer(layer)
@@ -60,6 +75,23 @@ func levelAllows(pols []PolicyResult) bool {
 		}
 	}
 	return false
+}
+
+// countDenies counts the Deny statements that apply in pols: the blockers
+// appendDenies appends.
+func countDenies(pols []PolicyResult) int {
+	n := 0
+	for _, pr := range pols {
+		if pr.Evaluation == nil || pr.Evaluation.Decision != policy.Denied {
+			continue
+		}
+		for i := range pr.Evaluation.Statements {
+			if t := &pr.Evaluation.Statements[i]; t.Applies && t.Statement != nil && t.Statement.Effect == policy.Deny {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // appendDenies appends a blocker for every Deny statement that applies in
@@ -138,7 +170,16 @@ func nearest(layer policy.Layer, pols []PolicyResult) Blocker {
 
 // matched returns the conditions whose Matched equals want.
 func matched(cs []policy.ConditionTrace, want bool) []policy.ConditionTrace {
-	var out []policy.ConditionTrace
+	n := 0
+	for i := range cs {
+		if cs[i].Matched == want {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]policy.ConditionTrace, 0, n)
 	for _, c := range cs {
 		if c.Matched == want {
 			out = append(out, c)

@@ -45,6 +45,25 @@ type facts struct {
 	resourceOnly bool
 }
 
+// state returns the state of layer.
+func (f *facts) state(layer policy.Layer) state {
+	switch layer {
+	case policy.LayerSCP:
+		return f.scp
+	case policy.LayerRCP:
+		return f.rcp
+	case policy.LayerResource:
+		return f.resource
+	case policy.LayerIdentity:
+		return f.identity
+	case policy.LayerBoundary:
+		return f.boundary
+	case policy.LayerSession:
+		return f.session
+	}
+	return stNA
+}
+
 // ok reports whether a layer that must allow (or be absent) lets the
 // request through: unknown layers are taken as allowing, so that a deny is
 // only ever explained by layers that were read.
