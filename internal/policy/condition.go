@@ -289,6 +289,7 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 	// The values as written were checked at parse time; substituted
 	// ones are checked here.
 	var arns [][6]string
+	var arnWild []uint8
 	if cc != nil && !substituted {
 		if cc.bad >= 0 {
 			if tr != nil {
@@ -296,7 +297,7 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 			}
 			return false
 		}
-		arns = cc.arns
+		arns, arnWild = cc.arns, cc.arnWild
 	} else {
 		for _, p := range pv {
 			if msg := checkPolicyValue(op.base, p); msg != "" {
@@ -366,21 +367,21 @@ func evalCore(c *Condition, cc *compiledCondition, req *Request, version string,
 	switch op.set {
 	case setAll:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r, first) == op.negated {
+			if matchAny(op.base, pv, arns, arnWild, r, first) == op.negated {
 				return false
 			}
 		}
 		return true
 	case setAny:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r, first) != op.negated {
+			if matchAny(op.base, pv, arns, arnWild, r, first) != op.negated {
 				return true
 			}
 		}
 		return false
 	default:
 		for _, r := range rv {
-			if matchAny(op.base, pv, arns, r, first) {
+			if matchAny(op.base, pv, arns, arnWild, r, first) {
 				return !op.negated
 			}
 		}
@@ -436,9 +437,10 @@ func display(p string, b opBase) string {
 
 // matchAny reports whether request value r matches at least one policy value
 // under the positive form of the operator. Values have been checked. arns
-// holds the values of an Arn operator already split, or nil; rs, when not
-// nil, is r already split.
-func matchAny(b opBase, pv []string, arns [][6]string, r string, rs *[6]string) bool {
+// holds the values of an Arn operator already split, with arnWild their
+// wildcard components (see compiledCondition), or nil; rs, when not nil,
+// is r already split.
+func matchAny(b opBase, pv []string, arns [][6]string, arnWild []uint8, r string, rs *[6]string) bool {
 	// Typed operators read the request value once.
 	switch b {
 	case opArnLike:
@@ -452,16 +454,14 @@ func matchAny(b opBase, pv []string, arns [][6]string, r string, rs *[6]string) 
 			}
 		}
 		for i, p := range pv {
-			var pp [6]string
 			if arns != nil {
-				pp = arns[i]
-			} else {
-				var ok bool
-				if pp, ok = splitARNSegments(p); !ok {
-					continue
+				if arnSegmentsMatch(&arns[i], &vp, arnWild[i]) {
+					return true
 				}
+				continue
 			}
-			if arnSegmentsMatch(&pp, &vp) {
+			pp, ok := splitARNSegments(p)
+			if ok && arnSegmentsMatch(&pp, &vp, allSegments) {
 				return true
 			}
 		}
@@ -1051,14 +1051,23 @@ func arnMatch(pattern, value string) bool {
 	if !ok {
 		return false
 	}
-	return arnSegmentsMatch(&pp, &vp)
+	return arnSegmentsMatch(&pp, &vp, allSegments)
 }
 
+// allSegments has a bit for each of an ARN's six components.
+const allSegments = 1<<6 - 1
+
 // arnSegmentsMatch matches the components of an ARN pattern against those
-// of an ARN (see arnMatch).
-func arnSegmentsMatch(pp, vp *[6]string) bool {
+// of an ARN (see arnMatch). Components whose bit is clear in wild hold no
+// wildcard nor escape and are compared as they are, which is what
+// wildcardMatch would conclude.
+func arnSegmentsMatch(pp, vp *[6]string, wild uint8) bool {
 	for i := range pp {
-		if !wildcardMatch(pp[i], vp[i], false) {
+		if wild&(1<<i) == 0 {
+			if pp[i] != vp[i] {
+				return false
+			}
+		} else if !wildcardMatch(pp[i], vp[i], false) {
 			return false
 		}
 	}

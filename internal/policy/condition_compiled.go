@@ -29,8 +29,11 @@ type compiledCondition struct {
 	bad    int
 	badMsg string
 	// arns holds, for an Arn operator whose values are all valid, the
-	// values split into their six components.
-	arns [][6]string
+	// values split into their six components; arnWild, for each, has bit
+	// i set when component i holds a wildcard or an escape (the others
+	// are compared as they are).
+	arns    [][6]string
+	arnWild []uint8
 }
 
 // compileCondition precomputes c's operator, the validity of its values
@@ -54,8 +57,14 @@ func compileCondition(c *Condition) compiledCondition {
 	}
 	if cc.op.base == opArnLike && cc.bad < 0 && len(c.Values) > 0 {
 		cc.arns = make([][6]string, len(c.Values))
+		cc.arnWild = make([]uint8, len(c.Values))
 		for i, p := range c.Values {
 			cc.arns[i], _ = splitARNSegments(p)
+			for j, seg := range cc.arns[i] {
+				if hasWildcard(seg) || strings.IndexByte(seg, patEscape) >= 0 {
+					cc.arnWild[i] |= 1 << j
+				}
+			}
 		}
 	}
 	return cc
