@@ -156,7 +156,11 @@ func inferContext(ctx *policy.Context, e *env, resource string, opt Options, nee
 			ctx.Infer(keyResourceOrgID, e.l.OrgID)
 		}
 		if need&kResourceOrgPaths != 0 && len(e.l.RCP) > 0 && levelsAccount(e.l.RCP) == e.resAccount {
-			if path := orgPath(e.l.OrgID, e.l.RCP); path != "" {
+			// Within one organization the resource's path is often the
+			// principal's, already built.
+			if len(p.OrgPaths) == 1 && p.OrgPaths[0] != "" && isOrgPath(p.OrgPaths[0], e.l.OrgID, e.l.RCP) {
+				ctx.Infer(keyResourceOrgPaths, p.OrgPaths[0])
+			} else if path := orgPath(e.l.OrgID, e.l.RCP); path != "" {
 				ctx.Infer(keyResourceOrgPaths, path)
 			}
 		}

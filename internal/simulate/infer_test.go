@@ -142,3 +142,35 @@ func TestExplicitDenyConditions(t *testing.T) {
 		t.Errorf("blocker %+v; conditions (-want +got):\n%s", b, diff)
 	}
 }
+
+// TestIsOrgPath checks isOrgPath against the path orgPath builds.
+func TestIsOrgPath(t *testing.T) {
+	lv := func(target, typ string) policy.OrgLevel { return policy.OrgLevel{Target: target, Type: typ} }
+	levels := []policy.OrgLevel{lv("r-root", "ROOT"), lv("ou-a", "ORGANIZATIONAL_UNIT"), lv("ou-b", "ORGANIZATIONAL_UNIT"), lv(acct, "ACCOUNT")}
+	cases := []struct {
+		name   string
+		orgID  string
+		levels []policy.OrgLevel
+		path   string
+		want   bool
+	}{
+		{"same", "o-abc", levels, "o-abc/r-root/ou-a/ou-b/", true},
+		{"other organization", "o-abd", levels, "o-abc/r-root/ou-a/ou-b/", false},
+		{"shorter", "o-abc", levels[:2], "o-abc/r-root/ou-a/ou-b/", false},
+		{"longer", "o-abc", levels, "o-abc/r-root/ou-a/", false},
+		{"no trailing slash", "o-abc", levels, "o-abc/r-root/ou-a/ou-b", false},
+		{"split differently", "o-abc", []policy.OrgLevel{lv("r-root/ou-a", "ROOT"), lv("ou-b", "ORGANIZATIONAL_UNIT")}, "o-abc/r-root/ou-a/ou-b/", true},
+		{"no levels", "o-abc", nil, "", true},
+		{"no organization", "", levels, "o-abc/r-root/ou-a/ou-b/", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := isOrgPath(c.path, c.orgID, c.levels); got != c.want {
+				t.Errorf("isOrgPath(%q) = %v, want %v", c.path, got, c.want)
+			}
+			if built := orgPath(c.orgID, c.levels); (built == c.path) != c.want {
+				t.Errorf("orgPath = %q, which disagrees with want %v", built, c.want)
+			}
+		})
+	}
+}

@@ -255,7 +255,15 @@ func orgPath(orgID string, levels []policy.OrgLevel) string {
 	if orgID == "" || len(levels) == 0 {
 		return ""
 	}
+	n := len(orgID) + 1
+	for _, lv := range levels {
+		if lv.Type == "ACCOUNT" {
+			break
+		}
+		n += len(lv.Target) + 1
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(orgID)
 	b.WriteByte('/')
 	for _, lv := range levels {
@@ -266,6 +274,33 @@ func orgPath(orgID string, levels []policy.OrgLevel) string {
 		b.WriteByte('/')
 	}
 	return b.String()
+}
+
+// isOrgPath reports whether path is orgPath(orgID, levels), without
+// building it.
+func isOrgPath(path, orgID string, levels []policy.OrgLevel) bool {
+	if orgID == "" || len(levels) == 0 {
+		return path == ""
+	}
+	rest, ok := strings.CutPrefix(path, orgID)
+	if !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, "/"); !ok {
+		return false
+	}
+	for _, lv := range levels {
+		if lv.Type == "ACCOUNT" {
+			break
+		}
+		if rest, ok = strings.CutPrefix(rest, lv.Target); !ok {
+			return false
+		}
+		if rest, ok = strings.CutPrefix(rest, "/"); !ok {
+			return false
+		}
+	}
+	return rest == ""
 }
 
 // grantClass says how a resource-based policy grants access to the caller,
