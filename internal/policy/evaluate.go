@@ -39,7 +39,12 @@ func EvaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, req *R
 }
 
 func (p *Prepared) evaluateInto(ev *Evaluation, traces []StatementTrace, doc *Document, kind Kind) {
-	*ev = Evaluation{}
+	// ev and traces are reset only where they are not already zero, as
+	// storage reserved for a diagnosis is: zeroing pointers again costs
+	// write barriers while the garbage collector runs.
+	if ev.Decision != NotApplicable || ev.Statements != nil || ev.Errors != nil {
+		*ev = Evaluation{}
+	}
 	if doc == nil {
 		return
 	}
@@ -49,11 +54,13 @@ func (p *Prepared) evaluateInto(ev *Evaluation, traces []StatementTrace, doc *Do
 		traces = make([]StatementTrace, n)
 	}
 	ev.Statements = traces[:n:n]
-	clear(ev.Statements)
 	allowed, denied := false, false
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
 		tr := &ev.Statements[i]
+		if tr.Statement != nil || tr.Conditions != nil {
+			*tr = StatementTrace{}
+		}
 		tr.Statement = st
 		c := st.matchers(doc.Version)
 		index := st.Index

@@ -385,3 +385,38 @@ func TestDecideBuiltInGo(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluateIntoReuse checks that EvaluateInto gives what Evaluate gives
+// when its Evaluation and trace storage hold an earlier result, and through
+// a Prepared request.
+func TestEvaluateIntoReuse(t *testing.T) {
+	docs := []string{
+		`{"Version":"2012-10-17","Statement":[{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"},"Bool":{"aws:SecureTransport":"false"}}},
+		  {"Sid":"A","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"},{"Sid":"X","Effect":"Allow","Action":"ec2:*","Resource":"nonsense"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Sid":"N","Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"StringLike":{"s3:prefix":"home/*"}}}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"iam:*","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Null":{"aws:MultiFactorAuthAge":"true"}}}]}`,
+	}
+	req := NewRequest("arn:aws:iam::123456789012:user/alice", "s3:GetObject", "arn:aws:s3:::b/k")
+	req.Principal.Account = "123456789012"
+	req.Context.Set("aws:SecureTransport", "false")
+	var ev Evaluation
+	traces := make([]StatementTrace, 3)
+	for round := range 2 {
+		for i, js := range docs {
+			doc := mustParse(t, js)
+			want := Evaluate(doc, req, IdentityBased)
+			EvaluateInto(&ev, traces, doc, req, IdentityBased)
+			if diff := cmp.Diff(want, &ev, allUnexported); diff != "" {
+				t.Errorf("round %d, doc %d: EvaluateInto on used storage (-Evaluate +EvaluateInto):\n%s", round, i, diff)
+			}
+			p := Prepare(req)
+			p.EvaluateInto(&ev, traces, doc, IdentityBased)
+			if diff := cmp.Diff(want, &ev, allUnexported); diff != "" {
+				t.Errorf("round %d, doc %d: Prepared.EvaluateInto (-Evaluate +Prepared):\n%s", round, i, diff)
+			}
+			if got := p.Decide(doc, IdentityBased); got != want.Decision {
+				t.Errorf("round %d, doc %d: Prepared.Decide = %v, want %v", round, i, got, want.Decision)
+			}
+		}
+	}
+}
