@@ -97,7 +97,7 @@ made and the round trips on the critical path.`,
 	fs.BoolVar(&opts.NoDefaultSCP, "no-default-scp", false, "with --scp: do not assume FullAWSAccess at the levels the files do not cover")
 	fs.StringVar(&opts.ResourceAccount, "resource-account", "", "`ACCOUNT` id owning the resource (decides whether the call is cross-account)")
 	fs.StringVar(&opts.ManagementAccount, "management-account", "", "organization management `ACCOUNT` id (SCPs do not restrict it)")
-	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
+	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json, markdown or slack (the Block Kit message the daemon posts)")
 	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
 	opts.aws.addFlags(fs, defaultLiveTimeout)
@@ -123,9 +123,9 @@ func (o *diagnoseOptions) policyFiles() bool {
 // validate checks the flags' combinations (usage errors).
 func (o *diagnoseOptions) validate() error {
 	switch o.Format {
-	case "text", "json", "markdown":
+	case "text", "json", "markdown", "slack":
 	default:
-		return usageErrorf("--format %q: want text, json or markdown", o.Format)
+		return usageErrorf("--format %q: want text, json, markdown or slack", o.Format)
 	}
 	if o.Snapshot != "" && o.policyFiles() {
 		return usageErrorf("give --snapshot or policy files, not both")
@@ -207,6 +207,8 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		err = report.JSON(out, d)
 	case "markdown":
 		err = report.Markdown(out, d)
+	case "slack":
+		err = report.Slack(out, d)
 	default:
 		err = report.Text(out, d, report.TextOptions{Color: opts.Color})
 	}

@@ -111,7 +111,7 @@ func TestRunDiagnose(t *testing.T) {
 			name:     "bad format",
 			opts:     diagnoseOptions{Snapshot: snapshot, input: inputOptions{ErrorFile: example(t, "seed", "error.txt")}, Format: "yaml"},
 			wantCode: exitUsage,
-			wantErr:  "want text, json or markdown",
+			wantErr:  "want text, json, markdown or slack",
 		},
 		{
 			name:     "no-default-scp without scp",

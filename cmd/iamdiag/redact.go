@@ -74,7 +74,7 @@ func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *
 // text otherwise.
 func redactSyntax(format string, rendered []byte) report.Syntax {
 	switch format {
-	case "json":
+	case "json", "slack":
 		return report.SyntaxJSON
 	case "markdown":
 		return report.SyntaxMarkdown

@@ -255,6 +255,12 @@ func renderBytes(d *report.Diagnosis, format string, redact bool, slack func(*sl
 		ctype, syntax = "text/plain; charset=utf-8", report.SyntaxText
 		render = func(w io.Writer) error { return report.Text(w, d, report.TextOptions{}) }
 	case "slack":
+		if slack == nil {
+			render = func(w io.Writer) error { return report.Slack(w, d) }
+			break
+		}
+		// The slash command's answer: report.Slack's message with who
+		// sees it.
 		render = func(w io.Writer) error {
 			msg, err := slackBlocks(d)
 			if err != nil {

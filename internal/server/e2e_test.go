@@ -178,11 +178,17 @@ func TestEndToEnd(t *testing.T) {
 			if code != 200 {
 				t.Fatalf("diagnose %d %s", code, body)
 			}
-			var v diagnosisView
+			var v struct {
+				Decision string `json:"decision"`
+				Blockers []struct {
+					Layer     string `json:"layer"`
+					Statement string `json:"statement"`
+				} `json:"blockers"`
+			}
 			if err := json.Unmarshal([]byte(body), &v); err != nil {
 				t.Fatal(err)
 			}
-			if v.Decision != "explicit-deny" || len(v.Blockers) == 0 || v.Blockers[0].Layer != "scp" || deref(v.Blockers[0].Statement) != "NoEC2" {
+			if v.Decision != "explicit-deny" || len(v.Blockers) == 0 || v.Blockers[0].Layer != "scp" || v.Blockers[0].Statement != "NoEC2" {
 				t.Errorf("API verdict %s %+v, want the SCP's NoEC2", v.Decision, v.Blockers)
 			}
 			if code, _ := d.post(t, "/v1/diagnose", "wrong", jsonBody(t, map[string]any{"error": seedError(t)}), nil); code != 401 {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/report"
 )
 
 // slackPath is the slash command's endpoint.
@@ -156,7 +158,7 @@ var slackLinkRE = regexp.MustCompile(`<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>`)
 
 // slackEphemeral is an answer only the engineer who ran the command sees.
 func slackEphemeral(text string) *slackMessage {
-	return &slackMessage{ResponseType: "ephemeral", Text: text, Blocks: []slackBlock{{Type: "section", Text: ptr(mrkdwn(escapeMrkdwn(text), maxSectionText))}}}
+	return &slackMessage{ResponseType: "ephemeral", SlackMessage: *report.SlackNotice(text)}
 }
 
 func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) error {

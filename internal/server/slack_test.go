@@ -269,22 +269,3 @@ func TestParseSlackText(t *testing.T) {
 		})
 	}
 }
-
-func TestTruncate(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"abc", 3, "abc"},
-		{"abcdef", 5, "ab…"},
-		{"ééé", 5, "é…"},
-		{"ééé", 4, "…"},
-		{"ééé", 6, "ééé"},
-		{"x", 0, ""},
-	} {
-		if got := truncate(tt.in, tt.n); got != tt.want || len(got) > max(tt.n, 0) {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-	}
-}
