@@ -55,9 +55,10 @@ func newDiagnoseCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diagnose [input] [source]",
 		Short: "Say which policy layer denies a call, with policy, statement and condition",
-		Long: `diagnose evaluates every policy layer that applies to a call, offline, and
-reports every layer that blocks it: the policy, statement, attachment point
-and the conditions that matched or failed.
+		Long: `diagnose evaluates every policy layer that applies to a call, read from a
+snapshot, from policy files or from the live account, and reports every
+layer that blocks it: the policy, statement, attachment point and the
+conditions that matched or failed.
 
 Input (one of): --error-file FILE, --error TEXT, --cloudtrail-event FILE,
 --decoded-message FILE, --encoded-message TEXT, or --principal ARN --action

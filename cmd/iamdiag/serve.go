@@ -79,6 +79,10 @@ func newServeCmd(s streams, g *globalOptions) *cobra.Command {
 Slack slash command (POST /slack/command), GET /healthz, GET /readyz and
 GET /metrics (Prometheus).
 
+Source: --snapshot FILE (reloaded when it changes), --live (the account read
+through the SDK's default credentials, as diagnose does without a source),
+or both (the snapshot first, the live account for principals it lacks).
+
 The API needs a bearer token (--token-file FILE or IAMDIAG_TOKEN) unless the
 daemon listens on loopback with --no-auth. The Slack command is enabled by
 its signing secret (--slack-signing-secret-file FILE or
@@ -128,7 +132,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.DurationVar(&opts.Timeouts.Write, "write-timeout", server.DefaultTimeouts.Write, "longest time to handle a request and write the answer (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Idle, "idle-timeout", server.DefaultTimeouts.Idle, "longest time a keep-alive connection may idle (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Shutdown, "shutdown-timeout", server.DefaultTimeouts.Shutdown, "on SIGTERM, longest wait for in-flight requests (`DURATION`)")
-	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (decoding encoded messages)")
+	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (the live source, --refresh and decoding encoded messages)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION`")
 	fs.StringVar(&opts.Healthcheck, "healthcheck", "", "GET `URL` and exit 0 if it answers 200, 1 otherwise, instead of serving")
 	return cmd
