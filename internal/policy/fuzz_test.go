@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // FuzzParse checks that Parse never panics and that parse → marshal → parse
@@ -68,6 +69,15 @@ func FuzzParse(f *testing.F) {
 			ev := Evaluate(d1, req, k)
 			if got := Decide(d1, req, k); got != ev.Decision {
 				t.Fatalf("kind %d: Decide = %v, Evaluate = %v", k, got, ev.Decision)
+			}
+			// What Parse compiles changes nothing: the same statements
+			// built in Go, compiled on the fly, evaluate alike.
+			plain := &Document{Version: d1.Version, Statements: append([]Statement(nil), d1.Statements...)}
+			for i := range plain.Statements {
+				plain.Statements[i].compiled = nil
+			}
+			if diff := cmp.Diff(ev, Evaluate(plain, req, k), cmpopts.IgnoreFields(StatementTrace{}, "Statement")); diff != "" {
+				t.Fatalf("kind %d: compiled and plain evaluations differ (-compiled +plain):\n%s", k, diff)
 			}
 		}
 	})
