@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -368,18 +369,59 @@ func parseDocument(s string) (*policy.Document, error) {
 	return policy.ParseEncoded(s)
 }
 
-// slot collects the outcome of one read among many, in order.
+// readState is the readability of a layer read by concurrent calls. Of
+// several failed reads it keeps the first in readOrder (of the same call,
+// the first message in byte order), not the first to fail, so that a
+// report names the same read on every run.
 type readState struct {
 	mu   sync.Mutex
+	rank int
 	read policy.Readability
 }
 
-func (r *readState) fail(x policy.Readability) {
+// fail records that op failed, x saying so.
+func (r *readState) fail(op string, x policy.Readability) {
+	rank := readRank(op)
 	r.mu.Lock()
-	if !r.read.Unreadable {
-		r.read = x
+	if !r.read.Unreadable || rank < r.rank || (rank == r.rank && x.Message < r.read.Message) {
+		r.read, r.rank = x, rank
 	}
 	r.mu.Unlock()
+}
+
+// readOrder is the order of the reads of a walk, the root of a chain of
+// reads before the reads it leads to: the one a layer's failure names.
+var readOrder = []string{
+	"organizations:DescribeOrganization",
+	"organizations:ListRoots",
+	"organizations:ListParents",
+	"organizations:ListPoliciesForTarget",
+	"organizations:DescribePolicy",
+	"organizations:Describe",
+	"organizations:DescribeOrganizationalUnit",
+	"organizations:DescribeAccount",
+	"iam:GetRole",
+	"iam:GetUser",
+	"iam:ListGroupsForUser",
+	"iam:ListRolePolicies",
+	"iam:GetRolePolicy",
+	"iam:ListUserPolicies",
+	"iam:GetUserPolicy",
+	"iam:ListGroupPolicies",
+	"iam:GetGroupPolicy",
+	"iam:ListAttachedRolePolicies",
+	"iam:ListAttachedUserPolicies",
+	"iam:ListAttachedGroupPolicies",
+	"iam:GetPolicy",
+	"iam:GetPolicyVersion",
+}
+
+// readRank is op's place in readOrder; an op not listed comes after.
+func readRank(op string) int {
+	if i := slices.Index(readOrder, op); i >= 0 {
+		return i
+	}
+	return len(readOrder)
 }
 
 // role reads a role by name (the path is dropped from session ARNs:
@@ -394,7 +436,8 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 		inline, managed []policy.Source
 		idRead          readState
 		wg              sync.WaitGroup
-		errs            = make(chan error, 2)
+		// errs are the goroutines' failures, in a fixed order.
+		errs [2]error
 	)
 	wg.Add(2)
 	go func() {
@@ -415,7 +458,7 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 				}
 				return o.PolicyDocument, nil
 			}, &idRead, "the identity policies of "+origin)
-		errs <- err
+		errs[0] = err
 	}()
 	go func() {
 		defer wg.Done()
@@ -432,7 +475,7 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 				}
 				return out, nextMarker(o.IsTruncated, o.Marker), nil
 			}, &idRead, "the identity policies of "+origin)
-		errs <- err
+		errs[1] = err
 	}()
 
 	var ro *iam.GetRoleOutput
@@ -462,8 +505,7 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
 	}
 	wg.Wait()
-	close(errs)
-	for e2 := range errs {
+	for _, e2 := range errs {
 		if err == nil {
 			err = e2
 		}
@@ -526,7 +568,8 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 		groups          [][]policy.Source
 		idRead          readState
 		wg              sync.WaitGroup
-		errs            = make(chan error, 3)
+		// errs are the goroutines' failures, in a fixed order.
+		errs [3]error
 	)
 	wg.Add(3)
 	go func() {
@@ -547,7 +590,7 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 				}
 				return o.PolicyDocument, nil
 			}, &idRead, what)
-		errs <- err
+		errs[0] = err
 	}()
 	go func() {
 		defer wg.Done()
@@ -564,13 +607,13 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 				}
 				return out, nextMarker(o.IsTruncated, o.Marker), nil
 			}, &idRead, what)
-		errs <- err
+		errs[1] = err
 	}()
 	go func() {
 		defer wg.Done()
 		var err error
 		groups, err = w.groups(name, &idRead, what)
-		errs <- err
+		errs[2] = err
 	}()
 
 	var uo *iam.GetUserOutput
@@ -617,8 +660,7 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
 	}
 	wg.Wait()
-	close(errs)
-	for e2 := range errs {
+	for _, e2 := range errs {
 		if err == nil {
 			err = e2
 		}
@@ -651,7 +693,7 @@ func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Sourc
 			if ferr := fatal("iam:ListGroupsForUser", err); ferr != nil {
 				return nil, ferr
 			}
-			rs.fail(unreadable(what, "iam:ListGroupsForUser", err))
+			rs.fail("iam:ListGroupsForUser", unreadable(what, "iam:ListGroupsForUser", err))
 			return nil, nil
 		}
 		for _, g := range o.Groups {
@@ -663,7 +705,8 @@ func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Sourc
 	}
 	out := make([][]policy.Source, len(names))
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*len(names))
+	// errs are the groups' failures, in the groups' order.
+	errs := make([]error, 2*len(names))
 	for i, g := range names {
 		origin := "group/" + g
 		var in, man []policy.Source
@@ -688,7 +731,7 @@ func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Sourc
 					}
 					return o.PolicyDocument, nil
 				}, rs, what)
-			errs <- err
+			errs[2*i] = err
 		}()
 		go func() {
 			defer gw.Done()
@@ -705,7 +748,7 @@ func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Sourc
 					}
 					return out, nextMarker(o.IsTruncated, o.Marker), nil
 				}, rs, what)
-			errs <- err
+			errs[2*i+1] = err
 		}()
 		go func() {
 			defer wg.Done()
@@ -714,8 +757,7 @@ func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Sourc
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
@@ -751,7 +793,7 @@ func (w *walk) inlinePolicies(after int, origin, listOp, getOp string,
 			if ferr := fatal(listOp, err); ferr != nil {
 				return nil, ferr
 			}
-			rs.fail(unreadable(what, listOp, err))
+			rs.fail(listOp, unreadable(what, listOp, err))
 			return nil, nil
 		}
 		names = append(names, page...)
@@ -775,7 +817,7 @@ func (w *walk) inlinePolicies(after int, origin, listOp, getOp string,
 			})
 			if err != nil {
 				if errs[i] = fatal(getOp, err); errs[i] == nil {
-					rs.fail(unreadable(what, getOp, err))
+					rs.fail(getOp, unreadable(what, getOp, err))
 				}
 				return
 			}
@@ -817,7 +859,7 @@ func (w *walk) attachedPolicies(after int, origin, listOp string,
 			if ferr := fatal(listOp, err); ferr != nil {
 				return nil, ferr
 			}
-			rs.fail(unreadable(what, listOp, err))
+			rs.fail(listOp, unreadable(what, listOp, err))
 			return nil, nil
 		}
 		arns = append(arns, page...)
@@ -886,7 +928,7 @@ func (w *walk) managedPolicy(after int, policyARN string, rs *readState, what st
 		if ferr := fatal("iam:GetPolicy", err); ferr != nil {
 			return nil, ferr
 		}
-		rs.fail(unreadable(what+" ("+policyARN+")", "iam:GetPolicy", err))
+		rs.fail("iam:GetPolicy", unreadable(what+" ("+policyARN+")", "iam:GetPolicy", err))
 		return nil, nil
 	}
 	if po == nil || po.Policy == nil || po.Policy.DefaultVersionId == nil {
@@ -916,7 +958,7 @@ func (w *walk) managedPolicy(after int, policyARN string, rs *readState, what st
 		if ferr := fatal("iam:GetPolicyVersion", err); ferr != nil {
 			return nil, ferr
 		}
-		rs.fail(unreadable(what+" ("+policyARN+")", "iam:GetPolicyVersion", err))
+		rs.fail("iam:GetPolicyVersion", unreadable(what+" ("+policyARN+")", "iam:GetPolicyVersion", err))
 		return nil, nil
 	}
 	return &managed{name: name, doc: v.(*policy.Document)}, nil

@@ -103,6 +103,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 		rs     readState
 		fmu    sync.Mutex
 		ferr   error
+		frank  int
 		wg     sync.WaitGroup
 		lmu    sync.Mutex
 		levels = map[string]*levelFetch{}
@@ -112,9 +113,12 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 	)
 	fail := func(op string, err error) {
 		if f := fatal(op, err); f != nil {
+			// The reads run concurrently: keep the first in readOrder,
+			// not the first to fail, so that the error is the same on
+			// every run.
 			fmu.Lock()
-			if ferr == nil {
-				ferr = f
+			if rank := readRank(op); ferr == nil || rank < frank || (rank == frank && f.Error() < ferr.Error()) {
+				ferr, frank = f, rank
 			}
 			fmu.Unlock()
 			return
@@ -125,7 +129,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			fmu.Unlock()
 			return
 		}
-		rs.fail(orgUnreadable(what, op, err))
+		rs.fail(op, orgUnreadable(what, op, err))
 	}
 	startLevel := func(id, typ string, after int) {
 		lmu.Lock()

@@ -365,6 +365,55 @@ func TestLiveFailures(t *testing.T) {
 	}
 }
 
+// TestLiveDeniedReadStable: when several concurrent reads of a layer are
+// denied, the layer names the first in the walk's order, on every run
+// (the reads are not cached between runs).
+func TestLiveDeniedReadStable(t *testing.T) {
+	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	req := prodRole(t, snap)
+	orgWhat := func(l *policy.Layers) policy.Readability { return l.SCPRead }
+	tests := []struct {
+		name string
+		deny []string
+		read func(*policy.Layers) policy.Readability
+		want string
+	}{
+		{"every organizations read", []string{"DescribeOrganization", "ListRoots", "ListParents", "ListPoliciesForTarget", "DescribePolicy"}, orgWhat, "organizations:DescribeOrganization was denied"},
+		{"the walk's reads", []string{"ListRoots", "ListParents", "ListPoliciesForTarget", "DescribePolicy"}, orgWhat, "organizations:ListParents was denied"},
+		{"the policies of each level", []string{"ListPoliciesForTarget", "DescribePolicy"}, orgWhat, "organizations:ListPoliciesForTarget was denied"},
+		{"identity lists", []string{"ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy"}, func(l *policy.Layers) policy.Readability { return l.IdentityRead }, "iam:ListRolePolicies was denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			deny := map[string]string{}
+			for _, op := range tt.deny {
+				deny[op] = ""
+			}
+			c := startFake(t, snap, fakeaws.Options{Deny: deny})
+			seen := map[string]int{}
+			for range 12 {
+				l, err := c.live(layers.LiveOptions{}).Layers(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := tt.read(l)
+				if !r.Unreadable {
+					t.Fatalf("read %+v, want unreadable", r)
+				}
+				seen[r.Message]++
+			}
+			if len(seen) != 1 {
+				t.Errorf("the message varies between runs: %v", seen)
+			}
+			for m := range seen {
+				if !strings.Contains(m, tt.want) {
+					t.Errorf("message %q, want one naming %q", m, tt.want)
+				}
+			}
+		})
+	}
+}
+
 // TestLiveRoundTrips checks the critical path of a cold resolution in the
 // three-level organization, and that a warm one reads the organization
 // from the Cache.
