@@ -247,7 +247,7 @@ func TestRedactExamples(t *testing.T) {
 		t.Run(run.script+"/"+strconv.Itoa(i+1), func(t *testing.T) {
 			run := startFake(t, run)
 			var mappings []string
-			formats := []string{"text", "json", "markdown"}
+			formats := []string{"text", "json", "markdown", "slack"}
 			fixFormat := ""
 			for i, a := range run.args {
 				if a == "--fix-format" && i+1 < len(run.args) {
@@ -298,7 +298,7 @@ func TestRedactExamples(t *testing.T) {
 					t.Fatal(err)
 				}
 				mappings = append(mappings, string(mb))
-				if (format == "json" || format == "fix-json") && !json.Valid([]byte(red)) {
+				if (format == "json" || format == "slack" || format == "fix-json") && !json.Valid([]byte(red)) {
 					t.Fatalf("%s: redacted output is not valid JSON:\n%s", format, red)
 				}
 				if format == "json" {
