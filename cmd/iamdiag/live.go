@@ -97,11 +97,18 @@ func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger)
 // accountWarning says, when the credentials' account is not the
 // principal's, that IAM read the wrong account; "" otherwise.
 func (s *liveSource) accountWarning(req *policy.Request) string {
+	return accountMismatch(s.account, req)
+}
+
+// accountMismatch says, when credAcct (the credentials' account, "" when
+// unknown) is not the principal's, that IAM read the wrong account; ""
+// otherwise.
+func accountMismatch(credAcct string, req *policy.Request) string {
 	principal := principalAccount(req)
-	if s.account == "" || principal == "" || principal == s.account {
+	if credAcct == "" || principal == "" || principal == credAcct {
 		return ""
 	}
-	return fmt.Sprintf("the credentials are in account %s but the caller is in %s: IAM reads need credentials in %s (use --profile)", s.account, principal, principal)
+	return fmt.Sprintf("the credentials are in account %s but the caller is in %s: IAM reads need credentials in %s (use --profile)", credAcct, principal, principal)
 }
 
 // principalAccount is the caller's account: the request's, else the

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -312,6 +313,9 @@ type sources struct {
 	ready   []server.ReadyCheck
 	log     *zap.Logger
 	m       *server.Metrics
+	// account is the live credentials' account (sts:GetCallerIdentity at
+	// start); "" when unknown.
+	account string
 	// auditWorkers bounds an audit's goroutines (--audit-workers).
 	auditWorkers int
 }
@@ -328,6 +332,21 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 		src.clients = newAWSClients(cfg)
 		id := &callerCheck{sts: src.clients.sts}
 		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.check})
+		if opts.Live {
+			// The readiness check's call, made once now: the live source
+			// needs the credentials' account, as diagnose's does
+			// (newLiveSource). A failure leaves it unknown (the
+			// principal's account is then assumed) and /readyz says so.
+			ictx, cancel := context.WithTimeout(ctx, callerTimeout)
+			acct, arn, err := id.identify(ictx)
+			cancel()
+			if err != nil {
+				log.Warn("sts:GetCallerIdentity failed: the credentials' account is unknown; IAM is read in each principal's own account", zap.Error(err))
+			} else {
+				src.account = acct
+				log.Info("caller identity", zap.String("account", acct), zap.String("arn", arn))
+			}
+		}
 	}
 	if opts.Refresh > 0 {
 		// Capture first when the file does not exist yet.
@@ -353,18 +372,20 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 	}
 	if opts.Live {
 		c := src.clients
-		src.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall})
+		src.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall, AccountID: src.account})
 	}
 	return src, nil
 }
 
 // gather answers from the snapshot, then from the live account when the
-// snapshot lacks the principal (or there is no snapshot).
-func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Layers, error) {
+// snapshot lacks the principal (or there is no snapshot). Its warnings
+// are for the diagnosis: the live credentials being in another account
+// than the principal's.
+func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Layers, []string, error) {
 	if s.snap != nil {
 		l, err := s.snap.Layers(ctx, req)
 		if s.live == nil || !errors.Is(err, layers.ErrPrincipalNotFound) {
-			return l, err
+			return l, nil, err
 		}
 	}
 	l, stats, err := s.live.LayersStats(ctx, req)
@@ -373,7 +394,16 @@ func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Laye
 		s.m.ObserveCache(stats.CacheHits, stats.CacheMisses)
 		server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", stats.Total()), zap.Int("round_trips", stats.RoundTrips), zap.Int("cache_hits", stats.CacheHits))
 	}
-	return l, err
+	w := accountMismatch(s.account, req)
+	switch {
+	case err != nil && w != "" && errors.Is(err, layers.ErrNoSuchPrincipal):
+		return nil, nil, fmt.Errorf("%w; %s", err, w)
+	case err != nil:
+		return nil, nil, err
+	case w != "":
+		return l, []string{w}, nil
+	}
+	return l, nil, nil
 }
 
 // Run is the daemon's Auditor: `iamdiag audit` over the snapshot in use,
@@ -420,17 +450,37 @@ type callerCheck struct {
 	ok time.Time
 }
 
+// callerTimeout bounds the daemon's start's sts:GetCallerIdentity.
+const callerTimeout = 10 * time.Second
+
 func (c *callerCheck) check(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if time.Since(c.ok) < time.Minute {
 		return nil
 	}
-	if _, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
-		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	_, _, err := c.call(ctx)
+	return err
+}
+
+// identify calls sts:GetCallerIdentity (which needs no permission:
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
+// and returns the credentials' account and ARN; a success counts as the
+// readiness check's.
+func (c *callerCheck) identify(ctx context.Context) (account, arn string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.call(ctx)
+}
+
+// call is one sts:GetCallerIdentity, with c.mu held.
+func (c *callerCheck) call(ctx context.Context) (account, arn string, err error) {
+	o, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("sts:GetCallerIdentity: %w", err)
 	}
 	c.ok = time.Now()
-	return nil
+	return aws.ToString(o.Account), aws.ToString(o.Arn), nil
 }
 
 // capture captures the live account into path, atomically (a temporary
@@ -501,7 +551,8 @@ func cachedSTS(profile, region string) func(ctx context.Context, _, _ string) (d
 // pipeline is the daemon's Diagnoser: the CLI's input decoding and
 // diagnosis over the daemon's source.
 type pipeline struct {
-	gather func(ctx context.Context, req *policy.Request) (*policy.Layers, error)
+	// gather reads the layers, with warnings for the diagnosis.
+	gather func(ctx context.Context, req *policy.Request) (*policy.Layers, []string, error)
 	sts    func(ctx context.Context, profile, region string) (decode.Decoder, error)
 }
 
@@ -532,14 +583,18 @@ func (p *pipeline) Diagnose(ctx context.Context, r *server.DiagnoseRequest) (*re
 	if err != nil {
 		return nil, inputError(err)
 	}
-	var gatherErr error
+	var (
+		gatherErr error
+		warnings  []string
+	)
 	d, err := diagnosis(req, func(pr *policy.Request) (*policy.Layers, error) {
-		l, err := p.gather(ctx, pr)
-		gatherErr = err
+		l, ws, err := p.gather(ctx, pr)
+		gatherErr, warnings = err, ws
 		return l, err
 	}, log)
 	switch {
 	case err == nil:
+		d.Warnings = append(d.Warnings, warnings...)
 		return d, nil
 	case gatherErr != nil:
 		return nil, sourceError(gatherErr)

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/fakeaws"
 )
 
 // TestServeUsage checks the flag and environment combinations serve
@@ -107,13 +109,18 @@ func TestEnvName(t *testing.T) {
 	}
 }
 
-// TestServeLiveSharesAWSConfig: `serve --live` builds its clients with the
-// configuration diagnose and snapshot load (loadAWSConfig): the fake's
-// throttling is retried by that configuration's retryer (its backoff hook,
-// which only loadAWSConfig installs, makes the retries immediate) and the
-// diagnosis is the offline one.
-func TestServeLiveSharesAWSConfig(t *testing.T) {
-	spec, err := parseFakeArgs([]string{"-throttle", "GetRole=2", "-throttle", "ListParents=2", example(t, "seed", "snapshot.json")})
+// liveDaemon is `iamdiag serve --live` against a fake AWS.
+type liveDaemon struct {
+	addr string
+	fake *fakeaws.Server
+}
+
+// startLiveDaemon starts a fake AWS with fakeArgs (as the scripts'
+// fakeaws command takes them) and `iamdiag serve --live --no-auth` on it,
+// stopped when the test ends.
+func startLiveDaemon(t *testing.T, fakeArgs ...string) *liveDaemon {
+	t.Helper()
+	spec, err := parseFakeArgs(fakeArgs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,15 +128,10 @@ func TestServeLiveSharesAWSConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	var slept atomic.Int64
-	old := awsBackoff
-	awsBackoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { slept.Add(1); return 0, nil })
-	t.Cleanup(func() { awsBackoff = old })
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -144,35 +146,123 @@ func TestServeLiveSharesAWSConfig(t *testing.T) {
 		cmd.SetArgs([]string{"--live", "--no-auth", "--listen", addr, "--log-level", "warn"})
 		done <- cmd.ExecuteContext(ctx)
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v; stderr: %s", err, stderr.String())
 		}
-	}()
-
-	body := `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`
-	var resp *http.Response
+	})
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		resp, err = http.Post("http://"+addr+"/v1/diagnose", "application/json", strings.NewReader(body))
-		if err == nil || time.Now().After(deadline) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not listen: %v; stderr: %s", err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return &liveDaemon{addr: addr, fake: srv}
+}
+
+// do sends a request and returns the status and body.
+func (d *liveDaemon) do(t *testing.T, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+d.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"decision": "explicit-deny"`) && !strings.Contains(string(b), `"decision":"explicit-deny"`) {
-		t.Fatalf("POST /v1/diagnose: %s\n%s", resp.Status, b)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeLiveSharesAWSConfig: `serve --live` builds its clients with the
+// configuration diagnose and snapshot load (loadAWSConfig): the fake's
+// throttling is retried by that configuration's retryer (its backoff hook,
+// which only loadAWSConfig installs, makes the retries immediate) and the
+// diagnosis is the offline one.
+func TestServeLiveSharesAWSConfig(t *testing.T) {
+	var slept atomic.Int64
+	old := awsBackoff
+	awsBackoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { slept.Add(1); return 0, nil })
+	t.Cleanup(func() { awsBackoff = old })
+	d := startLiveDaemon(t, "-throttle", "GetRole=2", "-throttle", "ListParents=2", example(t, "seed", "snapshot.json"))
+
+	code, b := d.do(t, "POST", "/v1/diagnose", `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`)
+	if code != http.StatusOK || !strings.Contains(b, `"decision": "explicit-deny"`) && !strings.Contains(b, `"decision":"explicit-deny"`) {
+		t.Fatalf("POST /v1/diagnose: %d\n%s", code, b)
 	}
-	calls := srv.Calls()
+	calls := d.fake.Calls()
 	if calls["GetRole"] != 3 || calls["ListParents"] < 3 {
 		t.Errorf("calls %v: want GetRole retried twice, ListParents at least twice", calls)
 	}
 	if slept.Load() < 4 {
 		t.Errorf("the backoff of loadAWSConfig's retryer was consulted %d times, want at least 4", slept.Load())
+	}
+}
+
+// TestServeLiveCallerAccount: `serve --live` asks sts:GetCallerIdentity
+// once at start (the readiness check reuses the answer) and passes the
+// credentials' account to the live source, as diagnose does: a caller in
+// another account gets diagnose's warning, and an unknown role the hint.
+func TestServeLiveCallerAccount(t *testing.T) {
+	const warning = "the credentials are in account 111122223333 but the caller is in 123456789012: IAM reads need credentials in 123456789012 (use --profile)"
+	tests := []struct {
+		name        string
+		fake        []string
+		principal   string
+		wantCode    int
+		wantWarning bool
+		want        string // in the body too
+	}{
+		{name: "same account", principal: "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", wantCode: 200},
+		{name: "other account", fake: []string{"-caller", "arn:aws:sts::111122223333:assumed-role/Oncall/me"},
+			principal: "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", wantCode: 200, wantWarning: true},
+		{name: "other account, unknown role", fake: []string{"-caller", "arn:aws:sts::111122223333:assumed-role/Oncall/me"},
+			principal: "arn:aws:sts::123456789012:assumed-role/NoSuchRole/s", wantCode: 404, wantWarning: true},
+		{name: "same account, unknown role", principal: "arn:aws:sts::123456789012:assumed-role/NoSuchRole/s", wantCode: 404},
+		// Organizations says the credentials' account is in no
+		// organization: the principal's too when it is the same account
+		// (the live source knows the credentials' account), unknown
+		// otherwise.
+		{name: "standalone", fake: []string{"-standalone"}, principal: "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", wantCode: 200,
+			want: "no SCPs apply: the account is not in an organization"},
+		{name: "other account, standalone", fake: []string{"-standalone", "-caller", "arn:aws:sts::111122223333:assumed-role/Oncall/me"},
+			principal: "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", wantCode: 200, wantWarning: true,
+			want: "says the credentials' account is not in an organization"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startLiveDaemon(t, append(tt.fake, example(t, "seed", "snapshot.json"))...)
+			if n := d.fake.Calls()["GetCallerIdentity"]; n != 1 {
+				t.Errorf("%d sts:GetCallerIdentity calls at start, want 1", n)
+			}
+			if code, b := d.do(t, "GET", "/readyz", ""); code != 200 {
+				t.Errorf("readyz %d %s", code, b)
+			}
+			code, b := d.do(t, "POST", "/v1/diagnose", `{"principal": "`+tt.principal+`", "action": "ec2:RunInstances"}`)
+			if code != tt.wantCode {
+				t.Fatalf("POST /v1/diagnose: %d, want %d\n%s", code, tt.wantCode, b)
+			}
+			// A warning in the report, or in the error's message.
+			if got := strings.Contains(b, warning); got != tt.wantWarning {
+				t.Errorf("warning shown %v, want %v:\n%s", got, tt.wantWarning, b)
+			}
+			if !strings.Contains(b, tt.want) {
+				t.Errorf("the answer lacks %q:\n%s", tt.want, b)
+			}
+			if n := d.fake.Calls()["GetCallerIdentity"]; n != 1 {
+				t.Errorf("%d sts:GetCallerIdentity calls after a probe and a diagnosis, want 1", n)
+			}
+		})
 	}
 }
