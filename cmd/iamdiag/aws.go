@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/spf13/pflag"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
@@ -111,36 +110,6 @@ func newAWSClients(cfg aws.Config) *awsClients {
 	}
 }
 
-// credentialCodes are the AWS error codes that reject the credentials
-// themselves rather than a permission
-// (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
-var credentialCodes = map[string]bool{
-	"ExpiredToken": true, "ExpiredTokenException": true, "RequestExpired": true,
-	"InvalidClientTokenId": true, "UnrecognizedClientException": true,
-	"SignatureDoesNotMatch": true, "InvalidSignatureException": true,
-	"IncompleteSignature": true, "MissingAuthenticationToken": true,
-	"InvalidToken": true, "TokenRefreshRequired": true, "AuthFailure": true,
-}
-
-// awsErrorCode returns the AWS error code of err, "" when it carries none.
-func awsErrorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-// isDeniedCode reports whether an AWS error code says a permission is
-// missing.
-func isDeniedCode(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden":
-		return true
-	}
-	return false
-}
-
 // errNoCredentials is wrapped when the SDK's credential chain yields no
 // credentials.
 var errNoCredentials = errors.New("the AWS SDK found no credentials")
@@ -150,7 +119,7 @@ var errNoCredentials = errors.New("the AWS SDK found no credentials")
 // them), or AWS rejected them.
 func credentialsProblem(err error) bool {
 	var se *v4.SigningError
-	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, layers.ErrCredentials) || credentialCodes[awsErrorCode(err)]
+	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, layers.ErrCredentials) || layers.IsCredentialCode(layers.ErrorCode(err))
 }
 
 // explainAWSError turns an AWS failure into a message that says what to do;
@@ -172,17 +141,17 @@ func explainAWSError(err error, profile string) error {
 			how = "run `aws sso login --profile " + profile + "` for an SSO profile, get a new session token, or choose another --profile"
 		}
 		what := "no usable AWS credentials"
-		if code := awsErrorCode(err); code != "" {
+		if code := layers.ErrorCode(err); code != "" {
 			what = "AWS rejected the credentials (" + code + ")"
 		}
 		return &exitError{code: exitFailure, err: fmt.Errorf("%s: refresh the credentials and run again: %s; or diagnose offline with --snapshot FILE: %w", what, how, err)}
 	case errors.Is(err, decode.ErrSTS):
-		code := awsErrorCode(err)
+		code := layers.ErrorCode(err)
 		switch {
 		case code == "InvalidAuthorizationMessageException":
 			// https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html#API_DecodeAuthorizationMessage_Errors
 			return &exitError{code: exitFailure, err: fmt.Errorf("STS says the encoded message is not valid (InvalidAuthorizationMessageException): pass the whole text after \"Encoded authorization failure message:\", and decode it with credentials of the account that received the denied request (--profile); or pass what `aws sts decode-authorization-message` printed there with --decoded-message FILE: %w", err)}
-		case isDeniedCode(code):
+		case layers.IsDeniedCode(code):
 			return &exitError{code: exitFailure, err: fmt.Errorf("the credentials may not call sts:DecodeAuthorizationMessage (%s): allow that action to them (see the README's minimal policy), or have someone who may run `aws sts decode-authorization-message --encoded-message …` and pass its output with --decoded-message FILE; --error-file with the error text also works, with less context: %w", code, err)}
 		}
 	}

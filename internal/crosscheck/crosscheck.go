@@ -37,8 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
@@ -212,12 +212,8 @@ func Check(ctx context.Context, api SimulatePrincipalPolicyAPI, req *policy.Requ
 // wrap turns an SDK error into an *Error, classifying it by its AWS error
 // code only.
 func wrap(err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		code := ae.ErrorCode()
-		return &Error{Code: code, Denied: code == "AccessDenied" || code == "AccessDeniedException", Err: err}
-	}
-	return &Error{Err: err}
+	code := layers.ErrorCode(err)
+	return &Error{Code: code, Denied: code == "AccessDenied" || code == "AccessDeniedException", Err: err}
 }
 
 // isIAMIdentity reports whether s is an IAM role or user ARN.

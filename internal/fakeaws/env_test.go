@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
 // setFakeEnv points the SDK's default configuration at u, the way the live
@@ -98,7 +100,7 @@ func TestResourcePolicyErrors(t *testing.T) {
 	c := newClients(awsConfig(u))
 	ctx := context.Background()
 	_, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("no-policy")})
-	if got := apiCode(err); got != "NoSuchBucketPolicy" || httpStatus(err) != 404 {
+	if got := layers.ErrorCode(err); got != "NoSuchBucketPolicy" || httpStatus(err) != 404 {
 		t.Errorf("GetBucketPolicy without a policy: %v (code %q)", err, got)
 	}
 	_, err = c.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String("arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")})
@@ -255,7 +257,7 @@ func TestOrganizationsOperations(t *testing.T) {
 	}
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := apiCode(tc.call()); got != tc.code {
+			if got := layers.ErrorCode(tc.call()); got != tc.code {
 				t.Errorf("code %q, want %q", got, tc.code)
 			}
 		})

@@ -22,6 +22,8 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
 // oneCall is one call of each service against simSnapshot, named by the
@@ -124,7 +126,7 @@ func TestThrottleForever(t *testing.T) {
 	c := newClients(awsConfig(u))
 	for _, oc := range oneOfEach {
 		err := oc.call(context.Background(), c)
-		if got := apiCode(err); got != want[oc.op] {
+		if got := layers.ErrorCode(err); got != want[oc.op] {
 			t.Errorf("%s: error %v, code %q, want %q", oc.op, err, got, want[oc.op])
 		}
 		if n := srv.Calls()[oc.op]; n != 3 {
@@ -209,7 +211,7 @@ func TestErrors(t *testing.T) {
 			oc := oneOfEach[tc.op]
 			srv, u := serve(t, parseSnapshot(t, scenarioSnapshot(t)), Options{Errors: map[string]Failure{oc.op: tc.fail}})
 			err := oc.call(context.Background(), newClients(awsConfig(u)))
-			if got := apiCode(err); got != tc.code || httpStatus(err) != tc.status {
+			if got := layers.ErrorCode(err); got != tc.code || httpStatus(err) != tc.status {
 				t.Errorf("%s: error %v: code %q status %d, want %q %d", oc.op, err, got, httpStatus(err), tc.code, tc.status)
 			}
 			if n := srv.Calls()[oc.op]; n != tc.calls {
@@ -242,7 +244,7 @@ func TestMalformed(t *testing.T) {
 		// *xml.SyntaxError itself. Neither is an APIError.
 		var de *smithy.DeserializationError
 		var se *xml.SyntaxError
-		if !errors.As(err, &de) && !errors.As(err, &se) || apiCode(err) != "" {
+		if !errors.As(err, &de) && !errors.As(err, &se) || layers.ErrorCode(err) != "" {
 			t.Errorf("%s: error %v (%T), want a deserialization error", oc.op, err, err)
 		}
 	}

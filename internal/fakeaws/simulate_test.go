@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
 // simSnapshot: role app may read objects (only in us-east-1) and write
@@ -174,7 +176,7 @@ func TestSimulatePrincipalPolicyErrors(t *testing.T) {
 				in.PolicyInputList = []string{tc.policy}
 			}
 			_, err := c.SimulatePrincipalPolicy(context.Background(), in)
-			if got := apiCode(err); got != tc.code {
+			if got := layers.ErrorCode(err); got != tc.code {
 				t.Errorf("error %v: code %q, want %q", err, got, tc.code)
 			}
 		})

@@ -141,8 +141,8 @@ func captureErr(op string, err error) error {
 	if f := fatal(op, err); f != nil {
 		return fmt.Errorf("capturing: %w", f)
 	}
-	code := errorCode(err)
-	if isDenied(code) {
+	code := ErrorCode(err)
+	if IsDeniedCode(code) {
 		return fmt.Errorf("capturing: %s was denied (%s): allow it to the credentials iamdiag runs with (see the README's minimal policy): %w", op, code, err)
 	}
 	return fmt.Errorf("capturing: %s failed (%s): %w", op, code, err)
@@ -334,7 +334,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		return nil, r.Message + "; the snapshot has no organization, so its SCP and RCP layers are unknown", nil
 	}
 	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if errorCode(err) == codeNotInUse {
+	if ErrorCode(err) == codeNotInUse {
 		// The account is in no organization: no SCP or RCP applies, which
 		// the snapshot says explicitly (an absent organization would mean
 		// unknown).
@@ -354,7 +354,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		if f := fatal(op, err); f != nil {
 			return nil, "", fmt.Errorf("capturing the organization: %w", f)
 		}
-		if !isDenied(errorCode(err)) {
+		if !IsDeniedCode(ErrorCode(err)) {
 			return skip(op, err)
 		}
 		// Listing the tree is denied: keep the account's own path, which
@@ -364,7 +364,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		if perr != nil {
 			return skip(op, perr)
 		}
-		pathOnly = fmt.Sprintf("%s was denied (%s): the snapshot holds only account %s's path to the root, so other accounts' SCPs and RCPs are unknown", op, errorCode(err), account)
+		pathOnly = fmt.Sprintf("%s was denied (%s): the snapshot holds only account %s's path to the root, so other accounts' SCPs and RCPs are unknown", op, ErrorCode(err), account)
 	}
 	o.Nodes = nodes
 
@@ -382,7 +382,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				if errorCode(err) == "PolicyTypeNotEnabledException" {
+				if ErrorCode(err) == "PolicyTypeNotEnabledException" {
 					sums = nil
 					break
 				}

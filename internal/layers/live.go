@@ -179,14 +179,14 @@ func (w *walk) call(op string, after int, f func(ctx context.Context) error) (in
 	w.mu.Lock()
 	w.stats.Calls[op]++
 	if err != nil {
-		w.stats.Errors[errorCode(err)]++
+		w.stats.Errors[ErrorCode(err)]++
 	}
 	w.stats.RoundTrips = max(w.stats.RoundTrips, d)
 	w.mu.Unlock()
 	if on := w.l.opt.OnCall; on != nil {
 		code := ""
 		if err != nil {
-			if code = errorCode(err); code == "" {
+			if code = ErrorCode(err); code == "" {
 				code = UnknownErrorCode
 			}
 		}
@@ -492,7 +492,7 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 		e, bARN, err = w.roleEntity(ro, pa)
 	} else if ferr := fatal("iam:GetRole", err); ferr != nil {
 		err = ferr
-	} else if code := errorCode(err); code == "NoSuchEntity" {
+	} else if code := ErrorCode(err); code == "NoSuchEntity" {
 		err = fmt.Errorf("%w: iam:GetRole says role %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
 	} else {
 		// The role cannot be read: its path, tags and boundary are
@@ -650,7 +650,7 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 		}
 	case fatal("iam:GetUser", err) != nil:
 		err = fatal("iam:GetUser", err)
-	case errorCode(err) == "NoSuchEntity":
+	case ErrorCode(err) == "NoSuchEntity":
 		err = fmt.Errorf("%w: iam:GetUser says user %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
 	default:
 		e = &entity{name: name, account: pa.arn.account, boundaryRead: unreadable("user "+name, "iam:GetUser", err)}

@@ -48,10 +48,10 @@ type levelFetch struct {
 
 // orgUnreadable says why the SCP or RCP layer could not be read.
 func orgUnreadable(what, op string, err error) policy.Readability {
-	code := errorCode(err)
+	code := ErrorCode(err)
 	var msg string
 	switch {
-	case isDenied(code):
+	case IsDeniedCode(code):
 		msg = fmt.Sprintf("cannot read %s: %s was denied (%s); run from the management account or a delegated administrator, or pass --snapshot", what, op, code)
 	case code == codeNotInUse:
 		// Only for an account other than the credentials' own: the
@@ -123,7 +123,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			fmu.Unlock()
 			return
 		}
-		if errorCode(err) == codeNotInUse && acct == credAcct {
+		if ErrorCode(err) == codeNotInUse && acct == credAcct {
 			fmu.Lock()
 			notInUse = true
 			fmu.Unlock()
@@ -368,7 +368,7 @@ func (w *walk) levelPolicies(id string, ptype orgtypes.PolicyType, layer policy.
 				return err
 			})
 			if err != nil {
-				if errorCode(err) == "PolicyTypeNotEnabledException" {
+				if ErrorCode(err) == "PolicyTypeNotEnabledException" {
 					// The type is not enabled in the root: no such
 					// policy applies.
 					return []policyRef(nil), d, nil

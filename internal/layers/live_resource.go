@@ -64,7 +64,7 @@ func (w *walk) trustPolicy(res string, a arn) (resourceResult, error) {
 		if f := fatal("iam:GetRole", err); f != nil {
 			return r, f
 		}
-		if errorCode(err) == "NoSuchEntity" {
+		if ErrorCode(err) == "NoSuchEntity" {
 			r.read = notFound
 		} else {
 			r.read = unreadable("the trust policy of "+res, "iam:GetRole", err)
@@ -120,7 +120,7 @@ func (w *walk) bucketPolicy(res string, a arn, pa principalARN) (resourceResult,
 		if f := fatal("s3:GetBucketPolicy", err); f != nil {
 			return r, f
 		}
-		if errorCode(err) == "NoSuchBucketPolicy" {
+		if ErrorCode(err) == "NoSuchBucketPolicy" {
 			// No bucket policy: the resource-based layer is absent.
 			return r, nil
 		}

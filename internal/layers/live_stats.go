@@ -99,9 +99,16 @@ var credentialCodes = map[string]bool{
 	"InvalidToken": true, "TokenRefreshRequired": true, "AuthFailure": true,
 }
 
-// errorCode returns the AWS error code of err, "" when err is not an AWS
+// IsCredentialCode reports whether an AWS error code rejects the caller's
+// credentials themselves (expired, invalid, unsigned) rather than a
+// permission.
+func IsCredentialCode(code string) bool {
+	return credentialCodes[code]
+}
+
+// ErrorCode returns the AWS error code of err, "" when err is not an AWS
 // API error. It classifies with errors.As only, never by message text.
-func errorCode(err error) string {
+func ErrorCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
@@ -109,8 +116,9 @@ func errorCode(err error) string {
 	return ""
 }
 
-// isDenied reports whether code says the caller lacks a permission.
-func isDenied(code string) bool {
+// IsDeniedCode reports whether an AWS error code says the caller lacks a
+// permission.
+func IsDeniedCode(code string) bool {
 	switch code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden":
 		return true
@@ -122,11 +130,11 @@ func isDenied(code string) bool {
 // Layers returns; it returns nil for an error that only makes one layer
 // unreadable (any other AWS error code).
 func fatal(op string, err error) error {
-	code := errorCode(err)
+	code := ErrorCode(err)
 	switch {
 	case code == "":
 		return fmt.Errorf("calling %s: %w", op, err)
-	case credentialCodes[code]:
+	case IsCredentialCode(code):
 		return fmt.Errorf("%w: %s failed with %s: refresh the credentials (aws sso login --profile …, a new session token, or new keys) and run again: %w", ErrCredentials, op, code, err)
 	}
 	return nil
@@ -135,10 +143,10 @@ func fatal(op string, err error) error {
 // unreadable describes a failed read of one layer for people: what could
 // not be read, which call failed with which code, and what to do.
 func unreadable(what, op string, err error) policy.Readability {
-	code := errorCode(err)
+	code := ErrorCode(err)
 	verb := "failed"
 	hint := "retry, or pass --snapshot"
-	if isDenied(code) {
+	if IsDeniedCode(code) {
 		verb = "was denied"
 		hint = "allow " + op + " to the credentials iamdiag runs with (see the README's minimal policy), or pass --snapshot"
 	}
