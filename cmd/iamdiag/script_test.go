@@ -11,11 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/iamdiag/iamdiag/internal/fakeaws"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files (testdata/*, and cmp targets in testdata/script/*.txtar)")
@@ -38,33 +39,19 @@ func TestMain(m *testing.M) {
 // isolatedM runs the tests of this process (not the scripts' iamdiag
 // command, whose environment the script sets) with every AWS_* variable of
 // the machine cleared, no instance metadata, empty shared config and
-// credentials files, and the SDK's clients dialing only 127.0.0.1: a test
-// that builds an AWS configuration without pointing it at a fake server
-// can neither find credentials nor reach AWS or the instance metadata
-// service. A refused dial fails the run.
+// credentials files (fakeaws.IsolateEnv), and the SDK's clients dialing
+// only 127.0.0.1: a test that builds an AWS configuration without pointing
+// it at a fake server can neither find credentials nor reach AWS or the
+// instance metadata service. A refused dial fails the run.
 type isolatedM struct{ m *testing.M }
 
 func (i isolatedM) Run() int {
-	dir, err := os.MkdirTemp("", "iamdiag-test-aws")
+	cleanup, err := fakeaws.IsolateEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			os.Unsetenv(k)
-		}
-	}
-	for _, f := range []string{"config", "credentials"} {
-		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	defer cleanup()
 	awsDial = loopbackOnly
 	code := i.m.Run()
 	if refused := refusedDials(); len(refused) > 0 {
