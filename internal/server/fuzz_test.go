@@ -358,6 +358,9 @@ func FuzzLintRoute(f *testing.F) {
 		if w.Code != http.StatusOK {
 			return
 		}
+		if !json.Valid(body) {
+			t.Fatalf("200 for a body that is not JSON: %q", body)
+		}
 		var got struct {
 			Findings *[]json.RawMessage `json:"findings"`
 		}
