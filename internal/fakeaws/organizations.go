@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -175,8 +176,45 @@ func (s *Server) orgIn(rq *request) (*orgData, orgInput, *apiError) {
 	return s.org, in, nil
 }
 
-func (s *Server) orgPage(rq *request, in orgInput, n int) (start, end int, next string, e *apiError) {
-	return s.page(rq, n, in.MaxResults, orgDefaultPage, in.NextToken)
+// orgList answers an Organizations List* call with the page of items the
+// request asks for under member (Roots, Children, Accounts …) and, when
+// more follow, the NextToken of the next page.
+func orgList[T any](s *Server, rq *request, in orgInput, member string, items []T) (any, *apiError) {
+	start, end, next, e := s.page(rq, len(items), in.MaxResults, orgDefaultPage, in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	return orgListPage[T]{member: member, items: items[start:end], next: next}, nil
+}
+
+// orgListPage encodes as {"<member>":[items…],"NextToken":"…"}, the token
+// left out when empty: what a struct with the field member and a NextToken
+// tagged omitempty encodes as.
+type orgListPage[T any] struct {
+	member string
+	items  []T
+	next   string
+}
+
+// MarshalJSON implements json.Marshaler.
+func (p orgListPage[T]) MarshalJSON() ([]byte, error) {
+	member, err := json.Marshal(p.member)
+	if err != nil {
+		return nil, err
+	}
+	items, err := json.Marshal(p.items)
+	if err != nil {
+		return nil, err
+	}
+	b := append(append(append([]byte{'{'}, member...), ':'), items...)
+	if p.next != "" {
+		next, err := json.Marshal(p.next)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"NextToken":`...), next...)
+	}
+	return append(b, '}'), nil
 }
 
 // ARNs of organization entities
@@ -258,14 +296,7 @@ func (s *Server) listRoots(rq *request) (any, *apiError) {
 			roots = append(roots, jRoot{ID: n.ID, Arn: d.arn(layers.NodeRoot, n.ID), Name: orDefault(n.Name, "Root"), PolicyTypes: d.policyTypes()})
 		}
 	}
-	start, end, next, e := s.orgPage(rq, in, len(roots))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Roots     []jRoot
-		NextToken string `json:",omitempty"`
-	}{roots[start:end], next}, nil
+	return orgList(s, rq, in, "Roots", roots)
 }
 
 func (s *Server) listParents(rq *request) (any, *apiError) {
@@ -284,14 +315,7 @@ func (s *Server) listParents(rq *request) (any, *apiError) {
 	if p := d.nodes[n.Parent]; p != nil {
 		parents = append(parents, jIDType{ID: p.ID, Type: p.Type})
 	}
-	start, end, next, e := s.orgPage(rq, in, len(parents))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Parents   []jIDType
-		NextToken string `json:",omitempty"`
-	}{parents[start:end], next}, nil
+	return orgList(s, rq, in, "Parents", parents)
 }
 
 // parent finds ParentId, which must be the root or an OU.
@@ -324,14 +348,7 @@ func (s *Server) listChildren(rq *request) (any, *apiError) {
 			children = append(children, jIDType{ID: c.ID, Type: c.Type})
 		}
 	}
-	start, end, next, e := s.orgPage(rq, in, len(children))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Children  []jIDType
-		NextToken string `json:",omitempty"`
-	}{children[start:end], next}, nil
+	return orgList(s, rq, in, "Children", children)
 }
 
 func (s *Server) listOUsForParent(rq *request) (any, *apiError) {
@@ -349,14 +366,7 @@ func (s *Server) listOUsForParent(rq *request) (any, *apiError) {
 			ous = append(ous, jOU{ID: c.ID, Arn: d.arn(layers.NodeOU, c.ID), Name: c.Name})
 		}
 	}
-	start, end, next, e := s.orgPage(rq, in, len(ous))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		OrganizationalUnits []jOU
-		NextToken           string `json:",omitempty"`
-	}{ous[start:end], next}, nil
+	return orgList(s, rq, in, "OrganizationalUnits", ous)
 }
 
 func (s *Server) listAccounts(rq *request) (any, *apiError) {
@@ -370,14 +380,7 @@ func (s *Server) listAccounts(rq *request) (any, *apiError) {
 			accts = append(accts, d.account(n))
 		}
 	}
-	start, end, next, e := s.orgPage(rq, in, len(accts))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Accounts  []jAccount
-		NextToken string `json:",omitempty"`
-	}{accts[start:end], next}, nil
+	return orgList(s, rq, in, "Accounts", accts)
 }
 
 // filterType validates a policy-type Filter
@@ -412,18 +415,7 @@ func (s *Server) listPoliciesForTarget(rq *request) (any, *apiError) {
 			pols = append(pols, d.summary(p))
 		}
 	}
-	return s.policyPage(rq, in, pols)
-}
-
-func (s *Server) policyPage(rq *request, in orgInput, pols []jPolicySummary) (any, *apiError) {
-	start, end, next, e := s.orgPage(rq, in, len(pols))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Policies  []jPolicySummary
-		NextToken string `json:",omitempty"`
-	}{pols[start:end], next}, nil
+	return orgList(s, rq, in, "Policies", pols)
 }
 
 func (s *Server) listPolicies(rq *request) (any, *apiError) {
@@ -440,7 +432,7 @@ func (s *Server) listPolicies(rq *request) (any, *apiError) {
 			pols = append(pols, d.summary(p))
 		}
 	}
-	return s.policyPage(rq, in, pols)
+	return orgList(s, rq, in, "Policies", pols)
 }
 
 func (d *orgData) policy(in orgInput) (*layers.OrgPolicy, *apiError) {
@@ -486,14 +478,7 @@ func (s *Server) listTargetsForPolicy(rq *request) (any, *apiError) {
 		}
 		targets = append(targets, jTarget{TargetID: n.ID, Arn: d.arn(n.Type, n.ID), Name: name, Type: n.Type})
 	}
-	start, end, next, e := s.orgPage(rq, in, len(targets))
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		Targets   []jTarget
-		NextToken string `json:",omitempty"`
-	}{targets[start:end], next}, nil
+	return orgList(s, rq, in, "Targets", targets)
 }
 
 func (s *Server) describeOU(rq *request) (any, *apiError) {
