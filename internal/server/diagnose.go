@@ -164,8 +164,10 @@ func decodeJSON(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return &APIError{Status: http.StatusBadRequest, Code: "invalid_json", Message: "the request body is not valid JSON for this endpoint: " + jsonProblem(err)}
 	}
-	if dec.More() {
-		return apiError(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
+	// Decoder.More reports false before a stray '}' or ']', so ask for a
+	// second value instead: only the end of the body is acceptable.
+	if err := dec.Decode(&json.RawMessage{}); err != io.EOF {
+		return apiError(http.StatusBadRequest, "invalid_json", "the request body holds something after the JSON object: send exactly one JSON object")
 	}
 	return nil
 }
