@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -433,49 +434,15 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 	name := pa.name
 	origin := "role/" + name
 	var (
-		inline, managed []policy.Source
-		idRead          readState
-		wg              sync.WaitGroup
-		// errs are the goroutines' failures, in a fixed order.
-		errs [2]error
+		own    []policy.Source
+		ownErr error
+		idRead readState
+		wg     sync.WaitGroup
 	)
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var err error
-		inline, err = w.inlinePolicies(after, origin, "iam:ListRolePolicies", "iam:GetRolePolicy",
-			func(ctx context.Context, marker *string) ([]string, *string, error) {
-				o, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &name, Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
-			},
-			func(ctx context.Context, pn string) (*string, error) {
-				o, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &pn})
-				if err != nil {
-					return nil, err
-				}
-				return o.PolicyDocument, nil
-			}, &idRead, "the identity policies of "+origin)
-		errs[0] = err
-	}()
-	go func() {
-		defer wg.Done()
-		var err error
-		managed, err = w.attachedPolicies(after, origin, "iam:ListAttachedRolePolicies",
-			func(ctx context.Context, marker *string) ([]attached, *string, error) {
-				o, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &name, Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				out := make([]attached, 0, len(o.AttachedPolicies))
-				for _, ap := range o.AttachedPolicies {
-					out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
-				}
-				return out, nextMarker(o.IsTruncated, o.Marker), nil
-			}, &idRead, "the identity policies of "+origin)
-		errs[1] = err
+		own, ownErr = w.ownPolicies(after, origin, roleReads(c, name), &idRead, "the identity policies of "+origin)
 	}()
 
 	var ro *iam.GetRoleOutput
@@ -505,15 +472,13 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
 	}
 	wg.Wait()
-	for _, e2 := range errs {
-		if err == nil {
-			err = e2
-		}
+	if err == nil {
+		err = ownErr
 	}
 	if err != nil {
 		return nil, err
 	}
-	e.identity = append(inline, managed...)
+	e.identity = own
 	e.identityRead = idRead.read
 	return e, nil
 }
@@ -564,56 +529,23 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 	origin := "user/" + name
 	what := "the identity policies of " + origin
 	var (
-		inline, managed []policy.Source
-		groups          [][]policy.Source
-		idRead          readState
-		wg              sync.WaitGroup
+		own    []policy.Source
+		groups [][]policy.Source
+		idRead readState
+		wg     sync.WaitGroup
 		// errs are the goroutines' failures, in a fixed order.
-		errs [3]error
+		errs [2]error
 	)
-	wg.Add(3)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		var err error
-		inline, err = w.inlinePolicies(0, origin, "iam:ListUserPolicies", "iam:GetUserPolicy",
-			func(ctx context.Context, marker *string) ([]string, *string, error) {
-				o, err := c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: &name, Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
-			},
-			func(ctx context.Context, pn string) (*string, error) {
-				o, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: &name, PolicyName: &pn})
-				if err != nil {
-					return nil, err
-				}
-				return o.PolicyDocument, nil
-			}, &idRead, what)
-		errs[0] = err
-	}()
-	go func() {
-		defer wg.Done()
-		var err error
-		managed, err = w.attachedPolicies(0, origin, "iam:ListAttachedUserPolicies",
-			func(ctx context.Context, marker *string) ([]attached, *string, error) {
-				o, err := c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &name, Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				out := make([]attached, 0, len(o.AttachedPolicies))
-				for _, ap := range o.AttachedPolicies {
-					out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
-				}
-				return out, nextMarker(o.IsTruncated, o.Marker), nil
-			}, &idRead, what)
-		errs[1] = err
+		own, errs[0] = w.ownPolicies(0, origin, userReads(c, name), &idRead, what)
 	}()
 	go func() {
 		defer wg.Done()
 		var err error
 		groups, err = w.groups(name, &idRead, what)
-		errs[2] = err
+		errs[1] = err
 	}()
 
 	var uo *iam.GetUserOutput
@@ -668,7 +600,7 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.identity = append(inline, managed...)
+	e.identity = own
 	for _, g := range groups {
 		e.identity = append(e.identity, g...)
 	}
@@ -680,80 +612,30 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 // lists the groups.
 func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Source, error) {
 	c := w.l.c.IAM
-	var names []string
-	d := 0
-	for marker := (*string)(nil); ; {
-		var o *iam.ListGroupsForUserOutput
-		var err error
-		d, err = w.call("iam:ListGroupsForUser", d, func(ctx context.Context) error {
-			o, err = c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user, Marker: marker})
-			return err
-		})
-		if err != nil {
-			if ferr := fatal("iam:ListGroupsForUser", err); ferr != nil {
-				return nil, ferr
+	names, d, listed, err := listPages(w, 0, "iam:ListGroupsForUser",
+		func(ctx context.Context, marker *string) ([]string, *string, error) {
+			o, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user, Marker: marker})
+			if err != nil {
+				return nil, nil, err
 			}
-			rs.fail("iam:ListGroupsForUser", unreadable(what, "iam:ListGroupsForUser", err))
-			return nil, nil
-		}
-		for _, g := range o.Groups {
-			names = append(names, aws.ToString(g.GroupName))
-		}
-		if marker = nextMarker(o.IsTruncated, o.Marker); marker == nil {
-			break
-		}
+			names := make([]string, 0, len(o.Groups))
+			for _, g := range o.Groups {
+				names = append(names, aws.ToString(g.GroupName))
+			}
+			return names, nextMarker(o.IsTruncated, o.Marker), nil
+		}, rs, what)
+	if !listed {
+		return nil, err
 	}
 	out := make([][]policy.Source, len(names))
 	var wg sync.WaitGroup
 	// errs are the groups' failures, in the groups' order.
-	errs := make([]error, 2*len(names))
+	errs := make([]error, len(names))
 	for i, g := range names {
-		origin := "group/" + g
-		var in, man []policy.Source
-		var gw sync.WaitGroup
-		gw.Add(2)
 		wg.Add(1)
 		go func() {
-			defer gw.Done()
-			var err error
-			in, err = w.inlinePolicies(d, origin, "iam:ListGroupPolicies", "iam:GetGroupPolicy",
-				func(ctx context.Context, marker *string) ([]string, *string, error) {
-					o, err := c.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: &g, Marker: marker})
-					if err != nil {
-						return nil, nil, err
-					}
-					return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
-				},
-				func(ctx context.Context, pn string) (*string, error) {
-					o, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: &g, PolicyName: &pn})
-					if err != nil {
-						return nil, err
-					}
-					return o.PolicyDocument, nil
-				}, rs, what)
-			errs[2*i] = err
-		}()
-		go func() {
-			defer gw.Done()
-			var err error
-			man, err = w.attachedPolicies(d, origin, "iam:ListAttachedGroupPolicies",
-				func(ctx context.Context, marker *string) ([]attached, *string, error) {
-					o, err := c.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: &g, Marker: marker})
-					if err != nil {
-						return nil, nil, err
-					}
-					out := make([]attached, 0, len(o.AttachedPolicies))
-					for _, ap := range o.AttachedPolicies {
-						out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
-					}
-					return out, nextMarker(o.IsTruncated, o.Marker), nil
-				}, rs, what)
-			errs[2*i+1] = err
-		}()
-		go func() {
 			defer wg.Done()
-			gw.Wait()
-			out[i] = append(in, man...)
+			out[i], errs[i] = w.ownPolicies(d, "group/"+g, groupReads(c, g), rs, what)
 		}()
 	}
 	wg.Wait()
@@ -773,33 +655,173 @@ func nextMarker(truncated bool, marker *string) *string {
 	return marker
 }
 
-// inlinePolicies lists the inline policy names (all pages) and reads each
-// document concurrently, keeping the listed order. A failed read marks rs.
-func (w *walk) inlinePolicies(after int, origin, listOp, getOp string,
-	list func(ctx context.Context, marker *string) ([]string, *string, error),
-	get func(ctx context.Context, name string) (*string, error),
-	rs *readState, what string) ([]policy.Source, error) {
-	var names []string
-	d := after
+// ownReads are the calls that read the policies of one role, user or group
+// itself: the names and documents of its inline policies and its attached
+// managed policies.
+type ownReads struct {
+	listInlineOp, getInlineOp, listAttachedOp string
+
+	listInline   func(ctx context.Context, marker *string) ([]string, *string, error)
+	getInline    func(ctx context.Context, name string) (*string, error)
+	listAttached func(ctx context.Context, marker *string) ([]attached, *string, error)
+}
+
+// roleReads, userReads and groupReads are the reads of the named role's,
+// user's or group's own policies.
+func roleReads(c RoleReader, name string) ownReads {
+	return ownReads{
+		listInlineOp: "iam:ListRolePolicies", getInlineOp: "iam:GetRolePolicy", listAttachedOp: "iam:ListAttachedRolePolicies",
+		listInline: func(ctx context.Context, marker *string) ([]string, *string, error) {
+			o, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+		},
+		getInline: func(ctx context.Context, pn string) (*string, error) {
+			o, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &pn})
+			if err != nil {
+				return nil, err
+			}
+			return o.PolicyDocument, nil
+		},
+		listAttached: func(ctx context.Context, marker *string) ([]attached, *string, error) {
+			o, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return attachedARNs(o.AttachedPolicies), nextMarker(o.IsTruncated, o.Marker), nil
+		},
+	}
+}
+
+func userReads(c UserReader, name string) ownReads {
+	return ownReads{
+		listInlineOp: "iam:ListUserPolicies", getInlineOp: "iam:GetUserPolicy", listAttachedOp: "iam:ListAttachedUserPolicies",
+		listInline: func(ctx context.Context, marker *string) ([]string, *string, error) {
+			o, err := c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+		},
+		getInline: func(ctx context.Context, pn string) (*string, error) {
+			o, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: &name, PolicyName: &pn})
+			if err != nil {
+				return nil, err
+			}
+			return o.PolicyDocument, nil
+		},
+		listAttached: func(ctx context.Context, marker *string) ([]attached, *string, error) {
+			o, err := c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return attachedARNs(o.AttachedPolicies), nextMarker(o.IsTruncated, o.Marker), nil
+		},
+	}
+}
+
+func groupReads(c UserReader, name string) ownReads {
+	return ownReads{
+		listInlineOp: "iam:ListGroupPolicies", getInlineOp: "iam:GetGroupPolicy", listAttachedOp: "iam:ListAttachedGroupPolicies",
+		listInline: func(ctx context.Context, marker *string) ([]string, *string, error) {
+			o, err := c.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return o.PolicyNames, nextMarker(o.IsTruncated, o.Marker), nil
+		},
+		getInline: func(ctx context.Context, pn string) (*string, error) {
+			o, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: &name, PolicyName: &pn})
+			if err != nil {
+				return nil, err
+			}
+			return o.PolicyDocument, nil
+		},
+		listAttached: func(ctx context.Context, marker *string) ([]attached, *string, error) {
+			o, err := c.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: &name, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return attachedARNs(o.AttachedPolicies), nextMarker(o.IsTruncated, o.Marker), nil
+		},
+	}
+}
+
+// attachedARNs returns the ARNs of a page of attached managed policies.
+func attachedARNs(aps []iamtypes.AttachedPolicy) []attached {
+	out := make([]attached, 0, len(aps))
+	for _, ap := range aps {
+		out = append(out, attached{arn: aws.ToString(ap.PolicyArn)})
+	}
+	return out
+}
+
+// ownPolicies reads the inline and the attached managed policies of one
+// role, user or group concurrently and returns them in that order. Of two
+// failures, the inline read's is returned.
+func (w *walk) ownPolicies(after int, origin string, r ownReads, rs *readState, what string) ([]policy.Source, error) {
+	var (
+		inline, managed []policy.Source
+		wg              sync.WaitGroup
+		// errs are the goroutines' failures, in a fixed order.
+		errs [2]error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		inline, errs[0] = w.inlinePolicies(after, origin, r, rs, what)
+	}()
+	go func() {
+		defer wg.Done()
+		managed, errs[1] = w.attachedPolicies(after, origin, r, rs, what)
+	}()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(inline, managed...), nil
+}
+
+// listPages calls list for every page of listOp, from the first, and
+// returns the items in the listed order and the round trip of the last
+// page. A failure that stops the resolution is returned; any other marks rs
+// and returns listed false with no error.
+func listPages[T any](w *walk, after int, listOp string,
+	list func(ctx context.Context, marker *string) ([]T, *string, error),
+	rs *readState, what string) (items []T, d int, listed bool, err error) {
+	d = after
 	for marker := (*string)(nil); ; {
-		var page []string
+		var page []T
 		var next *string
-		var err error
 		d, err = w.call(listOp, d, func(ctx context.Context) error {
 			page, next, err = list(ctx, marker)
 			return err
 		})
 		if err != nil {
 			if ferr := fatal(listOp, err); ferr != nil {
-				return nil, ferr
+				return nil, d, false, ferr
 			}
 			rs.fail(listOp, unreadable(what, listOp, err))
-			return nil, nil
+			return nil, d, false, nil
 		}
-		names = append(names, page...)
+		items = append(items, page...)
 		if marker = next; marker == nil {
-			break
+			return items, d, true, nil
 		}
+	}
+}
+
+// inlinePolicies lists the inline policy names (all pages) and reads each
+// document concurrently, keeping the listed order. A failed read marks rs.
+func (w *walk) inlinePolicies(after int, origin string, r ownReads, rs *readState, what string) ([]policy.Source, error) {
+	getOp, get := r.getInlineOp, r.getInline
+	names, d, listed, err := listPages(w, after, r.listInlineOp, r.listInline, rs, what)
+	if !listed {
+		return nil, err
 	}
 	out := make([]policy.Source, len(names))
 	ok := make([]bool, len(names))
@@ -842,30 +864,10 @@ type attached struct{ arn string }
 
 // attachedPolicies lists the attached managed policies (all pages) and
 // reads each one's default version concurrently, keeping the listed order.
-func (w *walk) attachedPolicies(after int, origin, listOp string,
-	list func(ctx context.Context, marker *string) ([]attached, *string, error),
-	rs *readState, what string) ([]policy.Source, error) {
-	var arns []attached
-	d := after
-	for marker := (*string)(nil); ; {
-		var page []attached
-		var next *string
-		var err error
-		d, err = w.call(listOp, d, func(ctx context.Context) error {
-			page, next, err = list(ctx, marker)
-			return err
-		})
-		if err != nil {
-			if ferr := fatal(listOp, err); ferr != nil {
-				return nil, ferr
-			}
-			rs.fail(listOp, unreadable(what, listOp, err))
-			return nil, nil
-		}
-		arns = append(arns, page...)
-		if marker = next; marker == nil {
-			break
-		}
+func (w *walk) attachedPolicies(after int, origin string, r ownReads, rs *readState, what string) ([]policy.Source, error) {
+	arns, d, listed, err := listPages(w, after, r.listAttachedOp, r.listAttached, rs, what)
+	if !listed {
+		return nil, err
 	}
 	out := make([]policy.Source, len(arns))
 	ok := make([]bool, len(arns))
