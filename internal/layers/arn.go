@@ -28,19 +28,6 @@ func parseARN(s string) (a arn, ok bool) {
 	return arn{partition: f[0], service: f[1], region: f[2], account: f[3], resource: rest}, true
 }
 
-// isAccountID reports whether s is a 12-digit AWS account id.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // lastSegment returns what follows the last "/" of s.
 func lastSegment(s string) string {
 	return s[strings.LastIndexByte(s, '/')+1:]

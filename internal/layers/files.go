@@ -252,7 +252,7 @@ func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 }
 
 func looksLikeTarget(t string) bool {
-	return t == "root" || t == "account" || isAccountID(t) ||
+	return t == "root" || t == "account" || policy.IsAccountID(t) ||
 		(strings.HasPrefix(t, "r-") && len(t) > 2) || (strings.HasPrefix(t, "ou-") && len(t) > 3)
 }
 

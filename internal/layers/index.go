@@ -70,7 +70,7 @@ func (s *Snapshot) Index() error {
 	if s.Format != "" && s.Format != Format {
 		return fmt.Errorf("%w: unknown format %q", errInvalid, s.Format)
 	}
-	if s.AccountID != "" && !isAccountID(s.AccountID) {
+	if s.AccountID != "" && !policy.IsAccountID(s.AccountID) {
 		return fmt.Errorf("%w: account_id %q is not a 12-digit account id", errInvalid, s.AccountID)
 	}
 	d := &s.AuthorizationDetails
@@ -408,7 +408,7 @@ func indexOrganization(o *Organization) (*orgIndex, error) {
 		default:
 			return nil, fmt.Errorf("%w: organization node %q has type %q, not ROOT, ORGANIZATIONAL_UNIT or ACCOUNT", errInvalid, n.ID, n.Type)
 		}
-		if n.Type == NodeAccount && !isAccountID(n.ID) {
+		if n.Type == NodeAccount && !policy.IsAccountID(n.ID) {
 			return nil, fmt.Errorf("%w: organization account node %q is not a 12-digit account id", errInvalid, n.ID)
 		}
 		if _, dup := nodes[n.ID]; dup {

@@ -37,7 +37,7 @@ func parsePrincipal(s string) (principalARN, error) {
 	if !ok {
 		return principalARN{}, fmt.Errorf("%w: principal %q is not an ARN", errUnsupportedPrincipal, s)
 	}
-	if !isAccountID(a.account) {
+	if !policy.IsAccountID(a.account) {
 		return principalARN{}, fmt.Errorf("%w: principal %q has no 12-digit account id", errUnsupportedPrincipal, s)
 	}
 	p := principalARN{raw: s, arn: a, partition: a.partition}

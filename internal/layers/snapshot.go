@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // Format is the format string of the snapshot files this package reads and
@@ -269,7 +271,7 @@ func lineCol(b []byte) (line, col int) {
 func majorityAccount(d *AuthorizationDetails) string {
 	count := map[string]int{}
 	add := func(arn string) {
-		if a, ok := parseARN(arn); ok && isAccountID(a.account) {
+		if a, ok := parseARN(arn); ok && policy.IsAccountID(a.account) {
 			count[a.account]++
 		}
 	}

@@ -75,7 +75,7 @@ func awsValueNames(v string, c *Principal) bool {
 	if v == "*" {
 		return c.Type != "Service"
 	}
-	if isAccountID(v) {
+	if IsAccountID(v) {
 		return c.Type != "Service" && c.Type != "Anonymous" && callerAccount(c) == v
 	}
 	if !strings.HasPrefix(v, "arn:") {
@@ -187,8 +187,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// isAccountID reports whether s is a 12-digit account id.
-func isAccountID(s string) bool {
+// IsAccountID reports whether s is a 12-digit AWS account id.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

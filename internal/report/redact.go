@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // Redaction for sharing (`iamdiag diagnose --redact`).
@@ -350,7 +352,7 @@ func (r *Redactor) assign(kind, value string) string {
 	p := placeholderPrefix[kind] + strconv.Itoa(r.count[kind])
 	r.byValue[value] = p
 	r.entries = append(r.entries, Replacement{Placeholder: p, Kind: kind, Value: value})
-	if byShape[kind] && (kind != kindAccount || isAccountNumber(value)) {
+	if byShape[kind] && (kind != kindAccount || policy.IsAccountID(value)) {
 		// Found by its shape wherever it is, with the boundaries of its
 		// shape ("123456789012.5" is not an account).
 		return p
@@ -727,7 +729,7 @@ func (r *Redactor) learnJSON(b []byte) error {
 	defer r.mu.Unlock()
 	r.init()
 	walkJSON(b, func(s string) { r.scan(s, false, nil) }, func(num string) {
-		if isAccountNumber(num) {
+		if policy.IsAccountID(num) {
 			r.assign(kindAccount, num)
 		}
 	})
@@ -788,7 +790,7 @@ func (r *Redactor) rewriteJSON(b []byte) []byte {
 			i = end
 		case c == '-' || isDigit(c):
 			end := numberEnd(b, i)
-			if num := string(b[i:end]); isAccountNumber(num) {
+			if num := string(b[i:end]); policy.IsAccountID(num) {
 				enc, _ := json.Marshal(r.assign(kindAccount, num))
 				out = append(out, enc...)
 			} else {
@@ -855,18 +857,6 @@ func numberEnd(b []byte, i int) int {
 		j++
 	}
 	return j
-}
-
-func isAccountNumber(num string) bool {
-	if len(num) != 12 {
-		return false
-	}
-	for i := 0; i < len(num); i++ {
-		if !isDigit(num[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // placeholderRe matches the placeholders a Redactor writes, so that
