@@ -205,16 +205,7 @@ func (f *fakeSpec) start(abs func(string) string, awsDir string) (*fakeaws.Serve
 			return nil, nil, err
 		}
 	}
-	maps.Copy(env, map[string]string{
-		"AWS_ENDPOINT_URL":            u,
-		"AWS_ACCESS_KEY_ID":           "AKIAFAKESCRIPT000001",
-		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(awsDir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(awsDir, "credentials"),
-		"AWS_PROFILE":                 "",
-	})
+	maps.Copy(env, fakeaws.Env(u, "AKIAFAKESCRIPT000001", awsDir))
 	return srv, env, nil
 }
 

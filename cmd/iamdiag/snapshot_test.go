@@ -23,18 +23,7 @@ func setFakeAWS(t testing.TB, path string, opts fakeaws.Options) *fakeaws.Server
 	srv := fakeaws.New(snap, opts)
 	u := srv.Start()
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL":            u,
-		"AWS_ACCESS_KEY_ID":           "AKIAFAKEUNITTEST0001",
-		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_PROFILE":                 "",
-	} {
+	for k, v := range fakeaws.Env(u, "AKIAFAKEUNITTEST0001", t.TempDir()) {
 		t.Setenv(k, v)
 	}
 	return srv

@@ -3,7 +3,6 @@ package fakeaws
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,21 +23,10 @@ import (
 // tests of cmd and layers do: AWS_ENDPOINT_URL for every service, static
 // keys, a region, no instance metadata, no shared files from the machine.
 func setFakeEnv(t *testing.T, u string) {
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL":            u,
-		"AWS_ACCESS_KEY_ID":           testKey,
-		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_PROFILE":                 "",
-		"AWS_MAX_ATTEMPTS":            "3",
-	} {
+	for k, v := range Env(u, testKey, t.TempDir()) {
 		t.Setenv(k, v)
 	}
+	t.Setenv("AWS_MAX_ATTEMPTS", "3")
 }
 
 // TestDefaultConfigThroughEnvironment drives every client built from

@@ -37,3 +37,22 @@ func IsolateEnv() (cleanup func(), err error) {
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	return cleanup, nil
 }
+
+// Env is the environment that points the SDK's default configuration at a
+// fake serving at endpoint: AWS_ENDPOINT_URL for every service, the static
+// access key accessKey, us-east-1, no session token, profile or instance
+// metadata, and the shared config and credentials files dir/config and
+// dir/credentials (the caller creates them when they must exist).
+func Env(endpoint, accessKey, dir string) map[string]string {
+	return map[string]string{
+		"AWS_ENDPOINT_URL":            endpoint,
+		"AWS_ACCESS_KEY_ID":           accessKey,
+		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_PROFILE":                 "",
+	}
+}
