@@ -115,11 +115,7 @@ func TestOrganizationsOperations(t *testing.T) {
 
 	var accounts []string
 	ap := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
-	for ap.HasMorePages() {
-		p, err := ap.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, ctx, ap.HasMorePages, ap.NextPage) {
 		for _, a := range p.Accounts {
 			accounts = append(accounts, aws.ToString(a.Id)+" "+aws.ToString(a.Arn))
 		}
@@ -133,11 +129,7 @@ func TestOrganizationsOperations(t *testing.T) {
 
 	var ous []string
 	op := organizations.NewListOrganizationalUnitsForParentPaginator(c, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String("r-ab12")})
-	for op.HasMorePages() {
-		p, err := op.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, ctx, op.HasMorePages, op.NextPage) {
 		for _, o := range p.OrganizationalUnits {
 			ous = append(ous, aws.ToString(o.Id)+" "+aws.ToString(o.Name))
 		}
@@ -156,11 +148,7 @@ func TestOrganizationsOperations(t *testing.T) {
 
 	var targets []string
 	tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String("p-FullAWSAccess")})
-	for tp.HasMorePages() {
-		p, err := tp.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, ctx, tp.HasMorePages, tp.NextPage) {
 		for _, tg := range p.Targets {
 			targets = append(targets, aws.ToString(tg.TargetId)+" "+string(tg.Type))
 		}
@@ -171,11 +159,7 @@ func TestOrganizationsOperations(t *testing.T) {
 
 	var scps []string
 	pp := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
-	for pp.HasMorePages() {
-		p, err := pp.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, ctx, pp.HasMorePages, pp.NextPage) {
 		for _, s := range p.Policies {
 			scps = append(scps, aws.ToString(s.Name))
 		}

@@ -1,7 +1,9 @@
 package fakeaws
 
 import (
+	"context"
 	"encoding/json"
+	"iter"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -118,4 +120,20 @@ func rawCanonical(t testing.TB, r layers.RawPolicy) any {
 		return nil
 	}
 	return canonical(t, docText(r))
+}
+
+// allPages yields the pages of an SDK paginator one by one, as its
+// HasMorePages and NextPage loop would, failing the test on an error.
+func allPages[O, Opt any](t testing.TB, ctx context.Context, more func() bool, next func(context.Context, ...Opt) (O, error)) iter.Seq[O] {
+	return func(yield func(O) bool) {
+		for more() {
+			p, err := next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
 }

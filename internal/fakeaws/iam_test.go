@@ -103,11 +103,7 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 			t.Errorf("GetRole %s: no CreateDate", r.RoleName)
 		}
 		names := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: &r.RoleName})
-		for names.HasMorePages() {
-			p, err := names.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, names.HasMorePages, names.NextPage) {
 			for _, n := range p.PolicyNames {
 				doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &r.RoleName, PolicyName: aws.String(n)})
 				if err != nil {
@@ -117,22 +113,14 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 			}
 		}
 		att := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: &r.RoleName})
-		for att.HasMorePages() {
-			p, err := att.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, att.HasMorePages, att.NextPage) {
 			for _, ap := range p.AttachedPolicies {
 				got.Attached = append(got.Attached, aws.ToString(ap.PolicyArn))
 			}
 		}
 		sort.Strings(got.Attached)
 		tags := iam.NewListRoleTagsPaginator(c, &iam.ListRoleTagsInput{RoleName: &r.RoleName})
-		for tags.HasMorePages() {
-			p, err := tags.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, tags.HasMorePages, tags.NextPage) {
 			for k, v := range sdkTags(p.Tags) {
 				got.Tags[k] = v
 			}
@@ -159,11 +147,7 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 		got.Arn, got.Path, got.ID = aws.ToString(out.User.Arn), aws.ToString(out.User.Path), aws.ToString(out.User.UserId)
 		got.Boundary = sdkBoundary(out.User.PermissionsBoundary)
 		names := iam.NewListUserPoliciesPaginator(c, &iam.ListUserPoliciesInput{UserName: &us.UserName})
-		for names.HasMorePages() {
-			p, err := names.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, names.HasMorePages, names.NextPage) {
 			for _, n := range p.PolicyNames {
 				doc, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: &us.UserName, PolicyName: aws.String(n)})
 				if err != nil {
@@ -173,33 +157,21 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 			}
 		}
 		att := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: &us.UserName})
-		for att.HasMorePages() {
-			p, err := att.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, att.HasMorePages, att.NextPage) {
 			for _, ap := range p.AttachedPolicies {
 				got.Attached = append(got.Attached, aws.ToString(ap.PolicyArn))
 			}
 		}
 		sort.Strings(got.Attached)
 		gp := iam.NewListGroupsForUserPaginator(c, &iam.ListGroupsForUserInput{UserName: &us.UserName})
-		for gp.HasMorePages() {
-			p, err := gp.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, gp.HasMorePages, gp.NextPage) {
 			for _, g := range p.Groups {
 				got.Groups = append(got.Groups, aws.ToString(g.GroupName))
 			}
 		}
 		sort.Strings(got.Groups)
 		tags := iam.NewListUserTagsPaginator(c, &iam.ListUserTagsInput{UserName: &us.UserName})
-		for tags.HasMorePages() {
-			p, err := tags.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, tags.HasMorePages, tags.NextPage) {
 			for k, v := range sdkTags(p.Tags) {
 				got.Tags[k] = v
 			}
@@ -214,11 +186,7 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 		want := entityView{Inline: inlineDocs(t, g.GroupPolicyList), Attached: attachedARNs(g.AttachedManagedPolicies)}
 		got := entityView{Inline: map[string]any{}, Attached: []string{}}
 		names := iam.NewListGroupPoliciesPaginator(c, &iam.ListGroupPoliciesInput{GroupName: &g.GroupName})
-		for names.HasMorePages() {
-			p, err := names.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, names.HasMorePages, names.NextPage) {
 			for _, n := range p.PolicyNames {
 				doc, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: &g.GroupName, PolicyName: aws.String(n)})
 				if err != nil {
@@ -228,11 +196,7 @@ func TestIAMEntitiesRoundTrip(t *testing.T) {
 			}
 		}
 		att := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: &g.GroupName})
-		for att.HasMorePages() {
-			p, err := att.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for p := range allPages(t, ctx, att.HasMorePages, att.NextPage) {
 			for _, ap := range p.AttachedPolicies {
 				got.Attached = append(got.Attached, aws.ToString(ap.PolicyArn))
 			}

@@ -99,11 +99,7 @@ func fetchGAADPages(t testing.TB, c *iam.Client, filter []iamtypes.EntityType) (
 	d := &layers.AuthorizationDetails{UserDetailList: []layers.User{}, GroupDetailList: []layers.Group{}, RoleDetailList: []layers.Role{}, Policies: []layers.ManagedPolicy{}}
 	pg := iam.NewGetAccountAuthorizationDetailsPaginator(c, &iam.GetAccountAuthorizationDetailsInput{Filter: filter})
 	pages := 0
-	for pg.HasMorePages() {
-		p, err := pg.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, context.Background(), pg.HasMorePages, pg.NextPage) {
 		pages++
 		for _, u := range p.UserDetailList {
 			d.UserDetailList = append(d.UserDetailList, layers.User{
@@ -156,11 +152,7 @@ func fetchOrg(t testing.TB, c *organizations.Client) *layers.Organization {
 	o := &layers.Organization{ID: aws.ToString(desc.Organization.Id), ManagementAccountID: aws.ToString(desc.Organization.MasterAccountId)}
 	var roots []orgtypes.Root
 	rp := organizations.NewListRootsPaginator(c, &organizations.ListRootsInput{})
-	for rp.HasMorePages() {
-		p, err := rp.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range allPages(t, ctx, rp.HasMorePages, rp.NextPage) {
 		roots = append(roots, p.Roots...)
 	}
 	enabled := map[orgtypes.PolicyType]bool{}
@@ -182,11 +174,7 @@ func fetchOrg(t testing.TB, c *organizations.Client) *layers.Organization {
 				continue
 			}
 			pp := organizations.NewListPoliciesForTargetPaginator(c, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(n.ID), Filter: typ})
-			for pp.HasMorePages() {
-				p, err := pp.NextPage(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for p := range allPages(t, ctx, pp.HasMorePages, pp.NextPage) {
 				for _, ps := range p.Policies {
 					id := aws.ToString(ps.Id)
 					if policies[id] == nil {
@@ -207,11 +195,7 @@ func fetchOrg(t testing.TB, c *organizations.Client) *layers.Organization {
 		}
 		for _, ct := range []orgtypes.ChildType{orgtypes.ChildTypeOrganizationalUnit, orgtypes.ChildTypeAccount} {
 			cp := organizations.NewListChildrenPaginator(c, &organizations.ListChildrenInput{ParentId: aws.String(n.ID), ChildType: ct})
-			for cp.HasMorePages() {
-				p, err := cp.NextPage(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for p := range allPages(t, ctx, cp.HasMorePages, cp.NextPage) {
 				for _, ch := range p.Children {
 					child := layers.OrgNode{ID: aws.ToString(ch.Id), Type: string(ch.Type), Parent: n.ID}
 					if ct == orgtypes.ChildTypeOrganizationalUnit {

@@ -113,11 +113,7 @@ func TestSimulatePrincipalPolicyPages(t *testing.T) {
 		ResourceArns: []string{"arn:aws:s3:::a/k", "arn:aws:s3:::b/k"},
 	})
 	var got []string
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+	for page := range allPages(t, context.Background(), p.HasMorePages, p.NextPage) {
 		if len(page.EvaluationResults) != 1 {
 			t.Errorf("page of %d results, want 1", len(page.EvaluationResults))
 		}
