@@ -193,19 +193,27 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 		}
 		bv.fields = append(bv.fields, field{label, name})
 	}
+	var ctx *policy.Context
+	if d.Result != nil && d.Result.Request != nil {
+		ctx = d.Result.Request.Context
+	}
 	for _, c := range b.Conditions {
-		bv.conditions = append(bv.conditions, conditionLine(c))
+		bv.conditions = append(bv.conditions, conditionLine(c, ctx))
 	}
 	return bv
 }
 
 // conditionLine shows one condition with the request's values against the
-// policy's.
-func conditionLine(c policy.ConditionTrace) string {
+// policy's, and says when iamdiag inferred the request's value (from the
+// snapshot or the resource ARN) rather than reading it from the input.
+func conditionLine(c policy.ConditionTrace, ctx *policy.Context) string {
 	var b strings.Builder
 	b.WriteString(c.Key + " " + c.Operator + " " + list(c.PolicyValues) + "; request: ")
 	if c.KeyPresent {
 		b.WriteString(list(c.RequestValues))
+		if ctx.Inferred(c.Key) {
+			b.WriteString(" (inferred)")
+		}
 	} else {
 		b.WriteString("(absent)")
 	}
