@@ -437,7 +437,13 @@ func policyARNAfter(s string, i int) string {
 		return ""
 	}
 	tok, _ := readARN(s, j)
-	return trimTrailing(tok)
+	tok = trimTrailing(tok)
+	// A cut-off paste ("…policy: arn:") leaves no ARN: a policy ARN has a
+	// partition, service, (empty) region, account and resource part.
+	if strings.Count(tok, ":") < 5 {
+		return ""
+	}
+	return tok
 }
 
 // normalizeText undoes what happened to the text on its way to the user: ANSI
