@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
 )
 
 // fixCase is one request with its layers, from an example or a corpus case.
@@ -98,78 +98,8 @@ func exampleCases(t *testing.T) []fixCase {
 	}
 }
 
-// The corpus of internal/simulate, read with a loader of this test's own
-// (the corpus format is described in its README).
-type corpusFile struct {
-	Request struct {
-		Principal string              `json:"principal"`
-		Action    string              `json:"action"`
-		Resource  string              `json:"resource"`
-		Context   map[string][]string `json:"context"`
-	} `json:"request"`
-	Now       string `json:"now"`
-	Principal *struct {
-		IAMARN        string            `json:"iam_arn"`
-		Account       string            `json:"account"`
-		Type          string            `json:"type"`
-		UserID        string            `json:"user_id"`
-		Username      string            `json:"username"`
-		SessionName   string            `json:"session_name"`
-		Service       string            `json:"service"`
-		Tags          map[string]string `json:"tags"`
-		ServiceLinked bool              `json:"service_linked"`
-		OrgID         string            `json:"org_id"`
-		OrgPaths      []string          `json:"org_paths"`
-	} `json:"principal"`
-	Org *struct {
-		ID                string `json:"id"`
-		ManagementAccount string `json:"management_account"`
-	} `json:"org"`
-	Identity           []corpusPol   `json:"identity"`
-	IdentityUnreadable string        `json:"identity_unreadable"`
-	Boundary           *corpusPol    `json:"boundary"`
-	BoundaryUnreadable string        `json:"boundary_unreadable"`
-	Session            []corpusPol   `json:"session"`
-	SessionKnown       *bool         `json:"session_known"`
-	SCP                []corpusLevel `json:"scp"`
-	SCPUnreadable      string        `json:"scp_unreadable"`
-	RCP                []corpusLevel `json:"rcp"`
-	RCPUnreadable      string        `json:"rcp_unreadable"`
-	ResourcePolicy     *corpusPol    `json:"resource_policy"`
-	ResourceUnreadable string        `json:"resource_policy_unreadable"`
-	ResourceAccount    string        `json:"resource_account"`
-}
-
-type corpusPol struct {
-	Name       string          `json:"name"`
-	ARN        string          `json:"arn"`
-	Origin     string          `json:"origin"`
-	AWSManaged bool            `json:"aws_managed"`
-	Document   json.RawMessage `json:"document"`
-}
-
-type corpusLevel struct {
-	Target   string      `json:"target"`
-	Type     string      `json:"type"`
-	Name     string      `json:"name"`
-	Policies []corpusPol `json:"policies"`
-}
-
-func (p *corpusPol) source(layer policy.Layer, target string) (policy.Source, error) {
-	doc, err := policy.Parse(p.Document)
-	if err != nil {
-		return policy.Source{}, fmt.Errorf("parsing %s: %w", p.Name, err)
-	}
-	return policy.Source{Layer: layer, ARN: p.ARN, Name: p.Name, Origin: p.Origin, Target: target, AWSManaged: p.AWSManaged, Document: doc}, nil
-}
-
-func readability(code string) policy.Readability {
-	if code == "" {
-		return policy.Readability{}
-	}
-	return policy.Readability{Unreadable: true, Error: code}
-}
-
+// corpusCases reads the corpus of internal/simulate with its package corpus
+// (the format is described in testdata/corpus/README.md there).
 func corpusCases(t *testing.T) []fixCase {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "simulate", "testdata", "corpus", "*.json"))
@@ -181,106 +111,24 @@ func corpusCases(t *testing.T) []fixCase {
 	}
 	var out []fixCase
 	for _, file := range files {
-		b, err := os.ReadFile(file)
+		c, err := corpus.Load(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var c corpusFile
-		if err := json.Unmarshal(b, &c); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		fc, err := c.build()
+		l, err := c.PolicyLayers()
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		fc.name = "corpus-" + strings.TrimSuffix(filepath.Base(file), ".json")
-		out = append(out, fc)
+		now, err := c.Clock()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		out = append(out, fixCase{
+			name: "corpus-" + strings.TrimSuffix(filepath.Base(file), ".json"),
+			req:  c.PolicyRequest(), l: l, sim: simulate.Options{Now: now},
+		})
 	}
 	return out
-}
-
-func (c *corpusFile) build() (fixCase, error) {
-	req := policy.NewRequest(c.Request.Principal, c.Request.Action, c.Request.Resource)
-	for k, v := range c.Request.Context {
-		req.Context.Set(k, v...)
-	}
-	l := &policy.Layers{SessionKnown: true}
-	if p := c.Principal; p != nil {
-		l.Principal = policy.Principal{ARN: c.Request.Principal, IAMARN: p.IAMARN, Account: p.Account, Type: p.Type,
-			UserID: p.UserID, Username: p.Username, SessionName: p.SessionName, Service: p.Service, Tags: p.Tags,
-			ServiceLinked: p.ServiceLinked, OrgID: p.OrgID, OrgPaths: p.OrgPaths}
-	}
-	if c.Org != nil {
-		l.OrgID, l.ManagementAccount = c.Org.ID, c.Org.ManagementAccount
-	}
-	for i := range c.Identity {
-		s, err := c.Identity[i].source(policy.LayerIdentity, "")
-		if err != nil {
-			return fixCase{}, err
-		}
-		l.Identity = append(l.Identity, s)
-	}
-	l.IdentityRead = readability(c.IdentityUnreadable)
-	if c.Boundary != nil {
-		s, err := c.Boundary.source(policy.LayerBoundary, "")
-		if err != nil {
-			return fixCase{}, err
-		}
-		l.Boundary = &s
-	}
-	l.BoundaryRead = readability(c.BoundaryUnreadable)
-	for i := range c.Session {
-		s, err := c.Session[i].source(policy.LayerSession, "")
-		if err != nil {
-			return fixCase{}, err
-		}
-		l.Session = append(l.Session, s)
-	}
-	if c.SessionKnown != nil {
-		l.SessionKnown = *c.SessionKnown
-	}
-	levels := func(layer policy.Layer, in []corpusLevel) ([]policy.OrgLevel, error) {
-		var out []policy.OrgLevel
-		for _, lv := range in {
-			ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type, Name: lv.Name}
-			for i := range lv.Policies {
-				s, err := lv.Policies[i].source(layer, lv.Target)
-				if err != nil {
-					return nil, err
-				}
-				ol.Policies = append(ol.Policies, s)
-			}
-			out = append(out, ol)
-		}
-		return out, nil
-	}
-	var err error
-	if l.SCP, err = levels(policy.LayerSCP, c.SCP); err != nil {
-		return fixCase{}, err
-	}
-	l.SCPRead = readability(c.SCPUnreadable)
-	if l.RCP, err = levels(policy.LayerRCP, c.RCP); err != nil {
-		return fixCase{}, err
-	}
-	l.RCPRead = readability(c.RCPUnreadable)
-	if c.ResourcePolicy != nil {
-		s, err := c.ResourcePolicy.source(policy.LayerResource, "")
-		if err != nil {
-			return fixCase{}, err
-		}
-		l.Resource = &s
-	}
-	l.ResourceRead = readability(c.ResourceUnreadable)
-	l.ResourceAccount = c.ResourceAccount
-	var opt simulate.Options
-	if c.Now != "" {
-		now, err := time.Parse(time.RFC3339, c.Now)
-		if err != nil {
-			return fixCase{}, err
-		}
-		opt.Now = func() time.Time { return now }
-	}
-	return fixCase{req: req, l: l, sim: opt}, nil
 }
 
 // copyLayers copies l deeply enough that applying fixes to the copy leaves

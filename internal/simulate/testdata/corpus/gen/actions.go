@@ -1,5 +1,7 @@
 package main
 
+import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+
 // Action, NotAction, Resource and NotResource matching, and Principal
 // matching in resource-based policies.
 
@@ -77,14 +79,14 @@ func actionResourceCases() {
 		call("logs:PutLogEvents", "arn:aws:logs:us-east-1:"+acct+":log-group:/app/web:log-stream:i-0abc").
 		identity(allowStmt("Logs", `"Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:us-east-1:`+acct+`:log-group:/app/web:*"`)).allowed())
 
-	gov := &Case{
+	gov := &Case{Case: corpus.Case{
 		Description: "an AWS GovCloud (US) principal and resource: arn:aws-us-gov on both sides",
 		Doc:         []string{docGovCloudARNs, docARNs},
 		Request:     Request{Principal: "arn:aws-us-gov:sts::" + acct + ":assumed-role/AppRole/jane", Action: "s3:GetObject", Resource: "arn:aws-us-gov:s3:::example-bucket/data.csv"},
 		Principal:   &Principal{IAMARN: "arn:aws-us-gov:iam::" + acct + ":role/AppRole", Account: acct, Type: "AssumedRole", SessionName: "jane"},
 		Identity: []Pol{{Name: "GovRead", ARN: "arn:aws-us-gov:iam::" + acct + ":policy/GovRead", Origin: "role/AppRole",
 			Document: raw(doc(`{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-us-gov:s3:::example-bucket/*"}`))}},
-	}
+	}}
 	add("resource-govcloud-partition", gov.allowed())
 
 	nr := func(desc, resource string) *Case {
@@ -156,10 +158,10 @@ func principalCases() {
 
 	// NotPrincipal with Deny.
 	np := func(desc string, caller, callerRole string) *Case {
-		c := &Case{Description: desc, Doc: []string{docNotPrincipal},
+		c := &Case{Case: corpus.Case{Description: desc, Doc: []string{docNotPrincipal},
 			Request:   Request{Principal: caller, Action: "s3:GetObject", Resource: object},
 			Principal: &Principal{IAMARN: callerRole, Account: acct, Type: "AssumedRole"},
-		}
+		}}
 		c.identity(readAll)
 		c.ResourcePolicy = &Pol{Name: "example-bucket", ARN: bucket, Origin: "s3 bucket policy", Document: raw(doc(
 			`{"Sid": "OnlyAppRole", "Effect": "Deny", "NotPrincipal": {"AWS": ["` + sessARN + `", "` + roleARN + `", "arn:aws:iam::` + acct + `:root"]}, "Action": "s3:*", "Resource": ["` + bucket + `", "arn:aws:s3:::example-bucket/*"]}`))}

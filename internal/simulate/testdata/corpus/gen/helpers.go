@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log"
 	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
 )
 
 // The accounts, organization and principals the cases share.
@@ -172,22 +174,22 @@ func defaultRCPs() []Level {
 // roleSession returns a case for the session jane of role AppRole in a
 // standalone account (no organization, so no SCP or RCP applies).
 func roleSession(desc string, docs ...string) *Case {
-	return &Case{
+	return &Case{Case: corpus.Case{
 		Description: desc,
 		Doc:         docs,
 		Request:     Request{Principal: sessARN},
 		Principal:   &Principal{IAMARN: roleARN, Account: acct, Type: "AssumedRole", SessionName: "jane"},
-	}
+	}}
 }
 
 // iamUser returns a case for IAM user alice in a standalone account.
 func iamUser(desc string, docs ...string) *Case {
-	return &Case{
+	return &Case{Case: corpus.Case{
 		Description: desc,
 		Doc:         docs,
 		Request:     Request{Principal: userARN},
 		Principal:   &Principal{IAMARN: userARN, Account: acct, Type: "User", Username: "alice"},
-	}
+	}}
 }
 
 // inOrg puts the case's account in the organization with FullAWSAccess at

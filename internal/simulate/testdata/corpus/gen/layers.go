@@ -1,5 +1,7 @@
 package main
 
+import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+
 // Resource-based vs identity-based policies, permissions boundaries, session
 // policies and identity policies of users and roles.
 
@@ -225,13 +227,13 @@ func sessionCases() {
 		ec2Only, ec2Only).implicit(id(lBoundary), id(lSession)))
 
 	fed := func(desc string, sp string) *Case {
-		c := &Case{Description: desc, Doc: []string{docFederation, docPolicies},
+		c := &Case{Case: corpus.Case{Description: desc, Doc: []string{docFederation, docPolicies},
 			Request:   Request{Principal: "arn:aws:sts::" + acct + ":federated-user/bob", Action: "s3:GetObject", Resource: object},
 			Principal: &Principal{IAMARN: userARN, Account: acct, Type: "FederatedUser"},
 			Identity: []Pol{{Name: "AliceS3", ARN: managedARN("AliceS3"), Origin: "user/alice", Document: raw(doc(
 				`{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}`))}},
 			Session: pols(Pol{Name: "federation", Origin: "sts:GetFederationToken Policy parameter", Document: raw(doc(sp))}),
-		}
+		}}
 		return c
 	}
 	add("sess-federated-user-allowed", fed("a federated user (GetFederationToken): the user's policy and the session policy allow",
@@ -275,9 +277,9 @@ func identityCases() {
 		explicit(xd(lIdentity, managedARN("Locked"), "NoDelete"), xd(lIdentity, managedARN("Locked"), "ReadOnlyBucket")))
 
 	rootUser := func(desc string, docs ...string) *Case {
-		return &Case{Description: desc, Doc: docs,
+		return &Case{Case: corpus.Case{Description: desc, Doc: docs,
 			Request:   Request{Principal: "arn:aws:iam::" + acct + ":root", Action: "s3:DeleteObject", Resource: object},
-			Principal: &Principal{IAMARN: "arn:aws:iam::" + acct + ":root", Account: acct, Type: "Account"}}
+			Principal: &Principal{IAMARN: "arn:aws:iam::" + acct + ":root", Account: acct, Type: "Account"}}}
 	}
 	add("root-user-allowed-without-policies", rootUser("the root user has full access to its own account's resources", docDenyAllow, docRoot).allowed())
 	ru := rootUser("a bucket policy Deny with Principal * applies to the root user too", docDenyAllow, docS3Bucket)

@@ -1,5 +1,7 @@
 package main
 
+import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+
 // SCP and RCP cases.
 
 const denyEC2 = `{"Sid": "NoEC2", "Effect": "Deny", "Action": "ec2:*", "Resource": "*"}`
@@ -80,7 +82,7 @@ func scpCases() {
 	add("scp-nested-ou-deny", nested.explicit(xdAt(lSCP, scpARN("p-denyec2"), "NoEC2", "ou-ab12-child")))
 
 	// Exemptions.
-	mg := &Case{
+	mg := &Case{Case: corpus.Case{
 		Description: "SCPs do not affect users or roles in the management account",
 		Doc:         []string{docSCPs},
 		Request:     Request{Principal: "arn:aws:sts::" + mgmt + ":assumed-role/AppRole/jane", Action: "ec2:RunInstances", Resource: "arn:aws:ec2:us-east-1:" + mgmt + ":instance/*"},
@@ -92,18 +94,18 @@ func scpCases() {
 		},
 		Identity: []Pol{{Name: "Launch", ARN: "arn:aws:iam::" + mgmt + ":policy/Launch", Origin: "role/AppRole",
 			Document: raw(doc(`{"Sid": "Grant", "Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}`))}},
-	}
+	}}
 	add("scp-management-account-exempt", mg.allowed().layer(lSCP, "exempt"))
-	mgRoot := &Case{
+	mgRoot := &Case{Case: corpus.Case{
 		Description: "the management account's root user is not restricted by SCPs",
 		Doc:         []string{docSCPs, docRoot},
 		Request:     Request{Principal: "arn:aws:iam::" + mgmt + ":root", Action: "ec2:RunInstances", Resource: "arn:aws:ec2:us-east-1:" + mgmt + ":instance/*"},
 		Principal:   &Principal{IAMARN: "arn:aws:iam::" + mgmt + ":root", Account: mgmt, Type: "Account"},
 		Org:         mg.Org,
 		SCP:         mg.SCP,
-	}
+	}}
 	add("scp-management-account-root-user", mgRoot.allowed().layer(lSCP, "exempt"))
-	slr := &Case{
+	slr := &Case{Case: corpus.Case{
 		Description: "SCPs do not restrict service-linked roles",
 		Doc:         []string{docSCPs, docSLR},
 		Request: Request{Principal: "arn:aws:sts::" + acct + ":assumed-role/AWSServiceRoleForAutoScaling/AutoScaling",
@@ -112,15 +114,15 @@ func scpCases() {
 			Account: acct, Type: "AssumedRole", ServiceLinked: true, SessionName: "AutoScaling"},
 		Identity: []Pol{{Name: "AutoScalingServiceRolePolicy", ARN: "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy", AWSManaged: true,
 			Origin: "role/AWSServiceRoleForAutoScaling", Document: raw(doc(`{"Sid": "EC2InstanceManagement", "Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:TerminateInstances"], "Resource": "*"}`))}},
-	}
+	}}
 	slr.inOrg()
 	slr.SCP[1].Policies = append(slr.SCP[1].Policies, denyEC2SCP())
 	add("scp-service-linked-role-exempt", slr.allowed().layer(lSCP, "exempt"))
 
 	memberRoot := func(desc string) *Case {
-		c := &Case{Description: desc, Doc: []string{docSCPs, docRoot, docDenyAllow},
+		c := &Case{Case: corpus.Case{Description: desc, Doc: []string{docSCPs, docRoot, docDenyAllow},
 			Request:   Request{Principal: "arn:aws:iam::" + acct + ":root", Action: "ec2:RunInstances", Resource: instance},
-			Principal: &Principal{IAMARN: "arn:aws:iam::" + acct + ":root", Account: acct, Type: "Account"}}
+			Principal: &Principal{IAMARN: "arn:aws:iam::" + acct + ":root", Account: acct, Type: "Account"}}}
 		return c.inOrg()
 	}
 	mr := memberRoot("SCPs restrict the root user of a member account")
@@ -220,7 +222,7 @@ func perimeterRCP() Pol { return rcpPol("p-perimeter", "DataPerimeter", doc(peri
 // external is a caller from another organization reading the member
 // account's bucket, which the bucket policy allows.
 func external(desc string, docs ...string) *Case {
-	c := &Case{
+	c := &Case{Case: corpus.Case{
 		Description: desc, Doc: docs,
 		Request:   Request{Principal: "arn:aws:sts::" + other + ":assumed-role/Partner/etl", Action: "s3:GetObject", Resource: object},
 		Principal: &Principal{IAMARN: "arn:aws:iam::" + other + ":role/Partner", Account: other, Type: "AssumedRole", OrgID: "o-zz9988xx77"},
@@ -231,7 +233,7 @@ func external(desc string, docs ...string) *Case {
 			`{"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::` + other + `:role/Partner"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/*"}`))},
 		ResourceAccount: acct,
 		RCP:             defaultRCPs(),
-	}
+	}}
 	return c
 }
 
@@ -276,7 +278,7 @@ func rcpCases() {
 		`{"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}`)))
 	add("rcp-unsupported-service-exempt", unsupported.allowed().layer(lRCP, "exempt"))
 
-	mgRes := &Case{
+	mgRes := &Case{Case: corpus.Case{
 		Description: "RCPs do not affect resources in the management account",
 		Doc:         []string{docRCPs},
 		Request:     Request{Principal: "arn:aws:sts::" + mgmt + ":assumed-role/AppRole/jane", Action: "s3:GetObject", Resource: "arn:aws:s3:::mgmt-bucket/x.csv"},
@@ -290,10 +292,10 @@ func rcpCases() {
 		Identity: []Pol{{Name: "Read", ARN: "arn:aws:iam::" + mgmt + ":policy/Read", Origin: "role/AppRole",
 			Document: raw(doc(`{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`))}},
 		ResourceAccount: mgmt,
-	}
+	}}
 	add("rcp-management-account-resource-exempt", mgRes.allowed().layer(lRCP, "exempt"))
 
-	slr := &Case{
+	slr := &Case{Case: corpus.Case{
 		Description: "RCPs do not restrict service-linked roles",
 		Doc:         []string{docRCPs, docSLR},
 		Request: Request{Principal: "arn:aws:sts::" + acct + ":assumed-role/AWSServiceRoleForAutoScaling/AutoScaling",
@@ -304,7 +306,7 @@ func rcpCases() {
 			Origin: "kms key policy", Document: raw(doc(
 				`{"Sid": "AllowAutoScaling", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::` + acct + `:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}, "Action": "kms:Decrypt", "Resource": "*"}`))},
 		ResourceAccount: acct,
-	}
+	}}
 	slr.inOrg()
 	slr.RCP = defaultRCPs()
 	slr.RCP[1].Policies = append(slr.RCP[1].Policies, rcpPol("p-nokms", "DenyKMS", doc(

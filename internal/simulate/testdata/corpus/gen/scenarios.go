@@ -1,5 +1,7 @@
 package main
 
+import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+
 // Context inference, missing keys, and the incident the project started
 // from (../../../../../shared/seed/incident.md, not part of the repository).
 
@@ -68,7 +70,7 @@ const (
 )
 
 func incident(desc string, docs ...string) *Case {
-	return &Case{
+	return &Case{Case: corpus.Case{
 		Description: desc, Doc: append(docs, docTroubleshoot),
 		Request:   Request{Principal: incSession, Action: "ec2:RunInstances", Resource: incInst},
 		Principal: &Principal{IAMARN: incRole, Account: incAccount, Type: "AssumedRole", SessionName: "session-name"},
@@ -78,7 +80,7 @@ func incident(desc string, docs ...string) *Case {
 			{Target: ouID, Type: "ORGANIZATIONAL_UNIT", Name: "Workloads", Policies: pols(fullAWSAccess())},
 			{Target: incAccount, Type: "ACCOUNT", Policies: pols(fullAWSAccess())},
 		},
-	}
+	}}
 }
 
 func incPolicy(name, stmts string) Pol {
