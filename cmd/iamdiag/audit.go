@@ -16,6 +16,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/audit"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
+	"github.com/iamdiag/iamdiag/internal/live"
 )
 
 // auditOptions are the flags of `iamdiag audit`.
@@ -164,7 +165,7 @@ func captureLive(ctx context.Context, profile, region string, progress func(stri
 		return nil, nil, err
 	}
 	c := newAWSClients(cfg)
-	return layers.Capture(ctx, layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{Progress: progress})
+	return live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{Progress: progress})
 }
 
 // progressBar draws progress on a terminal's standard error, and nothing

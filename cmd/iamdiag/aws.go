@@ -22,8 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
+	"github.com/iamdiag/iamdiag/internal/awserr"
 	"github.com/iamdiag/iamdiag/internal/decode"
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 )
 
 // defaultRegion is used when neither --region, AWS_REGION nor the profile
@@ -119,7 +120,7 @@ var errNoCredentials = errors.New("the AWS SDK found no credentials")
 // them), or AWS rejected them.
 func credentialsProblem(err error) bool {
 	var se *v4.SigningError
-	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, layers.ErrCredentials) || layers.IsCredentialCode(layers.ErrorCode(err))
+	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, live.ErrCredentials) || awserr.IsCredential(awserr.Code(err))
 }
 
 // explainAWSError turns an AWS failure into a message that says what to do;
@@ -141,17 +142,17 @@ func explainAWSError(err error, profile string) error {
 			how = "run `aws sso login --profile " + profile + "` for an SSO profile, get a new session token, or choose another --profile"
 		}
 		what := "no usable AWS credentials"
-		if code := layers.ErrorCode(err); code != "" {
+		if code := awserr.Code(err); code != "" {
 			what = "AWS rejected the credentials (" + code + ")"
 		}
 		return &exitError{code: exitFailure, err: fmt.Errorf("%s: refresh the credentials and run again: %s; or diagnose offline with --snapshot FILE: %w", what, how, err)}
 	case errors.Is(err, decode.ErrSTS):
-		code := layers.ErrorCode(err)
+		code := awserr.Code(err)
 		switch {
 		case code == "InvalidAuthorizationMessageException":
 			// https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html#API_DecodeAuthorizationMessage_Errors
 			return &exitError{code: exitFailure, err: fmt.Errorf("STS says the encoded message is not valid (InvalidAuthorizationMessageException): pass the whole text after \"Encoded authorization failure message:\", and decode it with credentials of the account that received the denied request (--profile); or pass what `aws sts decode-authorization-message` printed there with --decoded-message FILE: %w", err)}
-		case layers.IsDeniedCode(code):
+		case awserr.IsDenied(code):
 			return &exitError{code: exitFailure, err: fmt.Errorf("the credentials may not call sts:DecodeAuthorizationMessage (%s): allow that action to them (see the README's minimal policy), or have someone who may run `aws sts decode-authorization-message --encoded-message …` and pass its output with --decoded-message FILE; --error-file with the error text also works, with less context: %w", code, err)}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/crosscheck"
 	"github.com/iamdiag/iamdiag/internal/decode"
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/report"
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -34,13 +34,13 @@ const liveConcurrency = 16
 // cost.
 type liveSource struct {
 	clients *awsClients
-	live    *layers.Live
+	live    *live.Reader
 	decoder *countingDecoder
 	profile string
 	log     *zap.Logger
 
 	layers     *policy.Layers
-	stats      *layers.Stats
+	stats      *live.Stats
 	crossCalls int
 	crossTime  time.Duration
 
@@ -89,8 +89,8 @@ func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger)
 		// principal's.
 		log.Warn("sts:GetCallerIdentity failed: the credentials' account is unknown", zap.Error(err))
 	}
-	s.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms},
-		layers.LiveOptions{Concurrency: liveConcurrency, AccountID: s.account})
+	s.live = live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms},
+		live.Options{Concurrency: liveConcurrency, AccountID: s.account})
 	return s, nil
 }
 
@@ -140,7 +140,7 @@ func (s *liveSource) gather(ctx context.Context, o *diagnoseOptions) func(*polic
 		l, st, err := s.live.LayersStats(ctx, req)
 		s.stats = st
 		if err != nil {
-			if errors.Is(err, layers.ErrNoSuchPrincipal) {
+			if errors.Is(err, live.ErrNoSuchPrincipal) {
 				if w := s.accountWarning(req); w != "" {
 					return nil, fmt.Errorf("%w; %s, or diagnose offline with --snapshot FILE", err, w)
 				}

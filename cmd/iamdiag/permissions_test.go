@@ -13,7 +13,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/catalog"
 	"github.com/iamdiag/iamdiag/internal/crosscheck"
 	"github.com/iamdiag/iamdiag/internal/decode"
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -84,9 +84,9 @@ func sorted(s []string) []string {
 // client interfaces its feature reads through, each a real action.
 func TestMinimalPolicies(t *testing.T) {
 	t.Run("diagnose-member", func(t *testing.T) {
-		want := methods("iam", (*layers.IAMReader)(nil), (*crosscheck.SimulatePrincipalPolicyAPI)(nil))
-		want = append(want, methods("s3", (*layers.BucketPolicyReader)(nil))...)
-		want = append(want, methods("kms", (*layers.KeyPolicyReader)(nil))...)
+		want := methods("iam", (*live.IAMReader)(nil), (*crosscheck.SimulatePrincipalPolicyAPI)(nil))
+		want = append(want, methods("s3", (*live.BucketPolicyReader)(nil))...)
+		want = append(want, methods("kms", (*live.KeyPolicyReader)(nil))...)
 		want = append(want, methods("sts", (*decode.Decoder)(nil))...)
 		// A member account may describe its organization
 		// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html):
@@ -97,14 +97,14 @@ func TestMinimalPolicies(t *testing.T) {
 		}
 	})
 	t.Run("diagnose-organization", func(t *testing.T) {
-		want := methods("organizations", (*layers.OrganizationsReader)(nil))
+		want := methods("organizations", (*live.OrganizationsReader)(nil))
 		if diff := cmp.Diff(sorted(want), policyActions(t, "diagnose-organization.json")); diff != "" {
 			t.Errorf("(-code +policy):\n%s", diff)
 		}
 	})
 	t.Run("snapshot", func(t *testing.T) {
-		want := methods("iam", (*layers.AuthorizationDetailsReader)(nil))
-		for _, m := range methods("organizations", (*layers.OrganizationCaptureReader)(nil)) {
+		want := methods("iam", (*live.AuthorizationDetailsReader)(nil))
+		for _, m := range methods("organizations", (*live.OrganizationCaptureReader)(nil)) {
 			// Capture lists each policy's targets instead of each
 			// target's policies.
 			if m != "organizations:ListPoliciesForTarget" {
@@ -113,7 +113,7 @@ func TestMinimalPolicies(t *testing.T) {
 		}
 		// sts:GetCallerIdentity needs no permission
 		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
-		if got := methods("sts", (*layers.CallerIdentityReader)(nil)); !slices.Equal(got, []string{"sts:GetCallerIdentity"}) {
+		if got := methods("sts", (*live.CallerIdentityReader)(nil)); !slices.Equal(got, []string{"sts:GetCallerIdentity"}) {
 			t.Errorf("Capture's STS calls are %v: add them to the policy", got)
 		}
 		if diff := cmp.Diff(sorted(want), policyActions(t, "snapshot.json")); diff != "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/report"
 	"github.com/iamdiag/iamdiag/internal/server"
@@ -116,7 +117,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
 	fs.BoolVar(&opts.Live, "live", false, "source: the live AWS account (the SDK's default credentials, --profile, --region, AWS_ENDPOINT_URL*); with --snapshot, for principals the snapshot lacks")
-	fs.DurationVar(&opts.CacheTTL, "cache-ttl", layers.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")
+	fs.DurationVar(&opts.CacheTTL, "cache-ttl", live.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")
 	fs.DurationVar(&opts.Refresh, "refresh", 0, "capture a fresh --snapshot from the live account every `DURATION` (needs --snapshot; reads with the live credentials)")
 	fs.DurationVar(&opts.AuditEvery, "audit-every", 0, "run the account audit every `DURATION` (e.g. 24h; 0: only on POST /v1/audit/run)")
 	fs.IntVar(&opts.AuditWorkers, "audit-workers", 1, "goroutines an audit uses (`N`; 0: one per core); 1 leaves the other cores to serving")
@@ -309,7 +310,7 @@ type sources struct {
 	// snapshot's loadAWSConfig), nil without --live or --refresh.
 	clients *awsClients
 	snap    *server.SnapshotSource
-	live    *layers.Live
+	live    *live.Reader
 	ready   []server.ReadyCheck
 	log     *zap.Logger
 	m       *server.Metrics
@@ -372,7 +373,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 	}
 	if opts.Live {
 		c := src.clients
-		src.live = layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, layers.LiveOptions{Cache: layers.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall, AccountID: src.account})
+		src.live = live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, live.Options{Cache: live.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall, AccountID: src.account})
 	}
 	return src, nil
 }
@@ -396,7 +397,7 @@ func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Laye
 	}
 	w := accountMismatch(s.account, req)
 	switch {
-	case err != nil && w != "" && errors.Is(err, layers.ErrNoSuchPrincipal):
+	case err != nil && w != "" && errors.Is(err, live.ErrNoSuchPrincipal):
 		return nil, nil, fmt.Errorf("%w; %s", err, w)
 	case err != nil:
 		return nil, nil, err
@@ -415,7 +416,7 @@ func (s *sources) Run(ctx context.Context) (*server.AuditReport, error) {
 	} else {
 		var warnings []string
 		var err error
-		snap, warnings, err = layers.Capture(ctx, layers.CaptureClients{IAM: s.clients.iam, STS: s.clients.sts, Organizations: s.clients.org}, layers.CaptureOptions{})
+		snap, warnings, err = live.Capture(ctx, live.CaptureClients{IAM: s.clients.iam, STS: s.clients.sts, Organizations: s.clients.org}, live.CaptureOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("capturing the account to audit: %w", err)
 		}
@@ -488,7 +489,7 @@ func (c *callerCheck) call(ctx context.Context) (account, arn string, err error)
 // file.
 func capture(ctx context.Context, c *awsClients, path string, log *zap.Logger) error {
 	start := time.Now()
-	snap, warnings, err := layers.Capture(ctx, layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
+	snap, warnings, err := live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
 	if err != nil {
 		return fmt.Errorf("capturing the snapshot: %w", err)
 	}
@@ -621,9 +622,9 @@ func sourceError(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, layers.ErrPrincipalNotFound), errors.Is(err, layers.ErrNoSuchPrincipal):
+	case errors.Is(err, layers.ErrPrincipalNotFound), errors.Is(err, live.ErrNoSuchPrincipal):
 		return &server.APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
-	case errors.Is(err, layers.ErrCredentials):
+	case errors.Is(err, live.ErrCredentials):
 		return &server.APIError{Status: http.StatusServiceUnavailable, Code: "aws_credentials", Message: err.Error(), Err: err}
 	}
 	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: err.Error()}

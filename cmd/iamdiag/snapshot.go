@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/server"
 )
 
@@ -88,8 +89,8 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	if opts.progress {
 		p = &progressLine{w: stderr}
 	}
-	snap, warnings, err := layers.Capture(ctx, layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org},
-		layers.CaptureOptions{Progress: p.update})
+	snap, warnings, err := live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org},
+		live.CaptureOptions{Progress: p.update})
 	p.clear()
 	if err != nil {
 		return explainAWSError(err, opts.Profile)

@@ -38,7 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/awserr"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
@@ -212,7 +212,7 @@ func Check(ctx context.Context, api SimulatePrincipalPolicyAPI, req *policy.Requ
 // wrap turns an SDK error into an *Error, classifying it by its AWS error
 // code only.
 func wrap(err error) error {
-	code := layers.ErrorCode(err)
+	code := awserr.Code(err)
 	return &Error{Code: code, Denied: code == "AccessDenied" || code == "AccessDeniedException", Err: err}
 }
 

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -249,16 +247,16 @@ func TestFromDecodedMessage(t *testing.T) {
 	}
 }
 
-// fakeDecoder stands in for *sts.Client; the real SDK path is tested where
-// the live wiring is, against a fake STS server.
+// fakeDecoder stands in for STS; the real SDK path (internal/live's
+// adapter of the STS client) is tested against a fake STS server.
 type fakeDecoder struct {
 	gotEncoded string
-	out        *sts.DecodeAuthorizationMessageOutput
+	out        string
 	err        error
 }
 
-func (f *fakeDecoder) DecodeAuthorizationMessage(_ context.Context, in *sts.DecodeAuthorizationMessageInput, _ ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error) {
-	f.gotEncoded = aws.ToString(in.EncodedMessage)
+func (f *fakeDecoder) DecodeAuthorizationMessage(_ context.Context, encoded string) (string, error) {
+	f.gotEncoded = encoded
 	return f.out, f.err
 }
 
@@ -276,12 +274,12 @@ func TestFromEncoded(t *testing.T) {
 	}{
 		{
 			name: "decoded, wrapped lines rejoined", encoded: "abc_DEF-123\n456  ",
-			dec:      &fakeDecoder{out: &sts.DecodeAuthorizationMessageOutput{DecodedMessage: aws.String(decodedRunInstances)}},
+			dec:      &fakeDecoder{out: decodedRunInstances},
 			wantSent: "abc_DEF-123456", wantPrinc: "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/jane",
 			wantSource: SourceEncodedMessage, wantEncoded: "abc_DEF-123456",
 		},
 		{name: "STS error", encoded: "abc", dec: &fakeDecoder{err: stsErr}, wantSent: "abc", wantErr: ErrSTS},
-		{name: "STS returns nothing", encoded: "abc", dec: &fakeDecoder{out: &sts.DecodeAuthorizationMessageOutput{}}, wantSent: "abc", wantErr: ErrSTS},
+		{name: "STS returns nothing", encoded: "abc", dec: &fakeDecoder{out: ""}, wantSent: "abc", wantErr: ErrSTS},
 		{name: "not an encoded message", encoded: "User: x is not", dec: &fakeDecoder{}, wantErr: ErrInvalid},
 		{name: "empty", encoded: "", dec: &fakeDecoder{}, wantErr: ErrEmpty},
 	}

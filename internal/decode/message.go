@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
-// Decoder is the one STS call FromEncoded needs; *sts.Client implements it.
+// Decoder is the one STS call FromEncoded needs,
+// sts:DecodeAuthorizationMessage: it returns the DecodedMessage STS
+// answered, "" when STS answered none. internal/live adapts the SDK's STS
+// client to it, so that this package stays free of the AWS SDK.
 type Decoder interface {
-	DecodeAuthorizationMessage(ctx context.Context, params *sts.DecodeAuthorizationMessageInput, optFns ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error)
+	DecodeAuthorizationMessage(ctx context.Context, encoded string) (string, error)
 }
 
 // FromEncoded decodes an encoded authorization failure message with
@@ -38,14 +38,14 @@ func FromEncoded(ctx context.Context, d Decoder, encoded string) (*Request, erro
 			return nil, fmt.Errorf("%w: the encoded message holds %q; paste only the text after \"Encoded authorization failure message:\"", ErrInvalid, encoded[i])
 		}
 	}
-	out, err := d.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+	decoded, err := d.DecodeAuthorizationMessage(ctx, encoded)
 	if err != nil {
 		return nil, fmt.Errorf("%w: decoding the authorization message: %w (the message can be decoded only in the account that received the request, by a caller allowed sts:DecodeAuthorizationMessage; or pass --decoded-message)", ErrSTS, err)
 	}
-	if out == nil || out.DecodedMessage == nil {
+	if decoded == "" {
 		return nil, fmt.Errorf("%w: decoding the authorization message: STS returned no DecodedMessage", ErrSTS)
 	}
-	r, err := fromDecoded([]byte(*out.DecodedMessage))
+	r, err := fromDecoded([]byte(decoded))
 	if err != nil {
 		return nil, fmt.Errorf("reading the message STS decoded: %w", err)
 	}

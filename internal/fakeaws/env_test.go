@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/awserr"
 )
 
 // setFakeEnv points the SDK's default configuration at u, the way the live
@@ -88,7 +88,7 @@ func TestResourcePolicyErrors(t *testing.T) {
 	c := newClients(awsConfig(u))
 	ctx := context.Background()
 	_, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("no-policy")})
-	if got := layers.ErrorCode(err); got != "NoSuchBucketPolicy" || httpStatus(err) != 404 {
+	if got := awserr.Code(err); got != "NoSuchBucketPolicy" || httpStatus(err) != 404 {
 		t.Errorf("GetBucketPolicy without a policy: %v (code %q)", err, got)
 	}
 	_, err = c.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String("arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")})
@@ -229,7 +229,7 @@ func TestOrganizationsOperations(t *testing.T) {
 	}
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := layers.ErrorCode(tc.call()); got != tc.code {
+			if got := awserr.Code(tc.call()); got != tc.code {
 				t.Errorf("code %q, want %q", got, tc.code)
 			}
 		})

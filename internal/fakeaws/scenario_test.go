@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/awserr"
 )
 
 // oneCall is one call of each service against simSnapshot, named by the
@@ -126,7 +126,7 @@ func TestThrottleForever(t *testing.T) {
 	c := newClients(awsConfig(u))
 	for _, oc := range oneOfEach {
 		err := oc.call(context.Background(), c)
-		if got := layers.ErrorCode(err); got != want[oc.op] {
+		if got := awserr.Code(err); got != want[oc.op] {
 			t.Errorf("%s: error %v, code %q, want %q", oc.op, err, got, want[oc.op])
 		}
 		if n := srv.Calls()[oc.op]; n != 3 {
@@ -211,7 +211,7 @@ func TestErrors(t *testing.T) {
 			oc := oneOfEach[tc.op]
 			srv, u := serve(t, parseSnapshot(t, scenarioSnapshot(t)), Options{Errors: map[string]Failure{oc.op: tc.fail}})
 			err := oc.call(context.Background(), newClients(awsConfig(u)))
-			if got := layers.ErrorCode(err); got != tc.code || httpStatus(err) != tc.status {
+			if got := awserr.Code(err); got != tc.code || httpStatus(err) != tc.status {
 				t.Errorf("%s: error %v: code %q status %d, want %q %d", oc.op, err, got, httpStatus(err), tc.code, tc.status)
 			}
 			if n := srv.Calls()[oc.op]; n != tc.calls {
@@ -244,7 +244,7 @@ func TestMalformed(t *testing.T) {
 		// *xml.SyntaxError itself. Neither is an APIError.
 		var de *smithy.DeserializationError
 		var se *xml.SyntaxError
-		if !errors.As(err, &de) && !errors.As(err, &se) || layers.ErrorCode(err) != "" {
+		if !errors.As(err, &de) && !errors.As(err, &se) || awserr.Code(err) != "" {
 			t.Errorf("%s: error %v (%T), want a deserialization error", oc.op, err, err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/awserr"
 )
 
 // simSnapshot: role app may read objects (only in us-east-1) and write
@@ -172,7 +172,7 @@ func TestSimulatePrincipalPolicyErrors(t *testing.T) {
 				in.PolicyInputList = []string{tc.policy}
 			}
 			_, err := c.SimulatePrincipalPolicy(context.Background(), in)
-			if got := layers.ErrorCode(err); got != tc.code {
+			if got := awserr.Code(err); got != tc.code {
 				t.Errorf("error %v: code %q, want %q", err, got, tc.code)
 			}
 		})

@@ -77,7 +77,7 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 	if req == nil || req.Principal.ARN == "" {
 		return nil, errors.New("reading policy files: the request has no principal ARN: pass --principal")
 	}
-	pa, err := parsePrincipal(req.Principal.ARN)
+	pa, err := ParseCaller(req.Principal.ARN)
 	if err != nil {
 		return nil, fmt.Errorf("resolving principal: %w", err)
 	}
@@ -110,8 +110,8 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 		l.Boundary = &src
 	}
 	l.ResourceAccount = f.ResourceAccount
-	if a, ok := parseARN(req.Resource); ok && l.ResourceAccount == "" {
-		l.ResourceAccount = a.account
+	if a, ok := policy.ParseARN(req.Resource); ok && l.ResourceAccount == "" {
+		l.ResourceAccount = a.Account
 	}
 	if f.Resource != "" {
 		src, err := readSource(f.Resource, policy.LayerResource, maxBytes)
@@ -126,7 +126,7 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 	if err != nil {
 		return nil, err
 	}
-	part := pa.partition
+	part := pa.Partition
 	if len(f.SCP) > 0 {
 		var def *policy.Source
 		if !f.NoDefaultSCP {
@@ -160,39 +160,39 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 }
 
 // filePrincipal fills in what the ARN says about the caller.
-func filePrincipal(p *policy.Principal, pa principalARN, f Files) {
-	acct := pa.arn.account
+func filePrincipal(p *policy.Principal, pa Caller, f Files) {
+	acct := pa.ARN.Account
 	p.Account = acct
 	if f.OrgID != "" && p.OrgID == "" {
 		p.OrgID = f.OrgID
 	}
-	switch pa.kind {
-	case kindAssumedRole:
+	switch pa.Kind {
+	case KindAssumedRole:
 		p.Type = "AssumedRole"
-		p.SessionName = pa.session
+		p.SessionName = pa.Session
 		// The session ARN drops the role's path; without PrincipalARN the
 		// path is assumed to be "/".
-		p.IAMARN = "arn:" + pa.partition + ":iam::" + acct + ":role/" + pa.name
-	case kindRole:
+		p.IAMARN = "arn:" + pa.Partition + ":iam::" + acct + ":role/" + pa.Name
+	case KindRole:
 		p.Type = "AssumedRole"
-		p.IAMARN = pa.raw
-	case kindUser:
+		p.IAMARN = pa.Raw
+	case KindUser:
 		p.Type = "User"
-		p.Username = pa.name
-		p.IAMARN = pa.raw
-	case kindFederatedUser:
+		p.Username = pa.Name
+		p.IAMARN = pa.Raw
+	case KindFederatedUser:
 		p.Type = "FederatedUser"
-		p.UserID = acct + ":" + pa.name
+		p.UserID = acct + ":" + pa.Name
 		p.IAMARN = ""
-	case kindRoot:
+	case KindRoot:
 		p.Type = "Account"
 		p.UserID = acct
-		p.IAMARN = pa.raw
+		p.IAMARN = pa.Raw
 	}
 	if f.PrincipalARN != "" {
 		p.IAMARN = f.PrincipalARN
 	}
-	if a, ok := parseARN(p.IAMARN); ok && a.service == "iam" && strings.HasPrefix(a.resource, "role/aws-service-role/") {
+	if a, ok := policy.ParseARN(p.IAMARN); ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/aws-service-role/") {
 		p.ServiceLinked = true
 	}
 }
@@ -338,13 +338,13 @@ func fileLevels(specs []string, layer policy.Layer, account string, def *policy.
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html),
 // res itself otherwise.
 func policyHolder(res string) string {
-	a, ok := parseARN(res)
-	if !ok || a.service != "s3" || a.account != "" {
+	a, ok := policy.ParseARN(res)
+	if !ok || a.Service != "s3" || a.Account != "" {
 		return res
 	}
-	bucket, _, found := strings.Cut(a.resource, "/")
+	bucket, _, found := strings.Cut(a.Resource, "/")
 	if !found {
 		return res
 	}
-	return "arn:" + a.partition + ":s3:::" + bucket
+	return "arn:" + a.Partition + ":s3:::" + bucket
 }

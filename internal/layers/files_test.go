@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -138,8 +139,8 @@ func TestFromFiles(t *testing.T) {
 
 func TestFromFilesPrincipals(t *testing.T) {
 	tests := []struct {
-		name, principal, principalARN string
-		want                          policy.Principal
+		name, principal, Caller string
+		want                    policy.Principal
 	}{
 		{"user", "arn:aws:iam::123456789012:user/ops/alice", "",
 			policy.Principal{ARN: "arn:aws:iam::123456789012:user/ops/alice", IAMARN: "arn:aws:iam::123456789012:user/ops/alice", Account: "123456789012", Type: "User", Username: "alice"}},
@@ -153,7 +154,7 @@ func TestFromFilesPrincipals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := FromFiles(Files{PrincipalARN: tt.principalARN}, policy.NewRequest(tt.principal, "s3:GetObject", "*"))
+			l, err := FromFiles(Files{PrincipalARN: tt.Caller}, policy.NewRequest(tt.principal, "s3:GetObject", "*"))
 			if err != nil {
 				t.Fatal(err)
 			}

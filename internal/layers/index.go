@@ -7,18 +7,18 @@ import (
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
-// nameKey finds an IAM entity by account and name.
+// nameKey finds an IAM Entity by account and name.
 type nameKey struct{ account, name string }
 
 // index is everything Layers needs, precomputed so that answering one
 // request costs a few map lookups.
 type index struct {
-	roles       map[string]*entity // by ARN (with path)
-	roleNames   map[nameKey]*entity
-	roleNamesCI map[nameKey]*entity // lower-cased name: IAM names are unique case-insensitively
-	users       map[string]*entity
-	userNames   map[nameKey]*entity
-	userNamesCI map[nameKey]*entity
+	roles       map[string]*Entity // by ARN (with path)
+	roleNames   map[nameKey]*Entity
+	roleNamesCI map[nameKey]*Entity // lower-cased name: IAM names are unique case-insensitively
+	users       map[string]*Entity
+	userNames   map[nameKey]*Entity
+	userNamesCI map[nameKey]*Entity
 	resources   map[string]*policy.Source
 	sessions    map[string][]policy.Source
 	org         *orgIndex
@@ -29,18 +29,19 @@ type index struct {
 	snapshotDesc string // "account 123456789012 captured 2026-…" for messages
 }
 
-// entity is a role or user with its layers resolved.
-type entity struct {
-	arn, name, id, path string
-	account             string
-	role                bool
-	serviceLinked       bool
-	tags                map[string]string
-	identity            []policy.Source
-	identityRead        policy.Readability
-	boundary            *policy.Source
-	boundaryRead        policy.Readability
-	trust               *policy.Source // roles only
+// Entity is a role or user with its layers resolved, as the snapshot and
+// the live sources both build it.
+type Entity struct {
+	ARN, Name, ID, Path string
+	Account             string
+	Role                bool
+	ServiceLinked       bool
+	Tags                map[string]string
+	Identity            []policy.Source
+	IdentityRead        policy.Readability
+	Boundary            *policy.Source
+	BoundaryRead        policy.Readability
+	Trust               *policy.Source // roles only
 }
 
 // orgIndex holds the organization's levels per account.
@@ -80,12 +81,12 @@ func (s *Snapshot) Index() error {
 		return fmt.Errorf("%w: the authorization details are truncated (IsTruncated is true): capture all pages, e.g. with the AWS CLI, which follows Marker itself", errInvalid)
 	}
 	ix := &index{
-		roles:       make(map[string]*entity, len(d.RoleDetailList)),
-		roleNames:   make(map[nameKey]*entity, len(d.RoleDetailList)),
-		roleNamesCI: make(map[nameKey]*entity, len(d.RoleDetailList)),
-		users:       make(map[string]*entity, len(d.UserDetailList)),
-		userNames:   make(map[nameKey]*entity, len(d.UserDetailList)),
-		userNamesCI: make(map[nameKey]*entity, len(d.UserDetailList)),
+		roles:       make(map[string]*Entity, len(d.RoleDetailList)),
+		roleNames:   make(map[nameKey]*Entity, len(d.RoleDetailList)),
+		roleNamesCI: make(map[nameKey]*Entity, len(d.RoleDetailList)),
+		users:       make(map[string]*Entity, len(d.UserDetailList)),
+		userNames:   make(map[nameKey]*Entity, len(d.UserDetailList)),
+		userNamesCI: make(map[nameKey]*Entity, len(d.UserDetailList)),
 		resources:   make(map[string]*policy.Source, len(s.ResourcePolicies)),
 		sessions:    make(map[string][]policy.Source, len(s.SessionPolicies)),
 	}
@@ -101,7 +102,7 @@ func (s *Snapshot) Index() error {
 	groups := make(map[nameKey]*groupEntry, len(d.GroupDetailList))
 	for i := range d.GroupDetailList {
 		g := &d.GroupDetailList[i]
-		a, ok := parseARN(g.Arn)
+		a, ok := policy.ParseARN(g.Arn)
 		if !ok || g.GroupName == "" {
 			return fmt.Errorf("%w: group %q has an invalid Arn %q", errInvalid, g.GroupName, g.Arn)
 		}
@@ -111,7 +112,7 @@ func (s *Snapshot) Index() error {
 			return err
 		}
 		ge.missing = addManaged(&ge.sources, g.AttachedManagedPolicies, origin, managed)
-		k := nameKey{a.account, g.GroupName}
+		k := nameKey{a.Account, g.GroupName}
 		if _, dup := groups[k]; dup {
 			return fmt.Errorf("%w: group %s is listed twice", errInvalid, g.Arn)
 		}
@@ -138,7 +139,7 @@ func (s *Snapshot) Index() error {
 	}
 	for i := range s.ResourcePolicies {
 		rp := &s.ResourcePolicies[i]
-		if _, ok := parseARN(rp.ARN); !ok {
+		if _, ok := policy.ParseARN(rp.ARN); !ok {
 			return fmt.Errorf("%w: resource_policies[%d]: %q is not an ARN", errInvalid, i, rp.ARN)
 		}
 		if _, dup := ix.resources[rp.ARN]; dup {
@@ -194,13 +195,13 @@ func orUnknown(s string) string {
 	return s
 }
 
-func (ix *index) addEntity(e *entity, byARN map[string]*entity, byName, byNameCI map[nameKey]*entity) error {
-	if _, dup := byARN[e.arn]; dup {
-		return fmt.Errorf("%w: %s is listed twice", errInvalid, e.arn)
+func (ix *index) addEntity(e *Entity, byARN map[string]*Entity, byName, byNameCI map[nameKey]*Entity) error {
+	if _, dup := byARN[e.ARN]; dup {
+		return fmt.Errorf("%w: %s is listed twice", errInvalid, e.ARN)
 	}
-	byARN[e.arn] = e
-	byName[nameKey{e.account, e.name}] = e
-	byNameCI[nameKey{e.account, strings.ToLower(e.name)}] = e
+	byARN[e.ARN] = e
+	byName[nameKey{e.Account, e.Name}] = e
+	byNameCI[nameKey{e.Account, strings.ToLower(e.Name)}] = e
 	return nil
 }
 
@@ -215,7 +216,7 @@ func indexManaged(list []ManagedPolicy) (map[string]managedEntry, error) {
 	m := make(map[string]managedEntry, len(list))
 	for i := range list {
 		p := &list[i]
-		if _, ok := parseARN(p.Arn); !ok {
+		if _, ok := policy.ParseARN(p.Arn); !ok {
 			return nil, fmt.Errorf("%w: managed policy %q has an invalid Arn %q", errInvalid, p.PolicyName, p.Arn)
 		}
 		if _, dup := m[p.Arn]; dup {
@@ -279,17 +280,17 @@ func addManaged(dst *[]policy.Source, list []AttachedPolicy, origin string, mana
 		}
 		*dst = append(*dst, policy.Source{
 			Layer: policy.LayerIdentity, ARN: ap.PolicyArn, Name: me.p.PolicyName,
-			Origin: origin, AWSManaged: isAWSManaged(ap.PolicyArn), Document: me.doc,
+			Origin: origin, AWSManaged: IsAWSManaged(ap.PolicyArn), Document: me.doc,
 		})
 	}
 	return missing
 }
 
-// isAWSManaged reports whether arn names an AWS managed policy: its account
+// IsAWSManaged reports whether arn names an AWS managed policy: its account
 // field is "aws" (arn:aws:iam::aws:policy/…).
-func isAWSManaged(policyARN string) bool {
-	a, ok := parseARN(policyARN)
-	return ok && a.account == "aws"
+func IsAWSManaged(policyARN string) bool {
+	a, ok := policy.ParseARN(policyARN)
+	return ok && a.Account == "aws"
 }
 
 func missingRead(missing []string, what string) policy.Readability {
@@ -323,34 +324,34 @@ func boundarySource(pb *PermissionsBoundary, origin string, managed map[string]m
 	}
 	return &policy.Source{
 		Layer: policy.LayerBoundary, ARN: pb.PermissionsBoundaryArn, Name: me.p.PolicyName,
-		Origin: origin + " (permissions boundary)", AWSManaged: isAWSManaged(pb.PermissionsBoundaryArn), Document: me.doc,
+		Origin: origin + " (permissions boundary)", AWSManaged: IsAWSManaged(pb.PermissionsBoundaryArn), Document: me.doc,
 	}, policy.Readability{}
 }
 
-func roleEntity(r *Role, managed map[string]managedEntry) (*entity, error) {
-	a, ok := parseARN(r.Arn)
-	if !ok || a.service != "iam" || !strings.HasPrefix(a.resource, "role/") || r.RoleName == "" || lastSegment(a.resource) != r.RoleName {
+func roleEntity(r *Role, managed map[string]managedEntry) (*Entity, error) {
+	a, ok := policy.ParseARN(r.Arn)
+	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || r.RoleName == "" || lastSegment(a.Resource) != r.RoleName {
 		return nil, fmt.Errorf("%w: role %q has an invalid Arn %q", errInvalid, r.RoleName, r.Arn)
 	}
 	origin := "role/" + r.RoleName
-	e := &entity{
-		arn: r.Arn, name: r.RoleName, id: r.RoleID, path: r.Path, account: a.account, role: true,
+	e := &Entity{
+		ARN: r.Arn, Name: r.RoleName, ID: r.RoleID, Path: r.Path, Account: a.Account, Role: true,
 		// Service-linked roles live under /aws-service-role/
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html);
 		// SCPs and RCPs do not restrict them.
-		serviceLinked: strings.HasPrefix(r.Path, "/aws-service-role/"),
-		tags:          tagMap(r.Tags),
+		ServiceLinked: strings.HasPrefix(r.Path, "/aws-service-role/"),
+		Tags:          tagMap(r.Tags),
 	}
-	if err := addInline(&e.identity, r.RolePolicyList, origin, r.Arn); err != nil {
+	if err := addInline(&e.Identity, r.RolePolicyList, origin, r.Arn); err != nil {
 		return nil, err
 	}
-	e.identityRead = missingRead(addManaged(&e.identity, r.AttachedManagedPolicies, origin, managed), origin)
-	e.boundary, e.boundaryRead = boundarySource(r.PermissionsBoundary, origin, managed)
+	e.IdentityRead = missingRead(addManaged(&e.Identity, r.AttachedManagedPolicies, origin, managed), origin)
+	e.Boundary, e.BoundaryRead = boundarySource(r.PermissionsBoundary, origin, managed)
 	if !r.AssumeRolePolicyDocument.IsZero() {
 		if err := r.AssumeRolePolicyDocument.parse(); err != nil {
 			return nil, fmt.Errorf("%w: parsing the trust policy of %s: %w", errInvalid, r.Arn, err)
 		}
-		e.trust = &policy.Source{
+		e.Trust = &policy.Source{
 			Layer: policy.LayerResource, ARN: r.Arn, Name: "AssumeRolePolicyDocument",
 			Origin: origin + " (trust policy)", Document: r.AssumeRolePolicyDocument.doc,
 		}
@@ -358,35 +359,35 @@ func roleEntity(r *Role, managed map[string]managedEntry) (*entity, error) {
 	return e, nil
 }
 
-func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*groupEntry) (*entity, error) {
-	a, ok := parseARN(u.Arn)
-	if !ok || a.service != "iam" || !strings.HasPrefix(a.resource, "user/") || u.UserName == "" || lastSegment(a.resource) != u.UserName {
+func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*groupEntry) (*Entity, error) {
+	a, ok := policy.ParseARN(u.Arn)
+	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "user/") || u.UserName == "" || lastSegment(a.Resource) != u.UserName {
 		return nil, fmt.Errorf("%w: user %q has an invalid Arn %q", errInvalid, u.UserName, u.Arn)
 	}
 	origin := "user/" + u.UserName
-	e := &entity{arn: u.Arn, name: u.UserName, id: u.UserID, path: u.Path, account: a.account, tags: tagMap(u.Tags)}
-	if err := addInline(&e.identity, u.UserPolicyList, origin, u.Arn); err != nil {
+	e := &Entity{ARN: u.Arn, Name: u.UserName, ID: u.UserID, Path: u.Path, Account: a.Account, Tags: tagMap(u.Tags)}
+	if err := addInline(&e.Identity, u.UserPolicyList, origin, u.Arn); err != nil {
 		return nil, err
 	}
-	missing := addManaged(&e.identity, u.AttachedManagedPolicies, origin, managed)
+	missing := addManaged(&e.Identity, u.AttachedManagedPolicies, origin, managed)
 	// A user's permissions include its groups' policies
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
 	var missingGroups []string
 	for _, gn := range u.GroupList {
-		g, ok := groups[nameKey{a.account, gn}]
+		g, ok := groups[nameKey{a.Account, gn}]
 		if !ok {
 			missingGroups = append(missingGroups, gn)
 			continue
 		}
-		e.identity = append(e.identity, g.sources...)
+		e.Identity = append(e.Identity, g.sources...)
 		missing = append(missing, g.missing...)
 	}
-	e.identityRead = missingRead(missing, origin+" or its groups")
+	e.IdentityRead = missingRead(missing, origin+" or its groups")
 	if len(missingGroups) > 0 {
-		e.identityRead = policy.Readability{Unreadable: true, Error: "GroupNotInSnapshot",
+		e.IdentityRead = policy.Readability{Unreadable: true, Error: "GroupNotInSnapshot",
 			Message: fmt.Sprintf("groups %s of %s are not in the snapshot's GroupDetailList: capture the authorization details again without a --filter", strings.Join(missingGroups, ", "), origin)}
 	}
-	e.boundary, e.boundaryRead = boundarySource(u.PermissionsBoundary, origin, managed)
+	e.Boundary, e.BoundaryRead = boundarySource(u.PermissionsBoundary, origin, managed)
 	return e, nil
 }
 

@@ -8,68 +8,75 @@ import (
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
-// principalKind is the form of a principal ARN.
-type principalKind int
+// CallerKind is the form of a principal ARN.
+type CallerKind int
 
+// The caller ARN forms a source resolves.
 const (
-	kindAssumedRole principalKind = iota + 1
-	kindRole
-	kindUser
-	kindFederatedUser
-	kindRoot
+	// KindAssumedRole is arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+	KindAssumedRole CallerKind = iota + 1
+	// KindRole is arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
+	KindRole
+	// KindUser is arn:PARTITION:iam::ACCOUNT:user/[PATH/]NAME.
+	KindUser
+	// KindFederatedUser is arn:PARTITION:sts::ACCOUNT:federated-user/NAME.
+	KindFederatedUser
+	// KindRoot is arn:PARTITION:iam::ACCOUNT:root.
+	KindRoot
 )
 
-// principalARN is a caller ARN split into what resolution needs.
-type principalARN struct {
-	kind      principalKind
-	raw       string
-	arn       arn
-	name      string // role, user or federated-user name
-	session   string // assumed-role session name
-	hasPath   bool   // role or user ARN with a path
-	partition string
+// Caller is a caller ARN split into what resolution needs; the snapshot
+// and the live sources share it.
+type Caller struct {
+	Kind      CallerKind
+	Raw       string
+	ARN       policy.ARN
+	Name      string // role, user or federated-user name
+	Session   string // assumed-role session name
+	HasPath   bool   // role or user ARN with a path
+	Partition string
 }
 
-// parsePrincipal recognises the caller ARN forms of
+// ParseCaller recognises the caller ARN forms of
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns.
-func parsePrincipal(s string) (principalARN, error) {
-	a, ok := parseARN(s)
+func ParseCaller(s string) (Caller, error) {
+	a, ok := policy.ParseARN(s)
 	if !ok {
-		return principalARN{}, fmt.Errorf("%w: principal %q is not an ARN", errUnsupportedPrincipal, s)
+		return Caller{}, fmt.Errorf("%w: principal %q is not an ARN", errUnsupportedPrincipal, s)
 	}
-	if !policy.IsAccountID(a.account) {
-		return principalARN{}, fmt.Errorf("%w: principal %q has no 12-digit account id", errUnsupportedPrincipal, s)
+	if !policy.IsAccountID(a.Account) {
+		return Caller{}, fmt.Errorf("%w: principal %q has no 12-digit account id", errUnsupportedPrincipal, s)
 	}
-	p := principalARN{raw: s, arn: a, partition: a.partition}
-	typ, rest, _ := strings.Cut(a.resource, "/")
+	p := Caller{Raw: s, ARN: a, Partition: a.Partition}
+	typ, rest, _ := strings.Cut(a.Resource, "/")
 	switch {
-	case a.service == "sts" && typ == "assumed-role":
+	case a.Service == "sts" && typ == "assumed-role":
 		// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION: the role's path is
 		// dropped and a session name cannot contain "/".
 		role, sess, ok := strings.Cut(rest, "/")
 		if !ok || role == "" || sess == "" || strings.Contains(sess, "/") {
-			return principalARN{}, fmt.Errorf("%w: %q is not assumed-role/ROLE/SESSION", errUnsupportedPrincipal, s)
+			return Caller{}, fmt.Errorf("%w: %q is not assumed-role/ROLE/SESSION", errUnsupportedPrincipal, s)
 		}
-		p.kind, p.name, p.session = kindAssumedRole, role, sess
-	case a.service == "sts" && typ == "federated-user":
+		p.Kind, p.Name, p.Session = KindAssumedRole, role, sess
+	case a.Service == "sts" && typ == "federated-user":
 		if rest == "" || strings.Contains(rest, "/") {
-			return principalARN{}, fmt.Errorf("%w: %q is not federated-user/NAME", errUnsupportedPrincipal, s)
+			return Caller{}, fmt.Errorf("%w: %q is not federated-user/NAME", errUnsupportedPrincipal, s)
 		}
-		p.kind, p.name = kindFederatedUser, rest
-	case a.service == "iam" && a.resource == "root":
-		p.kind = kindRoot
-	case a.service == "iam" && (typ == "role" || typ == "user"):
-		p.name = lastSegment(rest)
-		if p.name == "" {
-			return principalARN{}, fmt.Errorf("%w: %q has no %s name", errUnsupportedPrincipal, s, typ)
+		p.Kind, p.Name = KindFederatedUser, rest
+	case a.Service == "iam" && a.Resource == "root":
+		p.Kind = KindRoot
+	case a.Service == "iam" && (typ == "role" || typ == "user"):
+		p.Name = lastSegment(rest)
+		if p.Name == "" {
+			return Caller{}, fmt.Errorf("%w: %q has no %s name", errUnsupportedPrincipal, s, typ)
 		}
-		p.hasPath = strings.Contains(rest, "/")
-		p.kind = kindUser
+		p.HasPath = strings.Contains(rest, "/")
+		p.Kind = KindUser
 		if typ == "role" {
-			p.kind = kindRole
+			p.Kind = KindRole
 		}
 	default:
-		return principalARN{}, fmt.Errorf("%w: %q is not an assumed-role, federated-user, role, user or root ARN", errUnsupportedPrincipal, s)
+		return Caller{}, fmt.Errorf("%w: %q is not an assumed-role, federated-user, role, user or root ARN", errUnsupportedPrincipal, s)
 	}
 	return p, nil
 }
@@ -89,7 +96,9 @@ var trustActions = []string{
 	"sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext",
 }
 
-func isTrustAction(action string) bool {
+// IsTrustAction reports whether the authorization of action reads the
+// target role's trust policy as its resource-based policy.
+func IsTrustAction(action string) bool {
 	for _, a := range trustActions {
 		if strings.EqualFold(a, action) {
 			return true
@@ -111,61 +120,61 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 	if req == nil || req.Principal.ARN == "" {
 		return nil, errors.New("resolving layers: the request has no principal ARN")
 	}
-	pa, err := parsePrincipal(req.Principal.ARN)
+	pa, err := ParseCaller(req.Principal.ARN)
 	if err != nil {
 		return nil, fmt.Errorf("resolving principal: %w", err)
 	}
 	l := &policy.Layers{Principal: req.Principal}
 	p := &l.Principal
-	p.Account = pa.arn.account
-	acct := pa.arn.account
+	p.Account = pa.ARN.Account
+	acct := pa.ARN.Account
 
-	switch pa.kind {
-	case kindAssumedRole, kindRole:
+	switch pa.Kind {
+	case KindAssumedRole, KindRole:
 		e := ix.findRole(acct, pa)
 		if e == nil {
 			return nil, s.notFound("role", pa, req.Principal.ARN)
 		}
-		fillEntity(l, e)
+		FillEntity(l, e)
 		p.Type = "AssumedRole"
-		if pa.kind == kindAssumedRole {
-			p.SessionName = pa.session
-			if e.id != "" {
+		if pa.Kind == KindAssumedRole {
+			p.SessionName = pa.Session
+			if e.ID != "" {
 				// aws:userid of a role session is ROLEID:SESSION
 				// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
-				p.UserID = e.id + ":" + pa.session
+				p.UserID = e.ID + ":" + pa.Session
 			}
 			l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
 		} else {
 			// A role ARN is not a session: no session policy applies.
 			l.SessionKnown = true
 		}
-	case kindUser:
+	case KindUser:
 		e := ix.findUser(acct, pa)
 		if e == nil {
 			return nil, s.notFound("user", pa, req.Principal.ARN)
 		}
-		fillEntity(l, e)
+		FillEntity(l, e)
 		p.Type = "User"
-		p.UserID = e.id
-		p.Username = e.name
+		p.UserID = e.ID
+		p.Username = e.Name
 		l.SessionKnown = true
-	case kindFederatedUser:
+	case KindFederatedUser:
 		p.Type = "FederatedUser"
 		p.IAMARN = ""
 		// aws:userid of a federated user is ACCOUNT:NAME
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
-		p.UserID = acct + ":" + pa.name
+		p.UserID = acct + ":" + pa.Name
 		// The session carries the permissions of the IAM user that called
 		// sts:GetFederationToken, intersected with the session policy
 		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
 		// the federated-user name is chosen by the caller and names no IAM
 		// user.
-		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.Partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
 		l.IdentityRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.BoundaryRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
-	case kindRoot:
+	case KindRoot:
 		// The root user has no identity-based policies: it is allowed
 		// everything in its account except what SCPs and resource policies
 		// deny (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
@@ -232,19 +241,19 @@ func notInOrg(acct, org, what string) policy.Readability {
 		Message: fmt.Sprintf("account %s is not in the snapshot's organization %s, so its %s are unknown: it may belong to another organization; capture a snapshot from that organization's management account, or pass the policies as files", acct, orUnknown(org), what)}
 }
 
-// fillEntity copies a role's or user's resolved layers into l.
-func fillEntity(l *policy.Layers, e *entity) {
+// FillEntity copies a role's or user's resolved layers into l.
+func FillEntity(l *policy.Layers, e *Entity) {
 	p := &l.Principal
-	p.IAMARN = e.arn
-	p.ServiceLinked = e.serviceLinked
+	p.IAMARN = e.ARN
+	p.ServiceLinked = e.ServiceLinked
 	switch {
 	case len(p.Tags) == 0:
-		p.Tags = e.tags
-	case len(e.tags) > 0:
+		p.Tags = e.Tags
+	case len(e.Tags) > 0:
 		// Session tags override the role's or user's tags with the same key
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
-		m := make(map[string]string, len(e.tags)+len(p.Tags))
-		for k, v := range e.tags {
+		m := make(map[string]string, len(e.Tags)+len(p.Tags))
+		for k, v := range e.Tags {
 			m[k] = v
 		}
 		for k, v := range p.Tags {
@@ -252,16 +261,16 @@ func fillEntity(l *policy.Layers, e *entity) {
 		}
 		p.Tags = m
 	}
-	l.Identity, l.IdentityRead = e.identity, e.identityRead
-	l.Boundary, l.BoundaryRead = e.boundary, e.boundaryRead
+	l.Identity, l.IdentityRead = e.Identity, e.IdentityRead
+	l.Boundary, l.BoundaryRead = e.Boundary, e.BoundaryRead
 }
 
-func (ix *index) findRole(acct string, pa principalARN) *entity {
-	if pa.kind == kindRole {
-		if e := ix.roles[pa.raw]; e != nil {
+func (ix *index) findRole(acct string, pa Caller) *Entity {
+	if pa.Kind == KindRole {
+		if e := ix.roles[pa.Raw]; e != nil {
 			return e
 		}
-		if pa.hasPath {
+		if pa.HasPath {
 			// A role ARN with a path names exactly one role.
 			return nil
 		}
@@ -269,23 +278,23 @@ func (ix *index) findRole(acct string, pa principalARN) *entity {
 	// An assumed-role ARN (and a role ARN written without its path) names
 	// the role by name only: the path is dropped from session ARNs
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
-	return findByName(ix.roleNames, ix.roleNamesCI, acct, pa.name)
+	return findByName(ix.roleNames, ix.roleNamesCI, acct, pa.Name)
 }
 
-func (ix *index) findUser(acct string, pa principalARN) *entity {
-	if e := ix.users[pa.raw]; e != nil {
+func (ix *index) findUser(acct string, pa Caller) *Entity {
+	if e := ix.users[pa.Raw]; e != nil {
 		return e
 	}
-	if pa.hasPath {
+	if pa.HasPath {
 		return nil
 	}
-	return findByName(ix.userNames, ix.userNamesCI, acct, pa.name)
+	return findByName(ix.userNames, ix.userNamesCI, acct, pa.Name)
 }
 
 // findByName looks a name up exactly, then case-insensitively: IAM user and
 // role names are unique regardless of case
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
-func findByName(exact, ci map[nameKey]*entity, acct, name string) *entity {
+func findByName(exact, ci map[nameKey]*Entity, acct, name string) *Entity {
 	if e := exact[nameKey{acct, name}]; e != nil {
 		return e
 	}
@@ -300,12 +309,12 @@ func (ix *index) session(sessionARN string) ([]policy.Source, bool) {
 	return src, ok
 }
 
-func (s *Snapshot) notFound(what string, pa principalARN, principal string) error {
+func (s *Snapshot) notFound(what string, pa Caller, principal string) error {
 	hint := "it may have been created after the capture, or the name is mistyped: capture the snapshot again (iamdiag snapshot -o FILE) or check the name"
-	if s.AccountID != "" && pa.arn.account != s.AccountID {
-		hint = "the principal is in account " + pa.arn.account + " but the snapshot covers account " + s.AccountID + ": capture a snapshot of account " + pa.arn.account
+	if s.AccountID != "" && pa.ARN.Account != s.AccountID {
+		hint = "the principal is in account " + pa.ARN.Account + " but the snapshot covers account " + s.AccountID + ": capture a snapshot of account " + pa.ARN.Account
 	}
-	name := pa.name
+	name := pa.Name
 	return fmt.Errorf("%w: %s %q (from %s) is not in the snapshot of %s; %s", ErrPrincipalNotFound, what, name, principal, s.idx.snapshotDesc, hint)
 }
 
@@ -317,22 +326,22 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	if res == "" || res == "*" {
 		return ""
 	}
-	a, ok := parseARN(res)
+	a, ok := policy.ParseARN(res)
 	if !ok {
 		return ""
 	}
-	l.ResourceAccount = a.account
-	if isTrustAction(req.Action) && a.service == "iam" && strings.HasPrefix(a.resource, "role/") {
-		pa := principalARN{kind: kindRole, raw: res, arn: a, name: lastSegment(a.resource), hasPath: strings.Count(a.resource, "/") > 1}
-		if e := ix.findRole(a.account, pa); e != nil && e.trust != nil {
-			l.Resource = e.trust
-			return a.account
+	l.ResourceAccount = a.Account
+	if IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
+		pa := Caller{Kind: KindRole, Raw: res, ARN: a, Name: lastSegment(a.Resource), HasPath: strings.Count(a.Resource, "/") > 1}
+		if e := ix.findRole(a.Account, pa); e != nil && e.Trust != nil {
+			l.Resource = e.Trust
+			return a.Account
 		}
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NoSuchEntity",
 			Message: "role " + res + " is not in the snapshot of " + ix.snapshotDesc + ", so its trust policy is unknown: it may not exist, or be in another account; capture that account"}
-		return a.account
+		return a.Account
 	}
-	if a.service == "s3" && a.account == "" {
+	if a.Service == "s3" && a.Account == "" {
 		// S3 ARNs carry no account
 		// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html):
 		// a bucket whose policy the snapshot holds belongs to the
@@ -340,8 +349,8 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 		// governed by its bucket's policy.
 		src := ix.resources[res]
 		if src == nil {
-			bucket, _, _ := strings.Cut(a.resource, "/")
-			src = ix.resources["arn:"+a.partition+":s3:::"+bucket]
+			bucket, _, _ := strings.Cut(a.Resource, "/")
+			src = ix.resources["arn:"+a.Partition+":s3:::"+bucket]
 		}
 		if src == nil {
 			return ""
@@ -352,18 +361,36 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	}
 	if src := ix.resources[res]; src != nil {
 		l.Resource = src
-		return a.account
+		return a.Account
 	}
 	switch {
-	case a.service == "kms" && strings.HasPrefix(a.resource, "key/"):
+	case a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):
 		// Every KMS key has exactly one key policy
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html):
 		// absent from the snapshot means unknown, not none.
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
 			Message: "the key policy of " + res + " is not in the snapshot: add it to resource_policies (aws kms get-key-policy) or pass it with --resource-policy"}
-	case a.account != "" && s.AccountID != "" && a.account != s.AccountID:
+	case a.Account != "" && s.AccountID != "" && a.Account != s.AccountID:
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
-			Message: "the resource " + res + " is in account " + a.account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or pass it with --resource-policy"}
+			Message: "the resource " + res + " is in account " + a.Account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or pass it with --resource-policy"}
 	}
-	return a.account
+	return a.Account
+}
+
+// CodeNotInUse is the error every Organizations call returns when the
+// caller's account is not a member of an organization
+// (https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html).
+const CodeNotInUse = "AWSOrganizationsNotInUseException"
+
+// StandaloneNote is the note of the SCP or RCP layer (what is "SCPs" or
+// "RCPs") of an account that is in no organization: the layer is read and
+// empty, because SCPs and RCPs exist only inside an organization
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+func StandaloneNote(account, what string) string {
+	return fmt.Sprintf("account %s is not in an organization (%s): no %s apply", account, CodeNotInUse, what)
+}
+
+// lastSegment returns what follows the last "/" of s.
+func lastSegment(s string) string {
+	return s[strings.LastIndexByte(s, '/')+1:]
 }

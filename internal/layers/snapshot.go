@@ -271,8 +271,8 @@ func lineCol(b []byte) (line, col int) {
 func majorityAccount(d *AuthorizationDetails) string {
 	count := map[string]int{}
 	add := func(arn string) {
-		if a, ok := parseARN(arn); ok && policy.IsAccountID(a.account) {
-			count[a.account]++
+		if a, ok := policy.ParseARN(arn); ok && policy.IsAccountID(a.Account) {
+			count[a.Account]++
 		}
 	}
 	for i := range d.UserDetailList {

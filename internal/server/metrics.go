@@ -79,7 +79,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // ObserveAWSCall counts one AWS API call by the live source: operation is
 // "service:Operation", code the AWS error code ("" for success). Hook it to
-// the live source's call accounting (layers.LiveOptions.OnCall).
+// the live source's call accounting (live.Options.OnCall).
 func (m *Metrics) ObserveAWSCall(operation, code string) {
 	m.awsCalls.WithLabelValues(operation, code).Inc()
 	if code != "" {

@@ -1,4 +1,4 @@
-package layers_test
+package live_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -18,7 +19,7 @@ import (
 // organization.
 func standaloneSnapshot(t *testing.T) *layers.Snapshot {
 	t.Helper()
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	out := *snap
 	out.Organization = &layers.Organization{Standalone: true}
 	b, err := out.Marshal()
@@ -40,7 +41,7 @@ func TestStandaloneAccount(t *testing.T) {
 	c := startFake(t, snap, fakeaws.Options{})
 	req := prodRole(t, snap)
 
-	live, err := c.live(layers.LiveOptions{}).Layers(context.Background(), req)
+	fromLive, err := c.live(live.Options{}).Layers(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestStandaloneAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, l := range map[string]*policy.Layers{"live": live, "snapshot": offline} {
+	for name, l := range map[string]*policy.Layers{"live": fromLive, "snapshot": offline} {
 		for layer, r := range map[string]policy.Readability{"scp": l.SCPRead, "rcp": l.RCPRead} {
 			if r.Unreadable || r.Message != layers.StandaloneNote(snap.AccountID, strings.ToUpper(layer)+"s") {
 				t.Errorf("%s %s read = %+v, want read with the standalone note", name, layer, r)
@@ -58,12 +59,12 @@ func TestStandaloneAccount(t *testing.T) {
 			t.Errorf("%s: levels %v %v, want none", name, l.SCP, l.RCP)
 		}
 	}
-	if diff := cmp.Diff(offline, live, layersCmp); diff != "" {
+	if diff := cmp.Diff(offline, fromLive, layersCmp); diff != "" {
 		t.Errorf("(-snapshot +live):\n%s", diff)
 	}
 
-	got, warnings, err := layers.Capture(context.Background(),
-		layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
+	got, warnings, err := live.Capture(context.Background(),
+		live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestStandaloneOtherAccount(t *testing.T) {
 	snap := standaloneSnapshot(t)
 	c := startFake(t, snap, fakeaws.Options{})
 	req := prodRole(t, snap)
-	l, err := c.live(layers.LiveOptions{AccountID: "999999999999"}).Layers(context.Background(), req)
+	l, err := c.live(live.Options{AccountID: "999999999999"}).Layers(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package layers
+package live
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/iamdiag/iamdiag/internal/awserr"
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -65,7 +67,7 @@ type KeyPolicyReader interface {
 	GetKeyPolicy(ctx context.Context, params *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
 }
 
-// Clients are the AWS clients a Live source reads through. IAM is
+// Clients are the AWS clients a Reader reads through. IAM is
 // required; a nil Organizations, S3 or KMS client leaves the layers it
 // would read unreadable (with error code "NotConfigured").
 type Clients struct {
@@ -75,13 +77,13 @@ type Clients struct {
 	KMS           KeyPolicyReader
 }
 
-// LiveOptions tunes a Live source. The zero value is ready to use.
-type LiveOptions struct {
+// Options tunes a Reader. The zero value is ready to use.
+type Options struct {
 	// Concurrency bounds the AWS calls in flight (default 8).
 	Concurrency int
 	// Cache holds organization data and policy versions across
-	// resolutions; nil gives the Live its own with DefaultCacheTTL. A
-	// daemon shares one Cache between its Live sources.
+	// resolutions; nil gives the Reader its own with DefaultCacheTTL. A
+	// daemon shares one Cache between its Readers.
 	Cache *Cache
 	// AccountID is the account whose S3 buckets the credentials read: S3
 	// ARNs carry no account, and a bucket policy found is taken to belong to
@@ -99,19 +101,19 @@ type LiveOptions struct {
 // carries no AWS error code.
 const UnknownErrorCode = "Unknown"
 
-// Live gathers the layers of a request from the AWS account and
+// Reader gathers the layers of a request from the AWS account and
 // organization, through the AWS SDK: for the same account data it returns
 // exactly what Snapshot.Layers returns. Independent calls run concurrently;
-// a Live is safe for concurrent use.
-type Live struct {
+// a Reader is safe for concurrent use.
+type Reader struct {
 	c     Clients
-	opt   LiveOptions
+	opt   Options
 	cache *Cache
 	sem   chan struct{}
 }
 
-// NewLive returns a Live source reading through c.
-func NewLive(c Clients, opt LiveOptions) *Live {
+// New returns a Reader reading through c.
+func New(c Clients, opt Options) *Reader {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 8
 	}
@@ -119,12 +121,12 @@ func NewLive(c Clients, opt LiveOptions) *Live {
 	if cache == nil {
 		cache = NewCache(DefaultCacheTTL)
 	}
-	return &Live{c: c, opt: opt, cache: cache, sem: make(chan struct{}, opt.Concurrency)}
+	return &Reader{c: c, opt: opt, cache: cache, sem: make(chan struct{}, opt.Concurrency)}
 }
 
 // walk is one resolution: its calls, its stats and its first fatal error.
 type walk struct {
-	l      *Live
+	l      *Reader
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -180,14 +182,14 @@ func (w *walk) call(op string, after int, f func(ctx context.Context) error) (in
 	w.mu.Lock()
 	w.stats.Calls[op]++
 	if err != nil {
-		w.stats.Errors[ErrorCode(err)]++
+		w.stats.Errors[awserr.Code(err)]++
 	}
 	w.stats.RoundTrips = max(w.stats.RoundTrips, d)
 	w.mu.Unlock()
 	if on := w.l.opt.OnCall; on != nil {
 		code := ""
 		if err != nil {
-			if code = ErrorCode(err); code == "" {
+			if code = awserr.Code(err); code == "" {
 				code = UnknownErrorCode
 			}
 		}
@@ -197,7 +199,7 @@ func (w *walk) call(op string, after int, f func(ctx context.Context) error) (in
 }
 
 // Layers returns every policy layer that applies to req, read from AWS.
-func (l *Live) Layers(ctx context.Context, req *policy.Request) (*policy.Layers, error) {
+func (l *Reader) Layers(ctx context.Context, req *policy.Request) (*policy.Layers, error) {
 	out, _, err := l.LayersStats(ctx, req)
 	return out, err
 }
@@ -206,7 +208,7 @@ func (l *Live) Layers(ctx context.Context, req *policy.Request) (*policy.Layers,
 // wraps ErrCredentials when AWS rejects the credentials and
 // ErrNoSuchPrincipal when the role or user does not exist; a layer that
 // could not be read is marked unreadable with the AWS error code instead.
-func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.Layers, *Stats, error) {
+func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.Layers, *Stats, error) {
 	start := time.Now()
 	if req == nil || req.Principal.ARN == "" {
 		return nil, nil, errors.New("resolving layers: the request has no principal ARN")
@@ -214,7 +216,7 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 	if l.c.IAM == nil {
 		return nil, nil, errors.New("resolving layers: no IAM client")
 	}
-	pa, err := parsePrincipal(req.Principal.ARN)
+	pa, err := layers.ParseCaller(req.Principal.ARN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolving principal: %w", err)
 	}
@@ -224,35 +226,35 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 
 	out := &policy.Layers{Principal: req.Principal}
 	p := &out.Principal
-	p.Account = pa.arn.account
-	acct := pa.arn.account
+	p.Account = pa.ARN.Account
+	acct := pa.ARN.Account
 
 	// Everything below starts at once; each part fills its own fields.
-	var ent *entity
-	switch pa.kind {
-	case kindAssumedRole, kindRole:
+	var ent *layers.Entity
+	switch pa.Kind {
+	case layers.KindAssumedRole, layers.KindRole:
 		w.goDo(func() error {
 			e, err := w.role(pa, 0)
 			ent = e
 			return err
 		})
-	case kindUser:
+	case layers.KindUser:
 		w.goDo(func() error {
 			e, err := w.user(pa)
 			ent = e
 			return err
 		})
-	case kindFederatedUser:
+	case layers.KindFederatedUser:
 		p.Type = "FederatedUser"
 		p.IAMARN = ""
 		// aws:userid of a federated user is ACCOUNT:NAME
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
-		p.UserID = acct + ":" + pa.name
+		p.UserID = acct + ":" + pa.Name
 		r := federatedRead(req.Principal.ARN, pa)
 		out.IdentityRead, out.BoundaryRead = r, r
 		// Session policies cannot be read after the session was created.
 		out.Session, out.SessionKnown = nil, false
-	case kindRoot:
+	case layers.KindRoot:
 		// The root user has no identity-based policies
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
 		p.Type = "Account"
@@ -311,24 +313,24 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 	}
 
 	if ent != nil {
-		fillEntity(out, ent)
-		switch pa.kind {
-		case kindAssumedRole:
+		layers.FillEntity(out, ent)
+		switch pa.Kind {
+		case layers.KindAssumedRole:
 			p.Type = "AssumedRole"
-			p.SessionName = pa.session
-			if ent.id != "" {
+			p.SessionName = pa.Session
+			if ent.ID != "" {
 				// aws:userid of a role session is ROLEID:SESSION
 				// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
-				p.UserID = ent.id + ":" + pa.session
+				p.UserID = ent.ID + ":" + pa.Session
 			}
 			out.Session, out.SessionKnown = nil, false
-		case kindRole:
+		case layers.KindRole:
 			p.Type = "AssumedRole"
 			out.SessionKnown = true
-		case kindUser:
+		case layers.KindUser:
 			p.Type = "User"
-			p.UserID = ent.id
-			p.Username = ent.name
+			p.UserID = ent.ID
+			p.Username = ent.Name
 			out.SessionKnown = true
 		}
 	}
@@ -351,13 +353,13 @@ func (l *Live) LayersStats(ctx context.Context, req *policy.Request) (*policy.La
 }
 
 // federatedRead says why a federated user's identity layers are unknown.
-func federatedRead(principal string, pa principalARN) policy.Readability {
+func federatedRead(principal string, pa layers.Caller) policy.Readability {
 	// The session carries the permissions of the IAM user that called
 	// sts:GetFederationToken, intersected with the session policy
 	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
 	// the federated-user name is chosen by the caller and names no IAM user.
-	acct := pa.arn.account
-	msg := "a federated-user session (" + principal + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+	acct := pa.ARN.Account
+	msg := "a federated-user session (" + principal + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.Partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
 	return policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 }
 
@@ -429,9 +431,9 @@ func readRank(op string) int {
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns)
 // and its identity policies and boundary; the identity reads start at once
 // from the name, beside iam:GetRole.
-func (w *walk) role(pa principalARN, after int) (*entity, error) {
+func (w *walk) role(pa layers.Caller, after int) (*layers.Entity, error) {
 	c := w.l.c.IAM
-	name := pa.name
+	name := pa.Name
 	origin := "role/" + name
 	var (
 		own    []policy.Source
@@ -452,24 +454,24 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 		return err
 	})
 	var (
-		e    *entity
+		e    *layers.Entity
 		bARN string
 	)
 	if err == nil {
 		e, bARN, err = w.roleEntity(ro, pa)
 	} else if ferr := fatal("iam:GetRole", err); ferr != nil {
 		err = ferr
-	} else if code := ErrorCode(err); code == "NoSuchEntity" {
-		err = fmt.Errorf("%w: iam:GetRole says role %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
+	} else if code := awserr.Code(err); code == "NoSuchEntity" {
+		err = fmt.Errorf("%w: iam:GetRole says role %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.Raw)
 	} else {
 		// The role cannot be read: its path, tags and boundary are
 		// unknown, yet its policies may still be listable.
 		r := unreadable("role "+name, "iam:GetRole", err)
-		e = &entity{name: name, account: pa.arn.account, role: true, boundaryRead: r}
+		e = &layers.Entity{Name: name, Account: pa.ARN.Account, Role: true, BoundaryRead: r}
 		err = nil
 	}
 	if err == nil && bARN != "" {
-		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
+		e.Boundary, err = w.boundary(d, bARN, origin, &e.BoundaryRead)
 	}
 	wg.Wait()
 	if err == nil {
@@ -478,32 +480,32 @@ func (w *walk) role(pa principalARN, after int) (*entity, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.identity = own
-	e.identityRead = idRead.read
+	e.Identity = own
+	e.IdentityRead = idRead.read
 	return e, nil
 }
 
-// roleEntity builds the entity of a role from iam:GetRole's answer; a role
+// roleEntity builds the Entity of a role from iam:GetRole's answer; a role
 // ARN with a path must name exactly that role.
-func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa principalARN) (e *entity, boundaryARN string, err error) {
+func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa layers.Caller) (e *layers.Entity, boundaryARN string, err error) {
 	if ro == nil || ro.Role == nil || ro.Role.Arn == nil {
-		return nil, "", fmt.Errorf("calling iam:GetRole for %s: the answer holds no role", pa.name)
+		return nil, "", fmt.Errorf("calling iam:GetRole for %s: the answer holds no role", pa.Name)
 	}
 	r := ro.Role
-	e = &entity{
-		arn: aws.ToString(r.Arn), name: aws.ToString(r.RoleName), id: aws.ToString(r.RoleId),
-		path: aws.ToString(r.Path), account: pa.arn.account, role: true,
+	e = &layers.Entity{
+		ARN: aws.ToString(r.Arn), Name: aws.ToString(r.RoleName), ID: aws.ToString(r.RoleId),
+		Path: aws.ToString(r.Path), Account: pa.ARN.Account, Role: true,
 		// Service-linked roles live under /aws-service-role/
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
-		serviceLinked: strings.HasPrefix(aws.ToString(r.Path), "/aws-service-role/"),
+		ServiceLinked: strings.HasPrefix(aws.ToString(r.Path), "/aws-service-role/"),
 	}
-	if pa.kind == kindRole && pa.hasPath && e.arn != pa.raw {
-		return nil, "", fmt.Errorf("%w: role %s does not exist: the role named %s is %s", ErrNoSuchPrincipal, pa.raw, pa.name, e.arn)
+	if pa.Kind == layers.KindRole && pa.HasPath && e.ARN != pa.Raw {
+		return nil, "", fmt.Errorf("%w: role %s does not exist: the role named %s is %s", ErrNoSuchPrincipal, pa.Raw, pa.Name, e.ARN)
 	}
 	if len(r.Tags) > 0 {
-		e.tags = make(map[string]string, len(r.Tags))
+		e.Tags = make(map[string]string, len(r.Tags))
 		for _, t := range r.Tags {
-			e.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			e.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
 	}
 	if r.PermissionsBoundary != nil {
@@ -512,10 +514,10 @@ func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa principalARN) (e *entity, bo
 	if r.AssumeRolePolicyDocument != nil {
 		doc, err := parseDocument(*r.AssumeRolePolicyDocument)
 		if err != nil {
-			return nil, "", fmt.Errorf("parsing the trust policy of %s: %w", e.arn, err)
+			return nil, "", fmt.Errorf("parsing the trust policy of %s: %w", e.ARN, err)
 		}
-		e.trust = &policy.Source{Layer: policy.LayerResource, ARN: e.arn, Name: "AssumeRolePolicyDocument",
-			Origin: "role/" + e.name + " (trust policy)", Document: doc}
+		e.Trust = &policy.Source{Layer: policy.LayerResource, ARN: e.ARN, Name: "AssumeRolePolicyDocument",
+			Origin: "role/" + e.Name + " (trust policy)", Document: doc}
 	}
 	return e, boundaryARN, nil
 }
@@ -523,9 +525,9 @@ func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa principalARN) (e *entity, bo
 // user reads an IAM user, its policies, its groups' policies and its
 // boundary. A user's permissions include its groups' policies
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
-func (w *walk) user(pa principalARN) (*entity, error) {
+func (w *walk) user(pa layers.Caller) (*layers.Entity, error) {
 	c := w.l.c.IAM
-	name := pa.name
+	name := pa.Name
 	origin := "user/" + name
 	what := "the identity policies of " + origin
 	var (
@@ -555,7 +557,7 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 		return err
 	})
 	var (
-		e    *entity
+		e    *layers.Entity
 		bARN string
 	)
 	switch {
@@ -565,16 +567,16 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 			break
 		}
 		u := uo.User
-		e = &entity{arn: aws.ToString(u.Arn), name: aws.ToString(u.UserName), id: aws.ToString(u.UserId),
-			path: aws.ToString(u.Path), account: pa.arn.account}
-		if pa.hasPath && e.arn != pa.raw {
-			err = fmt.Errorf("%w: user %s does not exist: the user named %s is %s", ErrNoSuchPrincipal, pa.raw, pa.name, e.arn)
+		e = &layers.Entity{ARN: aws.ToString(u.Arn), Name: aws.ToString(u.UserName), ID: aws.ToString(u.UserId),
+			Path: aws.ToString(u.Path), Account: pa.ARN.Account}
+		if pa.HasPath && e.ARN != pa.Raw {
+			err = fmt.Errorf("%w: user %s does not exist: the user named %s is %s", ErrNoSuchPrincipal, pa.Raw, pa.Name, e.ARN)
 			break
 		}
 		if len(u.Tags) > 0 {
-			e.tags = make(map[string]string, len(u.Tags))
+			e.Tags = make(map[string]string, len(u.Tags))
 			for _, t := range u.Tags {
-				e.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				e.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
 		}
 		if u.PermissionsBoundary != nil {
@@ -582,14 +584,14 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 		}
 	case fatal("iam:GetUser", err) != nil:
 		err = fatal("iam:GetUser", err)
-	case ErrorCode(err) == "NoSuchEntity":
-		err = fmt.Errorf("%w: iam:GetUser says user %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.raw)
+	case awserr.Code(err) == "NoSuchEntity":
+		err = fmt.Errorf("%w: iam:GetUser says user %q (from %s) does not exist (NoSuchEntity): check the name, or the account the credentials belong to", ErrNoSuchPrincipal, name, pa.Raw)
 	default:
-		e = &entity{name: name, account: pa.arn.account, boundaryRead: unreadable("user "+name, "iam:GetUser", err)}
+		e = &layers.Entity{Name: name, Account: pa.ARN.Account, BoundaryRead: unreadable("user "+name, "iam:GetUser", err)}
 		err = nil
 	}
 	if err == nil && bARN != "" {
-		e.boundary, err = w.boundary(d, bARN, origin, &e.boundaryRead)
+		e.Boundary, err = w.boundary(d, bARN, origin, &e.BoundaryRead)
 	}
 	wg.Wait()
 	for _, e2 := range errs {
@@ -600,11 +602,11 @@ func (w *walk) user(pa principalARN) (*entity, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.identity = own
+	e.Identity = own
 	for _, g := range groups {
-		e.identity = append(e.identity, g...)
+		e.Identity = append(e.Identity, g...)
 	}
-	e.identityRead = idRead.read
+	e.IdentityRead = idRead.read
 	return e, nil
 }
 
@@ -883,7 +885,7 @@ func (w *walk) attachedPolicies(after int, origin string, r ownReads, rs *readSt
 				return
 			}
 			out[i] = policy.Source{Layer: policy.LayerIdentity, ARN: a.arn, Name: mp.name,
-				Origin: origin, AWSManaged: isAWSManaged(a.arn), Document: mp.doc}
+				Origin: origin, AWSManaged: layers.IsAWSManaged(a.arn), Document: mp.doc}
 			ok[i] = true
 		}()
 	}
@@ -978,5 +980,5 @@ func (w *walk) boundary(after int, policyARN, origin string, read *policy.Readab
 		return nil, nil
 	}
 	return &policy.Source{Layer: policy.LayerBoundary, ARN: policyARN, Name: mp.name,
-		Origin: origin + " (permissions boundary)", AWSManaged: isAWSManaged(policyARN), Document: mp.doc}, nil
+		Origin: origin + " (permissions boundary)", AWSManaged: layers.IsAWSManaged(policyARN), Document: mp.doc}, nil
 }

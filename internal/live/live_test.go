@@ -1,4 +1,4 @@
-package layers_test
+package live_test
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -58,8 +59,8 @@ func startFake(t testing.TB, snap *layers.Snapshot, opts fakeaws.Options) *sdk {
 	}
 }
 
-func (c *sdk) live(opt layers.LiveOptions) *layers.Live {
-	return layers.NewLive(layers.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, opt)
+func (c *sdk) live(opt live.Options) *live.Reader {
+	return live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, opt)
 }
 
 func loadSnap(t testing.TB, path string) *layers.Snapshot {
@@ -76,7 +77,7 @@ func snapshotFiles(t testing.TB) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, "testdata/realistic/snapshot.json")
+	files = append(files, realisticSnapshot)
 	return files
 }
 
@@ -147,7 +148,7 @@ func TestLiveMatchesSnapshot(t *testing.T) {
 		t.Run(filepath.Base(filepath.Dir(file)), func(t *testing.T) {
 			snap := loadSnap(t, file)
 			c := startFake(t, snap, fakeaws.Options{})
-			live := c.live(layers.LiveOptions{})
+			rd := c.live(live.Options{})
 			// covered counts what the compared resolutions held, so that
 			// an empty-handed pair cannot pass unnoticed.
 			covered := map[string]int{}
@@ -165,7 +166,7 @@ func TestLiveMatchesSnapshot(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := live.Layers(context.Background(), req)
+					got, err := rd.Layers(context.Background(), req)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -200,12 +201,12 @@ func TestLiveMatchesSnapshot(t *testing.T) {
 // first call of the main operations once: the SDK's paginators and retryer
 // must make it invisible.
 func TestLivePagesAndThrottling(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	c := startFake(t, snap, fakeaws.Options{PageSize: 1, Throttle: map[string]int{
 		"GetRole": 1, "ListRolePolicies": 1, "ListAttachedRolePolicies": 1, "GetPolicyVersion": 1,
 		"ListParents": 1, "ListPoliciesForTarget": 1, "DescribePolicy": 1, "GetUser": 1, "ListGroupsForUser": 1,
 	}})
-	live := c.live(layers.LiveOptions{})
+	rd := c.live(live.Options{})
 	reqs := requests(snap)
 	for i, req := range reqs {
 		if i%7 != 0 {
@@ -215,7 +216,7 @@ func TestLivePagesAndThrottling(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := live.Layers(context.Background(), req)
+		got, err := rd.Layers(context.Background(), req)
 		if err != nil {
 			t.Fatalf("%s: %v", req.Principal.ARN, err)
 		}
@@ -242,7 +243,7 @@ func prodRole(t testing.TB, snap *layers.Snapshot) *policy.Request {
 }
 
 func TestLiveFailures(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	base := prodRole(t, snap)
 	tests := []struct {
 		name  string
@@ -309,7 +310,7 @@ func TestLiveFailures(t *testing.T) {
 			name: "unknown role",
 			req:  policy.NewRequest("arn:aws:sts::"+snap.AccountID+":assumed-role/NoSuchRoleHere/x", "ec2:RunInstances", "*"),
 			check: func(t *testing.T, l *policy.Layers, err error) {
-				if !errors.Is(err, layers.ErrNoSuchPrincipal) || !strings.Contains(err.Error(), "NoSuchRoleHere") {
+				if !errors.Is(err, live.ErrNoSuchPrincipal) || !strings.Contains(err.Error(), "NoSuchRoleHere") {
 					t.Errorf("err = %v, want ErrNoSuchPrincipal naming the role", err)
 				}
 			},
@@ -318,7 +319,7 @@ func TestLiveFailures(t *testing.T) {
 			name: "expired token",
 			opts: fakeaws.Options{Errors: map[string]fakeaws.Failure{"GetRole": {Code: "ExpiredToken"}}},
 			check: func(t *testing.T, l *policy.Layers, err error) {
-				if !errors.Is(err, layers.ErrCredentials) || !strings.Contains(err.Error(), "refresh the credentials") {
+				if !errors.Is(err, live.ErrCredentials) || !strings.Contains(err.Error(), "refresh the credentials") {
 					t.Errorf("err = %v, want ErrCredentials saying to refresh", err)
 				}
 			},
@@ -359,7 +360,7 @@ func TestLiveFailures(t *testing.T) {
 			if req == nil {
 				req = base
 			}
-			l, err := c.live(layers.LiveOptions{}).Layers(context.Background(), req)
+			l, err := c.live(live.Options{}).Layers(context.Background(), req)
 			tt.check(t, l, err)
 		})
 	}
@@ -369,7 +370,7 @@ func TestLiveFailures(t *testing.T) {
 // denied, the layer names the first in the walk's order, on every run
 // (the reads are not cached between runs).
 func TestLiveDeniedReadStable(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	req := prodRole(t, snap)
 	orgWhat := func(l *policy.Layers) policy.Readability { return l.SCPRead }
 	tests := []struct {
@@ -392,7 +393,7 @@ func TestLiveDeniedReadStable(t *testing.T) {
 			c := startFake(t, snap, fakeaws.Options{Deny: deny})
 			seen := map[string]int{}
 			for range 12 {
-				l, err := c.live(layers.LiveOptions{}).Layers(context.Background(), req)
+				l, err := c.live(live.Options{}).Layers(context.Background(), req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -418,11 +419,11 @@ func TestLiveDeniedReadStable(t *testing.T) {
 // three-level organization, and that a warm one reads the organization
 // from the Cache.
 func TestLiveRoundTrips(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	c := startFake(t, snap, fakeaws.Options{})
-	live := c.live(layers.LiveOptions{})
+	rd := c.live(live.Options{})
 	req := prodRole(t, snap)
-	_, st, err := live.LayersStats(context.Background(), req)
+	_, st, err := rd.LayersStats(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +433,7 @@ func TestLiveRoundTrips(t *testing.T) {
 	if got, want := st.Total(), c.fake.TotalCalls(); got != want {
 		t.Errorf("stats count %d calls, the server answered %d", got, want)
 	}
-	_, warm, err := live.LayersStats(context.Background(), req)
+	_, warm, err := rd.LayersStats(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,3 +446,7 @@ func TestLiveRoundTrips(t *testing.T) {
 		t.Errorf("warm resolution had no cache hits (%s)", warm)
 	}
 }
+
+// realisticSnapshot is the generated snapshot of a realistic account that
+// internal/layers's tests use too.
+const realisticSnapshot = "../layers/testdata/realistic/snapshot.json"

@@ -1,4 +1,4 @@
-package layers
+package live
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/smithy-go"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/iamdiag/iamdiag/internal/awserr"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -87,54 +87,15 @@ var (
 	ErrNoSuchPrincipal = errors.New("principal does not exist")
 )
 
-// credentialCodes are the error codes by which AWS services reject the
-// caller's credentials rather than its permissions
-// (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html,
-// https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
-var credentialCodes = map[string]bool{
-	"ExpiredToken": true, "ExpiredTokenException": true, "RequestExpired": true,
-	"InvalidClientTokenId": true, "UnrecognizedClientException": true,
-	"SignatureDoesNotMatch": true, "InvalidSignatureException": true,
-	"IncompleteSignature": true, "MissingAuthenticationToken": true,
-	"InvalidToken": true, "TokenRefreshRequired": true, "AuthFailure": true,
-}
-
-// IsCredentialCode reports whether an AWS error code rejects the caller's
-// credentials themselves (expired, invalid, unsigned) rather than a
-// permission.
-func IsCredentialCode(code string) bool {
-	return credentialCodes[code]
-}
-
-// ErrorCode returns the AWS error code of err, "" when err is not an AWS
-// API error. It classifies with errors.As only, never by message text.
-func ErrorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-// IsDeniedCode reports whether an AWS error code says the caller lacks a
-// permission.
-func IsDeniedCode(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden":
-		return true
-	}
-	return false
-}
-
 // fatal turns an error that stops the whole resolution into the error
 // Layers returns; it returns nil for an error that only makes one layer
 // unreadable (any other AWS error code).
 func fatal(op string, err error) error {
-	code := ErrorCode(err)
+	code := awserr.Code(err)
 	switch {
 	case code == "":
 		return fmt.Errorf("calling %s: %w", op, err)
-	case IsCredentialCode(code):
+	case awserr.IsCredential(code):
 		return fmt.Errorf("%w: %s failed with %s: refresh the credentials (aws sso login --profile …, a new session token, or new keys) and run again: %w", ErrCredentials, op, code, err)
 	}
 	return nil
@@ -143,10 +104,10 @@ func fatal(op string, err error) error {
 // unreadable describes a failed read of one layer for people: what could
 // not be read, which call failed with which code, and what to do.
 func unreadable(what, op string, err error) policy.Readability {
-	code := ErrorCode(err)
+	code := awserr.Code(err)
 	verb := "failed"
 	hint := "retry, or pass --snapshot"
-	if IsDeniedCode(code) {
+	if awserr.IsDenied(code) {
 		verb = "was denied"
 		hint = "allow " + op + " to the credentials iamdiag runs with (see the README's minimal policy), or pass --snapshot"
 	}
@@ -185,7 +146,7 @@ type Cache struct {
 	m   map[string]*cacheEntry
 }
 
-// DefaultCacheTTL is how long NewLive's own Cache keeps organization data.
+// DefaultCacheTTL is how long New's own Cache keeps organization data.
 const DefaultCacheTTL = 5 * time.Minute
 
 // NewCache returns an empty Cache whose organization entries expire after

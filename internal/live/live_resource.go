@@ -1,4 +1,4 @@
-package layers
+package live
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/iamdiag/iamdiag/internal/awserr"
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -25,23 +27,23 @@ type resourceResult struct {
 // target role's trust policy for the actions that read it, a bucket policy
 // for an S3 bucket or object, a key policy for a KMS key. Other resources
 // are not read, as in a snapshot without their policy.
-func (w *walk) resource(req *policy.Request, pa principalARN) (resourceResult, error) {
+func (w *walk) resource(req *policy.Request, pa layers.Caller) (resourceResult, error) {
 	var r resourceResult
 	res := req.Resource
 	if res == "" || res == "*" {
 		return r, nil
 	}
-	a, ok := parseARN(res)
+	a, ok := policy.ParseARN(res)
 	if !ok {
 		return r, nil
 	}
-	r.account = a.account
+	r.account = a.Account
 	switch {
-	case isTrustAction(req.Action) && a.service == "iam" && strings.HasPrefix(a.resource, "role/"):
+	case layers.IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
 		return w.trustPolicy(res, a)
-	case a.service == "s3" && a.account == "":
+	case a.Service == "s3" && a.Account == "":
 		return w.bucketPolicy(res, a, pa)
-	case a.service == "kms" && strings.HasPrefix(a.resource, "key/"):
+	case a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):
 		return w.keyPolicy(res, a)
 	}
 	return r, nil
@@ -49,9 +51,9 @@ func (w *walk) resource(req *policy.Request, pa principalARN) (resourceResult, e
 
 // trustPolicy reads the trust policy of the role an sts:AssumeRole … names
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy).
-func (w *walk) trustPolicy(res string, a arn) (resourceResult, error) {
-	r := resourceResult{account: a.account}
-	name := lastSegment(a.resource)
+func (w *walk) trustPolicy(res string, a policy.ARN) (resourceResult, error) {
+	r := resourceResult{account: a.Account}
+	name := lastSegment(a.Resource)
 	var o *iam.GetRoleOutput
 	_, err := w.call("iam:GetRole", 0, func(ctx context.Context) error {
 		var err error
@@ -59,49 +61,49 @@ func (w *walk) trustPolicy(res string, a arn) (resourceResult, error) {
 		return err
 	})
 	notFound := policy.Readability{Unreadable: true, Error: "NoSuchEntity",
-		Message: "role " + res + " does not exist in the credentials' account, so its trust policy is unknown: it may not exist, or be in another account; run with credentials of account " + a.account}
+		Message: "role " + res + " does not exist in the credentials' account, so its trust policy is unknown: it may not exist, or be in another account; run with credentials of account " + a.Account}
 	if err != nil {
 		if f := fatal("iam:GetRole", err); f != nil {
 			return r, f
 		}
-		if ErrorCode(err) == "NoSuchEntity" {
+		if awserr.Code(err) == "NoSuchEntity" {
 			r.read = notFound
 		} else {
 			r.read = unreadable("the trust policy of "+res, "iam:GetRole", err)
 		}
 		return r, nil
 	}
-	pa := principalARN{kind: kindRole, raw: res, arn: a, name: name, hasPath: strings.Count(a.resource, "/") > 1}
+	pa := layers.Caller{Kind: layers.KindRole, Raw: res, ARN: a, Name: name, HasPath: strings.Count(a.Resource, "/") > 1}
 	e, _, err := w.roleEntity(o, pa)
 	if err != nil && !errors.Is(err, ErrNoSuchPrincipal) {
 		return r, err
 	}
-	if err != nil || roleAccount(e.arn) != a.account {
+	if err != nil || roleAccount(e.ARN) != a.Account {
 		// A role ARN with another path (or another account's role of
 		// the same name) is not this role.
 		r.read = notFound
 		return r, nil
 	}
-	if e.trust == nil {
+	if e.Trust == nil {
 		r.read = notFound
 		return r, nil
 	}
-	r.src = e.trust
+	r.src = e.Trust
 	return r, nil
 }
 
 func roleAccount(roleARN string) string {
-	a, _ := parseARN(roleARN)
-	return a.account
+	a, _ := policy.ParseARN(roleARN)
+	return a.Account
 }
 
 // bucketPolicy reads the policy of the bucket of an S3 bucket or object ARN
 // (S3 ARNs carry no account:
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html;
 // an object is governed by its bucket's policy).
-func (w *walk) bucketPolicy(res string, a arn, pa principalARN) (resourceResult, error) {
+func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourceResult, error) {
 	var r resourceResult
-	bucket, _, _ := strings.Cut(a.resource, "/")
+	bucket, _, _ := strings.Cut(a.Resource, "/")
 	if bucket == "" {
 		return r, nil
 	}
@@ -120,7 +122,7 @@ func (w *walk) bucketPolicy(res string, a arn, pa principalARN) (resourceResult,
 		if f := fatal("s3:GetBucketPolicy", err); f != nil {
 			return r, f
 		}
-		if ErrorCode(err) == "NoSuchBucketPolicy" {
+		if awserr.Code(err) == "NoSuchBucketPolicy" {
 			// No bucket policy: the resource-based layer is absent.
 			return r, nil
 		}
@@ -136,9 +138,9 @@ func (w *walk) bucketPolicy(res string, a arn, pa principalARN) (resourceResult,
 	}
 	r.account = w.l.opt.AccountID
 	if r.account == "" {
-		r.account = pa.arn.account
+		r.account = pa.ARN.Account
 	}
-	bucketARN := "arn:" + a.partition + ":s3:::" + bucket
+	bucketARN := "arn:" + a.Partition + ":s3:::" + bucket
 	r.src = &policy.Source{Layer: policy.LayerResource, ARN: bucketARN, Origin: "resource policy of " + bucketARN, Document: doc}
 	return r, nil
 }
@@ -146,8 +148,8 @@ func (w *walk) bucketPolicy(res string, a arn, pa principalARN) (resourceResult,
 // keyPolicy reads a KMS key's policy; every key has exactly one, named
 // "default" (https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html).
 // The call goes to the key's region.
-func (w *walk) keyPolicy(res string, a arn) (resourceResult, error) {
-	r := resourceResult{account: a.account}
+func (w *walk) keyPolicy(res string, a policy.ARN) (resourceResult, error) {
+	r := resourceResult{account: a.Account}
 	if w.l.c.KMS == nil {
 		r.read = policy.Readability{Unreadable: true, Error: "NotConfigured",
 			Message: "cannot read the key policy of " + res + ": no KMS client was configured; pass --resource-policy"}
@@ -158,8 +160,8 @@ func (w *walk) keyPolicy(res string, a arn) (resourceResult, error) {
 		var err error
 		o, err = w.l.c.KMS.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &res, PolicyName: aws.String("default")},
 			func(o *kms.Options) {
-				if a.region != "" {
-					o.Region = a.region
+				if a.Region != "" {
+					o.Region = a.Region
 				}
 			})
 		return err
@@ -180,4 +182,9 @@ func (w *walk) keyPolicy(res string, a arn) (resourceResult, error) {
 	}
 	r.src = &policy.Source{Layer: policy.LayerResource, ARN: res, Origin: "resource policy of " + res, Document: doc}
 	return r, nil
+}
+
+// lastSegment returns what follows the last "/" of s.
+func lastSegment(s string) string {
+	return s[strings.LastIndexByte(s, '/')+1:]
 }

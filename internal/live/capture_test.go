@@ -1,4 +1,4 @@
-package layers_test
+package live_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 )
 
 // rawDoc compares policy documents by their parsed form: the capture
@@ -75,9 +76,9 @@ func TestCaptureRoundTrip(t *testing.T) {
 				snap := loadSnap(t, file)
 				c := startFake(t, snap, fakeaws.Options{PageSize: pageSize})
 				var stages []string
-				got, warnings, err := layers.Capture(context.Background(),
-					layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org},
-					layers.CaptureOptions{
+				got, warnings, err := live.Capture(context.Background(),
+					live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org},
+					live.CaptureOptions{
 						Now: func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) },
 						Progress: func(stage string, done, total int) {
 							if len(stages) == 0 || stages[len(stages)-1] != stage {
@@ -133,12 +134,12 @@ func TestCaptureRoundTrip(t *testing.T) {
 }
 
 func TestCaptureOrganizationDenied(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	for _, op := range []string{"DescribeOrganization", "ListPolicies", "ListTargetsForPolicy"} {
 		t.Run(op, func(t *testing.T) {
 			c := startFake(t, snap, fakeaws.Options{Deny: map[string]string{op: "AccessDeniedException"}})
-			got, warnings, err := layers.Capture(context.Background(),
-				layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
+			got, warnings, err := live.Capture(context.Background(),
+				live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,8 +156,8 @@ func TestCaptureOrganizationDenied(t *testing.T) {
 	}
 	t.Run("tree listing denied keeps the account's path", func(t *testing.T) {
 		c := startFake(t, snap, fakeaws.Options{Deny: map[string]string{"ListOrganizationalUnitsForParent": "AccessDeniedException"}})
-		got, warnings, err := layers.Capture(context.Background(),
-			layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
+		got, warnings, err := live.Capture(context.Background(),
+			live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,8 +179,8 @@ func TestCaptureOrganizationDenied(t *testing.T) {
 	})
 	t.Run("expired credentials", func(t *testing.T) {
 		c := startFake(t, snap, fakeaws.Options{Errors: map[string]fakeaws.Failure{"GetAccountAuthorizationDetails": {Code: "ExpiredToken"}}})
-		_, _, err := layers.Capture(context.Background(),
-			layers.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, layers.CaptureOptions{})
+		_, _, err := live.Capture(context.Background(),
+			live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
 		if err == nil || !strings.Contains(err.Error(), "refresh the credentials") {
 			t.Errorf("err = %v", err)
 		}

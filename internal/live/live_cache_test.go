@@ -1,4 +1,4 @@
-package layers_test
+package live_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 )
 
 // TestLiveOnCall checks that OnCall sees every call Stats counts, with its
 // exact operation and error code, and that the cache counts a cold
 // resolution's fetches as misses and a warm one's answers as hits.
 func TestLiveOnCall(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	tests := []struct {
 		name     string
 		opts     fakeaws.Options
@@ -35,12 +35,12 @@ func TestLiveOnCall(t *testing.T) {
 			c := startFake(t, snap, tt.opts)
 			var mu sync.Mutex
 			seen := map[[2]string]int{}
-			live := c.live(layers.LiveOptions{OnCall: func(op, code string) {
+			rd := c.live(live.Options{OnCall: func(op, code string) {
 				mu.Lock()
 				seen[[2]string{op, code}]++
 				mu.Unlock()
 			}})
-			_, st, err := live.LayersStats(context.Background(), prodRole(t, snap))
+			_, st, err := rd.LayersStats(context.Background(), prodRole(t, snap))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestLiveOnCall(t *testing.T) {
 			if st.CacheMisses == 0 || st.CacheHits != 0 {
 				t.Errorf("cold resolution: %d misses, %d hits; want misses only", st.CacheMisses, st.CacheHits)
 			}
-			_, warm, err := live.LayersStats(context.Background(), prodRole(t, snap))
+			_, warm, err := rd.LayersStats(context.Background(), prodRole(t, snap))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,10 +101,10 @@ func cachedCalls(f *fakeaws.Server) map[string]int {
 // resolutions sharing a Cache make each cached call once, as one
 // resolution alone does.
 func TestCacheCollapsesConcurrentReads(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	req := prodRole(t, snap)
 	one := startFake(t, snap, fakeaws.Options{Latency: 20 * time.Millisecond})
-	if _, err := one.live(layers.LiveOptions{}).Layers(context.Background(), req); err != nil {
+	if _, err := one.live(live.Options{}).Layers(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	want := cachedCalls(one.fake)
@@ -113,12 +113,12 @@ func TestCacheCollapsesConcurrentReads(t *testing.T) {
 	}
 
 	many := startFake(t, snap, fakeaws.Options{Latency: 20 * time.Millisecond})
-	cache := layers.NewCache(time.Hour)
+	cache := live.NewCache(time.Hour)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			_, err := many.live(layers.LiveOptions{Cache: cache}).Layers(context.Background(), req)
+			_, err := many.live(live.Options{Cache: cache}).Layers(context.Background(), req)
 			errs <- err
 		})
 	}
@@ -138,19 +138,19 @@ func TestCacheCollapsesConcurrentReads(t *testing.T) {
 // one's fetch does not fail because the other gave up: it fetches again
 // with its own context.
 func TestCacheWaiterOutlivesOwner(t *testing.T) {
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	req := prodRole(t, snap)
 	c := startFake(t, snap, fakeaws.Options{Latency: 150 * time.Millisecond})
-	cache := layers.NewCache(time.Hour)
+	cache := live.NewCache(time.Hour)
 	short, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
 	defer cancel()
 	ownerErr := make(chan error, 1)
 	go func() {
-		_, err := c.live(layers.LiveOptions{Cache: cache}).Layers(short, req)
+		_, err := c.live(live.Options{Cache: cache}).Layers(short, req)
 		ownerErr <- err
 	}()
 	time.Sleep(30 * time.Millisecond) // the owner's first organization calls are in flight
-	if _, err := c.live(layers.LiveOptions{Cache: cache}).Layers(context.Background(), req); err != nil {
+	if _, err := c.live(live.Options{Cache: cache}).Layers(context.Background(), req); err != nil {
 		t.Errorf("the waiting resolution failed with the owner's cancellation: %v", err)
 	}
 	if err := <-ownerErr; !errors.Is(err, context.DeadlineExceeded) {

@@ -1,4 +1,4 @@
-package layers
+package live
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
+	"github.com/iamdiag/iamdiag/internal/awserr"
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -48,12 +50,12 @@ type levelFetch struct {
 
 // orgUnreadable says why the SCP or RCP layer could not be read.
 func orgUnreadable(what, op string, err error) policy.Readability {
-	code := ErrorCode(err)
+	code := awserr.Code(err)
 	var msg string
 	switch {
-	case IsDeniedCode(code):
+	case awserr.IsDenied(code):
 		msg = fmt.Sprintf("cannot read %s: %s was denied (%s); run from the management account or a delegated administrator, or pass --snapshot", what, op, code)
-	case code == codeNotInUse:
+	case code == layers.CodeNotInUse:
 		// Only for an account other than the credentials' own: the
 		// credentials' account being in no organization says nothing
 		// about another account's.
@@ -64,19 +66,6 @@ func orgUnreadable(what, op string, err error) policy.Readability {
 		msg = fmt.Sprintf("cannot read %s: %s failed (%s); retry, or pass --snapshot", what, op, code)
 	}
 	return policy.Readability{Unreadable: true, Error: code, Message: msg}
-}
-
-// codeNotInUse is the error every Organizations call returns when the
-// caller's account is not a member of an organization
-// (https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html).
-const codeNotInUse = "AWSOrganizationsNotInUseException"
-
-// StandaloneNote is the note of the SCP or RCP layer (what is "SCPs" or
-// "RCPs") of an account that is in no organization: the layer is read and
-// empty, because SCPs and RCPs exist only inside an organization
-// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
-func StandaloneNote(account, what string) string {
-	return fmt.Sprintf("account %s is not in an organization (%s): no %s apply", account, codeNotInUse, what)
 }
 
 // org reads the SCP (scp true) or RCP levels from the root down to acct.
@@ -123,7 +112,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			fmu.Unlock()
 			return
 		}
-		if ErrorCode(err) == codeNotInUse && acct == credAcct {
+		if awserr.Code(err) == layers.CodeNotInUse && acct == credAcct {
 			fmu.Lock()
 			notInUse = true
 			fmu.Unlock()
@@ -148,7 +137,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			}
 			lf.srcs = srcs
 		})
-		if typ != NodeRoot {
+		if typ != layers.NodeRoot {
 			wg.Go(func() {
 				name, err := w.nodeName(id, typ, after)
 				if err != nil {
@@ -207,7 +196,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 					return nil, d, err
 				}
 				for _, rt := range o.Roots {
-					roots = append(roots, parentNode{id: aws.ToString(rt.Id), typ: NodeRoot})
+					roots = append(roots, parentNode{id: aws.ToString(rt.Id), typ: layers.NodeRoot})
 					names = append(names, aws.ToString(rt.Name))
 				}
 			}
@@ -228,11 +217,11 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			lmu.Lock()
 			rootName = ra.names[0]
 			lmu.Unlock()
-			startLevel(ra.roots[0].id, NodeRoot, d)
+			startLevel(ra.roots[0].id, layers.NodeRoot, d)
 		}
 	})
-	startLevel(acct, NodeAccount, 0)
-	chain := []parentNode{{id: acct, typ: NodeAccount}}
+	startLevel(acct, layers.NodeAccount, 0)
+	chain := []parentNode{{id: acct, typ: layers.NodeAccount}}
 	d := 0
 	for cur := acct; ; {
 		var (
@@ -246,7 +235,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 		}
 		chain = append(chain, pn)
 		startLevel(pn.id, pn.typ, d)
-		if pn.typ == NodeRoot {
+		if pn.typ == layers.NodeRoot {
 			r.inOrg = true
 			break
 		}
@@ -269,7 +258,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 		// it, which is known, not unknown. Any other failure met on the
 		// way was about the organization that does not exist.
 		r.id, r.management, r.orgKnown, r.inOrg = "", "", false, false
-		read = policy.Readability{Message: StandaloneNote(acct, what)}
+		read = policy.Readability{Message: layers.StandaloneNote(acct, what)}
 	} else if !read.Unreadable {
 		path := r.id + "/"
 		any := false
@@ -277,12 +266,12 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 			n := chain[i]
 			lf := levels[n.id]
 			name := lf.name
-			if n.typ == NodeRoot {
+			if n.typ == layers.NodeRoot {
 				name = rootName
 			}
 			out = append(out, policy.OrgLevel{Target: n.id, Type: n.typ, Name: name, Policies: lf.srcs})
 			any = any || len(lf.srcs) > 0
-			if n.typ != NodeAccount {
+			if n.typ != layers.NodeAccount {
 				path += n.id + "/"
 			}
 		}
@@ -330,9 +319,9 @@ func (w *walk) parent(id string, after int) (parentNode, int, error) {
 		if len(ps) != 1 {
 			return nil, d, fmt.Errorf("organizations:ListParents of %s returned %d parents, not 1", id, len(ps))
 		}
-		typ := NodeOU
+		typ := layers.NodeOU
 		if ps[0].Type == orgtypes.ParentTypeRoot {
-			typ = NodeRoot
+			typ = layers.NodeRoot
 		}
 		return parentNode{id: aws.ToString(ps[0].Id), typ: typ}, d, nil
 	})
@@ -368,7 +357,7 @@ func (w *walk) levelPolicies(id string, ptype orgtypes.PolicyType, layer policy.
 				return err
 			})
 			if err != nil {
-				if ErrorCode(err) == "PolicyTypeNotEnabledException" {
+				if awserr.Code(err) == "PolicyTypeNotEnabledException" {
 					// The type is not enabled in the root: no such
 					// policy applies.
 					return []policyRef(nil), d, nil
@@ -446,7 +435,7 @@ func (w *walk) nodeName(id, typ string, after int) (string, error) {
 		var name string
 		var op string
 		var f func(ctx context.Context) error
-		if typ == NodeAccount {
+		if typ == layers.NodeAccount {
 			op = "organizations:DescribeAccount"
 			f = func(ctx context.Context) error {
 				o, err := c.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: &id})

@@ -1,4 +1,4 @@
-package layers
+package live
 
 import (
 	"bytes"
@@ -18,6 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamdiag/iamdiag/internal/awserr"
+	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
 // AuthorizationDetailsReader is the IAM call of Capture; *iam.Client
@@ -66,14 +69,14 @@ type CaptureOptions struct {
 }
 
 // Capture reads the account's IAM authorization details (every page, every
-// entity type), its account id, and, where the credentials may read it, the
+// Entity type), its account id, and, where the credentials may read it, the
 // organization: its tree from the root and every SCP and RCP with its
 // content and targets. When the organization cannot be read the snapshot
 // has none (its SCP and RCP layers are then unknown) and a warning says
 // why; warnings are for people. An account in no organization gets a
 // standalone Organization: no SCP or RCP applies to it. The snapshot is indexed, ready for Layers
 // and Marshal.
-func Capture(ctx context.Context, c CaptureClients, opt CaptureOptions) (*Snapshot, []string, error) {
+func Capture(ctx context.Context, c CaptureClients, opt CaptureOptions) (*layers.Snapshot, []string, error) {
 	if c.IAM == nil || c.STS == nil {
 		return nil, nil, errors.New("capturing: the IAM and STS clients are required")
 	}
@@ -98,13 +101,13 @@ func Capture(ctx context.Context, c CaptureClients, opt CaptureOptions) (*Snapsh
 	if id == nil || id.Account == nil {
 		return nil, nil, errors.New("capturing: sts:GetCallerIdentity returned no account")
 	}
-	s := &Snapshot{Format: Format, CapturedAt: opt.Now().UTC().Truncate(time.Second), AccountID: aws.ToString(id.Account)}
+	s := &layers.Snapshot{Format: layers.Format, CapturedAt: opt.Now().UTC().Truncate(time.Second), AccountID: aws.ToString(id.Account)}
 
 	var (
 		wg       sync.WaitGroup
 		gaadErr  error
 		orgErr   error
-		org      *Organization
+		org      *layers.Organization
 		warnings []string
 	)
 	wg.Go(func() {
@@ -141,16 +144,16 @@ func captureErr(op string, err error) error {
 	if f := fatal(op, err); f != nil {
 		return fmt.Errorf("capturing: %w", f)
 	}
-	code := ErrorCode(err)
-	if IsDeniedCode(code) {
+	code := awserr.Code(err)
+	if awserr.IsDenied(code) {
 		return fmt.Errorf("capturing: %s was denied (%s): allow it to the credentials iamdiag runs with (see the README's minimal policy): %w", op, code, err)
 	}
 	return fmt.Errorf("capturing: %s failed (%s): %w", op, code, err)
 }
 
 // captureAuthorization reads every page of iam:GetAccountAuthorizationDetails.
-func captureAuthorization(ctx context.Context, c AuthorizationDetailsReader, progress func(string, int, int)) (AuthorizationDetails, error) {
-	var d AuthorizationDetails
+func captureAuthorization(ctx context.Context, c AuthorizationDetailsReader, progress func(string, int, int)) (layers.AuthorizationDetails, error) {
+	var d layers.AuthorizationDetails
 	in := &iam.GetAccountAuthorizationDetailsInput{Filter: []iamtypes.EntityType{
 		iamtypes.EntityTypeUser, iamtypes.EntityTypeRole, iamtypes.EntityTypeGroup,
 		iamtypes.EntityTypeLocalManagedPolicy, iamtypes.EntityTypeAWSManagedPolicy,
@@ -180,16 +183,16 @@ func captureAuthorization(ctx context.Context, c AuthorizationDetailsReader, pro
 	// Keep the lists non-nil: the file then shows empty lists, as the AWS
 	// CLI prints them.
 	if d.UserDetailList == nil {
-		d.UserDetailList = []User{}
+		d.UserDetailList = []layers.User{}
 	}
 	if d.GroupDetailList == nil {
-		d.GroupDetailList = []Group{}
+		d.GroupDetailList = []layers.Group{}
 	}
 	if d.RoleDetailList == nil {
-		d.RoleDetailList = []Role{}
+		d.RoleDetailList = []layers.Role{}
 	}
 	if d.Policies == nil {
-		d.Policies = []ManagedPolicy{}
+		d.Policies = []layers.ManagedPolicy{}
 	}
 	return d, nil
 }
@@ -197,9 +200,9 @@ func captureAuthorization(ctx context.Context, c AuthorizationDetailsReader, pro
 // rawDocument stores a document the IAM API returned URL-encoded as the JSON
 // object the AWS CLI prints; text that does not decode to a JSON object is
 // kept as a string for Index to judge.
-func rawDocument(s *string) RawPolicy {
+func rawDocument(s *string) layers.RawPolicy {
 	if s == nil {
-		return RawPolicy{}
+		return layers.RawPolicy{}
 	}
 	text := *s
 	if dec, err := url.PathUnescape(text); err == nil {
@@ -208,11 +211,11 @@ func rawDocument(s *string) RawPolicy {
 	if t := bytes.TrimSpace([]byte(text)); len(t) > 0 && t[0] == '{' && json.Valid(t) {
 		var b bytes.Buffer
 		if err := json.Compact(&b, t); err == nil {
-			return RawPolicy{JSON: b.Bytes()}
+			return layers.RawPolicy{JSON: b.Bytes()}
 		}
 	}
 	js, _ := json.Marshal(*s)
-	return RawPolicy{JSON: js}
+	return layers.RawPolicy{JSON: js}
 }
 
 func date(t *time.Time) string {
@@ -223,40 +226,40 @@ func date(t *time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05+00:00")
 }
 
-func captureTags(tags []iamtypes.Tag) []Tag {
-	var out []Tag
+func captureTags(tags []iamtypes.Tag) []layers.Tag {
+	var out []layers.Tag
 	for _, t := range tags {
-		out = append(out, Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
+		out = append(out, layers.Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
 	return out
 }
 
-func captureAttached(list []iamtypes.AttachedPolicy) []AttachedPolicy {
-	out := []AttachedPolicy{}
+func captureAttached(list []iamtypes.AttachedPolicy) []layers.AttachedPolicy {
+	out := []layers.AttachedPolicy{}
 	for _, a := range list {
-		out = append(out, AttachedPolicy{PolicyName: aws.ToString(a.PolicyName), PolicyArn: aws.ToString(a.PolicyArn)})
+		out = append(out, layers.AttachedPolicy{PolicyName: aws.ToString(a.PolicyName), PolicyArn: aws.ToString(a.PolicyArn)})
 	}
 	return out
 }
 
-func captureInline(list []iamtypes.PolicyDetail) []InlinePolicy {
-	var out []InlinePolicy
+func captureInline(list []iamtypes.PolicyDetail) []layers.InlinePolicy {
+	var out []layers.InlinePolicy
 	for _, p := range list {
-		out = append(out, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: rawDocument(p.PolicyDocument)})
+		out = append(out, layers.InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: rawDocument(p.PolicyDocument)})
 	}
 	return out
 }
 
-func captureBoundary(b *iamtypes.AttachedPermissionsBoundary) *PermissionsBoundary {
+func captureBoundary(b *iamtypes.AttachedPermissionsBoundary) *layers.PermissionsBoundary {
 	if b == nil || b.PermissionsBoundaryArn == nil {
 		return nil
 	}
-	return &PermissionsBoundary{PermissionsBoundaryType: string(b.PermissionsBoundaryType), PermissionsBoundaryArn: aws.ToString(b.PermissionsBoundaryArn)}
+	return &layers.PermissionsBoundary{PermissionsBoundaryType: string(b.PermissionsBoundaryType), PermissionsBoundaryArn: aws.ToString(b.PermissionsBoundaryArn)}
 }
 
-func captureUser(u *iamtypes.UserDetail) User {
+func captureUser(u *iamtypes.UserDetail) layers.User {
 	groups := append([]string{}, u.GroupList...)
-	return User{
+	return layers.User{
 		Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
 		Arn: aws.ToString(u.Arn), CreateDate: date(u.CreateDate), UserPolicyList: captureInline(u.UserPolicyList),
 		GroupList: groups, AttachedManagedPolicies: captureAttached(u.AttachedManagedPolicies),
@@ -264,36 +267,36 @@ func captureUser(u *iamtypes.UserDetail) User {
 	}
 }
 
-func captureGroup(g *iamtypes.GroupDetail) Group {
+func captureGroup(g *iamtypes.GroupDetail) layers.Group {
 	inline := captureInline(g.GroupPolicyList)
 	if inline == nil {
-		inline = []InlinePolicy{}
+		inline = []layers.InlinePolicy{}
 	}
-	return Group{
+	return layers.Group{
 		Path: aws.ToString(g.Path), GroupName: aws.ToString(g.GroupName), GroupID: aws.ToString(g.GroupId),
 		Arn: aws.ToString(g.Arn), CreateDate: date(g.CreateDate), GroupPolicyList: inline,
 		AttachedManagedPolicies: captureAttached(g.AttachedManagedPolicies),
 	}
 }
 
-func captureRole(r *iamtypes.RoleDetail) Role {
+func captureRole(r *iamtypes.RoleDetail) layers.Role {
 	inline := captureInline(r.RolePolicyList)
 	if inline == nil {
-		inline = []InlinePolicy{}
+		inline = []layers.InlinePolicy{}
 	}
-	out := Role{
+	out := layers.Role{
 		Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleID: aws.ToString(r.RoleId),
 		Arn: aws.ToString(r.Arn), CreateDate: date(r.CreateDate), AssumeRolePolicyDocument: rawDocument(r.AssumeRolePolicyDocument),
-		InstanceProfileList: []InstanceProfile{}, RolePolicyList: inline,
+		InstanceProfileList: []layers.InstanceProfile{}, RolePolicyList: inline,
 		AttachedManagedPolicies: captureAttached(r.AttachedManagedPolicies),
 		PermissionsBoundary:     captureBoundary(r.PermissionsBoundary), Tags: captureTags(r.Tags),
 	}
 	for _, ip := range r.InstanceProfileList {
-		cip := InstanceProfile{Path: aws.ToString(ip.Path), InstanceProfileName: aws.ToString(ip.InstanceProfileName),
+		cip := layers.InstanceProfile{Path: aws.ToString(ip.Path), InstanceProfileName: aws.ToString(ip.InstanceProfileName),
 			InstanceProfileID: aws.ToString(ip.InstanceProfileId), Arn: aws.ToString(ip.Arn), CreateDate: date(ip.CreateDate),
-			Roles: []InstanceProfileRole{}, Tags: captureTags(ip.Tags)}
+			Roles: []layers.InstanceProfileRole{}, Tags: captureTags(ip.Tags)}
 		for _, ir := range ip.Roles {
-			cip.Roles = append(cip.Roles, InstanceProfileRole{Path: aws.ToString(ir.Path), RoleName: aws.ToString(ir.RoleName),
+			cip.Roles = append(cip.Roles, layers.InstanceProfileRole{Path: aws.ToString(ir.Path), RoleName: aws.ToString(ir.RoleName),
 				RoleID: aws.ToString(ir.RoleId), Arn: aws.ToString(ir.Arn), CreateDate: date(ir.CreateDate),
 				AssumeRolePolicyDocument: rawDocument(ir.AssumeRolePolicyDocument), Description: aws.ToString(ir.Description),
 				MaxSessionDuration: int(aws.ToInt32(ir.MaxSessionDuration)), Tags: captureTags(ir.Tags)})
@@ -301,21 +304,21 @@ func captureRole(r *iamtypes.RoleDetail) Role {
 		out.InstanceProfileList = append(out.InstanceProfileList, cip)
 	}
 	if r.RoleLastUsed != nil && (r.RoleLastUsed.LastUsedDate != nil || r.RoleLastUsed.Region != nil) {
-		out.RoleLastUsed = &RoleLastUsed{LastUsedDate: date(r.RoleLastUsed.LastUsedDate), Region: aws.ToString(r.RoleLastUsed.Region)}
+		out.RoleLastUsed = &layers.RoleLastUsed{LastUsedDate: date(r.RoleLastUsed.LastUsedDate), Region: aws.ToString(r.RoleLastUsed.Region)}
 	}
 	return out
 }
 
-func captureManaged(p *iamtypes.ManagedPolicyDetail) ManagedPolicy {
-	out := ManagedPolicy{
+func captureManaged(p *iamtypes.ManagedPolicyDetail) layers.ManagedPolicy {
+	out := layers.ManagedPolicy{
 		PolicyName: aws.ToString(p.PolicyName), PolicyID: aws.ToString(p.PolicyId), Arn: aws.ToString(p.Arn),
 		Path: aws.ToString(p.Path), DefaultVersionID: aws.ToString(p.DefaultVersionId),
 		AttachmentCount: int(aws.ToInt32(p.AttachmentCount)), PermissionsBoundaryUsageCount: int(aws.ToInt32(p.PermissionsBoundaryUsageCount)),
 		IsAttachable: p.IsAttachable, Description: aws.ToString(p.Description),
-		CreateDate: date(p.CreateDate), UpdateDate: date(p.UpdateDate), PolicyVersionList: []PolicyVersion{},
+		CreateDate: date(p.CreateDate), UpdateDate: date(p.UpdateDate), PolicyVersionList: []layers.PolicyVersion{},
 	}
 	for _, v := range p.PolicyVersionList {
-		out.PolicyVersionList = append(out.PolicyVersionList, PolicyVersion{Document: rawDocument(v.Document),
+		out.PolicyVersionList = append(out.PolicyVersionList, layers.PolicyVersion{Document: rawDocument(v.Document),
 			VersionID: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion, CreateDate: date(v.CreateDate)})
 	}
 	return out
@@ -325,8 +328,8 @@ func captureManaged(p *iamtypes.ManagedPolicyDetail) ManagedPolicy {
 // A read the credentials may not make leaves the organization out and
 // returns a warning; only rejected credentials and failures without an AWS
 // error code are errors.
-func captureOrganization(ctx context.Context, c OrganizationCaptureReader, account string, concurrency int, progress func(string, int, int)) (*Organization, string, error) {
-	skip := func(op string, err error) (*Organization, string, error) {
+func captureOrganization(ctx context.Context, c OrganizationCaptureReader, account string, concurrency int, progress func(string, int, int)) (*layers.Organization, string, error) {
+	skip := func(op string, err error) (*layers.Organization, string, error) {
 		if f := fatal(op, err); f != nil {
 			return nil, "", fmt.Errorf("capturing the organization: %w", f)
 		}
@@ -334,11 +337,11 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		return nil, r.Message + "; the snapshot has no organization, so its SCP and RCP layers are unknown", nil
 	}
 	do, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if ErrorCode(err) == codeNotInUse {
+	if awserr.Code(err) == layers.CodeNotInUse {
 		// The account is in no organization: no SCP or RCP applies, which
 		// the snapshot says explicitly (an absent organization would mean
 		// unknown).
-		return &Organization{Standalone: true}, "", nil
+		return &layers.Organization{Standalone: true}, "", nil
 	}
 	if err != nil {
 		return skip("organizations:DescribeOrganization", err)
@@ -346,7 +349,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 	if do == nil || do.Organization == nil {
 		return nil, "", errors.New("capturing the organization: organizations:DescribeOrganization returned no organization")
 	}
-	o := &Organization{ID: aws.ToString(do.Organization.Id), ManagementAccountID: aws.ToString(do.Organization.MasterAccountId), Nodes: []OrgNode{}, Policies: []OrgPolicy{}}
+	o := &layers.Organization{ID: aws.ToString(do.Organization.Id), ManagementAccountID: aws.ToString(do.Organization.MasterAccountId), Nodes: []layers.OrgNode{}, Policies: []layers.OrgPolicy{}}
 
 	var pathOnly string
 	nodes, op, err := captureTree(ctx, c, progress)
@@ -354,7 +357,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		if f := fatal(op, err); f != nil {
 			return nil, "", fmt.Errorf("capturing the organization: %w", f)
 		}
-		if !IsDeniedCode(ErrorCode(err)) {
+		if !awserr.IsDenied(awserr.Code(err)) {
 			return skip(op, err)
 		}
 		// Listing the tree is denied: keep the account's own path, which
@@ -364,7 +367,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		if perr != nil {
 			return skip(op, perr)
 		}
-		pathOnly = fmt.Sprintf("%s was denied (%s): the snapshot holds only account %s's path to the root, so other accounts' SCPs and RCPs are unknown", op, ErrorCode(err), account)
+		pathOnly = fmt.Sprintf("%s was denied (%s): the snapshot holds only account %s's path to the root, so other accounts' SCPs and RCPs are unknown", op, awserr.Code(err), account)
 	}
 	o.Nodes = nodes
 
@@ -382,7 +385,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				if ErrorCode(err) == "PolicyTypeNotEnabledException" {
+				if awserr.Code(err) == "PolicyTypeNotEnabledException" {
 					sums = nil
 					break
 				}
@@ -391,7 +394,7 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 			sums = append(sums, page.Policies...)
 		}
 		for _, sum := range sums {
-			o.Policies = append(o.Policies, OrgPolicy{ID: aws.ToString(sum.Id), ARN: aws.ToString(sum.Arn), Name: aws.ToString(sum.Name),
+			o.Policies = append(o.Policies, layers.OrgPolicy{ID: aws.ToString(sum.Id), ARN: aws.ToString(sum.Arn), Name: aws.ToString(sum.Name),
 				Type: string(pt), AWSManaged: sum.AwsManaged, Targets: []string{}})
 		}
 	}
@@ -419,10 +422,10 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 			}
 			content := strings.TrimSpace(*dp.Policy.Content)
 			if json.Valid([]byte(content)) && strings.HasPrefix(content, "{") {
-				op.Content = RawPolicy{JSON: json.RawMessage(content)}
+				op.Content = layers.RawPolicy{JSON: json.RawMessage(content)}
 			} else {
 				js, _ := json.Marshal(content)
-				op.Content = RawPolicy{JSON: js}
+				op.Content = layers.RawPolicy{JSON: js}
 			}
 			tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: &op.ID})
 			for tp.HasMorePages() {
@@ -450,8 +453,8 @@ func captureOrganization(ctx context.Context, c OrganizationCaptureReader, accou
 }
 
 // captureTree lists the organization from its root down.
-func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func(string, int, int)) ([]OrgNode, string, error) {
-	var nodes []OrgNode
+func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func(string, int, int)) ([]layers.OrgNode, string, error) {
+	var nodes []layers.OrgNode
 	rp := organizations.NewListRootsPaginator(c, &organizations.ListRootsInput{})
 	var queue []string
 	for rp.HasMorePages() {
@@ -460,7 +463,7 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 			return nil, "organizations:ListRoots", err
 		}
 		for _, r := range page.Roots {
-			nodes = append(nodes, OrgNode{ID: aws.ToString(r.Id), Type: NodeRoot, Name: aws.ToString(r.Name)})
+			nodes = append(nodes, layers.OrgNode{ID: aws.ToString(r.Id), Type: layers.NodeRoot, Name: aws.ToString(r.Name)})
 			queue = append(queue, aws.ToString(r.Id))
 		}
 	}
@@ -474,7 +477,7 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 				return nil, "organizations:ListOrganizationalUnitsForParent", err
 			}
 			for _, ou := range page.OrganizationalUnits {
-				nodes = append(nodes, OrgNode{ID: aws.ToString(ou.Id), Type: NodeOU, Parent: parent, Name: aws.ToString(ou.Name)})
+				nodes = append(nodes, layers.OrgNode{ID: aws.ToString(ou.Id), Type: layers.NodeOU, Parent: parent, Name: aws.ToString(ou.Name)})
 				queue = append(queue, aws.ToString(ou.Id))
 			}
 		}
@@ -485,7 +488,7 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 				return nil, "organizations:ListChildren", err
 			}
 			for _, ch := range page.Children {
-				nodes = append(nodes, OrgNode{ID: aws.ToString(ch.Id), Type: NodeAccount, Parent: parent})
+				nodes = append(nodes, layers.OrgNode{ID: aws.ToString(ch.Id), Type: layers.NodeAccount, Parent: parent})
 			}
 		}
 		progress("organization tree", len(nodes), 0)
@@ -506,7 +509,7 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 		}
 	}
 	for i := range nodes {
-		if nodes[i].Type == NodeAccount {
+		if nodes[i].Type == layers.NodeAccount {
 			nodes[i].Name = names[nodes[i].ID]
 		}
 	}
@@ -514,9 +517,9 @@ func captureTree(ctx context.Context, c OrganizationCaptureReader, progress func
 }
 
 // capturePath reads only the path from account up to the root.
-func capturePath(ctx context.Context, c OrganizationCaptureReader, account string) ([]OrgNode, string, error) {
-	var chain []OrgNode
-	cur := OrgNode{ID: account, Type: NodeAccount}
+func capturePath(ctx context.Context, c OrganizationCaptureReader, account string) ([]layers.OrgNode, string, error) {
+	var chain []layers.OrgNode
+	cur := layers.OrgNode{ID: account, Type: layers.NodeAccount}
 	if o, err := c.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: &account}); err == nil && o != nil && o.Account != nil {
 		cur.Name = aws.ToString(o.Account.Name)
 	}
@@ -532,7 +535,7 @@ func capturePath(ctx context.Context, c OrganizationCaptureReader, account strin
 		cur.Parent = aws.ToString(p.Id)
 		chain = append(chain, cur)
 		if p.Type == orgtypes.ParentTypeRoot {
-			root := OrgNode{ID: cur.Parent, Type: NodeRoot}
+			root := layers.OrgNode{ID: cur.Parent, Type: layers.NodeRoot}
 			if r, err := c.ListRoots(ctx, &organizations.ListRootsInput{}); err == nil && r != nil {
 				for _, rt := range r.Roots {
 					if aws.ToString(rt.Id) == root.ID {
@@ -544,7 +547,7 @@ func capturePath(ctx context.Context, c OrganizationCaptureReader, account strin
 			slices.Reverse(chain)
 			return chain, "", nil
 		}
-		cur = OrgNode{ID: cur.Parent, Type: NodeOU}
+		cur = layers.OrgNode{ID: cur.Parent, Type: layers.NodeOU}
 		if d, err := c.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: &cur.ID}); err == nil && d != nil && d.OrganizationalUnit != nil {
 			cur.Name = aws.ToString(d.OrganizationalUnit.Name)
 		}

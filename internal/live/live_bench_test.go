@@ -1,4 +1,4 @@
-package layers_test
+package live_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
-	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
@@ -114,15 +114,15 @@ func BenchmarkColdLayers(b *testing.B) {
 	if os.Getenv("IAMDIAG_BENCH_LATENCY") == "" {
 		b.Skip("set IAMDIAG_BENCH_LATENCY=1 to run the 50 ms-per-call benchmark")
 	}
-	snap := loadSnap(b, "testdata/realistic/snapshot.json")
+	snap := loadSnap(b, realisticSnapshot)
 	req := prodRole(b, snap)
 	b.Run("live", func(b *testing.B) {
 		c := startFake(b, snap, fakeaws.Options{Latency: 50 * time.Millisecond})
-		var st *layers.Stats
+		var st *live.Stats
 		for b.Loop() {
-			live := c.live(layers.LiveOptions{}) // a new Cache: cold
+			rd := c.live(live.Options{}) // a new Cache: cold
 			var err error
-			if _, st, err = live.LayersStats(context.Background(), req); err != nil {
+			if _, st, err = rd.LayersStats(context.Background(), req); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -151,15 +151,15 @@ func TestColdLayersLatency(t *testing.T) {
 	if os.Getenv("IAMDIAG_BENCH_LATENCY") == "" {
 		t.Skip("set IAMDIAG_BENCH_LATENCY=1")
 	}
-	snap := loadSnap(t, "testdata/realistic/snapshot.json")
+	snap := loadSnap(t, realisticSnapshot)
 	req := prodRole(t, snap)
 	c := startFake(t, snap, fakeaws.Options{Latency: 50 * time.Millisecond})
 	start := time.Now()
-	_, st, err := c.live(layers.LiveOptions{}).LayersStats(context.Background(), req)
+	_, st, err := c.live(live.Options{}).LayersStats(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := time.Since(start)
+	rd := time.Since(start)
 	serverRT := c.fake.RoundTrips()
 	c.fake.Reset()
 	start = time.Now()
@@ -168,10 +168,10 @@ func TestColdLayersLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	naive := time.Since(start)
-	t.Logf("live: %v, %s; server-measured critical path %d", live.Round(time.Millisecond), st, serverRT)
+	t.Logf("live: %v, %s; server-measured critical path %d", rd.Round(time.Millisecond), st, serverRT)
 	t.Logf("naive: %v, %d calls, server-measured critical path %d", naive.Round(time.Millisecond), calls, c.fake.RoundTrips())
-	if st.RoundTrips > 8 || live > 600*time.Millisecond {
-		t.Errorf("live: %d round trips in %v, want <= 8 and < 0.6 s", st.RoundTrips, live)
+	if st.RoundTrips > 8 || rd > 600*time.Millisecond {
+		t.Errorf("live: %d round trips in %v, want <= 8 and < 0.6 s", st.RoundTrips, rd)
 	}
 	if calls < 20 {
 		t.Errorf("naive walk made only %d calls: the scenario is too small to show anything", calls)
