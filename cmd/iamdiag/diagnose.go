@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/report"
@@ -188,11 +189,11 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		d.CrossCheck = live.crossCheck(ctx, d)
 	}
 	if opts.snap != nil {
-		d.Fix = report.FixOptions{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
+		d.Fix = fix.Options{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
 	}
 	out, finish := opts.redact.output(stdout)
 	if opts.FixFormat != "" {
-		fixes := report.Fixes(d.Result, d.Fix)
+		fixes := fix.Suggest(d.Result, d.Fix)
 		switch opts.FixFormat {
 		case "json":
 			err = report.FixJSON(out, fixes)

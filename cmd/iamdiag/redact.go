@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/iamdiag/iamdiag/internal/redact"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
 
@@ -51,7 +52,7 @@ func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *
 		if err != nil {
 			return err
 		}
-		r := &report.Redactor{}
+		r := &redact.Redactor{}
 		r.Learn(d)
 		red, err := r.Bytes(buf.Bytes(), redactSyntax(format, buf.Bytes()))
 		if err != nil {
@@ -72,25 +73,25 @@ func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *
 // redactSyntax says how a report of format is redacted. A format this file
 // does not know is redacted as JSON when it is JSON (a chat payload), as
 // text otherwise.
-func redactSyntax(format string, rendered []byte) report.Syntax {
+func redactSyntax(format string, rendered []byte) redact.Syntax {
 	switch format {
 	case "json", "slack":
-		return report.SyntaxJSON
+		return redact.SyntaxJSON
 	case "markdown":
-		return report.SyntaxMarkdown
+		return redact.SyntaxMarkdown
 	case "text":
-		return report.SyntaxText
+		return redact.SyntaxText
 	}
 	if json.Valid(rendered) {
-		return report.SyntaxJSON
+		return redact.SyntaxJSON
 	}
-	return report.SyntaxText
+	return redact.SyntaxText
 }
 
 // writeRedactMap writes the mapping to path with mode 0600, through a
 // temporary file in the same directory (created 0600) renamed into place,
 // so that an existing file's wider mode is not kept.
-func writeRedactMap(path string, r *report.Redactor) error {
+func writeRedactMap(path string, r *redact.Redactor) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".iamdiag-redact-map-*")
 	if err != nil {
 		return fmt.Errorf("writing --redact-map %s: %w", path, err)

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
 
-	"github.com/iamdiag/iamdiag/internal/report"
+	"github.com/iamdiag/iamdiag/internal/redact"
 )
 
 // diagnoseRun is one `iamdiag diagnose` command of the testscript files.
@@ -293,7 +293,7 @@ func TestRedactExamples(t *testing.T) {
 						t.Errorf("%s: mapping file mode %v (%v), want 0600", format, fi.Mode().Perm(), err)
 					}
 				}
-				m, err := report.ReadMapping(bytes.NewReader(mb))
+				m, err := redact.ReadMapping(bytes.NewReader(mb))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -311,7 +311,7 @@ func TestRedactExamples(t *testing.T) {
 					}
 				}
 				if format != "markdown" || !markdownEscapes(m) {
-					if back := report.Restore(red, m); back != orig {
+					if back := redact.Restore(red, m); back != orig {
 						t.Errorf("%s: the mapping does not restore the report (-want +got):\n%s", format, cmp.Diff(orig, back))
 					}
 				}
@@ -365,7 +365,7 @@ func startFake(t *testing.T, run diagnoseRun) diagnoseRun {
 
 // markdownEscapes reports whether a value of m holds a character Markdown
 // running text escapes, which Restore cannot bring back there.
-func markdownEscapes(m []report.Replacement) bool {
+func markdownEscapes(m []redact.Replacement) bool {
 	for _, e := range m {
 		if strings.ContainsAny(e.Value, "\\`*_[]<>") {
 			return true

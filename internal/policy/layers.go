@@ -104,3 +104,55 @@ type Layers struct {
 	// decides whether the request is cross-account.
 	ResourceAccount string
 }
+
+// Title names the layer for people: "service control policy". It also
+// names the layers AWS's error messages mention that are not evaluated as
+// layers of their own ("vpc-endpoint-policy", "role-trust-policy"), and
+// returns any other name as it is.
+func (l Layer) Title() string {
+	switch l {
+	case LayerSCP:
+		return "service control policy"
+	case LayerRCP:
+		return "resource control policy"
+	case LayerResource:
+		return "resource-based policy"
+	case LayerIdentity:
+		return "identity-based policy"
+	case LayerBoundary:
+		return "permissions boundary"
+	case LayerSession:
+		return "session policy"
+	case "vpc-endpoint-policy":
+		return "VPC endpoint policy"
+	case "role-trust-policy":
+		return "role trust policy"
+	}
+	return string(l)
+}
+
+// Label names a policy: "Name (ARN)", the name alone, or the ARN alone.
+func Label(name, arn string) string {
+	switch {
+	case name != "" && arn != "" && name != arn:
+		return name + " (" + arn + ")"
+	case name != "":
+		return name
+	}
+	return arn
+}
+
+// ID identifies a policy source: its ARN, else where it came from,
+// else its name.
+func (s *Source) ID() string {
+	if s == nil {
+		return ""
+	}
+	if s.ARN != "" {
+		return s.ARN
+	}
+	if s.Origin != "" {
+		return s.Origin
+	}
+	return s.Name
+}

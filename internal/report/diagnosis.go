@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
@@ -46,7 +47,7 @@ type Diagnosis struct {
 	Warnings []string
 	// Fix supplies what the fix suggestions need beyond the evaluation
 	// (which principals share a policy, where an SCP is attached).
-	Fix FixOptions
+	Fix fix.Options
 	// CrossCheck is AWS's policy simulator's verdict beside the local one;
 	// nil when it was not asked (an offline source).
 	CrossCheck *CrossCheck
@@ -150,35 +151,12 @@ func hintPhrase(h *Hint) string {
 		b.WriteString("a deny")
 	}
 	if h.Layer != "" {
-		b.WriteString(" in " + article(layerTitle(h.Layer)))
+		b.WriteString(" in " + article(policy.Layer(h.Layer).Title()))
 	}
 	if h.PolicyARN != "" {
 		b.WriteString(" (" + h.PolicyARN + ")")
 	}
 	return b.String()
-}
-
-// layerTitle names a layer for people.
-func layerTitle(layer string) string {
-	switch layer {
-	case string(policy.LayerSCP):
-		return "service control policy"
-	case string(policy.LayerRCP):
-		return "resource control policy"
-	case string(policy.LayerResource):
-		return "resource-based policy"
-	case string(policy.LayerIdentity):
-		return "identity-based policy"
-	case string(policy.LayerBoundary):
-		return "permissions boundary"
-	case string(policy.LayerSession):
-		return "session policy"
-	case "vpc-endpoint-policy":
-		return "VPC endpoint policy"
-	case "role-trust-policy":
-		return "role trust policy"
-	}
-	return layer
 }
 
 // article prefixes a or an.
@@ -193,38 +171,6 @@ func article(s string) string {
 	return "a " + s
 }
 
-// levelName describes an organization level: "OU Workloads (ou-ab12-workloads)".
-func levelName(lr *simulate.LayerResult, target string) string {
-	if target == "" {
-		return ""
-	}
-	for _, lv := range lr.Levels {
-		if lv.Target != target {
-			continue
-		}
-		kind := levelType(lv.Type, target)
-		if lv.Name != "" {
-			return kind + " " + lv.Name + " (" + target + ")"
-		}
-		return kind + " " + target
-	}
-	return levelType("", target) + " " + target
-}
-
-// levelType names an organization node type, guessing from the id when the
-// type is unknown.
-func levelType(typ, id string) string {
-	switch {
-	case typ == "ROOT" || (typ == "" && strings.HasPrefix(id, "r-")):
-		return "root"
-	case typ == "ORGANIZATIONAL_UNIT" || (typ == "" && strings.HasPrefix(id, "ou-")):
-		return "OU"
-	case typ == "ACCOUNT" || typ == "":
-		return "account"
-	}
-	return strings.ToLower(typ)
-}
-
 // layerResult returns the evaluation of layer, or nil.
 func (d *Diagnosis) layerResult(layer policy.Layer) *simulate.LayerResult {
 	if d.Result == nil {
@@ -236,32 +182,6 @@ func (d *Diagnosis) layerResult(layer policy.Layer) *simulate.LayerResult {
 		}
 	}
 	return nil
-}
-
-// policyLabel names a policy: "Name (ARN)", the name alone, or the ARN alone.
-func policyLabel(name, arn string) string {
-	switch {
-	case name != "" && arn != "" && name != arn:
-		return name + " (" + arn + ")"
-	case name != "":
-		return name
-	}
-	return arn
-}
-
-// sourceID identifies a policy source: its ARN, else where it came from,
-// else its name.
-func sourceID(s *policy.Source) string {
-	if s == nil {
-		return ""
-	}
-	if s.ARN != "" {
-		return s.ARN
-	}
-	if s.Origin != "" {
-		return s.Origin
-	}
-	return s.Name
 }
 
 // allowingStatement finds the first policy and Allow statement that apply in
@@ -284,3 +204,11 @@ func allowingStatement(policies []simulate.PolicyResult) (*policy.Source, string
 // errNoResult is returned when a report is asked for a diagnosis without an
 // evaluation.
 var errNoResult = errors.New("no evaluation result")
+
+// fixes returns the diagnosis's fixes.
+func (d *Diagnosis) fixes() []fix.Fix {
+	if d == nil || d.Result == nil {
+		return nil
+	}
+	return fix.Suggest(d.Result, d.Fix)
+}

@@ -8,28 +8,29 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // fixTitle names a fix for people: "service control policy DenyEC2 (ARN):
 // add an exception".
-func fixTitle(fx *Fix) string {
-	what := map[Change]string{
-		AppendStatement: "append a statement",
-		AddException:    "add an exception to the Deny",
-		NewPolicy:       "create a policy",
-		NewSession:      "start a new session with this session policy",
-		NoChange:        "no document can fix this",
+func fixTitle(fx *fix.Fix) string {
+	what := map[fix.Change]string{
+		fix.AppendStatement: "append a statement",
+		fix.AddException:    "add an exception to the Deny",
+		fix.NewPolicy:       "create a policy",
+		fix.NewSession:      "start a new session with this session policy",
+		fix.NoChange:        "no document can fix this",
 	}[fx.Change]
-	name := quoteName(fx.PolicyName, fx.Policy)
-	if fx.Change == NewPolicy && fx.Policy == "" {
+	name := fix.QuoteName(fx.PolicyName, fx.Policy)
+	if fx.Change == fix.NewPolicy && fx.Policy == "" {
 		name = "new " + fx.PolicyName
 	}
-	return layerTitle(string(fx.Layer)) + " " + name + ": " + what
+	return fx.Layer.Title() + " " + name + ": " + what
 }
 
 // fixFields are the lines shown under a fix's title.
-func fixFields(fx *Fix) []field {
+func fixFields(fx *fix.Fix) []field {
 	fields := []field{{"change", fx.Summary}}
 	if fx.Who != "" {
 		fields = append(fields, field{"who", fx.Who})
@@ -63,7 +64,7 @@ func fixFields(fx *Fix) []field {
 }
 
 // writeTextFixes writes the fixes section of the text report.
-func writeTextFixes(w io.Writer, fixes []Fix, paint func(code, s string) string) {
+func writeTextFixes(w io.Writer, fixes []fix.Fix, paint func(code, s string) string) {
 	if len(fixes) == 0 {
 		return
 	}
@@ -94,7 +95,7 @@ func writeTextFixes(w io.Writer, fixes []Fix, paint func(code, s string) string)
 }
 
 // writeMarkdownFixes writes the fixes section of the Markdown report.
-func writeMarkdownFixes(w io.Writer, fixes []Fix) {
+func writeMarkdownFixes(w io.Writer, fixes []fix.Fix) {
 	if len(fixes) == 0 {
 		return
 	}
@@ -124,7 +125,7 @@ func writeMarkdownFixes(w io.Writer, fixes []Fix) {
 // FixDiffs writes the unified diffs of the fixes, one after the other, each
 // preceded by a comment line naming the policy and the change: what
 // `iamdiag diagnose --fix-format diff` prints.
-func FixDiffs(w io.Writer, fixes []Fix) error {
+func FixDiffs(w io.Writer, fixes []fix.Fix) error {
 	var b strings.Builder
 	for i := range fixes {
 		fx := &fixes[i]
@@ -143,9 +144,9 @@ func FixDiffs(w io.Writer, fixes []Fix) error {
 
 // FixJSON writes the fixes as an indented JSON array: what `iamdiag
 // diagnose --fix-format json` prints.
-func FixJSON(w io.Writer, fixes []Fix) error {
+func FixJSON(w io.Writer, fixes []fix.Fix) error {
 	if fixes == nil {
-		fixes = []Fix{}
+		fixes = []fix.Fix{}
 	}
 	b, err := json.MarshalIndent(fixes, "", "  ")
 	if err != nil {
@@ -161,7 +162,7 @@ func FixJSON(w io.Writer, fixes []Fix) error {
 // source, what Terraform users paste in place of their policy's JSON
 // (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document).
 // A fix without a document becomes a comment saying what to do.
-func Terraform(w io.Writer, fixes []Fix) error {
+func Terraform(w io.Writer, fixes []fix.Fix) error {
 	var b strings.Builder
 	for i := range fixes {
 		fx := &fixes[i]
@@ -172,19 +173,19 @@ func Terraform(w io.Writer, fixes []Fix) error {
 		for _, line := range wrapComment(fx.Summary) {
 			b.WriteString("# " + line + "\n")
 		}
-		if fx.doc == nil {
+		if fx.Parsed() == nil {
 			continue
 		}
 		name := tfName(fx.PolicyName, i)
 		b.WriteString("data \"aws_iam_policy_document\" \"" + name + "\" {\n")
-		if fx.doc.Version != "" {
-			b.WriteString("  version = " + tfString(fx.doc.Version) + "\n")
+		if fx.Parsed().Version != "" {
+			b.WriteString("  version = " + tfString(fx.Parsed().Version) + "\n")
 		}
-		if fx.doc.ID != "" {
-			b.WriteString("  policy_id = " + tfString(fx.doc.ID) + "\n")
+		if fx.Parsed().ID != "" {
+			b.WriteString("  policy_id = " + tfString(fx.Parsed().ID) + "\n")
 		}
-		for j := range fx.doc.Statements {
-			tfStatement(&b, &fx.doc.Statements[j])
+		for j := range fx.Parsed().Statements {
+			tfStatement(&b, &fx.Parsed().Statements[j])
 		}
 		b.WriteString("}\n")
 	}

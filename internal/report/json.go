@@ -166,7 +166,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 			Conditions: conditionsJSON(b.Conditions),
 		}
 		if lr := d.layerResult(b.Layer); lr != nil && b.Target != "" {
-			jb.TargetName = strOrNil(levelName(lr, b.Target))
+			jb.TargetName = strOrNil(lr.LevelName(b.Target))
 		}
 		out.Blockers = append(out.Blockers, jb)
 	}
@@ -236,7 +236,7 @@ func policiesJSON(ps []simulate.PolicyResult) []jsonPolicy {
 	for _, p := range ps {
 		jp := jsonPolicy{Allowing: []string{}, Denying: []string{}, Decision: policy.NotApplicable.String()}
 		if s := p.Source; s != nil {
-			jp.Policy = sourceID(s)
+			jp.Policy = s.ID()
 			jp.PolicyName = s.Name
 			jp.Origin = s.Origin
 			jp.Target = s.Target

@@ -96,3 +96,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 func mdText(s string) string { return mdEscaper.Replace(s) }
+
+// EscapeMarkdown escapes s as the Markdown report escapes running text, so
+// that a redactor finds a value in the report as it was written there.
+func EscapeMarkdown(s string) string { return mdText(s) }

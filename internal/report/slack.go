@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/iamdiag/iamdiag/internal/fix"
 )
 
 // Block Kit limits (https://api.slack.com/reference/block-kit/blocks):
@@ -106,7 +108,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 			break
 		}
 		add(SlackBlock{Type: "divider"})
-		head := fmt.Sprintf("*%d. %s* (%s)", i+1, escapeMrkdwn(layerTitle(string(b.Layer))), strings.ReplaceAll(b.Kind, "-", " "))
+		head := fmt.Sprintf("*%d. %s* (%s)", i+1, escapeMrkdwn(b.Layer.Title()), strings.ReplaceAll(b.Kind, "-", " "))
 		fields := []SlackText{
 			mrkdwn("*Policy*\n"+slackPolicyLabel(deref(b.PolicyName), deref(b.Policy)), slackMaxFieldText),
 			mrkdwn("*Statement*\n"+code(deref(b.Statement)), slackMaxFieldText),
@@ -128,7 +130,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 			add(SlackBlock{Type: "section", Text: ptr(mrkdwn("*Conditions*\n"+strings.Join(lines, "\n"), slackMaxSectionText))})
 		}
 	}
-	var fixes []Fix
+	var fixes []fix.Fix
 	for _, f := range d.fixes() {
 		if f.Summary != "" || f.Diff != "" {
 			fixes = append(fixes, f)
@@ -169,8 +171,8 @@ const slackDiffCut = "\n_The diff is cut to fit Slack: `iamdiag diagnose --fix-f
 
 // slackFix is the text of a fix's section: what to change, and the diff in
 // a code block, cut with a note when the section cannot hold it.
-func slackFix(f *Fix) string {
-	text := "*Fix* (" + escapeMrkdwn(layerTitle(string(f.Layer))) + " " + escapeMrkdwn(f.PolicyName) + "): " + escapeMrkdwn(f.Summary)
+func slackFix(f *fix.Fix) string {
+	text := "*Fix* (" + escapeMrkdwn(f.Layer.Title()) + " " + escapeMrkdwn(f.PolicyName) + "): " + escapeMrkdwn(f.Summary)
 	if f.Diff == "" {
 		return text
 	}
@@ -205,7 +207,7 @@ func slackVerdict(v *jsonDiagnosis) string {
 		return "DENIED: " + kind
 	}
 	b := v.Blockers[0]
-	line := "DENIED: " + strings.ReplaceAll(b.Kind, "-", " ") + " in " + article(layerTitle(string(b.Layer)))
+	line := "DENIED: " + strings.ReplaceAll(b.Kind, "-", " ") + " in " + article(b.Layer.Title())
 	if n := len(v.Blockers) - 1; n > 0 {
 		line += fmt.Sprintf(" (and %d more)", n)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
@@ -177,7 +178,7 @@ func TestSlackFixCut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := slackFix(&Fix{Layer: policy.LayerSCP, PolicyName: "DenyEC2", Summary: "add an exception", Diff: tt.diff})
+			got := slackFix(&fix.Fix{Layer: policy.LayerSCP, PolicyName: "DenyEC2", Summary: "add an exception", Diff: tt.diff})
 			if len(got) > 3000 || !utf8.ValidString(got) {
 				t.Errorf("%d bytes (valid UTF-8: %v), want at most 3000", len(got), utf8.ValidString(got))
 			}

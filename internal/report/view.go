@@ -125,7 +125,7 @@ func verdict(d *Diagnosis) string {
 	case simulate.Inconclusive:
 		var s []string
 		for _, l := range r.Suspects {
-			s = append(s, layerTitle(string(l)))
+			s = append(s, l.Title())
 		}
 		if len(s) == 0 {
 			return "INCONCLUSIVE — the layers read do not explain the deny"
@@ -136,7 +136,7 @@ func verdict(d *Diagnosis) string {
 			return "DENIED — " + strings.ReplaceAll(string(r.Decision), "-", " ")
 		}
 		b := r.Blockers[0]
-		title := layerTitle(string(b.Layer))
+		title := b.Layer.Title()
 		if b.Kind == "explicit-deny" {
 			return "DENIED — explicit deny in " + article(title) + more
 		}
@@ -150,7 +150,7 @@ func verdict(d *Diagnosis) string {
 
 func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 	kind := strings.ReplaceAll(b.Kind, "-", " ")
-	bv := blockerView{title: layerTitle(string(b.Layer)) + " — " + kind}
+	bv := blockerView{title: b.Layer.Title() + " — " + kind}
 	switch {
 	case b.Policy != "" || b.PolicyName != "":
 		label := blockerPolicy(b)
@@ -169,7 +169,7 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 		// which allows the call, or say that there are none.
 		lr := d.layerResult(b.Layer)
 		if lr == nil || len(lr.Policies) == 0 {
-			bv.fields = append(bv.fields, field{"policy", "none: no " + layerTitle(string(b.Layer)) + " grants this action"})
+			bv.fields = append(bv.fields, field{"policy", "none: no " + b.Layer.Title() + " grants this action"})
 			break
 		}
 		for _, p := range lr.Policies {
@@ -184,7 +184,7 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 	if b.Target != "" {
 		name := b.Target
 		if lr := d.layerResult(b.Layer); lr != nil {
-			name = levelName(lr, b.Target)
+			name = lr.LevelName(b.Target)
 		}
 		label := "attached"
 		if b.Kind != "explicit-deny" {
@@ -241,9 +241,9 @@ func layerSummary(l *simulate.LayerResult) string {
 			for i := range l.Levels {
 				lv := &l.Levels[i]
 				p, _ := allowingStatement(lv.Policies)
-				name := levelName(l, lv.Target)
+				name := l.LevelName(lv.Target)
 				if p != nil {
-					name += " by " + policyLabel(p.Name, "")
+					name += " by " + policy.Label(p.Name, "")
 				}
 				parts = append(parts, name)
 			}
@@ -316,7 +316,7 @@ func sourcePhrase(source string) string {
 // "Name, from ORIGIN" for a policy without an ARN (inline, file).
 func sourceLabel(s *policy.Source) string {
 	if s.ARN != "" || s.Origin == "" {
-		return policyLabel(s.Name, s.ARN)
+		return policy.Label(s.Name, s.ARN)
 	}
 	if s.Name == "" || strings.HasSuffix(s.Origin, s.Name) {
 		return s.Origin
@@ -328,7 +328,7 @@ func sourceLabel(s *policy.Source) string {
 // policy without one, where it came from.
 func blockerPolicy(b simulate.Blocker) string {
 	if strings.HasPrefix(b.Policy, "arn:") {
-		return policyLabel(b.PolicyName, b.Policy)
+		return policy.Label(b.PolicyName, b.Policy)
 	}
 	return sourceLabel(&policy.Source{Name: b.PolicyName, Origin: b.Policy})
 }

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/iamdiag/iamdiag/internal/redact"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
 
@@ -243,18 +244,18 @@ func (s *Server) render(w http.ResponseWriter, _ *http.Request, req *DiagnoseReq
 }
 
 // renderBytes renders d in format, redacted when asked (`diagnose
-// --redact`: the report's renderer, then report.Redactor over its bytes, so
+// --redact`: the report's renderer, then redact.Redactor over its bytes, so
 // that every field, the fix and the Slack blocks included, passes through
 // it). slack adjusts a Slack message before it is encoded.
-func renderBytes(d *report.Diagnosis, format string, redact bool, slack func(*slackMessage)) ([]byte, string, error) {
-	ctype, syntax := "application/json", report.SyntaxJSON
+func renderBytes(d *report.Diagnosis, format string, redacted bool, slack func(*slackMessage)) ([]byte, string, error) {
+	ctype, syntax := "application/json", redact.SyntaxJSON
 	var render func(io.Writer) error
 	switch format {
 	case "markdown":
-		ctype, syntax = "text/markdown; charset=utf-8", report.SyntaxMarkdown
+		ctype, syntax = "text/markdown; charset=utf-8", redact.SyntaxMarkdown
 		render = func(w io.Writer) error { return report.Markdown(w, d) }
 	case "text":
-		ctype, syntax = "text/plain; charset=utf-8", report.SyntaxText
+		ctype, syntax = "text/plain; charset=utf-8", redact.SyntaxText
 		render = func(w io.Writer) error { return report.Text(w, d, report.TextOptions{}) }
 	case "slack":
 		if slack == nil {
@@ -283,8 +284,8 @@ func renderBytes(d *report.Diagnosis, format string, redact bool, slack func(*sl
 	}
 	var buf bytes.Buffer
 	var err error
-	if redact {
-		err = new(report.Redactor).Redact(&buf, d, syntax, render)
+	if redacted {
+		err = new(redact.Redactor).Redact(&buf, d, syntax, render)
 	} else {
 		err = render(&buf)
 	}

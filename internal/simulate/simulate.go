@@ -16,6 +16,7 @@
 package simulate
 
 import (
+	"strings"
 	"time"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -160,4 +161,36 @@ var layerOrder = [...]policy.Layer{
 var evalOrder = [...]policy.Layer{
 	policy.LayerRCP, policy.LayerSCP, policy.LayerResource,
 	policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession,
+}
+
+// LevelName describes the organization level target of an SCP or RCP layer: "OU Workloads (ou-ab12-workloads)".
+func (lr *LayerResult) LevelName(target string) string {
+	if target == "" {
+		return ""
+	}
+	for _, lv := range lr.Levels {
+		if lv.Target != target {
+			continue
+		}
+		kind := levelType(lv.Type, target)
+		if lv.Name != "" {
+			return kind + " " + lv.Name + " (" + target + ")"
+		}
+		return kind + " " + target
+	}
+	return levelType("", target) + " " + target
+}
+
+// levelType names an organization node type, guessing from the id when the
+// type is unknown.
+func levelType(typ, id string) string {
+	switch {
+	case typ == "ROOT" || (typ == "" && strings.HasPrefix(id, "r-")):
+		return "root"
+	case typ == "ORGANIZATIONAL_UNIT" || (typ == "" && strings.HasPrefix(id, "ou-")):
+		return "OU"
+	case typ == "ACCOUNT" || typ == "":
+		return "account"
+	}
+	return strings.ToLower(typ)
 }

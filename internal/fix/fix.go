@@ -1,4 +1,4 @@
-package report
+package fix
 
 import (
 	"bytes"
@@ -13,10 +13,10 @@ import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
-// FixOptions supplies what the fix suggestions need beyond the evaluation:
+// Options supplies what the fix suggestions need beyond the evaluation:
 // facts about the account and organization that a Result does not carry.
 // Every field may be nil; the fixes then say what they could not check.
-type FixOptions struct {
+type Options struct {
 	// PolicyUsers returns the users, groups and roles a customer managed
 	// policy is attached to (as a permissions policy), as ARNs.
 	PolicyUsers func(policyARN string) []string
@@ -120,7 +120,7 @@ const whoOrganizations = "an organization administrator: the management account 
 // Fixes returns one fix per policy to change so that every blocker of res
 // is cleared, or, for an inconclusive result, what to read. An allowed
 // result has none.
-func Fixes(res *simulate.Result, opt FixOptions) []Fix {
+func Suggest(res *simulate.Result, opt Options) []Fix {
 	if res == nil || res.Request == nil {
 		return nil
 	}
@@ -144,7 +144,7 @@ func Fixes(res *simulate.Result, opt FixOptions) []Fix {
 // fixer builds the fixes of one result.
 type fixer struct {
 	res   *simulate.Result
-	opt   FixOptions
+	opt   Options
 	req   *policy.Request
 	order []*Fix
 	byKey map[string]*Fix
@@ -209,7 +209,7 @@ func (f *fixer) findSource(b simulate.Blocker) *policy.Source {
 	}
 	match := func(pols []simulate.PolicyResult) *policy.Source {
 		for _, p := range pols {
-			if p.Source != nil && sourceID(p.Source) == b.Policy {
+			if p.Source != nil && p.Source.ID() == b.Policy {
 				return p.Source
 			}
 		}
@@ -255,13 +255,13 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	fx.Blockers = append(fx.Blockers, i)
 	if b.Layer == policy.LayerSession {
 		fx.Change = NoChange
-		fx.Summary = joinSummary(fx.Summary, "the session policy "+quoteName(b.PolicyName, b.Policy)+" denies this call (statement "+b.Statement+"), and a session policy cannot be changed after the fact: start a new session (sts:AssumeRole) without this session policy, or with one whose Deny does not cover "+f.req.Action)
+		fx.Summary = joinSummary(fx.Summary, "the session policy "+QuoteName(b.PolicyName, b.Policy)+" denies this call (statement "+b.Statement+"), and a session policy cannot be changed after the fact: start a new session (sts:AssumeRole) without this session policy, or with one whose Deny does not cover "+f.req.Action)
 		fx.Notes = appendUnique(fx.Notes, "session policies: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session")
 		return
 	}
 	if w == nil || w.doc == nil {
 		fx.Change = NoChange
-		fx.Summary = joinSummary(fx.Summary, "the denying policy's document is not available: read "+quoteName(b.PolicyName, b.Policy)+" and add an exception for this principal to statement "+b.Statement)
+		fx.Summary = joinSummary(fx.Summary, "the denying policy's document is not available: read "+QuoteName(b.PolicyName, b.Policy)+" and add an exception for this principal to statement "+b.Statement)
 		return
 	}
 	arn := f.principalARN()
@@ -269,7 +269,7 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	switch {
 	case st == nil:
 		fx.Change = NoChange
-		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" was not found in "+quoteName(b.PolicyName, b.Policy))
+		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" was not found in "+QuoteName(b.PolicyName, b.Policy))
 		return
 	case arn == "":
 		fx.Change = NoChange
@@ -277,13 +277,13 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 		return
 	case namesPrincipal(b.Conditions, arn):
 		fx.Change = NoChange
-		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+quoteName(b.PolicyName, b.Policy)+" denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it")
+		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+QuoteName(b.PolicyName, b.Policy)+" denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it")
 		return
 	}
 	how := addPrincipalException(st, arn)
 	fx.Statements = appendUnique(fx.Statements, st.ID())
 	var s strings.Builder
-	s.WriteString("keep the Deny in statement " + b.Statement + " of " + quoteName(b.PolicyName, b.Policy) + " and " + how + " " + arn)
+	s.WriteString("keep the Deny in statement " + b.Statement + " of " + QuoteName(b.PolicyName, b.Policy) + " and " + how + " " + arn)
 	s.WriteString(": the statement then no longer applies to this principal, for every action it denies (")
 	s.WriteString(strings.Join(denied(st), ", "))
 	s.WriteString("), and still applies to every other principal")
@@ -370,7 +370,7 @@ func (f *fixer) orgReach(fx *Fix, src *policy.Source, b simulate.Blocker) {
 		if lr != nil {
 			for _, lv := range lr.Levels {
 				for _, p := range lv.Policies {
-					if p.Source != nil && sourceID(p.Source) == b.Policy {
+					if p.Source != nil && p.Source.ID() == b.Policy {
 						targets = appendUnique(targets, lv.Target)
 					}
 				}
@@ -384,7 +384,7 @@ func (f *fixer) orgReach(fx *Fix, src *policy.Source, b simulate.Blocker) {
 	for _, t := range targets {
 		name := t
 		if lr != nil {
-			name = levelName(lr, t)
+			name = lr.LevelName(t)
 		}
 		fx.AlsoAffects = appendUnique(fx.AlsoAffects, name)
 	}
@@ -440,7 +440,7 @@ func (f *fixer) inconclusive() []Fix {
 		if lr != nil && lr.Error != "" {
 			why = " (" + lr.Error + ")"
 		}
-		fx.Summary = "no fix can be written before the " + layerTitle(string(l)) + " is read" + why + ": " + readAdvice(l)
+		fx.Summary = "no fix can be written before the " + l.Title() + " is read" + why + ": " + readAdvice(l)
 		out = append(out, fx)
 	}
 	return out
@@ -574,8 +574,8 @@ func statementByID(doc *policy.Document, id string) *policy.Statement {
 	return nil
 }
 
-// quoteName names a policy in a summary.
-func quoteName(name, id string) string {
+// QuoteName names a policy in a summary.
+func QuoteName(name, id string) string {
 	switch {
 	case name != "" && id != "" && name != id:
 		return name + " (" + id + ")"
@@ -596,18 +596,31 @@ func appendUnique(list []string, vals ...string) []string {
 	return list
 }
 
-// fixes returns the diagnosis's fixes.
-func (d *Diagnosis) fixes() []Fix {
-	if d == nil || d.Result == nil {
-		return nil
-	}
-	return Fixes(d.Result, d.Fix)
-}
-
 // joinSummary appends what a further blocker of the same policy needs.
 func joinSummary(have, more string) string {
 	if have == "" {
 		return more
 	}
 	return have + "; then " + more
+}
+
+// orUnknown returns s, or "(unknown)" when it is empty.
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// Parsed is the corrected document, parsed; nil when Document is null or
+// not a policy.
+func (f *Fix) Parsed() *policy.Document {
+	if f.doc != nil || len(f.Document) == 0 || string(f.Document) == "null" {
+		return f.doc
+	}
+	doc, err := policy.Parse(f.Document)
+	if err != nil {
+		return nil
+	}
+	return doc
 }

@@ -1,4 +1,4 @@
-package report
+package fix
 
 import (
 	_ "embed"
@@ -611,7 +611,7 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 				continue
 			}
 			if p.Source.AWSManaged {
-				awsManaged = append(awsManaged, policyLabel(p.Source.Name, p.Source.ARN))
+				awsManaged = append(awsManaged, policy.Label(p.Source.Name, p.Source.ARN))
 				continue
 			}
 			if editable(p.Source) {
@@ -640,7 +640,7 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 	}
 	score := func(src *policy.Source) int {
 		sc := affinity(src.Document, s.service) * 4
-		if sourceID(src) == b.Policy {
+		if src.ID() == b.Policy {
 			sc += 100
 		}
 		if ownPolicy(src) {
@@ -651,7 +651,7 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 	var best *policy.Source
 	for _, c := range cands {
 		if shared(c) {
-			notes = append(notes, policyLabel(c.Name, sourceID(c))+" is shared with other principals: not changed, so that it grants them nothing new")
+			notes = append(notes, policy.Label(c.Name, c.ID())+" is shared with other principals: not changed, so that it grants them nothing new")
 			continue
 		}
 		if best == nil || score(c) > score(best) {
@@ -682,16 +682,16 @@ func (f *fixer) missingIdentity(i int, b simulate.Blocker) {
 		fx.Summary = joinSummary(fx.Summary, "no identity policy of the principal can be changed safely: create the inline policy "+name+" on "+where+" (aws iam put-role-policy) to "+allowText(s, p))
 		return
 	}
-	key := string(policy.LayerIdentity) + "|" + sourceID(best)
+	key := string(policy.LayerIdentity) + "|" + best.ID()
 	fx, w := f.get(key, func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerIdentity, Policy: sourceID(best), PolicyName: best.Name, Change: AppendStatement},
+		return &Fix{Layer: policy.LayerIdentity, Policy: best.ID(), PolicyName: best.Name, Change: AppendStatement},
 			&working{old: best.Document, doc: clone(best.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Companions = append(fx.Companions, p.companions...)
 	fx.Notes = appendUnique(fx.Notes, notes...)
-	fx.Summary = joinSummary(fx.Summary, "append to "+quoteName(best.Name, sourceID(best))+" a statement to "+allowText(s, p))
+	fx.Summary = joinSummary(fx.Summary, "append to "+QuoteName(best.Name, best.ID())+" a statement to "+allowText(s, p))
 	f.sharedReach(fx, best)
 }
 
@@ -719,8 +719,8 @@ func (f *fixer) missingBoundary(i int, b simulate.Blocker) {
 		change = NewPolicy
 		name = src.Name + "-" + camel(strings.ReplaceAll(s.action, ":", "-"))
 	}
-	fx, w := f.get(string(policy.LayerBoundary)+"|"+sourceID(src), func() (*Fix, *working) {
-		fx := &Fix{Layer: policy.LayerBoundary, Policy: sourceID(src), PolicyName: name, Change: change}
+	fx, w := f.get(string(policy.LayerBoundary)+"|"+src.ID(), func() (*Fix, *working) {
+		fx := &Fix{Layer: policy.LayerBoundary, Policy: src.ID(), PolicyName: name, Change: change}
 		if change == NewPolicy {
 			fx.Policy = ""
 			fx.AttachTo = f.principalARN()
@@ -732,9 +732,9 @@ func (f *fixer) missingBoundary(i int, b simulate.Blocker) {
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
 	fx.Notes = appendUnique(fx.Notes, "a permissions boundary only caps what identity policies grant: it grants nothing by itself (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)")
 	if change == NewPolicy {
-		fx.Summary = joinSummary(fx.Summary, "the boundary "+quoteName(src.Name, src.ARN)+" is an AWS managed policy and cannot be changed: create the customer managed policy "+name+" with this document and make it the boundary of "+orUnknown(fx.AttachTo)+" (aws iam put-role-permissions-boundary); it adds a statement to "+allowText(s, p))
+		fx.Summary = joinSummary(fx.Summary, "the boundary "+QuoteName(src.Name, src.ARN)+" is an AWS managed policy and cannot be changed: create the customer managed policy "+name+" with this document and make it the boundary of "+orUnknown(fx.AttachTo)+" (aws iam put-role-permissions-boundary); it adds a statement to "+allowText(s, p))
 	} else {
-		fx.Summary = joinSummary(fx.Summary, "append to the permissions boundary "+quoteName(src.Name, src.ARN)+" a statement to "+allowText(s, p))
+		fx.Summary = joinSummary(fx.Summary, "append to the permissions boundary "+QuoteName(src.Name, src.ARN)+" a statement to "+allowText(s, p))
 		f.sharedReach(fx, src)
 	}
 }
@@ -748,7 +748,7 @@ func (f *fixer) missingSession(i int, b simulate.Blocker) {
 		src = lr.Policies[0].Source
 	} else if lr != nil {
 		for _, p := range lr.Policies {
-			if p.Source != nil && sourceID(p.Source) == b.Policy {
+			if p.Source != nil && p.Source.ID() == b.Policy {
 				src = p.Source
 			}
 		}
@@ -763,8 +763,8 @@ func (f *fixer) missingSession(i int, b simulate.Blocker) {
 		fx.Summary = joinSummary(fx.Summary, "a session policy cannot be changed after the fact: start a new session without a session policy, or with one that also allows "+s.action)
 		return
 	}
-	fx, w := f.get(string(policy.LayerSession)+"|"+sourceID(src), func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerSession, Policy: sourceID(src), PolicyName: src.Name, Change: NewSession},
+	fx, w := f.get(string(policy.LayerSession)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: policy.LayerSession, Policy: src.ID(), PolicyName: src.Name, Change: NewSession},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
@@ -795,14 +795,14 @@ func (f *fixer) missingResource(i int, b simulate.Blocker) {
 	for j := range p.statements {
 		p.statements[j].Principal = &policy.Principals{Values: map[string][]string{"AWS": {arn}}}
 	}
-	fx, w := f.get(string(policy.LayerResource)+"|"+sourceID(src), func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerResource, Policy: sourceID(src), PolicyName: src.Name, Change: AppendStatement},
+	fx, w := f.get(string(policy.LayerResource)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: policy.LayerResource, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
-	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+quoteName(src.Name, sourceID(src))+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
+	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+QuoteName(src.Name, src.ID())+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
 }
 
 // missingOrg allows the request at an SCP level where nothing allows it:
@@ -839,7 +839,7 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 			p.statements[j].Conditions = append(p.statements[j].Conditions, policy.Condition{Operator: "StringEquals", Key: "aws:PrincipalArn", Values: []string{arn}})
 		}
 	}
-	title := layerTitle(string(b.Layer))
+	title := b.Layer.Title()
 	if src == nil {
 		name := sidBase(s.action)
 		fx, w := f.get(string(b.Layer)+"|new|"+b.Target, func() (*Fix, *working) {
@@ -851,19 +851,19 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 		fx.Who = whoOrganizations
 		target := b.Target
 		if lr != nil {
-			target = levelName(lr, b.Target)
+			target = lr.LevelName(b.Target)
 		}
 		fx.AlsoAffects = []string{target}
 		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+". Who: "+whoOrganizations+". It applies to "+under(target)+", for "+orUnknown(arn)+" only")
 		return
 	}
-	fx, w := f.get(string(b.Layer)+"|"+sourceID(src), func() (*Fix, *working) {
-		return &Fix{Layer: b.Layer, Policy: sourceID(src), PolicyName: src.Name, Change: AppendStatement},
+	fx, w := f.get(string(b.Layer)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: b.Layer, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
-	fx.Summary = joinSummary(fx.Summary, "append to the "+title+" "+quoteName(src.Name, sourceID(src))+" a statement to "+allowText(s, p)+" for "+orUnknown(arn)+" only")
+	fx.Summary = joinSummary(fx.Summary, "append to the "+title+" "+QuoteName(src.Name, src.ID())+" a statement to "+allowText(s, p)+" for "+orUnknown(arn)+" only")
 	f.orgReach(fx, src, b)
 }
 

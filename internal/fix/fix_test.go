@@ -1,8 +1,9 @@
-package report
+package fix
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ type fixCase struct {
 	req  *policy.Request
 	l    *policy.Layers
 	sim  simulate.Options
-	opt  FixOptions
+	opt  Options
 }
 
 // exampleCases mirrors the calls of cmd/iamdiag/testdata/script on
@@ -68,7 +69,7 @@ func exampleCases(t *testing.T) []fixCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fixCase{name: name, req: req, l: l, opt: FixOptions{
+		return fixCase{name: name, req: req, l: l, opt: Options{
 			PolicyUsers: snap.PolicyUsers, BoundaryUsers: snap.BoundaryUsers, PolicyTargets: snap.PolicyTargets,
 		}}
 	}
@@ -163,7 +164,7 @@ func applyFixes(l *policy.Layers, fixes []Fix, keep func(Fix) bool) (*policy.Lay
 	replace := func(list []policy.Source, fx Fix) int {
 		n := 0
 		for i := range list {
-			if sourceID(&list[i]) == fx.Policy {
+			if list[i].ID() == fx.Policy {
 				list[i].Document = fx.doc
 				n++
 			}
@@ -243,7 +244,7 @@ func TestFixApplied(t *testing.T) {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
-			fixes := Fixes(res, c.opt)
+			fixes := Suggest(res, c.opt)
 			if len(fixes) == 0 {
 				t.Fatalf("a %s with blockers %v has no fix", res.Decision, blockerIDs(res.Blockers))
 			}
@@ -492,18 +493,18 @@ func TestFixGolden(t *testing.T) {
 		seen++
 		t.Run(c.name, func(t *testing.T) {
 			res := simulate.Evaluate(c.req, c.l, c.sim)
-			fixes := Fixes(res, c.opt)
+			fixes := Suggest(res, c.opt)
 			b, err := json.MarshalIndent(fixes, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("fix", c.name+".json"), append(b, '\n'))
+			golden(t, c.name+".json", append(b, '\n'))
 			var d bytes.Buffer
 			for _, fx := range fixes {
-				fmt.Fprintf(&d, "# %s %s: %s\n", fx.Layer, quoteName(fx.PolicyName, fx.Policy), fx.Change)
+				fmt.Fprintf(&d, "# %s %s: %s\n", fx.Layer, QuoteName(fx.PolicyName, fx.Policy), fx.Change)
 				d.WriteString(fx.Diff)
 			}
-			golden(t, filepath.Join("fix", c.name+".diff"), d.Bytes())
+			golden(t, c.name+".diff", d.Bytes())
 		})
 	}
 	if seen != len(want) {
@@ -523,7 +524,7 @@ var goldenCorpus = []string{
 func TestWideningCheckFails(t *testing.T) {
 	c := exampleCases(t)[4] // example-missing-allow
 	res := simulate.Evaluate(c.req, c.l, c.sim)
-	fixes := Fixes(res, c.opt)
+	fixes := Suggest(res, c.opt)
 	if len(fixes) != 1 || fixes[0].doc == nil {
 		t.Fatalf("want one fix with a document, got %s", dumpFixes(fixes))
 	}
@@ -592,7 +593,7 @@ func TestDenyNamingPrincipal(t *testing.T) {
 	l := &policy.Layers{SessionKnown: true, Principal: policy.Principal{IAMARN: role, Account: "111122223333"},
 		Identity: []policy.Source{{Layer: policy.LayerIdentity, Name: "p", Origin: "role/App (inline p)", Document: doc}}}
 	res := simulate.Evaluate(req, l, simulate.Options{})
-	fixes := Fixes(res, FixOptions{})
+	fixes := Suggest(res, Options{})
 	if len(fixes) != 1 || fixes[0].Change != NoChange || fixes[0].doc != nil {
 		t.Fatalf("want one fix without a document, got %s", dumpFixes(fixes))
 	}
@@ -601,22 +602,23 @@ func TestDenyNamingPrincipal(t *testing.T) {
 	}
 }
 
-func TestTerraform(t *testing.T) {
-	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/home/${aws:username}/*","Condition":{"StringLike":{"s3:prefix":"%{x}"}}}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := Terraform(&b, []Fix{{Layer: policy.LayerIdentity, PolicyName: "9 lives", Change: AppendStatement, Summary: "s", doc: doc}}); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		`data "aws_iam_policy_document" "fix_1_9_lives" {`,
-		`resources = ["arn:aws:s3:::b/home/$${aws:username}/*"]`,
-		`values   = ["%%{x}"]`,
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("missing %q in:\n%s", want, b.String())
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

@@ -1,4 +1,4 @@
-package report
+package redact
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/report"
 )
 
 // Redaction for sharing (`iamdiag diagnose --redact`).
@@ -175,7 +176,7 @@ type literal struct{ text, placeholder string }
 // Redact learns the identifiers of d, renders d with render, and writes the
 // rendered bytes redacted for syntax to w. Nothing is written when rendering
 // or redaction fails.
-func (r *Redactor) Redact(w io.Writer, d *Diagnosis, syntax Syntax, render func(io.Writer) error) error {
+func (r *Redactor) Redact(w io.Writer, d *report.Diagnosis, syntax Syntax, render func(io.Writer) error) error {
 	r.Learn(d)
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
@@ -194,14 +195,14 @@ func (r *Redactor) Redact(w io.Writer, d *Diagnosis, syntax Syntax, render func(
 // Learn records the identifiers of d as its JSON report shows them
 // (organization account names included), assigning their placeholders in
 // the order the JSON report shows them.
-func (r *Redactor) Learn(d *Diagnosis) {
+func (r *Redactor) Learn(d *report.Diagnosis) {
 	if d == nil || d.Result == nil {
 		return
 	}
-	b, err := json.Marshal(toJSON(d))
-	if err == nil {
-		// A marshalled report is valid JSON: learning cannot fail.
-		_ = r.learnJSON(b)
+	var b bytes.Buffer
+	if report.JSON(&b, d) == nil {
+		// A rendered JSON report is valid JSON: learning cannot fail.
+		_ = r.learnJSON(b.Bytes())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -358,7 +359,7 @@ func (r *Redactor) assign(kind, value string) string {
 		return p
 	}
 	r.literals = append(r.literals, literal{value, p})
-	if esc := mdText(value); esc != value {
+	if esc := report.EscapeMarkdown(value); esc != value {
 		r.byValue[esc] = p
 		r.literals = append(r.literals, literal{esc, p})
 	}
