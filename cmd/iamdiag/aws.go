@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -101,6 +100,11 @@ type awsClients struct {
 	kms *kms.Client
 }
 
+// source returns the clients the live source reads through.
+func (c *awsClients) source() live.SourceClients {
+	return live.SourceClients{Clients: live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, STS: c.sts, Simulator: c.iam}
+}
+
 func newAWSClients(cfg aws.Config) *awsClients {
 	return &awsClients{
 		iam: iam.NewFromConfig(cfg),
@@ -109,18 +113,6 @@ func newAWSClients(cfg aws.Config) *awsClients {
 		s3:  s3.NewFromConfig(cfg),
 		kms: kms.NewFromConfig(cfg),
 	}
-}
-
-// errNoCredentials is wrapped when the SDK's credential chain yields no
-// credentials.
-var errNoCredentials = errors.New("the AWS SDK found no credentials")
-
-// credentialsProblem reports whether err means there are no usable
-// credentials: none found or not refreshable (the signer could not get
-// them), or AWS rejected them.
-func credentialsProblem(err error) bool {
-	var se *v4.SigningError
-	return errors.As(err, &se) || errors.Is(err, errNoCredentials) || errors.Is(err, live.ErrCredentials) || awserr.IsCredential(awserr.Code(err))
 }
 
 // explainAWSError turns an AWS failure into a message that says what to do;
@@ -136,7 +128,7 @@ func explainAWSError(err error, profile string) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return &exitError{code: exitFailure, err: fmt.Errorf("AWS did not answer within --timeout (raise it, e.g. --timeout 2m, or check the network and AWS_ENDPOINT_URL*): %w", err)}
-	case credentialsProblem(err):
+	case live.CredentialsProblem(err):
 		how := "run `aws sso login` for an SSO profile, get a new session token, or choose other credentials with --profile or AWS_PROFILE"
 		if profile != "" {
 			how = "run `aws sso login --profile " + profile + "` for an SSO profile, get a new session token, or choose another --profile"
@@ -157,21 +149,6 @@ func explainAWSError(err error, profile string) error {
 		}
 	}
 	return err
-}
-
-// countingDecoder counts and times the STS calls of --encoded-message.
-type countingDecoder struct {
-	d       decode.Decoder
-	calls   int
-	elapsed time.Duration
-}
-
-func (c *countingDecoder) DecodeAuthorizationMessage(ctx context.Context, in *sts.DecodeAuthorizationMessageInput, opts ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error) {
-	start := time.Now()
-	out, err := c.d.DecodeAuthorizationMessage(ctx, in, opts...)
-	c.calls++
-	c.elapsed += time.Since(start)
-	return out, err
 }
 
 // plural writes n and the noun, with an s unless n is 1.

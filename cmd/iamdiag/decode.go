@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 )
 
 // decodeOptions are the flags of `iamdiag decode`.
@@ -20,7 +21,7 @@ type decodeOptions struct {
 
 	log   *zap.Logger
 	stdin io.Reader
-	sts   func(ctx context.Context, profile, region string) (decode.Decoder, error)
+	sts   stsFactory
 }
 
 func newDecodeCmd(s streams, g *globalOptions) *cobra.Command {
@@ -58,9 +59,17 @@ func runDecode(ctx context.Context, opts *decodeOptions, stdout io.Writer) error
 	if opts.Format != "text" && opts.Format != "json" {
 		return usageErrorf("--format %q: want text or json", opts.Format)
 	}
-	req, err := opts.input.request(ctx, inputDeps{stdin: opts.stdin, log: opts.log, sts: opts.sts})
+	in, err := opts.input.input(opts.stdin)
 	if err != nil {
 		return err
+	}
+	dec, err := opts.input.decoder(ctx, opts.sts)
+	if err != nil {
+		return explainAWSError(err, opts.input.Profile)
+	}
+	req, err := diagnose.Decode(ctx, in, diagnose.Sources{Decoder: dec, Log: opts.log})
+	if err != nil {
+		return opts.input.cliError(err)
 	}
 	if opts.Format == "json" {
 		b, err := json.MarshalIndent(req, "", "  ")

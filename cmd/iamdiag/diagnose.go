@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"golang.org/x/term"
 
-	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
-	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/report"
-	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 // diagnoseOptions are the flags of `iamdiag diagnose`.
@@ -40,15 +38,13 @@ type diagnoseOptions struct {
 	Format string
 	// FixFormat, when set, prints only the fixes: json, diff or terraform.
 	FixFormat string
-	// snap is the snapshot read for --snapshot, for the fixes' facts.
-	snap   *layers.Snapshot
-	redact redactOptions
+	redact    redactOptions
 	// Color is decided by the command: text on a terminal, NO_COLOR unset.
 	Color bool
 
 	log   *zap.Logger
 	stdin io.Reader
-	sts   func(ctx context.Context, profile, region string) (decode.Decoder, error)
+	sts   stsFactory
 }
 
 func newDiagnoseCmd(s streams, g *globalOptions) *cobra.Command {
@@ -146,8 +142,9 @@ func (o *diagnoseOptions) validate() error {
 	return o.input.validate()
 }
 
-// runDiagnose reads the input, gathers the layers from the offline source,
-// evaluates them and writes the report to stdout.
+// runDiagnose reads the input, runs the diagnosis pipeline over the source
+// the flags name (a snapshot, policy files, else the live account) and
+// writes the report to stdout.
 func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.Writer) error {
 	if opts.log == nil {
 		opts.log = zap.NewNop()
@@ -158,38 +155,50 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	gather := opts.layers
-	var live *liveSource
-	if opts.Snapshot == "" && !opts.policyFiles() {
+	in, err := opts.input.input(opts.stdin)
+	if err != nil {
+		return err
+	}
+	src := diagnose.Sources{ResourceAccount: opts.ResourceAccount, ManagementAccount: opts.ManagementAccount, Log: opts.log}
+	switch {
+	case opts.Snapshot != "":
+		snap, err := layers.LoadFile(opts.Snapshot)
+		if err != nil {
+			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
+		}
+		src.Layers = diagnose.Snapshot(snap)
+	case opts.policyFiles():
+		src.Layers = diagnose.Files(layers.Files{
+			Identity:          opts.IdentityPolicies,
+			Session:           opts.SessionPolicies,
+			Boundary:          opts.Boundary,
+			Resource:          opts.ResourcePolicy,
+			SCP:               opts.SCPs,
+			RCP:               opts.RCPs,
+			NoDefaultSCP:      opts.NoDefaultSCP,
+			ManagementAccount: opts.ManagementAccount,
+			ResourceAccount:   opts.ResourceAccount,
+		})
+	default:
 		// No offline source: read the live account.
 		var cancel context.CancelFunc
 		ctx, cancel = liveContext(ctx, opts.aws.Timeout)
 		defer cancel()
-		var err error
-		if live, err = newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.log); err != nil {
+		ls, err := newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.log)
+		if err != nil {
 			return err
 		}
-		opts.sts = live.sts
-		gather = live.gather(ctx, opts)
-		defer live.logStats(stderr)
+		defer logStats(ls, opts.log, stderr)
+		src.Layers, src.Decoder = ls, ls.Decoder()
 	}
-
-	in, err := opts.input.request(ctx, inputDeps{stdin: opts.stdin, log: opts.log, sts: opts.sts})
-	if err != nil {
-		return explainAWSError(err, opts.input.Profile)
-	}
-	d, err := diagnosis(in, gather, opts.log)
-	if err != nil {
-		return err
-	}
-	if live != nil {
-		if w := live.accountWarning(d.Input); w != "" {
-			d.Warnings = append(d.Warnings, w)
+	if src.Decoder == nil {
+		if src.Decoder, err = opts.input.decoder(ctx, opts.sts); err != nil {
+			return explainAWSError(err, opts.input.Profile)
 		}
-		d.CrossCheck = live.crossCheck(ctx, d)
 	}
-	if opts.snap != nil {
-		d.Fix = fix.Options{PolicyUsers: opts.snap.PolicyUsers, BoundaryUsers: opts.snap.BoundaryUsers, PolicyTargets: opts.snap.PolicyTargets}
+	d, err := diagnose.Run(ctx, in, src)
+	if err != nil {
+		return opts.sourceError(err)
 	}
 	out, finish := opts.redact.output(stdout)
 	if opts.FixFormat != "" {
@@ -217,97 +226,18 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	return finish(d, opts.Format, err)
 }
 
-// diagnosis is the pipeline after decoding, shared by `iamdiag diagnose` and
-// `iamdiag serve`: the evaluation request from the decoded input, its layers
-// from gather, the evaluation, and the diagnosis a report renders.
-func diagnosis(in *decode.Request, gather func(*policy.Request) (*policy.Layers, error), log *zap.Logger) (*report.Diagnosis, error) {
-	req, warnings, err := evaluationRequest(in)
-	if err != nil {
-		return nil, err
-	}
-
-	l, err := gather(req)
-	if err != nil {
-		return nil, err
-	}
-	log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
-
-	res := simulate.Evaluate(req, l, simulate.Options{})
-	log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
-
-	d := &report.Diagnosis{Result: res, Input: req, Warnings: warnings}
-	d.Hint = &report.Hint{Source: in.Source}
-	if in.Hint != nil {
-		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, in.Hint.Kind, in.Hint.PolicyARN
-	}
-	return d, nil
-}
-
-// evaluationRequest turns a decoded input into the request to evaluate, with
-// warnings for what the input left out. It fails when the input lacks what
-// an evaluation cannot do without, saying what to pass.
-func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
-	var missing []string
-	if in.Principal == "" {
-		missing = append(missing, "the caller (pass --principal ARN)")
-	}
-	if in.Action == "" {
-		missing = append(missing, "the action (pass --action SERVICE:ACTION)")
-	}
-	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("the input does not name %s", strings.Join(missing, " or "))
-	}
-	var warnings []string
-	resource := in.Resource
-	if resource == "" {
-		resource = "*"
-		warnings = append(warnings, `the input names no resource: evaluated against "*"; pass --resource ARN for an exact answer`)
-	}
-	if in.EncodedMessage != "" && in.Source != "encoded-message" {
-		warnings = append(warnings, "the error carries an encoded authorization message with the full request context: decode it (iamdiag diagnose --encoded-message TEXT, or aws sts decode-authorization-message) for an exact answer")
-	}
-	req := policy.NewRequest(in.Principal, in.Action, resource)
-	req.Principal.IAMARN = in.RoleARN
-	req.Principal.Account = in.Account
-	if in.Context != nil {
-		req.Context = in.Context.Clone()
-	}
-	return req, warnings, nil
-}
-
-// layers gathers the policy layers from the snapshot or the policy files.
-func (o *diagnoseOptions) layers(req *policy.Request) (*policy.Layers, error) {
-	if o.Snapshot != "" {
-		snap, err := layers.LoadFile(o.Snapshot)
-		if err != nil {
-			return nil, fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+// sourceError is cliError, with the source named as the flags named it.
+func (o *diagnoseOptions) sourceError(err error) error {
+	var e *diagnose.Error
+	if errors.As(err, &e) && (e.Kind == diagnose.Source || e.Kind == diagnose.PrincipalNotFound) {
+		switch {
+		case o.Snapshot != "":
+			return fmt.Errorf("resolving the caller in --snapshot %s: %w", o.Snapshot, e.Err)
+		case o.policyFiles():
+			return fmt.Errorf("reading policy files: %w", e.Err)
+		case e.Kind == diagnose.PrincipalNotFound:
+			return fmt.Errorf("%w (choose the credentials with --profile, or diagnose offline with --snapshot FILE)", e.Err)
 		}
-		l, err := snap.Layers(req)
-		if err != nil {
-			return nil, fmt.Errorf("resolving %s in --snapshot %s: %w", req.Principal.ARN, o.Snapshot, err)
-		}
-		o.snap = snap
-		if o.ResourceAccount != "" {
-			l.ResourceAccount = o.ResourceAccount
-		}
-		if o.ManagementAccount != "" {
-			l.ManagementAccount = o.ManagementAccount
-		}
-		return l, nil
 	}
-	l, err := layers.FromFiles(layers.Files{
-		Identity:          o.IdentityPolicies,
-		Session:           o.SessionPolicies,
-		Boundary:          o.Boundary,
-		Resource:          o.ResourcePolicy,
-		SCP:               o.SCPs,
-		RCP:               o.RCPs,
-		NoDefaultSCP:      o.NoDefaultSCP,
-		ManagementAccount: o.ManagementAccount,
-		ResourceAccount:   o.ResourceAccount,
-	}, req)
-	if err != nil {
-		return nil, fmt.Errorf("reading policy files: %w", err)
-	}
-	return l, nil
+	return o.input.cliError(err)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
@@ -23,14 +22,12 @@ type fakeSTS struct {
 	got     string
 }
 
-func (f *fakeSTS) DecodeAuthorizationMessage(_ context.Context, in *sts.DecodeAuthorizationMessageInput, _ ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error) {
-	if in.EncodedMessage != nil {
-		f.got = *in.EncodedMessage
-	}
+func (f *fakeSTS) DecodeAuthorizationMessage(_ context.Context, encoded string) (string, error) {
+	f.got = encoded
 	if f.err != nil {
-		return nil, f.err
+		return "", f.err
 	}
-	return &sts.DecodeAuthorizationMessageOutput{DecodedMessage: &f.decoded}, nil
+	return f.decoded, nil
 }
 
 func example(t *testing.T, parts ...string) string {

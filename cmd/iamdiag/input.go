@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,10 +10,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
-	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
-	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
+	"github.com/iamdiag/iamdiag/internal/live"
 )
 
 // inputOptions are the input flags shared by diagnose and decode: one of the
@@ -99,113 +100,111 @@ func (o *inputOptions) validate() error {
 	return nil
 }
 
-// newSTS returns an STS client from the configuration every command loads
-// (loadAWSConfig: --profile, --region, AWS_ENDPOINT_URL*, the standard
-// retryer).
+// newSTS returns the decoder of encoded messages: an STS client from the
+// configuration every command loads (loadAWSConfig: --profile, --region,
+// AWS_ENDPOINT_URL*, the standard retryer).
 func newSTS(ctx context.Context, profile, region string) (decode.Decoder, error) {
 	cfg, err := loadAWSConfig(ctx, profile, region)
 	if err != nil {
 		return nil, err
 	}
-	return sts.NewFromConfig(cfg), nil
+	return &live.MessageDecoder{STS: sts.NewFromConfig(cfg)}, nil
 }
 
-// inputDeps are what reading the input may need besides files.
-type inputDeps struct {
-	stdin io.Reader
-	log   *zap.Logger
-	// sts returns the STS client for --encoded-message; tests replace it.
-	sts func(ctx context.Context, profile, region string) (decode.Decoder, error)
-}
+// stsFactory builds the decoder of encoded messages; tests replace it.
+type stsFactory func(ctx context.Context, profile, region string) (decode.Decoder, error)
 
-// request turns the input flags into a decoded request. Errors are usage
-// errors (exit 2) for bad flags and plain errors (exit 1) for inputs that
-// cannot be read or understood.
-func (o *inputOptions) request(ctx context.Context, deps inputDeps) (*decode.Request, error) {
+// input reads the input flags into the pipeline's input: files and stdin
+// are read here, up to the decoders' limit. Errors are usage errors (exit
+// 2) for bad flags and plain errors (exit 1) for files that cannot be read.
+func (o *inputOptions) input(stdin io.Reader) (diagnose.Input, error) {
 	if err := o.validate(); err != nil {
-		return nil, err
+		return diagnose.Input{}, err
 	}
-	var (
-		req *decode.Request
-		err error
-	)
-	switch {
-	case o.EncodedMessage != "":
-		var dec decode.Decoder
-		if dec, err = deps.sts(ctx, o.Profile, o.Region); err != nil {
-			return nil, fmt.Errorf("decoding --encoded-message: %w; or run `aws sts decode-authorization-message` yourself and pass its output with --decoded-message FILE", err)
+	in := diagnose.Input{Principal: o.Principal, Action: o.Action, Resource: o.Resource, Context: o.Context,
+		EncodedMessage: o.EncodedMessage, ErrorText: o.Error}
+	for _, f := range []struct {
+		flag, name string
+		dst        *[]byte
+	}{
+		{"--decoded-message", o.DecodedMessage, &in.DecodedMessage},
+		{"--error-file", o.ErrorFile, nil},
+		{"--cloudtrail-event", o.CloudTrail, &in.CloudTrail},
+	} {
+		if f.name == "" {
+			continue
 		}
-		req, err = decode.FromEncoded(ctx, dec, strings.TrimSpace(o.EncodedMessage))
-		err = wrapInput("--encoded-message", err)
-	case o.DecodedMessage != "":
-		var b []byte
-		if b, err = readInput(o.DecodedMessage, deps.stdin); err == nil {
-			req, err = decode.FromDecodedMessage(b)
-		}
-		err = wrapInput("--decoded-message "+o.DecodedMessage, err)
-	case o.Error != "":
-		req, err = decode.FromErrorText(o.Error)
-		err = wrapInput("--error", err)
-	case o.ErrorFile != "":
-		var b []byte
-		if b, err = readInput(o.ErrorFile, deps.stdin); err == nil {
-			req, err = decode.FromErrorText(string(b))
-		}
-		err = wrapInput("--error-file "+o.ErrorFile, err)
-	case o.CloudTrail != "":
-		var b []byte
-		if b, err = readInput(o.CloudTrail, deps.stdin); err == nil {
-			req, err = decode.FromCloudTrail(b)
-		}
-		err = wrapInput("--cloudtrail-event "+o.CloudTrail, err)
-	default:
-		req, err = decode.FromFlags(o.Principal, o.Action, o.Resource, o.Context)
+		b, err := readInput(f.name, stdin)
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: err}
+			return diagnose.Input{}, fmt.Errorf("reading %s %s: %w", f.flag, f.name, err)
 		}
-		return req, nil
+		if f.dst == nil {
+			in.ErrorText = string(b)
+			continue
+		}
+		*f.dst = b
 	}
-	if err != nil {
-		return nil, err
-	}
-	deps.log.Info("input decoded", zap.String("source", req.Source), zap.String("action", req.Action))
-	return o.complete(req)
+	return in, nil
 }
 
-// complete applies --principal, --action, --resource and --context on top of
-// what a message said: a flag fills what the message lacks and wins where
-// both say something.
-func (o *inputOptions) complete(req *decode.Request) (*decode.Request, error) {
-	if o.Principal == "" && o.Action == "" && o.Resource == "" && len(o.Context) == 0 {
-		return req, nil
+// decoder returns, when the input is an encoded message, the decoder built
+// by newSTS; nil otherwise (nothing to decode: no AWS configuration is
+// loaded).
+func (o *inputOptions) decoder(ctx context.Context, newSTS stsFactory) (decode.Decoder, error) {
+	if strings.TrimSpace(o.EncodedMessage) == "" {
+		return nil, nil
 	}
-	extra, err := decode.FromFlags(or(o.Principal, req.Principal), or(o.Action, req.Action), or(o.Resource, req.Resource), o.Context)
+	dec, err := newSTS(ctx, o.Profile, o.Region)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, fmt.Errorf("decoding --encoded-message: %w; or run `aws sts decode-authorization-message` yourself and pass its output with --decoded-message FILE", err)
 	}
-	if o.Principal != "" && o.Principal != req.Principal {
-		// The message's role and account belonged to its principal.
-		req.RoleARN, req.Account = "", ""
-	}
-	req.Principal, req.Action, req.Resource = extra.Principal, extra.Action, extra.Resource
-	if extra.Context != nil && extra.Context.Len() > 0 {
-		if req.Context == nil {
-			req.Context = &policy.Context{}
-		}
-		for _, k := range extra.Context.Keys() {
-			v, _ := extra.Context.Get(k)
-			req.Context.Set(k, v...)
-		}
-	}
-	return req, nil
+	return dec, nil
 }
 
-// wrapInput names the flag whose input could not be read.
-func wrapInput(flag string, err error) error {
-	if err == nil {
-		return nil
+// flagName names an input field as the CLI does: its flag.
+func (o *inputOptions) flagName(f diagnose.Field) string {
+	switch f {
+	case diagnose.FieldPrincipal:
+		return "--principal ARN"
+	case diagnose.FieldAction:
+		return "--action SERVICE:ACTION"
+	case diagnose.FieldResource:
+		return "--resource ARN"
+	case diagnose.FieldContext:
+		return "--context KEY=VALUE"
+	case diagnose.FieldEncodedMessage:
+		return "--encoded-message"
+	case diagnose.FieldDecodedMessage:
+		return "--decoded-message " + o.DecodedMessage
+	case diagnose.FieldErrorText:
+		if o.ErrorFile != "" {
+			return "--error-file " + o.ErrorFile
+		}
+		return "--error"
+	case diagnose.FieldCloudTrail:
+		return "--cloudtrail-event " + o.CloudTrail
 	}
-	return fmt.Errorf("reading %s: %w", flag, err)
+	return "the input"
+}
+
+// cliError turns the pipeline's error into the CLI's: the fields named by
+// their flags, the exit status by its kind, and what to do in the CLI's
+// words. Other errors are returned as they are.
+func (o *inputOptions) cliError(err error) error {
+	var e *diagnose.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := e.Describe(o.flagName)
+	switch e.Kind {
+	case diagnose.Invalid:
+		return &exitError{code: exitUsage, err: errors.New(msg)}
+	case diagnose.STS:
+		return explainAWSError(fmt.Errorf("%s; or run `aws sts decode-authorization-message` yourself and pass its output with --decoded-message FILE: %w", msg, errors.Unwrap(e)), o.Profile)
+	case diagnose.Credentials, diagnose.AWS:
+		return explainAWSError(e.Err, o.Profile)
+	}
+	return &exitError{code: exitFailure, err: errors.New(msg)}
 }
 
 // readInput reads FILE, or stdin for "-", up to the decoders' limit.
@@ -229,11 +228,4 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes; pass only the error or the event", decode.ErrTooLarge, decode.MaxInputSize)
 	}
 	return b, nil
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

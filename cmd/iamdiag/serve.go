@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,11 +21,10 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/audit"
 	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
 	"github.com/iamdiag/iamdiag/internal/live"
-	"github.com/iamdiag/iamdiag/internal/policy"
-	"github.com/iamdiag/iamdiag/internal/report"
 	"github.com/iamdiag/iamdiag/internal/server"
 )
 
@@ -259,11 +257,11 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p := &pipeline{gather: src.gather, sts: cachedSTS(opts.Profile, opts.Region)}
+	sources := diagnose.Sources{Layers: src.gatherer(), Decoder: &lazyDecoder{profile: opts.Profile, region: opts.Region}}
 	if src.clients != nil {
 		// The live configuration is loaded already: decode with its STS
 		// client.
-		p.sts = func(context.Context, string, string) (decode.Decoder, error) { return src.clients.sts, nil }
+		sources.Decoder = &live.MessageDecoder{STS: src.clients.sts}
 	}
 	var sched *server.Scheduler
 	if opts.StateDir != "" {
@@ -281,7 +279,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		Token:              opts.token,
 		NoAuth:             opts.NoAuth,
 		SlackSigningSecret: opts.slackSecret,
-		Diagnoser:          p,
+		Sources:            sources,
 		Linter:             server.LinterFunc(lintPolicies),
 		Audit:              sched,
 		Ready:              src.ready,
@@ -310,7 +308,7 @@ type sources struct {
 	// snapshot's loadAWSConfig), nil without --live or --refresh.
 	clients *awsClients
 	snap    *server.SnapshotSource
-	live    *live.Reader
+	live    *live.Source
 	ready   []server.ReadyCheck
 	log     *zap.Logger
 	m       *server.Metrics
@@ -345,7 +343,8 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 				log.Warn("sts:GetCallerIdentity failed: the credentials' account is unknown; IAM is read in each principal's own account", zap.Error(err))
 			} else {
 				src.account = acct
-				log.Info("caller identity", zap.String("account", acct), zap.String("arn", arn))
+				log.Info("caller identity", zap.String("account", acct))
+				log.Debug("caller identity", zap.String("arn", arn))
 			}
 		}
 	}
@@ -373,38 +372,27 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 	}
 	if opts.Live {
 		c := src.clients
-		src.live = live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, live.Options{Cache: live.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall, AccountID: src.account})
+		src.live = live.NewSourceFor(c.source(), live.Options{Cache: live.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall}, src.account, log.Named("live"))
+		src.live.OnStats = func(ctx context.Context, st *live.Stats) {
+			// The calls themselves are counted by Options.OnCall.
+			m.ObserveCache(st.CacheHits, st.CacheMisses)
+			server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", st.Total()), zap.Int("round_trips", st.RoundTrips), zap.Int("cache_hits", st.CacheHits))
+		}
 	}
 	return src, nil
 }
 
-// gather answers from the snapshot, then from the live account when the
-// snapshot lacks the principal (or there is no snapshot). Its warnings
-// are for the diagnosis: the live credentials being in another account
-// than the principal's.
-func (s *sources) gather(ctx context.Context, req *policy.Request) (*policy.Layers, []string, error) {
-	if s.snap != nil {
-		l, err := s.snap.Layers(ctx, req)
-		if s.live == nil || !errors.Is(err, layers.ErrPrincipalNotFound) {
-			return l, nil, err
-		}
-	}
-	l, stats, err := s.live.LayersStats(ctx, req)
-	if stats != nil {
-		// The calls themselves are counted by LiveOptions.OnCall.
-		s.m.ObserveCache(stats.CacheHits, stats.CacheMisses)
-		server.LoggerFrom(ctx).Info("live layers read", zap.Int("aws_calls", stats.Total()), zap.Int("round_trips", stats.RoundTrips), zap.Int("cache_hits", stats.CacheHits))
-	}
-	w := accountMismatch(s.account, req)
+// gatherer is the daemon's source of layers: the snapshot, then the live
+// account when the snapshot lacks the principal (or there is no
+// snapshot).
+func (s *sources) gatherer() diagnose.Gatherer {
 	switch {
-	case err != nil && w != "" && errors.Is(err, live.ErrNoSuchPrincipal):
-		return nil, nil, fmt.Errorf("%w; %s", err, w)
-	case err != nil:
-		return nil, nil, err
-	case w != "":
-		return l, []string{w}, nil
+	case s.snap != nil && s.live != nil:
+		return diagnose.Fallback(s.snap, s.live)
+	case s.snap != nil:
+		return s.snap
 	}
-	return l, nil, nil
+	return s.live
 }
 
 // Run is the daemon's Auditor: `iamdiag audit` over the snapshot in use,
@@ -527,107 +515,30 @@ func refreshLoop(ctx context.Context, c *awsClients, path string, every time.Dur
 	}
 }
 
-// cachedSTS returns an STS client factory that loads the AWS configuration
-// once, on the first encoded message.
-func cachedSTS(profile, region string) func(ctx context.Context, _, _ string) (decode.Decoder, error) {
-	var (
-		mu  sync.Mutex
-		dec decode.Decoder
-	)
-	return func(ctx context.Context, _, _ string) (decode.Decoder, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if dec != nil {
-			return dec, nil
-		}
-		d, err := newSTS(ctx, profile, region)
+// lazyDecoder decodes encoded messages with an STS client built from the
+// AWS configuration on the first message: a daemon that only reads a
+// snapshot loads no AWS configuration until it needs one.
+type lazyDecoder struct {
+	profile, region string
+	mu              sync.Mutex
+	dec             decode.Decoder
+}
+
+// DecodeAuthorizationMessage loads the configuration once, then calls STS.
+func (l *lazyDecoder) DecodeAuthorizationMessage(ctx context.Context, encoded string) (string, error) {
+	l.mu.Lock()
+	if l.dec == nil {
+		d, err := newSTS(ctx, l.profile, l.region)
 		if err != nil {
-			return nil, err // not cached: the credentials may appear later
+			l.mu.Unlock()
+			// Not cached: the credentials may appear later.
+			return "", fmt.Errorf("%w: %w", decode.ErrSTS, err)
 		}
-		dec = d
-		return dec, nil
+		l.dec = d
 	}
-}
-
-// pipeline is the daemon's Diagnoser: the CLI's input decoding and
-// diagnosis over the daemon's source.
-type pipeline struct {
-	// gather reads the layers, with warnings for the diagnosis.
-	gather func(ctx context.Context, req *policy.Request) (*policy.Layers, []string, error)
-	sts    func(ctx context.Context, profile, region string) (decode.Decoder, error)
-}
-
-// apiNames rewrites the CLI's flag names in error messages into the API's
-// field names.
-var apiNames = strings.NewReplacer(
-	"--decoded-message -", "decoded_message", "--cloudtrail-event -", "cloudtrail_event",
-	"--encoded-message", "encoded_message", "--decoded-message", "decoded_message",
-	"--cloudtrail-event", "cloudtrail_event", "--error-file", "error", "--error", "error",
-	"--principal", "principal", "--action", "action", "--resource", "resource", "--context", "context",
-)
-
-// Diagnose runs the CLI's pipeline on an API request.
-func (p *pipeline) Diagnose(ctx context.Context, r *server.DiagnoseRequest) (*report.Diagnosis, error) {
-	// The pipeline's own progress lines repeat the server's: keep its
-	// warnings only, with the request id.
-	log := server.LoggerFrom(ctx).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
-	in := inputOptions{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Context: r.ContextFlags(),
-		EncodedMessage: r.EncodedMessage, Error: r.Error}
-	var stdin io.Reader = bytes.NewReader(nil)
-	if b := server.Bytes(r.DecodedMessage); b != nil {
-		in.DecodedMessage, stdin = "-", bytes.NewReader(b)
-	}
-	if b := server.Bytes(r.CloudTrailEvent); b != nil {
-		in.CloudTrail, stdin = "-", bytes.NewReader(b)
-	}
-	req, err := in.request(ctx, inputDeps{stdin: stdin, log: log, sts: p.sts})
-	if err != nil {
-		return nil, inputError(err)
-	}
-	var (
-		gatherErr error
-		warnings  []string
-	)
-	d, err := diagnosis(req, func(pr *policy.Request) (*policy.Layers, error) {
-		l, ws, err := p.gather(ctx, pr)
-		gatherErr, warnings = err, ws
-		return l, err
-	}, log)
-	switch {
-	case err == nil:
-		d.Warnings = append(d.Warnings, warnings...)
-		return d, nil
-	case gatherErr != nil:
-		return nil, sourceError(gatherErr)
-	}
-	return nil, inputError(err)
-}
-
-// inputError classifies an error of reading the input.
-func inputError(err error) error {
-	msg := apiNames.Replace(err.Error())
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case exitCode(err) == exitUsage:
-		return &server.APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}
-	case errors.Is(err, decode.ErrSTS):
-		return &server.APIError{Status: http.StatusBadGateway, Code: "sts_failed", Message: msg, Err: err}
-	}
-	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: msg}
-}
-
-// sourceError classifies an error of gathering the layers.
-func sourceError(err error) error {
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	case errors.Is(err, layers.ErrPrincipalNotFound), errors.Is(err, live.ErrNoSuchPrincipal):
-		return &server.APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
-	case errors.Is(err, live.ErrCredentials):
-		return &server.APIError{Status: http.StatusServiceUnavailable, Code: "aws_credentials", Message: err.Error(), Err: err}
-	}
-	return &server.APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: err.Error()}
+	dec := l.dec
+	l.mu.Unlock()
+	return dec.DecodeAuthorizationMessage(ctx, encoded)
 }
 
 // lintPolicies is the daemon's Linter: `iamdiag lint` on each document.

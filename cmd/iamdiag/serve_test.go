@@ -215,7 +215,7 @@ func TestServeLiveSharesAWSConfig(t *testing.T) {
 // credentials' account to the live source, as diagnose does: a caller in
 // another account gets diagnose's warning, and an unknown role the hint.
 func TestServeLiveCallerAccount(t *testing.T) {
-	const warning = "the credentials are in account 111122223333 but the caller is in 123456789012: IAM reads need credentials in 123456789012 (use --profile)"
+	const warning = "the credentials are in account 111122223333 but the caller is in 123456789012: IAM reads need credentials of account 123456789012"
 	tests := []struct {
 		name        string
 		fake        []string

@@ -294,8 +294,8 @@ func TestRedactCorpus(t *testing.T) {
 			if err := r.WriteMapping(&m); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "redact/"+name+".golden", out)
-			golden(t, "redact/"+strings.TrimSuffix(name, filepath.Ext(name))+".map.json", m.Bytes())
+			golden(t, name+".golden", out)
+			golden(t, strings.TrimSuffix(name, filepath.Ext(name))+".map.json", m.Bytes())
 		})
 	}
 	if n == 0 {

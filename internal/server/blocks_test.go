@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
 
@@ -14,7 +15,7 @@ import (
 // text report's wording, the local side beside a disagreement, and no
 // section without a cross-check.
 func TestSlackBlocksCrossCheck(t *testing.T) {
-	f := newFakeDiagnoser(t)
+	f := newTestSource(t)
 	no := false
 	tests := []struct {
 		name string
@@ -48,7 +49,7 @@ func TestSlackBlocksCrossCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := f.Diagnose(context.Background(), &DiagnoseRequest{Principal: seedPrincipal, Action: "ec2:RunInstances"})
+			d, err := diagnose.Run(context.Background(), (&DiagnoseRequest{Principal: seedPrincipal, Action: "ec2:RunInstances"}).input(), diagnose.Sources{Layers: f})
 			if err != nil {
 				t.Fatal(err)
 			}

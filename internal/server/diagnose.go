@@ -11,26 +11,12 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/redact"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
-
-// Diagnoser runs one diagnosis: the same pipeline as `iamdiag diagnose`
-// (decode the input, gather the layers, evaluate). Errors the client caused
-// (an input that cannot be understood, a principal the source does not
-// know) are *APIError with a 4xx status; anything else is a server error.
-type Diagnoser interface {
-	Diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error)
-}
-
-// DiagnoserFunc adapts a function to Diagnoser.
-type DiagnoserFunc func(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error)
-
-// Diagnose calls f.
-func (f DiagnoserFunc) Diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
-	return f(ctx, req)
-}
 
 // DiagnoseRequest is the body of POST /v1/diagnose: the inputs of `iamdiag
 // diagnose`, named like its flags. One message input at most
@@ -100,9 +86,14 @@ func Bytes(raw json.RawMessage) []byte {
 	return raw
 }
 
-// ContextFlags returns the context as --context KEY=VALUE arguments, keys
-// sorted.
-func (r *DiagnoseRequest) ContextFlags() []string {
+// input is the request as the pipeline's input.
+func (r *DiagnoseRequest) input() diagnose.Input {
+	return diagnose.Input{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Context: r.contextValues(),
+		EncodedMessage: r.EncodedMessage, ErrorText: r.Error, DecodedMessage: Bytes(r.DecodedMessage), CloudTrail: Bytes(r.CloudTrailEvent)}
+}
+
+// contextValues returns the context as KEY=VALUE values, keys sorted.
+func (r *DiagnoseRequest) contextValues() []string {
 	var out []string
 	for _, k := range sortedKeys(r.Context) {
 		for _, v := range r.Context[k] {
@@ -207,16 +198,26 @@ func (s *Server) handleDiagnose(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, &req, d)
 }
 
-// diagnose runs the Diagnoser with the diagnosis timeout.
+// diagnose runs the diagnosis pipeline on the request, with the diagnosis
+// timeout and the daemon's sources.
 func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DiagnoseTimeout)
 	defer cancel()
-	d, err := s.cfg.Diagnoser.Diagnose(ctx, req)
+	src := s.cfg.Sources
+	// The pipeline's own progress lines repeat the server's: keep its
+	// warnings only, with the request id.
+	src.Log = loggerFrom(ctx).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
+	d, err := diagnose.Run(ctx, req.input(), src)
 	if err != nil {
-		var ae *APIError
+		var (
+			ae *APIError
+			de *diagnose.Error
+		)
 		switch {
 		case errors.As(err, &ae):
 			return nil, err
+		case errors.As(err, &de):
+			return nil, pipelineError(de)
 		case errors.Is(err, context.DeadlineExceeded):
 			return nil, &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
 		}
@@ -293,4 +294,47 @@ func renderBytes(d *report.Diagnosis, format string, redacted bool, slack func(*
 		return nil, "", fmt.Errorf("rendering the %s report: %w", format, err)
 	}
 	return buf.Bytes(), ctype, nil
+}
+
+// fieldName names an input field as the API does: its JSON name.
+func fieldName(f diagnose.Field) string {
+	switch f {
+	case diagnose.FieldPrincipal:
+		return "principal"
+	case diagnose.FieldAction:
+		return "action"
+	case diagnose.FieldResource:
+		return "resource"
+	case diagnose.FieldContext:
+		return "context"
+	case diagnose.FieldEncodedMessage:
+		return "encoded_message"
+	case diagnose.FieldDecodedMessage:
+		return "decoded_message"
+	case diagnose.FieldErrorText:
+		return "error"
+	case diagnose.FieldCloudTrail:
+		return "cloudtrail_event"
+	}
+	return "the input"
+}
+
+// pipelineError maps the pipeline's error to the API's status and code.
+func pipelineError(e *diagnose.Error) *APIError {
+	msg := e.Describe(fieldName)
+	switch e.Kind {
+	case diagnose.Invalid:
+		return &APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}
+	case diagnose.STS:
+		return &APIError{Status: http.StatusBadGateway, Code: "sts_failed", Message: msg, Err: e}
+	case diagnose.PrincipalNotFound:
+		return &APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: msg}
+	case diagnose.Credentials:
+		return &APIError{Status: http.StatusServiceUnavailable, Code: "aws_credentials", Message: msg, Err: e}
+	case diagnose.AWS:
+		return &APIError{Status: http.StatusBadGateway, Code: "aws_failed", Message: msg, Err: e}
+	case diagnose.Source:
+		return &APIError{Status: http.StatusUnprocessableEntity, Code: "cannot_resolve", Message: msg}
+	}
+	return &APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: msg}
 }

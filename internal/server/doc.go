@@ -6,7 +6,7 @@
 // state, snapshot reloading).
 //
 // The package does not evaluate anything itself: the command wires a
-// Diagnoser (the same pipeline as `iamdiag diagnose`), a Linter and an
+// the diagnosis pipeline of internal/diagnose (the same as `iamdiag diagnose`), a Linter and an
 // Auditor into Config. Handlers return errors; one handleError writes them as
 // JSON and logs them once, with the request id.
 package server

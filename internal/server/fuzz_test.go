@@ -14,13 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/lint"
-	"github.com/iamdiag/iamdiag/internal/policy"
-	"github.com/iamdiag/iamdiag/internal/report"
-	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 // The daemon's HTTP inputs are untrusted: these targets send arbitrary
@@ -47,69 +42,19 @@ func (offlineTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // message with examples/seed/decoded-message.json's DecodedMessage.
 type seedSTS struct{ decoded string }
 
-func (s seedSTS) DecodeAuthorizationMessage(context.Context, *sts.DecodeAuthorizationMessageInput, ...func(*sts.Options)) (*sts.DecodeAuthorizationMessageOutput, error) {
-	return &sts.DecodeAuthorizationMessageOutput{DecodedMessage: &s.decoded}, nil
+func (s seedSTS) DecodeAuthorizationMessage(context.Context, string) (string, error) {
+	return s.decoded, nil
 }
 
-// fuzzDiagnoser is fakeDiagnoser with every input the API accepts: each
-// message input goes through its real decoder (an encoded message through
-// seedSTS), then the flags complete it, as the CLI's pipeline does.
-type fuzzDiagnoser struct {
-	snap *fakeDiagnoser
-	sts  decode.Decoder
-}
-
-func newFuzzDiagnoser(t testing.TB) *fuzzDiagnoser {
+// fuzzSources are the pipeline's sources for fuzzing: the seed snapshot,
+// and seedSTS for encoded messages.
+func fuzzSources(t testing.TB) diagnose.Sources {
 	t.Helper()
 	var msg struct{ DecodedMessage string }
 	if err := json.Unmarshal(readRepoFile(t, "examples/seed/decoded-message.json"), &msg); err != nil || msg.DecodedMessage == "" {
 		t.Fatalf("reading the seed decoded message: %v", err)
 	}
-	return &fuzzDiagnoser{snap: newFakeDiagnoser(t), sts: seedSTS{decoded: msg.DecodedMessage}}
-}
-
-func (f *fuzzDiagnoser) Diagnose(ctx context.Context, r *DiagnoseRequest) (*report.Diagnosis, error) {
-	var in *decode.Request
-	var err error
-	switch {
-	case strings.TrimSpace(r.EncodedMessage) != "":
-		in, err = decode.FromEncoded(ctx, f.sts, r.EncodedMessage)
-	case Bytes(r.DecodedMessage) != nil:
-		in, err = decode.FromDecodedMessage(Bytes(r.DecodedMessage))
-	case Bytes(r.CloudTrailEvent) != nil:
-		in, err = decode.FromCloudTrail(Bytes(r.CloudTrailEvent))
-	case strings.TrimSpace(r.Error) != "":
-		in, err = decode.FromErrorText(r.Error)
-	default:
-		in, err = decode.FromFlags(r.Principal, r.Action, r.Resource, r.ContextFlags())
-	}
-	if err != nil {
-		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: err.Error()}
-	}
-	for _, fill := range []struct {
-		dst *string
-		v   string
-	}{{&in.Principal, r.Principal}, {&in.Action, r.Action}, {&in.Resource, r.Resource}} {
-		if fill.v != "" {
-			*fill.dst = fill.v
-		}
-	}
-	if in.Principal == "" || in.Action == "" {
-		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: "no principal or action"}
-	}
-	resource := in.Resource
-	if resource == "" {
-		resource = "*"
-	}
-	req := policy.NewRequest(in.Principal, in.Action, resource)
-	if in.Context != nil {
-		req.Context = in.Context.Clone()
-	}
-	l, err := f.snap.snap.Layers(req)
-	if err != nil {
-		return nil, &APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
-	}
-	return &report.Diagnosis{Result: simulate.Evaluate(req, l, simulate.Options{}), Input: req, Hint: &report.Hint{Source: in.Source}}, nil
+	return diagnose.Sources{Layers: newTestSource(t), Decoder: seedSTS{decoded: msg.DecodedMessage}}
 }
 
 // fuzzLinter is the daemon's linter: internal/lint on each document.
@@ -138,7 +83,7 @@ func newFuzzServer(t testing.TB) *Server {
 	s, err := New(Config{
 		Token:              testToken,
 		SlackSigningSecret: testSecret,
-		Diagnoser:          newFuzzDiagnoser(t),
+		Sources:            fuzzSources(t),
 		Linter:             LinterFunc(fuzzLinter),
 		MaxBodyBytes:       fuzzMaxBody,
 		DiagnoseTimeout:    10 * time.Second,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -23,11 +22,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
-	"github.com/iamdiag/iamdiag/internal/report"
-	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 const (
@@ -44,27 +41,27 @@ func repoFile(t testing.TB, rel string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", rel)
 }
 
-// fakeDiagnoser evaluates flags and error-text inputs against the seed
-// snapshot with the real engine, counting calls; delay slows it down and
-// err replaces the answer.
-type fakeDiagnoser struct {
-	snap  *layers.Snapshot
+// testSource is the seed snapshot as the pipeline's source of layers,
+// counting the diagnoses that reach it; delay slows it down, err replaces
+// its answer and panic makes it panic.
+type testSource struct {
+	snap  diagnose.Gatherer
 	calls atomic.Int64
 	delay time.Duration
 	err   error
 	panic bool
 }
 
-func newFakeDiagnoser(t testing.TB) *fakeDiagnoser {
+func newTestSource(t testing.TB) *testSource {
 	t.Helper()
 	snap, err := layers.LoadFile(repoFile(t, "examples/seed/snapshot.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeDiagnoser{snap: snap}
+	return &testSource{snap: diagnose.Snapshot(snap)}
 }
 
-func (f *fakeDiagnoser) Diagnose(ctx context.Context, r *DiagnoseRequest) (*report.Diagnosis, error) {
+func (f *testSource) Gather(ctx context.Context, req *policy.Request) (*diagnose.Gathered, error) {
 	f.calls.Add(1)
 	if f.panic {
 		panic("boom")
@@ -79,44 +76,21 @@ func (f *fakeDiagnoser) Diagnose(ctx context.Context, r *DiagnoseRequest) (*repo
 	if f.err != nil {
 		return nil, f.err
 	}
-	var in *decode.Request
-	var err error
-	switch {
-	case r.Error != "":
-		in, err = decode.FromErrorText(r.Error)
-	default:
-		in, err = decode.FromFlags(r.Principal, r.Action, r.Resource, r.ContextFlags())
-	}
-	if err != nil {
-		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "input_not_understood", Message: err.Error()}
-	}
-	resource := in.Resource
-	if resource == "" {
-		resource = "*"
-	}
-	req := policy.NewRequest(in.Principal, in.Action, resource)
-	if in.Context != nil {
-		req.Context = in.Context.Clone()
-	}
-	l, err := f.snap.Layers(req)
-	if err != nil {
-		return nil, &APIError{Status: http.StatusNotFound, Code: "principal_not_found", Message: err.Error()}
-	}
-	return &report.Diagnosis{Result: simulate.Evaluate(req, l, simulate.Options{}), Input: req, Hint: &report.Hint{Source: in.Source}}, nil
+	return f.snap.Gather(ctx, req)
 }
 
 // testServer is a Server with observed logs.
 type testServer struct {
 	*Server
-	diag *fakeDiagnoser
+	diag *testSource
 	logs *observer.ObservedLogs
 }
 
 func newTestServer(t testing.TB, level zapcore.Level, mutate func(*Config)) *testServer {
 	t.Helper()
 	core, logs := observer.New(level)
-	d := newFakeDiagnoser(t)
-	cfg := Config{Log: zap.New(core), Token: testToken, SlackSigningSecret: testSecret, Diagnoser: d}
+	d := newTestSource(t)
+	cfg := Config{Log: zap.New(core), Token: testToken, SlackSigningSecret: testSecret, Sources: diagnose.Sources{Layers: d}}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -223,5 +223,5 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // LoggerFrom returns the logger of the request ctx belongs to, carrying its
-// request id; a no-op logger outside a request. Diagnosers log through it.
+// request id; a no-op logger outside a request. The pipeline logs through it.
 func LoggerFrom(ctx context.Context) *zap.Logger { return loggerFrom(ctx) }

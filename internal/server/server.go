@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 )
 
 // Defaults for Config's zero fields.
@@ -43,7 +45,8 @@ type ReadyCheck struct {
 	Check func(ctx context.Context) error
 }
 
-// Config is what New needs. Diagnoser is required; the rest is optional.
+// Config is what New needs. Sources.Layers is required; the rest is
+// optional.
 type Config struct {
 	// Log is the logger; nil logs nothing.
 	Log *zap.Logger
@@ -55,8 +58,9 @@ type Config struct {
 	NoAuth bool
 	// SlackSigningSecret enables POST /slack/command; empty disables it.
 	SlackSigningSecret string
-	// Diagnoser runs diagnoses.
-	Diagnoser Diagnoser
+	// Sources are where diagnoses read the policy layers (and decode
+	// encoded messages): the same pipeline as `iamdiag diagnose`.
+	Sources diagnose.Sources
 	// Linter lints policies for POST /v1/lint; nil answers 501.
 	Linter Linter
 	// Audit is the audit scheduler; nil answers 404 on /v1/audit.
@@ -102,8 +106,8 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.Diagnoser == nil {
-		return nil, errors.New("creating server: no Diagnoser")
+	if cfg.Sources.Layers == nil {
+		return nil, errors.New("creating server: no source of policy layers")
 	}
 	if !cfg.NoAuth && cfg.Token == "" {
 		return nil, errors.New("creating server: the API needs a bearer token (--token-file FILE or IAMDIAG_TOKEN), or --no-auth on a loopback address")

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
 
@@ -44,11 +45,11 @@ func TestRoutes(t *testing.T) {
 		token      string
 		body       any // string: raw; else JSON-encoded
 		mutate     func(*Config)
-		diag       func(*fakeDiagnoser)
+		diag       func(*testSource)
 		wantStatus int
 		wantCode   string // error code; "" for success
 		wantType   string // Content-Type prefix on success
-		wantCalls  int64  // Diagnoser calls
+		wantCalls  int64  // diagnoses reaching the source
 	}{
 		{name: "healthz", method: "GET", path: "/healthz", wantStatus: 200, wantType: "application/json"},
 		{name: "readyz ready", method: "GET", path: "/readyz", wantStatus: 200, wantType: "application/json",
@@ -86,10 +87,10 @@ func TestRoutes(t *testing.T) {
 		{name: "redact slack", method: "POST", path: "/v1/diagnose", token: testToken, body: with(map[string]any{"redact": true, "format": "slack"}), wantStatus: 200, wantType: "application/json", wantCalls: 1},
 		{name: "redact markdown", method: "POST", path: "/v1/diagnose", token: testToken, body: with(map[string]any{"redact": true, "format": "markdown"}), wantStatus: 200, wantType: "text/markdown", wantCalls: 1},
 		{name: "principal not found", method: "POST", path: "/v1/diagnose", token: testToken, body: map[string]any{"principal": "arn:aws:iam::123456789012:role/Nope", "action": "s3:GetObject"}, wantStatus: 404, wantCode: "principal_not_found", wantCalls: 1},
-		{name: "diagnoser fails", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, diag: func(f *fakeDiagnoser) { f.err = errors.New("secret internals") }, wantStatus: 500, wantCode: "diagnosis_failed", wantCalls: 1},
+		{name: "diagnoser fails", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, diag: func(f *testSource) { f.err = errors.New("secret internals") }, wantStatus: 500, wantCode: "diagnosis_failed", wantCalls: 1},
 		{name: "diagnoser times out", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, mutate: func(c *Config) { c.DiagnoseTimeout = 10 * time.Millisecond },
-			diag: func(f *fakeDiagnoser) { f.delay = time.Second }, wantStatus: 504, wantCode: "timeout", wantCalls: 1},
-		{name: "panic", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, diag: func(f *fakeDiagnoser) { f.panic = true }, wantStatus: 500, wantCode: "internal", wantCalls: 1},
+			diag: func(f *testSource) { f.delay = time.Second }, wantStatus: 504, wantCode: "timeout", wantCalls: 1},
+		{name: "panic", method: "POST", path: "/v1/diagnose", token: testToken, body: flags, diag: func(f *testSource) { f.panic = true }, wantStatus: 500, wantCode: "internal", wantCalls: 1},
 		{name: "lint unavailable", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{map[string]any{"document": map[string]any{}}}}, wantStatus: 501, wantCode: "lint_unavailable"},
 		{name: "lint", method: "POST", path: "/v1/lint", token: testToken, body: map[string]any{"policies": []any{map[string]any{"type": "identity", "document": `{"Statement": []}`}}},
 			mutate: withLinter, wantStatus: 200, wantType: "application/json"},
@@ -128,7 +129,7 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("X-Request-Id %q, want the client's", got)
 			}
 			if got := ts.diag.calls.Load(); got != tt.wantCalls {
-				t.Errorf("Diagnoser called %d times, want %d", got, tt.wantCalls)
+				t.Errorf("the source was asked %d times, want %d", got, tt.wantCalls)
 			}
 			if tt.wantCode != "" {
 				e := errorOf(t, w)
@@ -175,7 +176,7 @@ func TestDiagnoseContract(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	d, err := ts.diag.Diagnose(context.Background(), req)
+	d, err := diagnose.Run(context.Background(), req.input(), diagnose.Sources{Layers: ts.diag})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,11 +295,11 @@ func TestCheckListen(t *testing.T) {
 }
 
 func TestNewNeedsToken(t *testing.T) {
-	if _, err := New(Config{Diagnoser: newFakeDiagnoser(t)}); err == nil {
+	if _, err := New(Config{Sources: diagnose.Sources{Layers: newTestSource(t)}}); err == nil {
 		t.Error("New without a token or NoAuth succeeded")
 	}
 	if _, err := New(Config{Token: "x"}); err == nil {
-		t.Error("New without a Diagnoser succeeded")
+		t.Error("New without a source of layers succeeded")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
@@ -69,8 +70,8 @@ func (s *SnapshotSource) load() error {
 func (s *SnapshotSource) Snapshot() *layers.Snapshot { return s.cur.Load().snap }
 
 // Layers answers req from the snapshot in use.
-func (s *SnapshotSource) Layers(_ context.Context, req *policy.Request) (*policy.Layers, error) {
-	return s.cur.Load().snap.Layers(req)
+func (s *SnapshotSource) Gather(ctx context.Context, req *policy.Request) (*diagnose.Gathered, error) {
+	return diagnose.Snapshot(s.cur.Load().snap).Gather(ctx, req)
 }
 
 // Ready reports whether a snapshot is loaded and its file still readable.
