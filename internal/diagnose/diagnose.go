@@ -269,7 +269,6 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 	return complete(req, in)
 }
 
-
 // complete applies the explicit principal, action, resource and context on
 // top of what a message said: an explicit value fills what the message
 // lacks and wins where both say something.
