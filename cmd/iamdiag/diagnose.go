@@ -232,14 +232,26 @@ func diagnosis(in *decode.Request, gather func(*policy.Request) (*policy.Layers,
 	log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
 
 	res := simulate.Evaluate(req, l, simulate.Options{})
-	log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
+	log.Info("evaluated", zap.String("decision", res.Decision.String()), zap.Int("blockers", len(res.Blockers)))
 
 	d := &report.Diagnosis{Result: res, Input: req, Warnings: warnings}
 	d.Hint = &report.Hint{Source: in.Source}
 	if in.Hint != nil {
-		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, in.Hint.Kind, in.Hint.PolicyARN
+		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = in.Hint.Layer, hintKind(in.Hint.Kind), in.Hint.PolicyARN
 	}
 	return d, nil
+}
+
+// hintKind maps the decoder's hint kind onto the evaluation's blocker kind;
+// zero, "not said", for any other.
+func hintKind(kind string) simulate.BlockerKind {
+	switch kind {
+	case decode.KindExplicitDeny:
+		return simulate.BlockerExplicitDeny
+	case decode.KindImplicitDeny:
+		return simulate.BlockerImplicitDeny
+	}
+	return 0
 }
 
 // evaluationRequest turns a decoded input into the request to evaluate, with
