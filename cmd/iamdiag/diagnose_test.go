@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 // fakeSTS answers DecodeAuthorizationMessage with a fixed message.
@@ -159,6 +160,26 @@ func TestRunDiagnose(t *testing.T) {
 			}
 			if stderr.Len() > 0 {
 				t.Errorf("stderr: %s", stderr.String())
+			}
+		})
+	}
+}
+
+func TestHintKind(t *testing.T) {
+	tests := []struct {
+		name string
+		kind string
+		want simulate.BlockerKind
+	}{
+		{"explicit", decode.KindExplicitDeny, simulate.BlockerExplicitDeny},
+		{"implicit", decode.KindImplicitDeny, simulate.BlockerImplicitDeny},
+		{"not said", "", 0},
+		{"unknown", "denied", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := hintKind(tt.kind); got != tt.want {
+				t.Errorf("hintKind(%q) = %v, want %v", tt.kind, got, tt.want)
 			}
 		})
 	}
