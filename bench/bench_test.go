@@ -70,7 +70,7 @@ func BenchmarkDiagnoseSeed(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r := simulate.Evaluate(req, l, simulate.Options{})
-		if r.Decision == "" {
+		if r.Decision == 0 {
 			b.Fatal("no decision")
 		}
 	}
@@ -80,7 +80,7 @@ func BenchmarkDecideSeed(b *testing.B) {
 	_, req, l := loadSeed(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if simulate.Decide(req, l, simulate.Options{}) == "" {
+		if simulate.Decide(req, l, simulate.Options{}) == 0 {
 			b.Fatal("no decision")
 		}
 	}

@@ -318,7 +318,7 @@ func classify(res *simulate.Result) *scpVerdict {
 		if b.Layer != policy.LayerSCP {
 			continue
 		}
-		v := &scpVerdict{denied: true, explicit: b.Kind == "explicit-deny", policy: b.Policy, name: b.PolicyName,
+		v := &scpVerdict{denied: true, explicit: b.Kind == simulate.BlockerExplicitDeny, policy: b.Policy, name: b.PolicyName,
 			statement: b.Statement, target: b.Target}
 		v.regardless = true
 		var conds []string

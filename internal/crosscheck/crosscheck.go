@@ -291,7 +291,8 @@ func Entries(c *policy.Context) []ContextEntry {
 	return out
 }
 
-// localDecision maps the simulator's decision onto iamdiag's.
+// localDecision maps the simulator's decision onto iamdiag's; the zero
+// Decision, no verdict, when the simulator's is unknown.
 func localDecision(eval string) simulate.Decision {
 	switch eval {
 	case DecisionAllowed:
@@ -301,7 +302,7 @@ func localDecision(eval string) simulate.Decision {
 	case DecisionImplicitDeny:
 		return simulate.ImplicitDeny
 	}
-	return ""
+	return 0
 }
 
 // Compare says whether the local decision and the simulator's agree, and
@@ -317,7 +318,7 @@ func Compare(local simulate.Decision, r *Result) (agrees bool, detail string) {
 		// The local verdict names unreadable layers as suspects: the
 		// simulator's word on SCPs and the boundary may settle them.
 		return true, "local verdict inconclusive; " + desc
-	case remote == "":
+	case remote == 0:
 		return false, "the simulator returned an unknown decision " + r.EvalDecision + "; " + desc
 	case local == remote:
 		return true, desc

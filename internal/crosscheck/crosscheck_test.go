@@ -192,7 +192,7 @@ func TestExplain(t *testing.T) {
 		contains string
 	}{
 		{"session policy deny is invisible to the simulator",
-			&simulate.Result{Decision: simulate.ImplicitDeny, Blockers: []simulate.Blocker{{Layer: policy.LayerSession, Kind: "implicit-deny"}}},
+			&simulate.Result{Decision: simulate.ImplicitDeny, Blockers: []simulate.Blocker{{Layer: policy.LayerSession, Kind: simulate.BlockerImplicitDeny}}},
 			allowed, true, "session-policy"},
 		{"RCP and resource policy",
 			&simulate.Result{Decision: simulate.ExplicitDeny, Blockers: []simulate.Blocker{{Layer: policy.LayerRCP}, {Layer: policy.LayerResource}}},

@@ -201,12 +201,12 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
 
 	res := simulate.Evaluate(req, l, simulate.Options{})
-	log.Info("evaluated", zap.String("decision", string(res.Decision)), zap.Int("blockers", len(res.Blockers)))
+	log.Info("evaluated", zap.String("decision", res.Decision.String()), zap.Int("blockers", len(res.Blockers)))
 
 	d := &report.Diagnosis{Result: res, Input: req, Warnings: append(warnings, g.Warnings...), Fix: g.Fix}
 	d.Hint = &report.Hint{Source: dec.Source}
 	if h := dec.Hint; h != nil {
-		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = h.Layer, h.Kind, h.PolicyARN
+		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = h.Layer, hintKind(h.Kind), h.PolicyARN
 	}
 	if g.CrossCheck != nil {
 		d.CrossCheck = g.CrossCheck.CrossCheck(ctx, d, l)
@@ -350,4 +350,16 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// hintKind maps the decoder's hint kind onto the evaluation's blocker kind;
+// zero, "not said", for any other.
+func hintKind(kind string) simulate.BlockerKind {
+	switch kind {
+	case decode.KindExplicitDeny:
+		return simulate.BlockerExplicitDeny
+	case decode.KindImplicitDeny:
+		return simulate.BlockerImplicitDeny
+	}
+	return 0
 }

@@ -316,12 +316,12 @@ func answerOf(r *simulate.Result, l *policy.Layers) SimulateAnswer {
 		switch lr.Layer {
 		case policy.LayerSCP:
 			if len(l.SCP) > 0 {
-				ok := lr.Decision != "explicit-deny" && lr.Decision != "implicit-deny"
+				ok := lr.Decision != simulate.LayerExplicitDeny && lr.Decision != simulate.LayerImplicitDeny
 				a.AllowedByOrganizations = &ok
 			}
 		case policy.LayerBoundary:
 			if l.Boundary != nil {
-				ok := lr.Decision == "allow"
+				ok := lr.Decision == simulate.LayerAllow
 				a.AllowedByPermissionsBoundary = &ok
 			}
 		}

@@ -176,7 +176,7 @@ func (f *fixer) get(key string, init func() (*Fix, *working)) (*Fix, *working) {
 // blocker adds the change that clears blocker i.
 func (f *fixer) blocker(i int, b simulate.Blocker) {
 	switch {
-	case b.Kind == "explicit-deny":
+	case b.Kind == simulate.BlockerExplicitDeny:
 		f.explicitDeny(i, b)
 	case b.Layer == policy.LayerIdentity:
 		f.missingIdentity(i, b)

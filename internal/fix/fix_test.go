@@ -223,7 +223,7 @@ func applyFixes(l *policy.Layers, fixes []Fix, keep func(Fix) bool) (*policy.Lay
 func blockerIDs(bs []simulate.Blocker) []string {
 	var out []string
 	for _, b := range bs {
-		out = append(out, string(b.Layer)+" "+b.Kind+" "+b.Policy+" "+b.Statement+" "+b.Target)
+		out = append(out, string(b.Layer)+" "+b.Kind.String()+" "+b.Policy+" "+b.Statement+" "+b.Target)
 	}
 	sort.Strings(out)
 	return out
@@ -301,7 +301,7 @@ func unknownBefore(res *simulate.Result, suspects []policy.Layer) bool {
 	}
 	for _, s := range suspects {
 		i := slices.IndexFunc(res.Layers, func(lr simulate.LayerResult) bool { return lr.Layer == s })
-		if i < 0 || (res.Layers[i].Readable && res.Layers[i].Decision != "unknown") {
+		if i < 0 || (res.Layers[i].Readable && res.Layers[i].Decision != simulate.LayerUnknown) {
 			return false
 		}
 	}

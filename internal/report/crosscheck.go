@@ -111,13 +111,13 @@ func allowedWord(b *bool, none string) string {
 
 // localSide describes the local verdict and its blockers in one line.
 func localSide(r *simulate.Result) string {
-	s := string(r.Decision)
+	s := r.Decision.String()
 	for i, bl := range r.Blockers {
 		sep := ", "
 		if i == 0 {
 			sep = ": "
 		}
-		s += sep + string(bl.Layer) + " " + bl.Kind
+		s += sep + string(bl.Layer) + " " + bl.Kind.String()
 		if bl.PolicyName != "" || bl.Policy != "" {
 			name := bl.PolicyName
 			if name == "" {

@@ -24,8 +24,8 @@ type Hint struct {
 	// Layer is the layer the message names ("scp", …, "vpc-endpoint-policy",
 	// "role-trust-policy"), empty when it names none.
 	Layer string
-	// Kind is "explicit-deny" or "implicit-deny", empty when not said.
-	Kind string
+	// Kind is the kind of deny the message names, zero when not said.
+	Kind simulate.BlockerKind
 	// PolicyARN is the denying policy's ARN when the message names it.
 	PolicyARN string
 }
@@ -100,7 +100,7 @@ var evaluatedLayers = map[string]bool{
 // and whether there was anything to compare at all.
 func (d *Diagnosis) agrees() (agrees, known bool) {
 	h := d.Hint
-	if h == nil || (h.Layer == "" && h.Kind == "" && h.PolicyARN == "") {
+	if h == nil || (h.Layer == "" && h.Kind == 0 && h.PolicyARN == "") {
 		return false, false
 	}
 	if d.Result == nil {
@@ -110,7 +110,7 @@ func (d *Diagnosis) agrees() (agrees, known bool) {
 		if h.Layer != "" && string(b.Layer) != h.Layer {
 			continue
 		}
-		if h.Kind != "" && b.Kind != h.Kind {
+		if h.Kind != 0 && b.Kind != h.Kind {
 			continue
 		}
 		if h.PolicyARN != "" && !strings.EqualFold(b.Policy, h.PolicyARN) {
@@ -143,9 +143,9 @@ func (d *Diagnosis) hintWarning() string {
 func hintPhrase(h *Hint) string {
 	var b strings.Builder
 	switch h.Kind {
-	case "explicit-deny":
+	case simulate.BlockerExplicitDeny:
 		b.WriteString("an explicit deny")
-	case "implicit-deny":
+	case simulate.BlockerImplicitDeny:
 		b.WriteString("no allow (implicit deny)")
 	default:
 		b.WriteString("a deny")

@@ -13,16 +13,16 @@ import (
 // (ARCHITECTURE.md). Fields may be added; none may be renamed or removed.
 
 type jsonDiagnosis struct {
-	Request             jsonRequest    `json:"request"`
-	Decision            string         `json:"decision"`
-	Blockers            []jsonBlocker  `json:"blockers"`
-	Layers              []jsonLayer    `json:"layers"`
-	Hint                jsonHint       `json:"hint"`
-	Fix                 []any          `json:"fix"`
-	Warnings            []string       `json:"warnings"`
-	InferredContextKeys []string       `json:"inferred_context_keys"`
-	MissingContextKeys  []jsonMissing  `json:"missing_context_keys"`
-	Suspects            []policy.Layer `json:"suspects"`
+	Request             jsonRequest       `json:"request"`
+	Decision            simulate.Decision `json:"decision"`
+	Blockers            []jsonBlocker     `json:"blockers"`
+	Layers              []jsonLayer       `json:"layers"`
+	Hint                jsonHint          `json:"hint"`
+	Fix                 []any             `json:"fix"`
+	Warnings            []string          `json:"warnings"`
+	InferredContextKeys []string          `json:"inferred_context_keys"`
+	MissingContextKeys  []jsonMissing     `json:"missing_context_keys"`
+	Suspects            []policy.Layer    `json:"suspects"`
 	// CrossCheck is omitted when the diagnosis has none.
 	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
 }
@@ -37,14 +37,14 @@ type jsonRequest struct {
 }
 
 type jsonBlocker struct {
-	Layer      policy.Layer    `json:"layer"`
-	Kind       string          `json:"kind"`
-	Policy     *string         `json:"policy"`
-	PolicyName *string         `json:"policy_name"`
-	Statement  *string         `json:"statement"`
-	Target     *string         `json:"target"`
-	TargetName *string         `json:"target_name,omitempty"`
-	Conditions []jsonCondition `json:"conditions"`
+	Layer      policy.Layer         `json:"layer"`
+	Kind       simulate.BlockerKind `json:"kind"`
+	Policy     *string              `json:"policy"`
+	PolicyName *string              `json:"policy_name"`
+	Statement  *string              `json:"statement"`
+	Target     *string              `json:"target"`
+	TargetName *string              `json:"target_name,omitempty"`
+	Conditions []jsonCondition      `json:"conditions"`
 }
 
 type jsonCondition struct {
@@ -58,21 +58,21 @@ type jsonCondition struct {
 }
 
 type jsonLayer struct {
-	Layer    policy.Layer `json:"layer"`
-	Decision string       `json:"decision"`
-	Readable bool         `json:"readable"`
-	Error    string       `json:"error,omitempty"`
-	Note     string       `json:"note,omitempty"`
-	Policies []jsonPolicy `json:"policies"`
-	Levels   []jsonLevel  `json:"levels,omitempty"`
+	Layer    policy.Layer           `json:"layer"`
+	Decision simulate.LayerDecision `json:"decision"`
+	Readable bool                   `json:"readable"`
+	Error    string                 `json:"error,omitempty"`
+	Note     string                 `json:"note,omitempty"`
+	Policies []jsonPolicy           `json:"policies"`
+	Levels   []jsonLevel            `json:"levels,omitempty"`
 }
 
 type jsonLevel struct {
-	Target   string       `json:"target"`
-	Type     string       `json:"type"`
-	Name     string       `json:"name,omitempty"`
-	Decision string       `json:"decision"`
-	Policies []jsonPolicy `json:"policies"`
+	Target   string                 `json:"target"`
+	Type     string                 `json:"type"`
+	Name     string                 `json:"name,omitempty"`
+	Decision simulate.LayerDecision `json:"decision"`
+	Policies []jsonPolicy           `json:"policies"`
 }
 
 type jsonPolicy struct {
@@ -135,7 +135,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 			Resource:  strOrNil(req.Resource),
 			Context:   ctx,
 		},
-		Decision:            string(r.Decision),
+		Decision:            r.Decision,
 		Blockers:            []jsonBlocker{},
 		Layers:              []jsonLayer{},
 		Hint:                hintJSON(d),
@@ -206,13 +206,21 @@ func hintJSON(d *Diagnosis) jsonHint {
 	h := jsonHint{
 		Source:    d.Hint.Source,
 		Layer:     strOrNil(d.Hint.Layer),
-		Kind:      strOrNil(d.Hint.Kind),
+		Kind:      kindOrNil(d.Hint.Kind),
 		PolicyARN: strOrNil(d.Hint.PolicyARN),
 	}
 	if agrees, known := d.agrees(); known {
 		h.Agrees = &agrees
 	}
 	return h
+}
+
+// kindOrNil returns nil for the zero kind, "not said".
+func kindOrNil(k simulate.BlockerKind) *string {
+	if k == 0 {
+		return nil
+	}
+	return strOrNil(k.String())
 }
 
 func conditionsJSON(cs []policy.ConditionTrace) []jsonCondition {

@@ -57,7 +57,7 @@ func fullAccessSource(target string) simulate.PolicyResult {
 
 func identityAllow(sid string) simulate.LayerResult {
 	return simulate.LayerResult{
-		Layer: policy.LayerIdentity, Decision: "allow", Readable: true,
+		Layer: policy.LayerIdentity, Decision: simulate.LayerAllow, Readable: true,
 		Policies: []simulate.PolicyResult{{
 			Source:     &policy.Source{Layer: policy.LayerIdentity, Name: "ec2-launch", Origin: "role/MyFederatedRole (inline)"},
 			Evaluation: evaluation(policy.Allowed, stmt(sid, 1, policy.Allow, true)),
@@ -66,11 +66,11 @@ func identityAllow(sid string) simulate.LayerResult {
 }
 
 func notApplicable(l policy.Layer) simulate.LayerResult {
-	return simulate.LayerResult{Layer: l, Decision: "not-applicable", Readable: true}
+	return simulate.LayerResult{Layer: l, Decision: simulate.LayerNotApplicable, Readable: true}
 }
 
 func sessionUnknown() simulate.LayerResult {
-	return simulate.LayerResult{Layer: policy.LayerSession, Decision: "unknown", Readable: false,
+	return simulate.LayerResult{Layer: policy.LayerSession, Decision: simulate.LayerUnknown, Readable: false,
 		Note: "session policies cannot be read after the fact"}
 }
 
@@ -84,19 +84,19 @@ func scpDenyCase() *Diagnosis {
 		Result: &simulate.Result{
 			Request:  request("ec2:RunInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/*", map[string][]string{"aws:RequestedRegion": {"eu-west-1"}}),
 			Decision: simulate.ExplicitDeny,
-			Blockers: []simulate.Blocker{{Layer: policy.LayerSCP, Kind: "explicit-deny", Policy: scpARN, PolicyName: "DenyEC2",
+			Blockers: []simulate.Blocker{{Layer: policy.LayerSCP, Kind: simulate.BlockerExplicitDeny, Policy: scpARN, PolicyName: "DenyEC2",
 				Statement: "NoEC2", Target: "ou-ab12-workloads", Conditions: []policy.ConditionTrace{cond}}},
 			Layers: []simulate.LayerResult{
-				{Layer: policy.LayerSCP, Decision: "explicit-deny", Readable: true, Levels: []simulate.LevelResult{
-					{Target: "r-ab12", Type: "ROOT", Decision: "allow", Policies: []simulate.PolicyResult{fullAccessSource("r-ab12")}},
-					{Target: "ou-ab12-workloads", Type: "ORGANIZATIONAL_UNIT", Name: "Workloads", Decision: "explicit-deny", Policies: []simulate.PolicyResult{
+				{Layer: policy.LayerSCP, Decision: simulate.LayerExplicitDeny, Readable: true, Levels: []simulate.LevelResult{
+					{Target: "r-ab12", Type: "ROOT", Decision: simulate.LayerAllow, Policies: []simulate.PolicyResult{fullAccessSource("r-ab12")}},
+					{Target: "ou-ab12-workloads", Type: "ORGANIZATIONAL_UNIT", Name: "Workloads", Decision: simulate.LayerExplicitDeny, Policies: []simulate.PolicyResult{
 						fullAccessSource("ou-ab12-workloads"),
 						{Source: &policy.Source{Layer: policy.LayerSCP, ARN: scpARN, Name: "DenyEC2", Target: "ou-ab12-workloads"},
 							Evaluation: &policy.Evaluation{Decision: policy.Denied, Statements: []policy.StatementTrace{deny}}},
 					}},
-					{Target: "123456789012", Type: "ACCOUNT", Decision: "allow", Policies: []simulate.PolicyResult{fullAccessSource("123456789012")}},
+					{Target: "123456789012", Type: "ACCOUNT", Decision: simulate.LayerAllow, Policies: []simulate.PolicyResult{fullAccessSource("123456789012")}},
 				}},
-				{Layer: policy.LayerRCP, Decision: "not-applicable", Readable: true, Note: "no custom RCP applies to ec2"},
+				{Layer: policy.LayerRCP, Decision: simulate.LayerNotApplicable, Readable: true, Note: "no custom RCP applies to ec2"},
 				notApplicable(policy.LayerResource),
 				identityAllow("AllowEC2Launch"),
 				notApplicable(policy.LayerBoundary),
@@ -104,7 +104,7 @@ func scpDenyCase() *Diagnosis {
 			},
 			Warnings: []string{"session policies cannot be read after the fact; if the session was created with one, it may deny too"},
 		},
-		Hint: &Hint{Source: "error-text", Layer: "scp", Kind: "explicit-deny"},
+		Hint: &Hint{Source: "error-text", Layer: "scp", Kind: simulate.BlockerExplicitDeny},
 	}
 }
 
@@ -115,21 +115,21 @@ func boundaryCase() *Diagnosis {
 			Request:  r,
 			Decision: simulate.ImplicitDeny,
 			// No single policy named: the report names the layer's policy.
-			Blockers: []simulate.Blocker{{Layer: policy.LayerBoundary, Kind: "implicit-deny"}},
+			Blockers: []simulate.Blocker{{Layer: policy.LayerBoundary, Kind: simulate.BlockerImplicitDeny}},
 			Layers: []simulate.LayerResult{
-				{Layer: policy.LayerSCP, Decision: "unknown", Readable: false, Error: "NoOrganizationData",
+				{Layer: policy.LayerSCP, Decision: simulate.LayerUnknown, Readable: false, Error: "NoOrganizationData",
 					Note: "the snapshot holds no organization data"},
 				notApplicable(policy.LayerRCP),
 				notApplicable(policy.LayerResource),
 				identityAllow("WriteReports"),
-				{Layer: policy.LayerBoundary, Decision: "implicit-deny", Readable: true, Policies: []simulate.PolicyResult{{
+				{Layer: policy.LayerBoundary, Decision: simulate.LayerImplicitDeny, Readable: true, Policies: []simulate.PolicyResult{{
 					Source:     &policy.Source{Layer: policy.LayerBoundary, ARN: "arn:aws:iam::123456789012:policy/ReadOnlyBoundary", Name: "ReadOnlyBoundary"},
 					Evaluation: evaluation(policy.NotApplicable, stmt("ReadOnly", 1, policy.Allow, false)),
 				}}},
-				{Layer: policy.LayerSession, Decision: "not-applicable", Readable: true, Note: "the principal is a role: no session"},
+				{Layer: policy.LayerSession, Decision: simulate.LayerNotApplicable, Readable: true, Note: "the principal is a role: no session"},
 			},
 		},
-		Hint: &Hint{Source: "error-text", Kind: "implicit-deny", Layer: "permissions-boundary"},
+		Hint: &Hint{Source: "error-text", Kind: simulate.BlockerImplicitDeny, Layer: "permissions-boundary"},
 	}
 }
 
@@ -141,9 +141,9 @@ func missingAllowCase() *Diagnosis {
 		Result: &simulate.Result{
 			Request:  r,
 			Decision: simulate.ImplicitDeny,
-			Blockers: []simulate.Blocker{{Layer: policy.LayerIdentity, Kind: "implicit-deny"}},
+			Blockers: []simulate.Blocker{{Layer: policy.LayerIdentity, Kind: simulate.BlockerImplicitDeny}},
 			Layers: []simulate.LayerResult{
-				{Layer: policy.LayerIdentity, Decision: "implicit-deny", Readable: true},
+				{Layer: policy.LayerIdentity, Decision: simulate.LayerImplicitDeny, Readable: true},
 			},
 		},
 	}
@@ -159,9 +159,9 @@ func conditionCase() *Diagnosis {
 		Result: &simulate.Result{
 			Request:  r,
 			Decision: simulate.ImplicitDeny,
-			Blockers: []simulate.Blocker{{Layer: policy.LayerIdentity, Kind: "implicit-deny", Policy: "role/MyFederatedRole (inline)",
+			Blockers: []simulate.Blocker{{Layer: policy.LayerIdentity, Kind: simulate.BlockerImplicitDeny, Policy: "role/MyFederatedRole (inline)",
 				PolicyName: "scoped_launch", Conditions: []policy.ConditionTrace{cond, absent}}},
-			Layers: []simulate.LayerResult{{Layer: policy.LayerIdentity, Decision: "implicit-deny", Readable: true}},
+			Layers: []simulate.LayerResult{{Layer: policy.LayerIdentity, Decision: simulate.LayerImplicitDeny, Readable: true}},
 			Missing: []simulate.MissingKey{{Key: "ec2:InstanceType", Policy: "role/MyFederatedRole (inline)", Statement: "ScopedLaunch",
 				Message: "ec2:InstanceType was not in the request: pass --context or the encoded message"}},
 		},
@@ -172,9 +172,9 @@ func conditionCase() *Diagnosis {
 
 func severalCase() *Diagnosis {
 	d := scpDenyCase()
-	d.Result.Blockers = append(d.Result.Blockers, simulate.Blocker{Layer: policy.LayerIdentity, Kind: "implicit-deny"},
-		simulate.Blocker{Layer: policy.LayerSCP, Kind: "implicit-deny", Target: "123456789012"})
-	d.Result.Layers[3] = simulate.LayerResult{Layer: policy.LayerIdentity, Decision: "implicit-deny", Readable: true}
+	d.Result.Blockers = append(d.Result.Blockers, simulate.Blocker{Layer: policy.LayerIdentity, Kind: simulate.BlockerImplicitDeny},
+		simulate.Blocker{Layer: policy.LayerSCP, Kind: simulate.BlockerImplicitDeny, Target: "123456789012"})
+	d.Result.Layers[3] = simulate.LayerResult{Layer: policy.LayerIdentity, Decision: simulate.LayerImplicitDeny, Readable: true}
 	d.Hint = &Hint{Source: "cloudtrail"}
 	return d
 }
@@ -183,7 +183,7 @@ func inconclusiveCase() *Diagnosis {
 	d := scpDenyCase()
 	d.Result.Decision = simulate.Inconclusive
 	d.Result.Blockers = nil
-	d.Result.Layers[0] = simulate.LayerResult{Layer: policy.LayerSCP, Decision: "unknown", Readable: false, Error: "AccessDeniedException",
+	d.Result.Layers[0] = simulate.LayerResult{Layer: policy.LayerSCP, Decision: simulate.LayerUnknown, Readable: false, Error: "AccessDeniedException",
 		Note: "organizations:ListParents was denied; run from the management account or pass --snapshot"}
 	d.Result.Suspects = []policy.Layer{policy.LayerSCP, policy.LayerSession}
 	d.Result.Warnings = nil
@@ -195,8 +195,8 @@ func allowedCase() *Diagnosis {
 	d.Result.Decision = simulate.Allowed
 	d.Result.Blockers = nil
 	lv := d.Result.Layers[0].Levels
-	d.Result.Layers[0] = simulate.LayerResult{Layer: policy.LayerSCP, Decision: "allow", Readable: true,
-		Levels: []simulate.LevelResult{lv[0], {Target: lv[1].Target, Type: lv[1].Type, Name: lv[1].Name, Decision: "allow", Policies: lv[1].Policies[:1]}, lv[2]}}
+	d.Result.Layers[0] = simulate.LayerResult{Layer: policy.LayerSCP, Decision: simulate.LayerAllow, Readable: true,
+		Levels: []simulate.LevelResult{lv[0], {Target: lv[1].Target, Type: lv[1].Type, Name: lv[1].Name, Decision: simulate.LayerAllow, Policies: lv[1].Policies[:1]}, lv[2]}}
 	d.Result.Layers[5] = notApplicable(policy.LayerSession)
 	d.Result.Warnings = nil
 	return d
@@ -314,13 +314,13 @@ func TestAgrees(t *testing.T) {
 	}{
 		{"no hint", nil, false, false},
 		{"source only", &Hint{Source: "cloudtrail"}, false, false},
-		{"layer and kind", &Hint{Layer: "scp", Kind: "explicit-deny"}, true, true},
-		{"kind only", &Hint{Kind: "explicit-deny"}, true, true},
-		{"wrong layer", &Hint{Layer: "permissions-boundary", Kind: "explicit-deny"}, false, true},
-		{"wrong kind", &Hint{Layer: "scp", Kind: "implicit-deny"}, false, true},
+		{"layer and kind", &Hint{Layer: "scp", Kind: simulate.BlockerExplicitDeny}, true, true},
+		{"kind only", &Hint{Kind: simulate.BlockerExplicitDeny}, true, true},
+		{"wrong layer", &Hint{Layer: "permissions-boundary", Kind: simulate.BlockerExplicitDeny}, false, true},
+		{"wrong kind", &Hint{Layer: "scp", Kind: simulate.BlockerImplicitDeny}, false, true},
 		{"same policy ARN", &Hint{Layer: "scp", PolicyARN: strings.ToUpper(scpARN)}, true, true},
 		{"other policy ARN", &Hint{Layer: "scp", PolicyARN: scpARN + "x"}, false, true},
-		{"layer not evaluated", &Hint{Layer: "vpc-endpoint-policy", Kind: "explicit-deny"}, false, true},
+		{"layer not evaluated", &Hint{Layer: "vpc-endpoint-policy", Kind: simulate.BlockerExplicitDeny}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/iamdiag/iamdiag/internal/fix"
+	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 // Block Kit limits (https://api.slack.com/reference/block-kit/blocks):
@@ -108,7 +109,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 			break
 		}
 		add(SlackBlock{Type: "divider"})
-		head := fmt.Sprintf("*%d. %s* (%s)", i+1, escapeMrkdwn(b.Layer.Title()), strings.ReplaceAll(b.Kind, "-", " "))
+		head := fmt.Sprintf("*%d. %s* (%s)", i+1, escapeMrkdwn(b.Layer.Title()), strings.ReplaceAll(b.Kind.String(), "-", " "))
 		fields := []SlackText{
 			mrkdwn("*Policy*\n"+slackPolicyLabel(deref(b.PolicyName), deref(b.Policy)), slackMaxFieldText),
 			mrkdwn("*Statement*\n"+code(deref(b.Statement)), slackMaxFieldText),
@@ -193,21 +194,21 @@ func slackFix(f *fix.Fix) string {
 // slackVerdict says the decision and the first blocker in one line.
 func slackVerdict(v *jsonDiagnosis) string {
 	switch v.Decision {
-	case "allowed":
+	case simulate.Allowed:
 		return "ALLOWED: the layers read allow the call"
-	case "inconclusive":
+	case simulate.Inconclusive:
 		s := make([]string, len(v.Suspects))
 		for i, l := range v.Suspects {
 			s[i] = string(l)
 		}
 		return "INCONCLUSIVE: the layers read do not explain the deny; unreadable: " + strings.Join(s, ", ")
 	}
-	kind := strings.ReplaceAll(v.Decision, "-", " ")
+	kind := strings.ReplaceAll(v.Decision.String(), "-", " ")
 	if len(v.Blockers) == 0 {
 		return "DENIED: " + kind
 	}
 	b := v.Blockers[0]
-	line := "DENIED: " + strings.ReplaceAll(b.Kind, "-", " ") + " in " + article(b.Layer.Title())
+	line := "DENIED: " + strings.ReplaceAll(b.Kind.String(), "-", " ") + " in " + article(b.Layer.Title())
 	if n := len(v.Blockers) - 1; n > 0 {
 		line += fmt.Sprintf(" (and %d more)", n)
 	}

@@ -84,7 +84,7 @@ func newView(d *Diagnosis) *view {
 		}
 		v.others = append(v.others, field{string(l.Layer), layerSummary(l)})
 	}
-	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != "" || d.Hint.PolicyARN != "") {
+	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != 0 || d.Hint.PolicyARN != "") {
 		src := d.Hint.Source
 		v.hint = sourcePhrase(src) + " says " + hintPhrase(d.Hint)
 		if agrees, _ := d.agrees(); agrees {
@@ -133,11 +133,11 @@ func verdict(d *Diagnosis) string {
 		return "INCONCLUSIVE — the layers read do not explain the deny; unread: " + strings.Join(s, ", ")
 	case simulate.ExplicitDeny, simulate.ImplicitDeny:
 		if len(r.Blockers) == 0 {
-			return "DENIED — " + strings.ReplaceAll(string(r.Decision), "-", " ")
+			return "DENIED — " + strings.ReplaceAll(r.Decision.String(), "-", " ")
 		}
 		b := r.Blockers[0]
 		title := b.Layer.Title()
-		if b.Kind == "explicit-deny" {
+		if b.Kind == simulate.BlockerExplicitDeny {
 			return "DENIED — explicit deny in " + article(title) + more
 		}
 		if b.Layer == policy.LayerIdentity || b.Layer == policy.LayerSession || b.Layer == policy.LayerResource {
@@ -145,16 +145,16 @@ func verdict(d *Diagnosis) string {
 		}
 		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more
 	}
-	return strings.ToUpper(string(r.Decision))
+	return strings.ToUpper(r.Decision.String())
 }
 
 func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
-	kind := strings.ReplaceAll(b.Kind, "-", " ")
+	kind := strings.ReplaceAll(b.Kind.String(), "-", " ")
 	bv := blockerView{title: b.Layer.Title() + " — " + kind}
 	switch {
 	case b.Policy != "" || b.PolicyName != "":
 		label := blockerPolicy(b)
-		if b.Kind != "explicit-deny" && b.Statement == "" && b.Target == "" {
+		if b.Kind != simulate.BlockerExplicitDeny && b.Statement == "" && b.Target == "" {
 			if len(b.Conditions) > 0 {
 				label += ": the conditions below fail"
 			} else {
@@ -187,7 +187,7 @@ func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {
 			name = lr.LevelName(b.Target)
 		}
 		label := "attached"
-		if b.Kind != "explicit-deny" {
+		if b.Kind != simulate.BlockerExplicitDeny {
 			label = "level"
 			name += ": no policy attached here allows this call"
 		}
@@ -235,7 +235,7 @@ func list(vals []string) string {
 // layerSummary says in one line why a layer does not block.
 func layerSummary(l *simulate.LayerResult) string {
 	switch l.Decision {
-	case "allow":
+	case simulate.LayerAllow:
 		if len(l.Levels) > 0 {
 			var parts []string
 			for i := range l.Levels {
@@ -257,7 +257,7 @@ func layerSummary(l *simulate.LayerResult) string {
 			return s + ")"
 		}
 		return withNote("allows", l.Note)
-	case "not-applicable":
+	case simulate.LayerNotApplicable:
 		if l.Note != "" {
 			return l.Note
 		}
@@ -270,14 +270,14 @@ func layerSummary(l *simulate.LayerResult) string {
 			return "no resource-based policy"
 		}
 		return "not applicable"
-	case "unknown":
+	case simulate.LayerUnknown:
 		s := "unknown"
 		if l.Error != "" {
 			s += " (" + l.Error + ")"
 		}
 		return withNote(s, l.Note)
 	}
-	return withNote(strings.ReplaceAll(l.Decision, "-", " "), l.Note)
+	return withNote(strings.ReplaceAll(l.Decision.String(), "-", " "), l.Note)
 }
 
 func withNote(s, note string) string {

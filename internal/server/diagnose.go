@@ -226,8 +226,8 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	if d == nil || d.Result == nil {
 		return nil, errors.New("diagnosing: the pipeline returned no result")
 	}
-	s.metrics.diagnoses.WithLabelValues(string(d.Result.Decision)).Inc()
-	loggerFrom(ctx).Info("diagnosed", zap.String("decision", string(d.Result.Decision)), zap.Int("blockers", len(d.Result.Blockers)))
+	s.metrics.diagnoses.WithLabelValues(d.Result.Decision.String()).Inc()
+	loggerFrom(ctx).Info("diagnosed", zap.String("decision", d.Result.Decision.String()), zap.Int("blockers", len(d.Result.Blockers)))
 	return d, nil
 }
 

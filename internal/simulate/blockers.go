@@ -52,7 +52,7 @@ func (ev *evaluator) blockers(f *facts, o outcome) []Blocker {
 		lr := r.layer(layer)
 		if layer == policy.LayerSCP || layer == policy.LayerRCP {
 			for _, lv := range lr.Levels {
-				if lv.Decision == layerAllow || levelAllows(lv.Policies) || (layer == policy.LayerRCP) {
+				if lv.Decision == LayerAllow || levelAllows(lv.Policies) || (layer == policy.LayerRCP) {
 					continue
 				}
 				b := nearest(layer, lv.Policies)
@@ -108,7 +108,7 @@ func appendDenies(out []Blocker, layer policy.Layer, pols []PolicyResult, target
 			}
 			b := Blocker{
 				Layer:      layer,
-				Kind:       layerExplicitDeny,
+				Kind:       BlockerExplicitDeny,
 				Policy:     policyID(pr.Source),
 				PolicyName: pr.Source.Name,
 				Statement:  t.Statement.ID(),
@@ -130,7 +130,7 @@ func appendDenies(out []Blocker, layer policy.Layer, pols []PolicyResult, target
 // conditions failed, all in one policy (and one statement, to name it).
 // The failed conditions of all such statements are kept.
 func nearest(layer policy.Layer, pols []PolicyResult) Blocker {
-	b := Blocker{Layer: layer, Kind: layerImplicitDeny}
+	b := Blocker{Layer: layer, Kind: BlockerImplicitDeny}
 	var src *policy.Source
 	stmt, count, policies := "", 0, 0
 	for _, pr := range pols {
@@ -224,7 +224,7 @@ func missingKeys(r *Result) []MissingKey {
 	for i := range r.Layers {
 		lr := &r.Layers[i]
 		switch lr.Decision {
-		case layerExempt, layerNotApplicable, layerUnknown:
+		case LayerExempt, LayerNotApplicable, LayerUnknown:
 			if lr.Layer != policy.LayerResource {
 				continue
 			}

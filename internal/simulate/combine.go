@@ -14,21 +14,21 @@ const (
 	stDeny                  // a Deny applies
 )
 
-// String returns the LayerResult decision of s.
-func (s state) String() string {
+// decision returns the LayerResult decision of s.
+func (s state) decision() LayerDecision {
 	switch s {
 	case stExempt:
-		return layerExempt
+		return LayerExempt
 	case stUnknown:
-		return layerUnknown
+		return LayerUnknown
 	case stAllow:
-		return layerAllow
+		return LayerAllow
 	case stImplicit:
-		return layerImplicitDeny
+		return LayerImplicitDeny
 	case stDeny:
-		return layerExplicitDeny
+		return LayerExplicitDeny
 	}
-	return layerNotApplicable
+	return LayerNotApplicable
 }
 
 // facts are the per-layer verdicts that decide the request. Evaluate and

@@ -92,13 +92,13 @@ func diffOurs(r *Result) diffVerdict {
 	set := map[string]bool{}
 	explicit := map[policy.Layer]bool{}
 	for _, b := range r.Blockers {
-		if b.Kind == "explicit-deny" {
+		if b.Kind == BlockerExplicitDeny {
 			explicit[b.Layer] = true
 		}
 	}
 	for _, b := range r.Blockers {
 		switch {
-		case b.Kind == "explicit-deny":
+		case b.Kind == BlockerExplicitDeny:
 			set[string(b.Layer)+"/explicit"] = true
 		case b.Layer == policy.LayerIdentity || b.Layer == policy.LayerResource:
 			set["core/implicit"] = true
@@ -198,6 +198,8 @@ func diffTheirs(c *diffCase, s *diffSimOut) (diffVerdict, Decision) {
 	return v, implied
 }
 
+// diffSimDecision maps iam-simulate's overall result; 0 when it is none of
+// the three.
 func diffSimDecision(s string) Decision {
 	switch s {
 	case "Allowed":
@@ -207,7 +209,7 @@ func diffSimDecision(s string) Decision {
 	case "ImplicitlyDenied":
 		return ImplicitDeny
 	}
-	return Decision("iam-simulate:" + s)
+	return 0
 }
 
 func diffSortedKeys(m map[string]bool) []string {
@@ -733,6 +735,9 @@ func diffCompare(c *diffCase, s *diffSimOut) (diffOutcome, error) {
 	o.detail = sb.String()
 	var implied Decision
 	o.theirs, implied = diffTheirs(c, s)
+	if o.theirs.Decision == 0 {
+		return diffOutcome{skip: fmt.Sprintf("iam-simulate's overall result %q is none of Allowed, ExplicitlyDenied, ImplicitlyDenied", s.Overall)}, nil
+	}
 	if implied != o.theirs.Decision {
 		return diffOutcome{skip: fmt.Sprintf("mapping of iam-simulate's analysis implies %s, it said %s (blockers %v)", implied, o.theirs.Decision, o.theirs.Blockers)}, nil
 	}

@@ -236,7 +236,7 @@ func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read
 		if rcp && d == policy.NotApplicable {
 			implicitRCP = true
 		}
-		lr.Levels = append(lr.Levels, LevelResult{Target: lv.Target, Type: lv.Type, Name: lv.Name, Decision: ls.String(), Policies: pols})
+		lr.Levels = append(lr.Levels, LevelResult{Target: lv.Target, Type: lv.Type, Name: lv.Name, Decision: ls.decision(), Policies: pols})
 		st = orgState(st, ls)
 		imp = orgState(imp, levelState(false, noDeny == policy.Allowed, rcp))
 	}
@@ -255,15 +255,15 @@ func (ev *evaluator) orgLayer(layer policy.Layer, levels []policy.OrgLevel, read
 			}
 		}
 	}
-	lr.Decision = st.String()
+	lr.Decision = st.decision()
 	ev.res.Layers = append(ev.res.Layers, lr)
 	return st, imp
 }
 
-func deniedLevels(levels []LevelResult) string   { return levelsWith(levels, layerExplicitDeny) }
-func implicitLevels(levels []LevelResult) string { return levelsWith(levels, layerImplicitDeny) }
+func deniedLevels(levels []LevelResult) string   { return levelsWith(levels, LayerExplicitDeny) }
+func implicitLevels(levels []LevelResult) string { return levelsWith(levels, LayerImplicitDeny) }
 
-func levelsWith(levels []LevelResult, decision string) string {
+func levelsWith(levels []LevelResult, decision LayerDecision) string {
 	s := ""
 	for _, lv := range levels {
 		if lv.Decision != decision {
@@ -309,7 +309,7 @@ func (ev *evaluator) resourceLayer(e *env) (st, imp state, grant grantClass) {
 	} else if l.Resource != nil && l.Resource.Document != nil {
 		lr.Policies, _ = ev.evalPolicies(nil, l.Resource, policy.ResourceBased)
 	}
-	lr.Decision = st.String()
+	lr.Decision = st.decision()
 	ev.res.Layers = append(ev.res.Layers, lr)
 	return st, imp, grant
 }
@@ -362,7 +362,7 @@ func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy
 		// policies of a principal that is not a session …).
 		lr.Policies, _ = ev.evalPolicies(srcs, one, policy.IdentityBased)
 	}
-	lr.Decision = st.String()
+	lr.Decision = st.decision()
 	ev.res.Layers = append(ev.res.Layers, lr)
 	return st, imp
 }

@@ -22,23 +22,6 @@ import (
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
-// Decision is the overall verdict; values are the JSON contract's.
-type Decision string
-
-// The overall verdicts.
-const (
-	// Allowed: every layer that applies allows the request.
-	Allowed Decision = "allowed"
-	// ExplicitDeny: a Deny statement of some layer applies.
-	ExplicitDeny Decision = "explicit-deny"
-	// ImplicitDeny: no Deny applies, but a layer that must allow does not.
-	ImplicitDeny Decision = "implicit-deny"
-	// Inconclusive: the layers read would allow the request, but a layer
-	// that could deny it was unreadable or unknown; Result.Suspects names
-	// them.
-	Inconclusive Decision = "inconclusive"
-)
-
 // Options tunes an evaluation.
 type Options struct {
 	// Now returns the time of the request, for aws:CurrentTime and
@@ -71,25 +54,11 @@ type Result struct {
 	Warnings []string
 }
 
-// Layer decisions of LayerResult and LevelResult.
-const (
-	layerAllow         = "allow"
-	layerExplicitDeny  = "explicit-deny"
-	layerImplicitDeny  = "implicit-deny"
-	layerNotApplicable = "not-applicable"
-	layerExempt        = "exempt"
-	layerUnknown       = "unknown"
-)
-
 // LayerResult is the verdict of one layer.
 type LayerResult struct {
 	Layer policy.Layer
-	// Decision is "allow", "explicit-deny", "implicit-deny",
-	// "not-applicable" (no boundary attached, no resource policy …),
-	// "exempt" (SCPs and RCPs do not apply: management account,
-	// service-linked role, RCP for an unsupported service) or "unknown"
-	// (unreadable, or session policies that cannot be known).
-	Decision string
+	// Decision is any of the LayerDecision constants.
+	Decision LayerDecision
 	Readable bool
 	// Error is the AWS error code when the layer is unreadable.
 	Error string
@@ -107,8 +76,8 @@ type LevelResult struct {
 	// Target is the root, OU or account id; Type is "ROOT",
 	// "ORGANIZATIONAL_UNIT" or "ACCOUNT"; Name is the OU's name.
 	Target, Type, Name string
-	// Decision is "allow", "explicit-deny" or "implicit-deny".
-	Decision string
+	// Decision is LayerAllow, LayerExplicitDeny or LayerImplicitDeny.
+	Decision LayerDecision
 	Policies []PolicyResult
 }
 
@@ -122,8 +91,8 @@ type PolicyResult struct {
 // Blocker is one reason the request is denied.
 type Blocker struct {
 	Layer policy.Layer
-	// Kind is "explicit-deny" or "implicit-deny".
-	Kind string
+	// Kind is BlockerExplicitDeny or BlockerImplicitDeny.
+	Kind BlockerKind
 	// Policy is the policy's ARN, or its Origin when it has no ARN; empty
 	// when no single policy is at fault (e.g. the identity layer has no
 	// policy at all).

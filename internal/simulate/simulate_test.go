@@ -127,7 +127,11 @@ func bucketPolicy(t testing.TB, principal, effect string) *policy.Source {
 }
 
 // bl is the part of a Blocker that tests compare: ids, not wording.
-type bl struct{ Layer, Kind, Policy, Statement, Target string }
+type bl struct {
+	Layer                     string
+	Kind                      BlockerKind
+	Policy, Statement, Target string
+}
 
 func blockersOf(r *Result) []bl {
 	var out []bl
@@ -137,8 +141,8 @@ func blockersOf(r *Result) []bl {
 	return out
 }
 
-func layerDecisions(r *Result) map[policy.Layer]string {
-	m := map[policy.Layer]string{}
+func layerDecisions(r *Result) map[policy.Layer]LayerDecision {
+	m := map[policy.Layer]LayerDecision{}
 	for _, lr := range r.Layers {
 		m[lr.Layer] = lr.Decision
 	}
@@ -154,7 +158,7 @@ type evalCase struct {
 	// blockers, when non-nil, must equal the result's.
 	blockers []bl
 	// layers, when non-nil, are checked for the listed layers only.
-	layers   map[policy.Layer]string
+	layers   map[policy.Layer]LayerDecision
 	suspects []policy.Layer
 	// warning, when set, must be a substring of one warning.
 	warning string
@@ -170,30 +174,30 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "identity allow alone", doc: docDenyAllow, req: run,
 		l: base(t, allow("ec2:*", "*")), want: Allowed, blockers: []bl{},
-		layers: map[policy.Layer]string{policy.LayerSCP: "allow", policy.LayerRCP: "exempt",
-			policy.LayerResource: "not-applicable", policy.LayerIdentity: "allow",
-			policy.LayerBoundary: "not-applicable", policy.LayerSession: "not-applicable"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerSCP: LayerAllow, policy.LayerRCP: LayerExempt,
+			policy.LayerResource: LayerNotApplicable, policy.LayerIdentity: LayerAllow,
+			policy.LayerBoundary: LayerNotApplicable, policy.LayerSession: LayerNotApplicable},
 	})
 
 	l := base(t, allow("ec2:*", "*"))
 	l.SCP = scpLevels(t, acct, map[string][]string{"ou-work": {deny("ec2:RunInstances", "*")}}, nil)
 	cases = append(cases, evalCase{
 		name: "SCP deny at OU with allow at root", doc: docSCPEval, req: run, l: l, want: ExplicitDeny,
-		blockers: []bl{{"scp", "explicit-deny", scpARN("Extraou-workA"), "Deny", "ou-work"}},
+		blockers: []bl{{"scp", BlockerExplicitDeny, scpARN("Extraou-workA"), "Deny", "ou-work"}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
 	l.SCP = scpLevels(t, acct, map[string][]string{acct: {allow("s3:*", "*")}}, map[string]bool{"r-root": true, "ou-work": true})
 	cases = append(cases, evalCase{
 		name: "SCP without an allow at the account level", doc: docSCPEval, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"scp", "implicit-deny", "", "", acct}},
+		blockers: []bl{{"scp", BlockerImplicitDeny, "", "", acct}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
 	l.SCP = scpLevels(t, acct, nil, map[string]bool{"r-root": true})
 	cases = append(cases, evalCase{
 		name: "SCP without an allow at two levels lists both", doc: docSCPEval, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"scp", "implicit-deny", "", "", "ou-work"}, {"scp", "implicit-deny", "", "", acct}},
+		blockers: []bl{{"scp", BlockerImplicitDeny, "", "", "ou-work"}, {"scp", BlockerImplicitDeny, "", "", acct}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -202,7 +206,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "management account exempt from SCPs", doc: docSCP,
 		req: policy.NewRequest("arn:aws:sts::999999999999:assumed-role/App/jane", "ec2:RunInstances", "arn:aws:ec2:us-east-1:999999999999:instance/*"),
-		l:   l, want: Allowed, layers: map[policy.Layer]string{policy.LayerSCP: "exempt"},
+		l:   l, want: Allowed, layers: map[policy.Layer]LayerDecision{policy.LayerSCP: LayerExempt},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -211,7 +215,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "service-linked role exempt from SCPs", doc: docSCP,
 		req: policy.NewRequest("arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling", "ec2:RunInstances", instance),
-		l:   l, want: Allowed, layers: map[policy.Layer]string{policy.LayerSCP: "exempt", policy.LayerRCP: "exempt"},
+		l:   l, want: Allowed, layers: map[policy.Layer]LayerDecision{policy.LayerSCP: LayerExempt, policy.LayerRCP: LayerExempt},
 	})
 
 	rcpDeny := `{"Version":"2012-10-17","Statement":[{"Sid":"OrgOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}}]}`
@@ -225,14 +229,14 @@ func evalCases(t testing.TB) []evalCase {
 		name: "RCP deny on an S3 bucket of a member account", doc: docRCP,
 		req: policy.NewRequest("arn:aws:sts::222222222222:assumed-role/Partner/bob", "s3:GetObject", object),
 		l:   l, want: ExplicitDeny,
-		blockers: []bl{{"rcp", "explicit-deny", scpARN("RCPou-workA"), "OrgOnly", "ou-work"}},
+		blockers: []bl{{"rcp", BlockerExplicitDeny, scpARN("RCPou-workA"), "OrgOnly", "ou-work"}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
 	l.RCP = rcpLevels(t, acct, map[string][]string{"r-root": {`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`}})
 	cases = append(cases, evalCase{
 		name: "RCP does not apply to an unsupported service", doc: docRCP, req: run, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerRCP: "exempt"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerRCP: LayerExempt},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -241,7 +245,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.RCP = rcpLevels(t, mgmt, map[string][]string{"r-root": {`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`}})
 	cases = append(cases, evalCase{
 		name: "RCPs do not restrict resources of the management account", doc: docRCP, req: get, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerRCP: "exempt"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerRCP: LayerExempt},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -250,7 +254,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.ResourceAccount = acct
 	cases = append(cases, evalCase{
 		name: "RCPFullAWSAccess is implied at every level", doc: "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html",
-		req: get, l: l, want: Allowed, layers: map[policy.Layer]string{policy.LayerRCP: "allow"},
+		req: get, l: l, want: Allowed, layers: map[policy.Layer]LayerDecision{policy.LayerRCP: LayerAllow},
 	})
 
 	partnerReq := policy.NewRequest("arn:aws:sts::222222222222:assumed-role/Partner/bob", "s3:GetObject", object)
@@ -261,7 +265,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"arn:aws:iam::333333333333:root"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "cross-account: identity allows, resource policy does not", doc: docCross, req: partnerReq, l: l, want: ImplicitDeny,
-		blockers: []bl{{"resource-policy", "implicit-deny", bucket, "", ""}},
+		blockers: []bl{{"resource-policy", BlockerImplicitDeny, bucket, "", ""}},
 	})
 
 	l = base(t, allow("s3:GetObject", "*"))
@@ -280,7 +284,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"arn:aws:sts::222222222222:assumed-role/Partner/bob"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "cross-account: resource policy naming the session still needs the identity side", doc: docCross, req: partnerReq, l: l,
-		want: ImplicitDeny, blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}},
+		want: ImplicitDeny, blockers: []bl{{"identity-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t)
@@ -288,7 +292,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"`+sessARN+`"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "same account: resource policy alone allows", doc: docDenyAllow, req: get, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerIdentity: "implicit-deny", policy.LayerResource: "allow"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerIdentity: LayerImplicitDeny, policy.LayerResource: LayerAllow},
 	})
 
 	l = base(t)
@@ -303,14 +307,14 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"arn:aws:iam::111111111111:root"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "same account: account principal delegates to identity policies", doc: docPrincipal, req: get, l: l, want: ImplicitDeny,
-		blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"identity-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
 	l.Boundary = boundary(t, allow("s3:*", "*"))
 	cases = append(cases, evalCase{
 		name: "boundary blocks an identity allow", doc: docBoundaries, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""}},
+		blockers: []bl{{"permissions-boundary", BlockerImplicitDeny, idARN("Boundary"), "", ""}},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -319,7 +323,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"`+sessARN+`"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "resource policy naming the session ARN is not limited by the boundary", doc: docDenyAllow, req: get, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerBoundary: "implicit-deny"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerBoundary: LayerImplicitDeny},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -328,7 +332,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"`+roleARN+`"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "resource policy naming the role ARN is limited by the boundary", doc: docDenyAllow, req: get, l: l, want: ImplicitDeny,
-		blockers: []bl{{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""}},
+		blockers: []bl{{"permissions-boundary", BlockerImplicitDeny, idARN("Boundary"), "", ""}},
 	})
 
 	l = base(t)
@@ -345,7 +349,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Session = []policy.Source{src(t, policy.LayerSession, "Session", allow("s3:*", "*"))}
 	cases = append(cases, evalCase{
 		name: "session policy intersection", doc: docSession, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"session-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -360,7 +364,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `{"AWS":"`+roleARN+`"}`, "Allow")
 	cases = append(cases, evalCase{
 		name: "resource policy naming the role ARN is limited by session policies", doc: docDenyAllow, req: get, l: l, want: ImplicitDeny,
-		blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"session-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	// "*" does not name the session: the conservative reading lets the
@@ -372,7 +376,7 @@ func evalCases(t testing.TB) []evalCase {
 		l.Resource = bucketPolicy(t, p, "Allow")
 		cases = append(cases, evalCase{
 			name: "resource policy granting " + p + " is limited by session policies", doc: docSession, req: get, l: l, want: ImplicitDeny,
-			blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
+			blockers: []bl{{"session-policy", BlockerImplicitDeny, "", "", ""}},
 			warning:  "says nothing of \"*\"",
 		})
 	}
@@ -382,7 +386,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = bucketPolicy(t, `"*"`, "Allow")
 	cases = append(cases, evalCase{
 		name: "resource policy granting \"*\" is not limited by the boundary", doc: docDenyAllow, req: get, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerBoundary: "implicit-deny"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerBoundary: LayerImplicitDeny},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -390,14 +394,14 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "unknown session policies make an allow inconclusive", doc: docSession, req: run, l: l, want: Inconclusive,
 		suspects: []policy.Layer{policy.LayerSession}, warning: "session policies cannot be read after the fact",
-		layers: map[policy.Layer]string{policy.LayerSession: "unknown"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerSession: LayerUnknown},
 	})
 
 	l = base(t)
 	l.SessionKnown = false
 	cases = append(cases, evalCase{
 		name: "unknown session policies with a readable implicit deny", doc: docSession, req: run, l: l, want: ImplicitDeny,
-		blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}}, warning: "session policies cannot be read after the fact",
+		blockers: []bl{{"identity-policy", BlockerImplicitDeny, "", "", ""}}, warning: "session policies cannot be read after the fact",
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -406,7 +410,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "unreadable SCPs make an allow inconclusive", doc: docSCPEval, req: run, l: l, want: Inconclusive,
 		suspects: []policy.Layer{policy.LayerSCP}, warning: "AccessDeniedException",
-		layers: map[policy.Layer]string{policy.LayerSCP: "unknown"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerSCP: LayerUnknown},
 	})
 
 	l = base(t, allow("ec2:*", "*"), deny("ec2:RunInstances", "*"))
@@ -414,7 +418,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.SCPRead = policy.Readability{Unreadable: true, Error: "AccessDeniedException"}
 	cases = append(cases, evalCase{
 		name: "unreadable SCPs but an identity explicit deny", doc: docDenyAllow, req: run, l: l, want: ExplicitDeny,
-		blockers: []bl{{"identity-policy", "explicit-deny", idARN("IdB"), "Deny", ""}}, warning: "SCPs could not be read",
+		blockers: []bl{{"identity-policy", BlockerExplicitDeny, idARN("IdB"), "Deny", ""}}, warning: "SCPs could not be read",
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -435,7 +439,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = keyPolicy("arn:aws:iam::111111111111:role/KeyAdmin")
 	cases = append(cases, evalCase{
 		name: "KMS: IAM policies alone cannot allow", doc: docKMS, req: kmsReq, l: l, want: ImplicitDeny,
-		blockers: []bl{{"resource-policy", "implicit-deny", keyARN, "", ""}},
+		blockers: []bl{{"resource-policy", BlockerImplicitDeny, keyARN, "", ""}},
 	})
 
 	l = base(t, allow("kms:*", "*"))
@@ -448,7 +452,7 @@ func evalCases(t testing.TB) []evalCase {
 	l.Resource = keyPolicy("arn:aws:iam::111111111111:root")
 	cases = append(cases, evalCase{
 		name: "KMS: key policy delegating to IAM without an identity allow", doc: docKMS, req: kmsReq, l: l, want: ImplicitDeny,
-		blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"identity-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t, allow("kms:*", "*"))
@@ -462,7 +466,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "federated user without a session policy", doc: docDenyAllow,
 		req: policy.NewRequest("arn:aws:sts::111111111111:federated-user/alice", "s3:GetObject", object), l: l, want: ImplicitDeny,
-		blockers: []bl{{"session-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"session-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t)
@@ -477,7 +481,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "implicit deny names the nearest statement", doc: docDenyAllow,
 		req: policy.NewRequest(sessARN, "ec2:RunInstances", "arn:aws:ec2:eu-west-1:111111111111:instance/*"), l: l, want: ImplicitDeny,
-		blockers: []bl{{"identity-policy", "implicit-deny", idARN("IdA"), "EastOnly", ""}},
+		blockers: []bl{{"identity-policy", BlockerImplicitDeny, idARN("IdA"), "EastOnly", ""}},
 	})
 
 	l = base(t, allow("ec2:*", "*"))
@@ -486,8 +490,8 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "every blocker, explicit first", doc: docDenyAllow, req: run, l: l, want: ExplicitDeny,
 		blockers: []bl{
-			{"scp", "explicit-deny", scpARN("Extrar-rootA"), "Deny", "r-root"},
-			{"permissions-boundary", "implicit-deny", idARN("Boundary"), "", ""},
+			{"scp", BlockerExplicitDeny, scpARN("Extrar-rootA"), "Deny", "r-root"},
+			{"permissions-boundary", BlockerImplicitDeny, idARN("Boundary"), "", ""},
 		},
 	})
 
@@ -498,7 +502,7 @@ func evalCases(t testing.TB) []evalCase {
 	cases = append(cases, evalCase{
 		name: "role trust policy delegating to the account needs an identity allow", doc: docDenyAllow,
 		req: policy.NewRequest(sessARN, "sts:AssumeRole", "arn:aws:iam::111111111111:role/Target"), l: l, want: ImplicitDeny,
-		blockers: []bl{{"identity-policy", "implicit-deny", "", "", ""}},
+		blockers: []bl{{"identity-policy", BlockerImplicitDeny, "", "", ""}},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -508,7 +512,7 @@ func evalCases(t testing.TB) []evalCase {
 		`{"Version":"2012-10-17","Statement":[{"Sid":"OnlyApp","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:root","`+roleARN+`","`+sessARN+`"]},"Action":"s3:*","Resource":"`+bucket+`/*"}]}`)}
 	cases = append(cases, evalCase{
 		name: "Deny with NotPrincipal denies a principal with a boundary, even a listed one", doc: docBoundaries, req: get, l: l, want: ExplicitDeny,
-		blockers: []bl{{"resource-policy", "explicit-deny", bucket, "OnlyApp", ""}},
+		blockers: []bl{{"resource-policy", BlockerExplicitDeny, bucket, "OnlyApp", ""}},
 	})
 
 	l = base(t, allow("s3:*", "*"))
@@ -525,7 +529,7 @@ func evalCases(t testing.TB) []evalCase {
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"`+bucket+`/*"}]}`)}
 	cases = append(cases, evalCase{
 		name: "service principal granted by the bucket policy", doc: docDenyAllow, req: &svc, l: l, want: Allowed,
-		layers: map[policy.Layer]string{policy.LayerSCP: "not-applicable", policy.LayerIdentity: "not-applicable"},
+		layers: map[policy.Layer]LayerDecision{policy.LayerSCP: LayerNotApplicable, policy.LayerIdentity: LayerNotApplicable},
 	})
 	return cases
 }

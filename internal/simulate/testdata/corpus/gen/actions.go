@@ -1,6 +1,9 @@
 package main
 
-import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+import (
+	"github.com/iamdiag/iamdiag/internal/simulate"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
+)
 
 // Action, NotAction, Resource and NotResource matching, and Principal
 // matching in resource-based policies.
@@ -129,7 +132,7 @@ func principalCases() {
 		return c
 	}
 	add("principal-role-arn-matches-session", same("a role ARN as Principal covers the role's sessions", `{"AWS": "`+roleARN+`"}`, docPrincipal, docSingleAcct).
-		allowed().layer(lResource, "allow"))
+		allowed().layer(lResource, simulate.LayerAllow))
 	add("principal-session-arn", same("an assumed-role session ARN as Principal", `{"AWS": "`+sessARN+`"}`, docPrincipal).allowed())
 	add("principal-other-session", same("another session of the same role does not match a session principal",
 		`{"AWS": "arn:aws:sts::`+acct+`:assumed-role/AppRole/bob"}`, docPrincipal, docSingleAcct).implicit(idNone(lIdentity)))

@@ -5,6 +5,7 @@ import (
 	"log"
 	"strings"
 
+	"github.com/iamdiag/iamdiag/internal/simulate"
 	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
 )
 
@@ -232,24 +233,24 @@ func (c *Case) ctxList(key string, values ...string) *Case {
 
 func (c *Case) identity(p ...Pol) *Case { c.Identity = append(c.Identity, p...); return c }
 
-func (c *Case) allowed() *Case { c.Expect.Decision = "allowed"; return c }
+func (c *Case) allowed() *Case { c.Expect.Decision = simulate.Allowed.String(); return c }
 
-func (c *Case) deny(kind string, b ...Blocker) *Case {
-	c.Expect.Decision = kind
+func (c *Case) deny(d simulate.Decision, b ...Blocker) *Case {
+	c.Expect.Decision = d.String()
 	c.Expect.Blockers = append(c.Expect.Blockers, b...)
 	return c
 }
 
-func (c *Case) explicit(b ...Blocker) *Case { return c.deny("explicit-deny", b...) }
-func (c *Case) implicit(b ...Blocker) *Case { return c.deny("implicit-deny", b...) }
+func (c *Case) explicit(b ...Blocker) *Case { return c.deny(simulate.ExplicitDeny, b...) }
+func (c *Case) implicit(b ...Blocker) *Case { return c.deny(simulate.ImplicitDeny, b...) }
 
 func (c *Case) missing(keys ...string) *Case { c.Expect.Missing = strs(keys...); return c }
 
-func (c *Case) layer(l, d string) *Case {
+func (c *Case) layer(l string, d simulate.LayerDecision) *Case {
 	if c.Expect.Layers == nil {
 		c.Expect.Layers = map[string]string{}
 	}
-	c.Expect.Layers[l] = d
+	c.Expect.Layers[l] = d.String()
 	return c
 }
 
@@ -263,7 +264,7 @@ func (c *Case) inferred(key string, values ...string) *Case {
 
 // xd is an explicit deny by a statement of a policy (target for SCP/RCP).
 func xd(layer, policy, stmt string) Blocker {
-	return Blocker{Layer: layer, Kind: "explicit-deny", Policy: str(policy), Statement: str(stmt)}
+	return Blocker{Layer: layer, Kind: simulate.BlockerExplicitDeny.String(), Policy: str(policy), Statement: str(stmt)}
 }
 
 func xdAt(layer, policy, stmt, target string) Blocker {
@@ -273,11 +274,13 @@ func xdAt(layer, policy, stmt, target string) Blocker {
 }
 
 // id is an implicit deny of a layer, policy and statement unchecked.
-func id(layer string) Blocker { return Blocker{Layer: layer, Kind: "implicit-deny"} }
+func id(layer string) Blocker {
+	return Blocker{Layer: layer, Kind: simulate.BlockerImplicitDeny.String()}
+}
 
 // idAt is an implicit deny of an SCP or RCP level.
 func idAt(layer, target string) Blocker {
-	return Blocker{Layer: layer, Kind: "implicit-deny", Target: str(target)}
+	return Blocker{Layer: layer, Kind: simulate.BlockerImplicitDeny.String(), Target: str(target)}
 }
 
 // idCond is an implicit deny whose failed conditions are checked by key.
@@ -289,7 +292,7 @@ func idCond(layer string, keys ...string) Blocker {
 
 // idNone is an implicit deny of a layer that has no policy at all.
 func idNone(layer string) Blocker {
-	return Blocker{Layer: layer, Kind: "implicit-deny", Policy: str(""), Statement: str("")}
+	return Blocker{Layer: layer, Kind: simulate.BlockerImplicitDeny.String(), Policy: str(""), Statement: str("")}
 }
 
 const (

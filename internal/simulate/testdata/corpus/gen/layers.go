@@ -1,6 +1,9 @@
 package main
 
-import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+import (
+	"github.com/iamdiag/iamdiag/internal/simulate"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
+)
 
 // Resource-based vs identity-based policies, permissions boundaries, session
 // policies and identity policies of users and roles.
@@ -20,15 +23,15 @@ func resourceCases() {
 
 	c := sameAcct("same account: the bucket policy alone allows the role", docSingleAcct, docIdVsRes)
 	c.ResourcePolicy = bucketGrant("example-bucket", bucket, `{"AWS": "`+roleARN+`"}`, "s3:GetObject")
-	add("res-same-account-resource-only", c.allowed().layer(lResource, "allow"))
+	add("res-same-account-resource-only", c.allowed().layer(lResource, simulate.LayerAllow))
 	c = sameAcct("same account: the identity policy alone allows; the bucket policy names someone else", docSingleAcct, docIdVsRes).identity(read)
 	c.ResourcePolicy = bucketGrant("example-bucket", bucket, `{"AWS": "arn:aws:iam::`+acct+`:role/Other"}`, "s3:GetObject")
-	add("res-same-account-identity-only", c.allowed().layer(lIdentity, "allow"))
+	add("res-same-account-identity-only", c.allowed().layer(lIdentity, simulate.LayerAllow))
 	c = sameAcct("same account: neither the identity policy nor the bucket policy allows", docSingleAcct)
 	c.ResourcePolicy = bucketGrant("example-bucket", bucket, `{"AWS": "arn:aws:iam::`+acct+`:role/Other"}`, "s3:GetObject")
 	add("res-same-account-neither", c.implicit(idNone(lIdentity)))
 	c = sameAcct("same account: no resource policy and no identity policy", docSingleAcct)
-	add("res-same-account-nothing", c.implicit(idNone(lIdentity)).layer(lResource, "not-applicable"))
+	add("res-same-account-nothing", c.implicit(idNone(lIdentity)).layer(lResource, simulate.LayerNotApplicable))
 	c = sameAcct("same account: a Deny in the bucket policy overrides the identity allow", docDenyAllow, docS3Bucket).identity(read).ctx("aws:SecureTransport", "false")
 	c.ResourcePolicy = &Pol{Name: "example-bucket", ARN: bucket, Origin: "s3 bucket policy", Document: raw(doc(
 		`{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["` + bucket + `", "arn:aws:s3:::example-bucket/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}`))}
@@ -61,7 +64,7 @@ func resourceCases() {
 	c = crossAcct("cross-account: the bucket policy cannot be read; the identity policy allows", docCrossAcct)
 	c.identity(read)
 	c.ResourceUnreadable = "AccessDenied"
-	add("res-cross-account-unreadable", c.deny("inconclusive").suspects(lResource))
+	add("res-cross-account-unreadable", c.deny(simulate.Inconclusive).suspects(lResource))
 
 	key := "arn:aws:kms:us-east-1:" + acct + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	kms := func(desc string) *Case {
@@ -102,9 +105,9 @@ func boundaryCases() {
 		c.Boundary = b
 		return c
 	}
-	add("pb-allows", run("the boundary and the identity policy both allow", ec2Boundary, docBoundaries).identity(launch).allowed().layer(lBoundary, "allow"))
+	add("pb-allows", run("the boundary and the identity policy both allow", ec2Boundary, docBoundaries).identity(launch).allowed().layer(lBoundary, simulate.LayerAllow))
 	add("pb-gap", run("the boundary does not include ec2:RunInstances: the identity allow is capped", s3Boundary, docBoundaries).identity(launch).
-		implicit(Blocker{Layer: lBoundary, Kind: "implicit-deny", Policy: str(managedARN("S3Boundary"))}).layer(lBoundary, "implicit-deny"))
+		implicit(Blocker{Layer: lBoundary, Kind: simulate.BlockerImplicitDeny.String(), Policy: str(managedARN("S3Boundary"))}).layer(lBoundary, simulate.LayerImplicitDeny))
 	add("pb-explicit-deny", run("a Deny in the boundary", boundaryPol("GuardedBoundary",
 		`{"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "NoLaunch", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"}`), docBoundaries).
 		identity(launch).explicit(xd(lBoundary, managedARN("GuardedBoundary"), "NoLaunch")))
@@ -113,14 +116,14 @@ func boundaryCases() {
 	add("pb-and-identity-missing", run("neither the identity policy nor the boundary allows: both listed, identity first", s3Boundary, docBoundaries, docDenyAllow).
 		identity(allowStmt("Describe", `"Action": "ec2:Describe*", "Resource": "*"`)).implicit(id(lIdentity), id(lBoundary)))
 	add("pb-none-attached", roleSession("no boundary attached: the layer does not apply", docBoundaries).call("ec2:RunInstances", instance).
-		identity(launch).allowed().layer(lBoundary, "not-applicable"))
+		identity(launch).allowed().layer(lBoundary, simulate.LayerNotApplicable))
 	cond := run("a boundary allowing EC2 only in us-east-1: eu-west-1 is outside it", boundaryPol("RegionBoundary",
 		`{"Sid": "EC2InUSEast1", "Effect": "Allow", "Action": "ec2:*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}`), docBoundaries).
 		call("ec2:RunInstances", "arn:aws:ec2:eu-west-1:"+acct+":instance/*").identity(launch)
 	add("pb-condition-gap", cond.implicit(idCond(lBoundary, "aws:RequestedRegion")))
 	unread := roleSession("the boundary cannot be read; identity allows: inconclusive", docBoundaries).call("ec2:RunInstances", instance).identity(launch)
 	unread.BoundaryUnreadable = "AccessDenied"
-	add("pb-unreadable", unread.deny("inconclusive").suspects(lBoundary))
+	add("pb-unreadable", unread.deny(simulate.Inconclusive).suspects(lBoundary))
 
 	// Boundaries and resource-based policies in the same account.
 	s3 := func(desc, principal string, docs ...string) *Case {
@@ -159,12 +162,12 @@ func sessionCases() {
 	add("sess-allows", func() *Case {
 		c := sess("the session policy and the identity policy both allow", docPolicies).identity(read)
 		c.Session = pols(sessionPol("session", `{"Sid": "S3Read", "Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}`))
-		return c.allowed().layer(lSession, "allow")
+		return c.allowed().layer(lSession, simulate.LayerAllow)
 	}())
 	add("sess-gap", func() *Case {
 		c := sess("the session policy does not include s3:GetObject: the session's permissions are the intersection", docPolicies, docAssumeRole).identity(read)
 		c.Session = pols(sessionPol("session", `{"Sid": "ListOnly", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}`))
-		return c.implicit(id(lSession)).layer(lSession, "implicit-deny")
+		return c.implicit(id(lSession)).layer(lSession, simulate.LayerImplicitDeny)
 	}())
 	add("sess-explicit-deny", func() *Case {
 		c := sess("a Deny in the inline session policy; it has no ARN so its origin names it", docPolicies).identity(read)
@@ -179,12 +182,12 @@ func sessionCases() {
 		return c.allowed()
 	}())
 	add("sess-none-passed", sess("no session policy was passed: the layer does not apply", docPolicies).identity(read).
-		allowed().layer(lSession, "not-applicable"))
+		allowed().layer(lSession, simulate.LayerNotApplicable))
 	add("sess-unknown-else-allowed", func() *Case {
 		c := sess("session policies cannot be known and every other layer allows: inconclusive with a warning", docPolicies, docAssumeRole).identity(read)
 		c.SessionKnown = boolp(false)
 		c.Expect.Warnings = boolp(true)
-		return c.deny("inconclusive").suspects(lSession).layer(lSession, "unknown")
+		return c.deny(simulate.Inconclusive).suspects(lSession).layer(lSession, simulate.LayerUnknown)
 	}())
 	add("sess-unknown-identity-missing", func() *Case {
 		c := sess("session policies unknown, but the identity policy does not allow: that explains the deny", docPolicies)

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+import (
+	"github.com/iamdiag/iamdiag/internal/simulate"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
+)
 
 // SCP and RCP cases.
 
@@ -21,10 +24,10 @@ func launcher(desc string, docs ...string) *Case {
 
 func scpCases() {
 	add("scp-fullawsaccess-every-level", launcher("FullAWSAccess at root, OU and account lets the identity policy decide", docSCPEval).
-		allowed().layer(lSCP, "allow"))
+		allowed().layer(lSCP, simulate.LayerAllow))
 	root := launcher("an SCP Deny attached to the root applies to every account", docSCPEval)
 	root.SCP[0].Policies = append(root.SCP[0].Policies, denyEC2SCP())
-	add("scp-deny-at-root", root.explicit(xdAt(lSCP, scpARN("p-denyec2"), "NoEC2", rootID)).layer(lSCP, "explicit-deny"))
+	add("scp-deny-at-root", root.explicit(xdAt(lSCP, scpARN("p-denyec2"), "NoEC2", rootID)).layer(lSCP, simulate.LayerExplicitDeny))
 	ou := launcher("an SCP Deny attached to the OU above the account", docSCPEval)
 	ou.SCP[1].Policies = append(ou.SCP[1].Policies, denyEC2SCP())
 	add("scp-deny-at-ou", ou.explicit(xdAt(lSCP, scpARN("p-denyec2"), "NoEC2", ouID)))
@@ -39,7 +42,7 @@ func scpCases() {
 	for i, lv := range []struct{ name, target string }{{"root", rootID}, {"ou", ouID}, {"account", acct}} {
 		c := launcher("every level must allow: the "+lv.name+" level allows only S3", docSCPEval)
 		c.SCP[i].Policies = pols(allowS3OnlySCP())
-		add("scp-missing-allow-at-"+lv.name, c.implicit(idAt(lSCP, lv.target)).layer(lSCP, "implicit-deny"))
+		add("scp-missing-allow-at-"+lv.name, c.implicit(idAt(lSCP, lv.target)).layer(lSCP, simulate.LayerImplicitDeny))
 	}
 	list := launcher("an allow-list SCP at the OU that includes EC2", docSCPEval)
 	list.SCP[1].Policies = pols(scpPol("p-allowlist", "AllowEC2AndS3", doc(`{"Sid": "AllowList", "Effect": "Allow", "Action": ["ec2:*", "s3:*"], "Resource": "*"}`)))
@@ -95,7 +98,7 @@ func scpCases() {
 		Identity: []Pol{{Name: "Launch", ARN: "arn:aws:iam::" + mgmt + ":policy/Launch", Origin: "role/AppRole",
 			Document: raw(doc(`{"Sid": "Grant", "Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}`))}},
 	}}
-	add("scp-management-account-exempt", mg.allowed().layer(lSCP, "exempt"))
+	add("scp-management-account-exempt", mg.allowed().layer(lSCP, simulate.LayerExempt))
 	mgRoot := &Case{Case: corpus.Case{
 		Description: "the management account's root user is not restricted by SCPs",
 		Doc:         []string{docSCPs, docRoot},
@@ -104,7 +107,7 @@ func scpCases() {
 		Org:         mg.Org,
 		SCP:         mg.SCP,
 	}}
-	add("scp-management-account-root-user", mgRoot.allowed().layer(lSCP, "exempt"))
+	add("scp-management-account-root-user", mgRoot.allowed().layer(lSCP, simulate.LayerExempt))
 	slr := &Case{Case: corpus.Case{
 		Description: "SCPs do not restrict service-linked roles",
 		Doc:         []string{docSCPs, docSLR},
@@ -117,7 +120,7 @@ func scpCases() {
 	}}
 	slr.inOrg()
 	slr.SCP[1].Policies = append(slr.SCP[1].Policies, denyEC2SCP())
-	add("scp-service-linked-role-exempt", slr.allowed().layer(lSCP, "exempt"))
+	add("scp-service-linked-role-exempt", slr.allowed().layer(lSCP, simulate.LayerExempt))
 
 	memberRoot := func(desc string) *Case {
 		c := &Case{Case: corpus.Case{Description: desc, Doc: []string{docSCPs, docRoot, docDenyAllow},
@@ -202,7 +205,7 @@ func scpCases() {
 	}
 	add("scp-unreadable-identity-allows", unread("SCPs unreadable and every readable layer allows: inconclusive, SCPs suspected").
 		identity(allowStmt("Launch", `"Action": "ec2:RunInstances", "Resource": "*"`)).
-		deny("inconclusive").layer(lSCP, "unknown").suspects(lSCP))
+		deny(simulate.Inconclusive).layer(lSCP, simulate.LayerUnknown).suspects(lSCP))
 	add("scp-unreadable-identity-deny", unread("SCPs unreadable but an identity Deny applies: explicit deny all the same").
 		identity(managed("NoRun", doc(allowAllStmt, `{"Sid": "NoRun", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"}`))).
 		explicit(xd(lIdentity, managedARN("NoRun"), "NoRun")))
@@ -240,9 +243,9 @@ func external(desc string, docs ...string) *Case {
 func rcpCases() {
 	ext := external("an RCP data perimeter denies a principal from another organization although the bucket policy allows it", docRCPs, docRCPSyntax)
 	ext.RCP[1].Policies = append(ext.RCP[1].Policies, perimeterRCP())
-	add("rcp-deny-external-principal", ext.explicit(xdAt(lRCP, rcpARN("p-perimeter"), "EnforceOrgIdentities", ouID)).layer(lRCP, "explicit-deny"))
+	add("rcp-deny-external-principal", ext.explicit(xdAt(lRCP, rcpARN("p-perimeter"), "EnforceOrgIdentities", ouID)).layer(lRCP, simulate.LayerExplicitDeny))
 	add("rcp-external-without-custom-rcp", external("RCPFullAWSAccess alone: the external principal is allowed by bucket and identity policies", docRCPs, docCrossAcct).
-		allowed().layer(lRCP, "allow"))
+		allowed().layer(lRCP, simulate.LayerAllow))
 	extNoOrg := external("an RCP data perimeter: a caller from an account outside the organization has no aws:PrincipalOrgID of ours", docRCPs, docGlobalKeys)
 	extNoOrg.Principal.OrgID = ""
 	extNoOrg.RCP[2].Policies = append(extNoOrg.RCP[2].Policies, perimeterRCP())
@@ -276,7 +279,7 @@ func rcpCases() {
 	unsupported.RCP = defaultRCPs()
 	unsupported.RCP[1].Policies = append(unsupported.RCP[1].Policies, rcpPol("p-denyall", "DenyEverything", doc(
 		`{"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}`)))
-	add("rcp-unsupported-service-exempt", unsupported.allowed().layer(lRCP, "exempt"))
+	add("rcp-unsupported-service-exempt", unsupported.allowed().layer(lRCP, simulate.LayerExempt))
 
 	mgRes := &Case{Case: corpus.Case{
 		Description: "RCPs do not affect resources in the management account",
@@ -293,7 +296,7 @@ func rcpCases() {
 			Document: raw(doc(`{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`))}},
 		ResourceAccount: mgmt,
 	}}
-	add("rcp-management-account-resource-exempt", mgRes.allowed().layer(lRCP, "exempt"))
+	add("rcp-management-account-resource-exempt", mgRes.allowed().layer(lRCP, simulate.LayerExempt))
 
 	slr := &Case{Case: corpus.Case{
 		Description: "RCPs do not restrict service-linked roles",
@@ -311,12 +314,12 @@ func rcpCases() {
 	slr.RCP = defaultRCPs()
 	slr.RCP[1].Policies = append(slr.RCP[1].Policies, rcpPol("p-nokms", "DenyKMS", doc(
 		`{"Sid": "NoKMS", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}`)))
-	add("rcp-service-linked-role-exempt", slr.allowed().layer(lRCP, "exempt"))
+	add("rcp-service-linked-role-exempt", slr.allowed().layer(lRCP, simulate.LayerExempt))
 
 	ru := same("RCPs unreadable and every readable layer allows: inconclusive, RCPs suspected", docRCPs).call("s3:GetObject", object)
 	ru.RCP = nil
 	ru.RCPUnreadable = "AccessDeniedException"
-	add("rcp-unreadable", ru.deny("inconclusive").layer(lRCP, "unknown").suspects(lRCP))
+	add("rcp-unreadable", ru.deny(simulate.Inconclusive).layer(lRCP, simulate.LayerUnknown).suspects(lRCP))
 
 	kms := external("the KMS data perimeter RCP denies a principal of another organization", docKMSRCP, docRCPs).
 		call("kms:Decrypt", "arn:aws:kms:us-east-1:"+acct+":key/1234abcd-12ab-34cd-56ef-1234567890ab")

@@ -1,6 +1,9 @@
 package main
 
-import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
+import (
+	"github.com/iamdiag/iamdiag/internal/simulate"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
+)
 
 // Context inference, missing keys, and the incident the project started
 // from (../../../../../shared/seed/incident.md, not part of the repository).
@@ -101,17 +104,17 @@ func scenarioCases() {
 	seed := incident("the seed incident: an SCP on the Workloads OU denies ec2:* while the role allows ec2:RunInstances", docSCPEval)
 	seed.Identity = pols(incPolicy("RunInstances", incRunStmt))
 	seed.SCP[1].Policies = append(seed.SCP[1].Policies, scpPol("p-denyec2", "DenyEC2", doc(denyEC2)))
-	add("incident-scp-on-ou-denies-ec2", seed.explicit(xdAt(lSCP, denyARN, "NoEC2", ouID)).layer(lIdentity, "allow"))
+	add("incident-scp-on-ou-denies-ec2", seed.explicit(xdAt(lSCP, denyARN, "NoEC2", ouID)).layer(lIdentity, simulate.LayerAllow))
 
 	miss := incident("the incident, cause 1: the role's policy grants s3:GetObject but not ec2:RunInstances", docEvalLogic)
 	miss.Identity = pols(incPolicy("ReadS3", `{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`))
-	add("incident-missing-allow", miss.implicit(id(lIdentity)).layer(lSCP, "allow"))
+	add("incident-missing-allow", miss.implicit(id(lIdentity)).layer(lSCP, simulate.LayerAllow))
 
 	gap := incident("the incident, cause 3: a permissions boundary without ec2:RunInstances caps the role", docBoundaries)
 	gap.Identity = pols(incPolicy("RunInstances", incRunStmt))
 	gap.Boundary = &Pol{Name: "DeveloperBoundary", ARN: "arn:aws:iam::" + incAccount + ":policy/DeveloperBoundary", Document: raw(doc(
 		`{"Sid": "ReadOnly", "Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "ec2:Describe*"], "Resource": "*"}`))}
-	add("incident-boundary-gap", gap.implicit(Blocker{Layer: lBoundary, Kind: "implicit-deny", Policy: str("arn:aws:iam::" + incAccount + ":policy/DeveloperBoundary")}))
+	add("incident-boundary-gap", gap.implicit(Blocker{Layer: lBoundary, Kind: simulate.BlockerImplicitDeny.String(), Policy: str("arn:aws:iam::" + incAccount + ":policy/DeveloperBoundary")}))
 
 	all := incident("the incident with all three causes at once: SCP deny first, then the missing allow, then the boundary", docDenyAllow, docSCPEval, docBoundaries)
 	all.Identity = pols(incPolicy("ReadS3", `{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`))
