@@ -191,7 +191,10 @@ func secret(flag, file, env string, getenv func(string) string) (string, error) 
 // validate checks the flags' combinations (usage errors).
 func (o *serveOptions) validate() error {
 	if err := server.CheckListen(o.Listen, o.NoAuth); err != nil {
-		return &exitError{code: exitUsage, err: err}
+		if o.NoAuth {
+			return usageErrorf("--no-auth --listen %s: %v (pass --token-file FILE or set IAMDIAG_TOKEN)", o.Listen, err)
+		}
+		return usageErrorf("--listen: %v", err)
 	}
 	if o.NoAuth && o.token != "" {
 		return usageErrorf("give --no-auth or a token, not both")

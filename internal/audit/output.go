@@ -36,12 +36,12 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 		return nil, fmt.Errorf("reading baseline: not an audit JSON report: %w", err)
 	}
 	if prev.Findings == nil {
-		return nil, errors.New("reading baseline: no \"findings\" list: pass the output of `iamdiag audit --format json`")
+		return nil, errors.New("reading baseline: no \"findings\" list: give the JSON report of a previous audit")
 	}
 	b := Baseline{}
 	for _, f := range *prev.Findings {
 		if f.ID == "" {
-			return nil, errors.New("reading baseline: a finding has no \"id\": pass the output of `iamdiag audit --format json`")
+			return nil, errors.New("reading baseline: a finding has no \"id\": give the JSON report of a previous audit")
 		}
 		b[f.ID] = true
 	}

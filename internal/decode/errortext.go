@@ -77,14 +77,14 @@ func FromErrorText(text string) (*Request, error) {
 	}
 	s := normalizeText(text)
 	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("%w: paste the whole error, or use --principal/--action", ErrEmpty)
+		return nil, fmt.Errorf("%w: paste the whole error, or give the principal and the action", ErrEmpty)
 	}
 	r := &Request{Source: SourceErrorText}
 	p := &textParser{s: s, r: r}
 	found := p.parseDenial()
 	r.EncodedMessage = p.encoded()
 	if !found && r.EncodedMessage == "" && !denialRE.MatchString(s) && reasonHint(s) == nil {
-		return nil, fmt.Errorf("%w: paste the whole error, or use --principal/--action", ErrNoDenial)
+		return nil, fmt.Errorf("%w: paste the whole error, or give the principal and the action", ErrNoDenial)
 	}
 	if r.Hint == nil {
 		// No "is not authorized to perform" sentence, or one without a

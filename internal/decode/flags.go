@@ -15,27 +15,27 @@ func FromFlags(principal, action, resource string, context []string) (*Request, 
 	action = strings.TrimSpace(action)
 	resource = strings.TrimSpace(resource)
 	if principal == "" && action == "" {
-		return nil, fmt.Errorf("%w: give at least --principal and --action", ErrEmpty)
+		return nil, fmt.Errorf("%w: give at least the principal and the action", ErrEmpty)
 	}
-	for name, v := range map[string]string{"--principal": principal, "--action": action, "--resource": resource} {
+	for name, v := range map[string]string{"the principal": principal, "the action": action, "the resource": resource} {
 		if len(v) > 4096 || strings.ContainsAny(v, " \t\r\n") {
 			return nil, fmt.Errorf("%w: %s must be one ARN or name without spaces, at most 4096 bytes", ErrInvalid, name)
 		}
 	}
 	if action != "" && !validAction(action) {
-		return nil, fmt.Errorf("%w: --action %q is not service:Action (e.g. ec2:RunInstances)", ErrInvalid, action)
+		return nil, fmt.Errorf("%w: action %q is not service:Action (e.g. ec2:RunInstances)", ErrInvalid, action)
 	}
 	r := &Request{Principal: principal, Action: action, Resource: resource, Source: SourceFlags}
 	total := 0
 	for _, kv := range context {
 		total += len(kv)
 		if total > MaxInputSize {
-			return nil, fmt.Errorf("%w: --context values exceed %d bytes", ErrTooLarge, MaxInputSize)
+			return nil, fmt.Errorf("%w: the context values exceed %d bytes", ErrTooLarge, MaxInputSize)
 		}
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("%w: --context %q is not KEY=VALUE", ErrInvalid, kv)
+			return nil, fmt.Errorf("%w: the context entry %q is not KEY=VALUE", ErrInvalid, kv)
 		}
 		if r.Context == nil {
 			r.Context = &policy.Context{}

@@ -40,7 +40,7 @@ func FromEncoded(ctx context.Context, d Decoder, encoded string) (*Request, erro
 	}
 	decoded, err := d.DecodeAuthorizationMessage(ctx, encoded)
 	if err != nil {
-		return nil, fmt.Errorf("%w: decoding the authorization message: %w (the message can be decoded only in the account that received the request, by a caller allowed sts:DecodeAuthorizationMessage; or pass --decoded-message)", ErrSTS, err)
+		return nil, fmt.Errorf("%w: decoding the authorization message: %w (the message can be decoded only in the account that received the request, by a caller allowed sts:DecodeAuthorizationMessage; or give the decoded message)", ErrSTS, err)
 	}
 	if decoded == "" {
 		return nil, fmt.Errorf("%w: decoding the authorization message: STS returned no DecodedMessage", ErrSTS)

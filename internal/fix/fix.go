@@ -273,7 +273,7 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 		return
 	case arn == "":
 		fx.Change = NoChange
-		fx.Summary = joinSummary(fx.Summary, "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: pass the role or user ARN (--principal), then add the exception to statement "+b.Statement)
+		fx.Summary = joinSummary(fx.Summary, "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: give the caller's role or user ARN, then add the exception to statement "+b.Statement)
 		return
 	case namesPrincipal(b.Conditions, arn):
 		fx.Change = NoChange
@@ -450,15 +450,15 @@ func (f *fixer) inconclusive() []Fix {
 func readAdvice(l policy.Layer) string {
 	switch l {
 	case policy.LayerSCP, policy.LayerRCP:
-		return "run iamdiag snapshot from the management account or a delegated administrator for AWS Organizations (organizations:ListPoliciesForTarget, DescribePolicy), then diagnose again with --snapshot"
+		return "run iamdiag snapshot from the management account or a delegated administrator for AWS Organizations (organizations:ListPoliciesForTarget, DescribePolicy), then diagnose again from that snapshot"
 	case policy.LayerSession:
 		return "session policies cannot be read after the fact: ask whoever created the session (the Policy or PolicyArns of sts:AssumeRole / GetFederationToken), or start a new session without one and retry"
 	case policy.LayerResource:
-		return "read the resource's policy (for example aws s3api get-bucket-policy, aws kms get-key-policy) and pass it with --resource-policy"
+		return "read the resource's policy (for example aws s3api get-bucket-policy, aws kms get-key-policy) and give it as the resource policy"
 	case policy.LayerBoundary:
-		return "read the permissions boundary (aws iam get-role, then aws iam get-policy-version) and pass it with --boundary"
+		return "read the permissions boundary (aws iam get-role, then aws iam get-policy-version) and give it as the permissions boundary"
 	}
-	return "read the principal's policies (aws iam get-account-authorization-details) and diagnose again with --snapshot"
+	return "read the principal's policies (aws iam get-account-authorization-details) and diagnose again from a snapshot holding them"
 }
 
 // finish renders a fix's document and diff.

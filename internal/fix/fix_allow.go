@@ -287,7 +287,7 @@ func (f *fixer) resourceGroups(s scope, withTypes bool, p *allowPlan) []resource
 		})
 	}
 	if req.Resource == "*" {
-		p.notes = append(p.notes, "the input named no resource: the statement names each resource type the action needs, with the ids left as wildcards; diagnose again with --resource ARN for the exact ARN")
+		p.notes = append(p.notes, "the input named no resource: the statement names each resource type the action needs, with the ids left as wildcards; diagnose again with the resource's ARN for the exact ARN")
 	}
 	haveReq := false
 	for i := range act.Resources {

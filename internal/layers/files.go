@@ -75,7 +75,7 @@ var defaultOrgPolicies = sync.OnceValues(func() ([2]*policy.Document, error) {
 // readable.
 func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 	if req == nil || req.Principal.ARN == "" {
-		return nil, errors.New("reading policy files: the request has no principal ARN: pass --principal")
+		return nil, errors.New("reading policy files: the request has no principal ARN: give the caller's ARN")
 	}
 	pa, err := ParseCaller(req.Principal.ARN)
 	if err != nil {
@@ -132,7 +132,7 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 		if !f.NoDefaultSCP {
 			def = &policy.Source{
 				Layer: policy.LayerSCP, ARN: "arn:" + part + ":organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-				Name: "FullAWSAccess", Origin: "implicit (pass --no-default-scp to omit)", AWSManaged: true, Document: defaults[0],
+				Name: "FullAWSAccess", Origin: "implicit (attached by default at every level the given SCPs name, unless omitted)", AWSManaged: true, Document: defaults[0],
 			}
 		}
 		l.SCP, err = fileLevels(f.SCP, policy.LayerSCP, l.Principal.Account, def, maxBytes)

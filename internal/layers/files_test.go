@@ -175,7 +175,7 @@ func TestFromFilesDefaultPolicies(t *testing.T) {
 	got := []string{scp.ARN, scp.Origin, docJSON(t, scp.Document), rcp.ARN, docJSON(t, rcp.Document)}
 	want := []string{
 		"arn:aws-cn:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-		"implicit (pass --no-default-scp to omit)",
+		"implicit (attached by default at every level the given SCPs name, unless omitted)",
 		fullAWSAccessJSON,
 		"arn:aws-cn:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess",
 		rcpFullAWSAccessJSON,
@@ -205,7 +205,7 @@ func TestFromFilesErrors(t *testing.T) {
 		{"SCP for another account", Files{SCP: []string{"999999999999=" + p["ok.json"]}}, principal, ErrInvalidPolicyFile, []string{"999999999999", "123456789012"}},
 		{"two roots", Files{SCP: []string{"r-ab12=" + p["ok.json"], "r-cd34=" + p["ok.json"]}}, principal, ErrInvalidPolicyFile, []string{"r-ab12", "r-cd34"}},
 		{"target without a file", Files{RCP: []string{"root="}}, principal, ErrInvalidPolicyFile, nil},
-		{"no principal", Files{}, "", nil, []string{"--principal"}},
+		{"no principal", Files{}, "", nil, []string{"no principal ARN", "the caller's ARN"}},
 		{"unsupported principal", Files{}, "arn:aws:iam::123456789012:group/g", errUnsupportedPrincipal, nil},
 	}
 	for _, tt := range tests {

@@ -168,9 +168,9 @@ func (s *Snapshot) Index() error {
 		// reading SCPs needs the management account or a delegated
 		// administrator; without them the layer is unknown, not empty.
 		ix.noOrgSCP = policy.Readability{Unreadable: true, Error: "NoOrganizationData",
-			Message: "the snapshot has no organization data, so the SCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or pass the SCPs with --scp FILE"}
+			Message: "the snapshot has no organization data, so the SCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or give the SCPs as policy files"}
 		ix.noOrgRCP = policy.Readability{Unreadable: true, Error: "NoOrganizationData",
-			Message: "the snapshot has no organization data, so the RCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or pass the RCPs with --rcp FILE"}
+			Message: "the snapshot has no organization data, so the RCPs are unknown: capture it with `iamdiag snapshot` from the management account or a delegated administrator, or give the RCPs as policy files"}
 	} else if s.Organization.Standalone {
 		o := s.Organization
 		if o.ID != "" || o.ManagementAccountID != "" || len(o.Nodes) > 0 || len(o.Policies) > 0 {
@@ -298,7 +298,7 @@ func missingRead(missing []string, what string) policy.Readability {
 		return policy.Readability{}
 	}
 	return policy.Readability{Unreadable: true, Error: "PolicyNotInSnapshot",
-		Message: fmt.Sprintf("%s attached to %s are not in the snapshot's Policies list: capture the authorization details again without a --filter", strings.Join(missing, ", "), what)}
+		Message: fmt.Sprintf("%s attached to %s are not in the snapshot's Policies list: capture the authorization details again without a Filter", strings.Join(missing, ", "), what)}
 }
 
 func tagMap(tags []Tag) map[string]string {
@@ -320,7 +320,7 @@ func boundarySource(pb *PermissionsBoundary, origin string, managed map[string]m
 	me, ok := managed[pb.PermissionsBoundaryArn]
 	if !ok {
 		return nil, policy.Readability{Unreadable: true, Error: "PolicyNotInSnapshot",
-			Message: fmt.Sprintf("the permissions boundary %s of %s is not in the snapshot's Policies list: capture the authorization details again without a --filter", pb.PermissionsBoundaryArn, origin)}
+			Message: fmt.Sprintf("the permissions boundary %s of %s is not in the snapshot's Policies list: capture the authorization details again without a Filter", pb.PermissionsBoundaryArn, origin)}
 	}
 	return &policy.Source{
 		Layer: policy.LayerBoundary, ARN: pb.PermissionsBoundaryArn, Name: me.p.PolicyName,
@@ -385,7 +385,7 @@ func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*gr
 	e.IdentityRead = missingRead(missing, origin+" or its groups")
 	if len(missingGroups) > 0 {
 		e.IdentityRead = policy.Readability{Unreadable: true, Error: "GroupNotInSnapshot",
-			Message: fmt.Sprintf("groups %s of %s are not in the snapshot's GroupDetailList: capture the authorization details again without a --filter", strings.Join(missingGroups, ", "), origin)}
+			Message: fmt.Sprintf("groups %s of %s are not in the snapshot's GroupDetailList: capture the authorization details again without a Filter", strings.Join(missingGroups, ", "), origin)}
 	}
 	e.Boundary, e.BoundaryRead = boundarySource(u.PermissionsBoundary, origin, managed)
 	return e, nil

@@ -170,7 +170,7 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
 		// the federated-user name is chosen by the caller and names no IAM
 		// user.
-		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.Partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose again with that user's ARN (arn:" + pa.Partition + ":iam::" + acct + ":user/NAME) as the principal and the session policy passed to GetFederationToken"
 		l.IdentityRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.BoundaryRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
@@ -369,10 +369,10 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html):
 		// absent from the snapshot means unknown, not none.
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
-			Message: "the key policy of " + res + " is not in the snapshot: add it to resource_policies (aws kms get-key-policy) or pass it with --resource-policy"}
+			Message: "the key policy of " + res + " is not in the snapshot: add it to resource_policies (aws kms get-key-policy) or give it as the resource policy"}
 	case a.Account != "" && s.AccountID != "" && a.Account != s.AccountID:
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
-			Message: "the resource " + res + " is in account " + a.Account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or pass it with --resource-policy"}
+			Message: "the resource " + res + " is in account " + a.Account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or give it as the resource policy"}
 	}
 	return a.Account
 }

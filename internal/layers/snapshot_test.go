@@ -54,8 +54,8 @@ func TestLoadGAAD(t *testing.T) {
 			if got.SCPRead != "unreadable:NoOrganizationData" || got.RCPRead != "unreadable:NoOrganizationData" {
 				t.Errorf("SCP %q, RCP %q: want both unreadable with NoOrganizationData", got.SCPRead, got.RCPRead)
 			}
-			if !strings.Contains(l.SCPRead.Message, "--scp") {
-				t.Errorf("SCP message %q does not mention --scp", l.SCPRead.Message)
+			if !strings.Contains(l.SCPRead.Message, "give the SCPs as policy files") {
+				t.Errorf("SCP message %q does not say the SCPs can be given as policy files", l.SCPRead.Message)
 			}
 		})
 	}

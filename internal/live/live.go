@@ -359,7 +359,7 @@ func federatedRead(principal string, pa layers.Caller) policy.Readability {
 	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html);
 	// the federated-user name is chosen by the caller and names no IAM user.
 	acct := pa.ARN.Account
-	msg := "a federated-user session (" + principal + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose with --principal arn:" + pa.Partition + ":iam::" + acct + ":user/NAME and the session policy passed to GetFederationToken"
+	msg := "a federated-user session (" + principal + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose again with that user's ARN (arn:" + pa.Partition + ":iam::" + acct + ":user/NAME) as the principal and the session policy passed to GetFederationToken"
 	return policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 }
 

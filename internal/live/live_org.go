@@ -54,16 +54,16 @@ func orgUnreadable(what, op string, err error) policy.Readability {
 	var msg string
 	switch {
 	case awserr.IsDenied(code):
-		msg = fmt.Sprintf("cannot read %s: %s was denied (%s); run from the management account or a delegated administrator, or pass --snapshot", what, op, code)
+		msg = fmt.Sprintf("cannot read %s: %s was denied (%s); run from the management account or a delegated administrator, or diagnose from a snapshot", what, op, code)
 	case code == layers.CodeNotInUse:
 		// Only for an account other than the credentials' own: the
 		// credentials' account being in no organization says nothing
 		// about another account's.
-		msg = fmt.Sprintf("cannot read %s: %s says the credentials' account is not in an organization (%s); if the account is in one, run from its management account or a delegated administrator, or pass --snapshot", what, op, code)
+		msg = fmt.Sprintf("cannot read %s: %s says the credentials' account is not in an organization (%s); if the account is in one, run from its management account or a delegated administrator, or diagnose from a snapshot", what, op, code)
 	case code == "ChildNotFoundException" || code == "AccountNotFoundException" || code == "TargetNotFoundException":
-		msg = fmt.Sprintf("cannot read %s: %s does not find the account in the credentials' organization (%s): it may belong to another organization; run from that organization's management account or a delegated administrator, or pass --snapshot", what, op, code)
+		msg = fmt.Sprintf("cannot read %s: %s does not find the account in the credentials' organization (%s): it may belong to another organization; run from that organization's management account or a delegated administrator, or diagnose from a snapshot", what, op, code)
 	default:
-		msg = fmt.Sprintf("cannot read %s: %s failed (%s); retry, or pass --snapshot", what, op, code)
+		msg = fmt.Sprintf("cannot read %s: %s failed (%s); retry, or diagnose from a snapshot", what, op, code)
 	}
 	return policy.Readability{Unreadable: true, Error: code, Message: msg}
 }
@@ -84,7 +84,7 @@ func (w *walk) org(acct string, scp bool, credAcct string) (orgResult, error) {
 	c := w.l.c.Organizations
 	if c == nil {
 		rd := policy.Readability{Unreadable: true, Error: "NotConfigured",
-			Message: "cannot read " + what + ": no Organizations client was configured; pass --snapshot"}
+			Message: "cannot read " + what + ": no Organizations client was configured; diagnose from a snapshot"}
 		r.scpRead, r.rcpRead = rd, rd
 		return r, nil
 	}

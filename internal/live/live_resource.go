@@ -109,7 +109,7 @@ func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourc
 	}
 	if w.l.c.S3 == nil {
 		r.read = policy.Readability{Unreadable: true, Error: "NotConfigured",
-			Message: "cannot read the bucket policy of " + bucket + ": no S3 client was configured; pass --resource-policy"}
+			Message: "cannot read the bucket policy of " + bucket + ": no S3 client was configured; give the bucket policy as the resource policy"}
 		return r, nil
 	}
 	var o *s3.GetBucketPolicyOutput
@@ -152,7 +152,7 @@ func (w *walk) keyPolicy(res string, a policy.ARN) (resourceResult, error) {
 	r := resourceResult{account: a.Account}
 	if w.l.c.KMS == nil {
 		r.read = policy.Readability{Unreadable: true, Error: "NotConfigured",
-			Message: "cannot read the key policy of " + res + ": no KMS client was configured; pass --resource-policy"}
+			Message: "cannot read the key policy of " + res + ": no KMS client was configured; give the key policy as the resource policy"}
 		return r, nil
 	}
 	var o *kms.GetKeyPolicyOutput

@@ -106,10 +106,10 @@ func fatal(op string, err error) error {
 func unreadable(what, op string, err error) policy.Readability {
 	code := awserr.Code(err)
 	verb := "failed"
-	hint := "retry, or pass --snapshot"
+	hint := "retry, or diagnose from a snapshot"
 	if awserr.IsDenied(code) {
 		verb = "was denied"
-		hint = "allow " + op + " to the credentials iamdiag runs with (see the README's minimal policy), or pass --snapshot"
+		hint = "allow " + op + " to the credentials iamdiag runs with (see the README's minimal policy), or diagnose from a snapshot"
 	}
 	return policy.Readability{Unreadable: true, Error: code,
 		Message: fmt.Sprintf("cannot read %s: %s %s (%s); %s", what, op, verb, code, hint)}

@@ -55,7 +55,7 @@ func fixFields(fx *fix.Fix) []field {
 		fields = append(fields, field{"included", name + " — " + c.Why + " (" + c.Doc + ")"})
 	}
 	if len(optional) > 0 {
-		fields = append(fields, field{"optional", strings.Join(optional, ", ") + " (not included; --fix-format json says when each is needed, with its AWS page)"})
+		fields = append(fields, field{"optional", strings.Join(optional, ", ") + " (not included; the JSON report says when each is needed, with its AWS page)"})
 	}
 	for _, n := range fx.Notes {
 		fields = append(fields, field{"note", n})

@@ -163,7 +163,7 @@ func conditionCase() *Diagnosis {
 				PolicyName: "scoped_launch", Conditions: []policy.ConditionTrace{cond, absent}}},
 			Layers: []simulate.LayerResult{{Layer: policy.LayerIdentity, Decision: simulate.LayerImplicitDeny, Readable: true}},
 			Missing: []simulate.MissingKey{{Key: "ec2:InstanceType", Policy: "role/MyFederatedRole (inline)", Statement: "ScopedLaunch",
-				Message: "ec2:InstanceType was not in the request: pass --context or the encoded message"}},
+				Message: "ec2:InstanceType was not in the request: give the context key ec2:InstanceType with its value, or the encoded message"}},
 		},
 		Hint:     &Hint{Source: "flags"},
 		Warnings: []string{`the input names no resource: evaluated against "*"`},
@@ -184,7 +184,7 @@ func inconclusiveCase() *Diagnosis {
 	d.Result.Decision = simulate.Inconclusive
 	d.Result.Blockers = nil
 	d.Result.Layers[0] = simulate.LayerResult{Layer: policy.LayerSCP, Decision: simulate.LayerUnknown, Readable: false, Error: "AccessDeniedException",
-		Note: "organizations:ListParents was denied; run from the management account or pass --snapshot"}
+		Note: "organizations:ListParents was denied; run from the management account or diagnose from a snapshot"}
 	d.Result.Suspects = []policy.Layer{policy.LayerSCP, policy.LayerSession}
 	d.Result.Warnings = nil
 	return d

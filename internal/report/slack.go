@@ -105,7 +105,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 	add(SlackBlock{Type: "section", Text: ptr(mrkdwn(req, slackMaxSectionText))})
 	for i, b := range v.Blockers {
 		if i == slackMaxBlockersShow {
-			add(SlackBlock{Type: "context", Elements: []SlackText{mrkdwn(fmt.Sprintf("%d more blockers: see `iamdiag diagnose --format json`", len(v.Blockers)-i), slackMaxSectionText)}})
+			add(SlackBlock{Type: "context", Elements: []SlackText{mrkdwn(fmt.Sprintf("%d more blockers: the JSON report lists them all", len(v.Blockers)-i), slackMaxSectionText)}})
 			break
 		}
 		add(SlackBlock{Type: "divider"})
@@ -139,7 +139,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 	}
 	for i := range fixes {
 		if i == slackMaxFixesShow {
-			add(SlackBlock{Type: "context", Elements: []SlackText{mrkdwn(fmt.Sprintf("%d more fixes: see `iamdiag diagnose --fix-format diff`", len(fixes)-i), slackMaxSectionText)}})
+			add(SlackBlock{Type: "context", Elements: []SlackText{mrkdwn(fmt.Sprintf("%d more fixes: the JSON report holds each, with its diff", len(fixes)-i), slackMaxSectionText)}})
 			break
 		}
 		add(SlackBlock{Type: "divider"})
@@ -168,7 +168,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 }
 
 // slackDiffCut follows a diff cut to fit a section.
-const slackDiffCut = "\n_The diff is cut to fit Slack: `iamdiag diagnose --fix-format diff` prints it whole._"
+const slackDiffCut = "\n_The diff is cut to fit Slack: the JSON report holds it whole._"
 
 // slackFix is the text of a fix's section: what to change, and the diff in
 // a code block, cut with a note when the section cannot hold it.

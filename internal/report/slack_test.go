@@ -154,7 +154,7 @@ func TestSlackBlockers(t *testing.T) {
 	if len(heads) != 5 || !strings.HasPrefix(heads[4], "5. ") {
 		t.Errorf("blocker sections %q, want 5", heads)
 	}
-	if want := "7 more blockers: see `iamdiag diagnose --format json`"; more != want {
+	if want := "7 more blockers: the JSON report lists them all"; more != want {
 		t.Errorf("more: %q, want %q", more, want)
 	}
 	if msg.Text != "DENIED: explicit deny in a service control policy (and 11 more)" {

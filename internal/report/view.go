@@ -65,7 +65,7 @@ func newView(d *Diagnosis) *view {
 	}
 	for i, k := range given {
 		if i == maxContextLines && len(given) > maxContextLines+1 {
-			v.request = append(v.request, field{"context", "… " + strconv.Itoa(len(given)-i) + " more keys (--format json lists them)"})
+			v.request = append(v.request, field{"context", "… " + strconv.Itoa(len(given)-i) + " more keys (the JSON report lists them)"})
 			break
 		}
 		vals, _ := req.Context.Get(k)

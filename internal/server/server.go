@@ -110,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("creating server: no source of policy layers")
 	}
 	if !cfg.NoAuth && cfg.Token == "" {
-		return nil, errors.New("creating server: the API needs a bearer token (--token-file FILE or IAMDIAG_TOKEN), or --no-auth on a loopback address")
+		return nil, errors.New("creating server: the API needs a bearer token, or no authentication on a loopback address")
 	}
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
@@ -279,7 +279,7 @@ func CheckListen(addr string, noAuth bool) error {
 		return nil
 	}
 	if !IsLoopback(host) {
-		return fmt.Errorf("--no-auth is only allowed on a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT), not %q: anyone who can reach it could use the API; pass --token-file FILE or IAMDIAG_TOKEN instead", addr)
+		return fmt.Errorf("serving without authentication is only allowed on a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT), not %q: anyone who can reach it could use the API; give the daemon a bearer token instead", addr)
 	}
 	return nil
 }

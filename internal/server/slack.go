@@ -163,7 +163,7 @@ func slackEphemeral(text string) *slackMessage {
 
 func (s *Server) handleSlack(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SlackSigningSecret == "" {
-		return apiError(http.StatusNotFound, "slack_disabled", "the Slack command is not enabled: start the daemon with --slack-signing-secret-file FILE or IAMDIAG_SLACK_SIGNING_SECRET")
+		return apiError(http.StatusNotFound, "slack_disabled", "the Slack command is not enabled: the daemon was started without the Slack app's signing secret (IAMDIAG_SLACK_SIGNING_SECRET)")
 	}
 	body, err := readBody(r)
 	if err != nil {

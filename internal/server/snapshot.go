@@ -52,11 +52,11 @@ func OpenSnapshot(path string, log *zap.Logger, metrics *Metrics) (*SnapshotSour
 func (s *SnapshotSource) load() error {
 	info, err := os.Stat(s.path)
 	if err != nil {
-		return fmt.Errorf("reading --snapshot %s: %w", s.path, err)
+		return fmt.Errorf("reading the snapshot %s: %w", s.path, err)
 	}
 	snap, err := layers.LoadFile(s.path)
 	if err != nil {
-		return fmt.Errorf("reading --snapshot %s: %w", s.path, err)
+		return fmt.Errorf("reading the snapshot %s: %w", s.path, err)
 	}
 	now := time.Now()
 	s.cur.Store(&loadedSnapshot{snap: snap, info: info, at: now})
@@ -90,7 +90,7 @@ func (s *SnapshotSource) Ready(context.Context) error {
 func (s *SnapshotSource) Reload() (bool, error) {
 	info, err := os.Stat(s.path)
 	if err != nil {
-		return false, fmt.Errorf("checking --snapshot %s: %w", s.path, err)
+		return false, fmt.Errorf("checking the snapshot %s: %w", s.path, err)
 	}
 	old := s.cur.Load().info
 	if os.SameFile(old, info) && info.Size() == old.Size() && info.ModTime().Equal(old.ModTime()) {

@@ -23,7 +23,7 @@ const auditFile = "audit.json"
 // every principal of the account).
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
-		return nil, errors.New("opening state directory: no directory given (--state-dir DIR)")
+		return nil, errors.New("opening state directory: no directory given")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("opening state directory: %w", err)

@@ -215,7 +215,7 @@ func missingKeys(r *Result) []MissingKey {
 					seen[id] = true
 					out = append(out, MissingKey{
 						Key: c.Key, Policy: id[1], Statement: id[2],
-						Message: c.Key + " was not in the request: pass --context " + c.Key + "=VALUE, or the encoded authorization message, which carries the request context",
+						Message: c.Key + " was not in the request: give the context key " + c.Key + " with its value, or the encoded authorization message, which carries the request context",
 					})
 				}
 			}

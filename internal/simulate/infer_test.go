@@ -107,7 +107,7 @@ func TestMissingKeys(t *testing.T) {
 	var got []string
 	for _, m := range r.Missing {
 		got = append(got, m.Key+"@"+m.Statement)
-		if !strings.Contains(m.Message, "--context "+m.Key+"=") {
+		if !strings.Contains(m.Message, "give the context key "+m.Key+" with its value") {
 			t.Errorf("message %q does not say how to pass the key", m.Message)
 		}
 		if m.Policy != "arn:aws:iam::111111111111:policy/IdA" {
