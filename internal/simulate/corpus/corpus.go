@@ -1,8 +1,9 @@
 // Package corpus reads and writes the case files of the evaluation corpus
 // of internal/simulate (internal/simulate/testdata/corpus, format described
 // in its README.md) and turns a case into the engine's inputs. The corpus
-// test of internal/simulate, the fix test of internal/report and the corpus
-// generator share it, so that the format has one definition.
+// test of internal/simulate, the fix test of internal/report, the corpus
+// generator (package cases) and the differential test share it, so that the
+// format has one definition.
 package corpus
 
 import (
@@ -147,6 +148,20 @@ func Load(path string) (*Case, error) {
 		return nil, fmt.Errorf("decoding %s: %w: trailing data after the case", path, ErrInvalid)
 	}
 	return &c, nil
+}
+
+// Marshal encodes a case as a case file: indented by two spaces, HTML
+// characters unescaped, with a final newline. Every writer of case files
+// uses it, so that a regenerated file differs only when the case does.
+func Marshal(c *Case) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return nil, fmt.Errorf("encoding case: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // PolicyRequest returns the case's request. (A method named Request would

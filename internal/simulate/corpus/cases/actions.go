@@ -1,4 +1,4 @@
-package main
+package cases
 
 import "github.com/iamdiag/iamdiag/internal/simulate/corpus"
 
@@ -11,7 +11,7 @@ func allowStmt(name, elements string) Pol {
 	return managed(name, doc(`{"Sid": "Grant", "Effect": "Allow", `+elements+`}`))
 }
 
-func actionResourceCases() {
+func actionResourceCases(add adder) {
 	run := func(desc, actionElem string, docs ...string) *Case {
 		return roleSession(desc, docs...).call("ec2:RunInstances", instance).
 			identity(allowStmt("Launch", actionElem+`, "Resource": "*"`))
@@ -115,7 +115,7 @@ func actionResourceCases() {
 
 const get2 = "s3:GetObject"
 
-func principalCases() {
+func principalCases(add adder) {
 	// Same-account bucket policies granting the role's session with no
 	// identity policy at all.
 	bucketPolicy := func(principal string) *Pol {
