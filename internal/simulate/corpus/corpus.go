@@ -49,7 +49,20 @@ type Case struct {
 	ResourceUnreadable string   `json:"resource_policy_unreadable,omitempty"`
 	ResourceAccount    string   `json:"resource_account,omitempty"`
 
+	// Differential is set on a case kept from the differential test
+	// against iam-simulate (package simulate/differential).
+	Differential *Differential `json:"differential,omitempty"`
+
 	Expect Expect `json:"expect"`
+}
+
+// Differential records how iam-simulate answers a case kept from the
+// differential test.
+type Differential struct {
+	// Class is the accepted class of disagreement (docs/DISAGREEMENTS.md)
+	// that iam-simulate's answer falls in, several joined by "+"; empty
+	// when iam-simulate agrees with the expectation.
+	Class string `json:"class,omitempty"`
 }
 
 // Request is the call under evaluation.
