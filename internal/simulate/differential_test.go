@@ -36,7 +36,7 @@ const (
 )
 
 // diffRegressionDir holds past disagreements as corpus case files.
-var diffRegressionDir = filepath.Join("testdata", "differential")
+const diffRegressionDir = "testdata/differential"
 
 // diffStartIAMSim starts tools/iamsim, or skips the test when it is not
 // installed outside CI (in CI a missing tool is a failure: .ci/run installs
