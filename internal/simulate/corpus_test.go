@@ -18,7 +18,7 @@ import (
 // The corpus: one JSON file per evaluation case under testdata/corpus, each
 // with the AWS documentation page that establishes its expected answer. The
 // format is described in testdata/corpus/README.md; the files are written by
-// testdata/corpus/gen (go run ./internal/simulate/testdata/corpus/gen).
+// package corpus/cases (go generate ./internal/simulate/corpus/cases).
 
 // corpusDir holds the case files.
 const corpusDir = "testdata/corpus"

@@ -1,5 +1,6 @@
 // run.mjs runs @cloud-copilot/iam-simulate on many cases in one process, for
-// iamdiag's differential test (internal/simulate/differential_test.go).
+// iamdiag's differential test (package internal/simulate/differential, run by
+// internal/simulate/differential_test.go).
 //
 // Input (stdin, or the file named by the first argument): either a JSON array
 // of cases or one case per line (JSON lines). A case is

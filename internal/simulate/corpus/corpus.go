@@ -1,8 +1,9 @@
 // Package corpus reads and writes the case files of the evaluation corpus
 // of internal/simulate (internal/simulate/testdata/corpus, format described
 // in its README.md) and turns a case into the engine's inputs. The corpus
-// test of internal/simulate, the fix test of internal/report and the corpus
-// generator share it, so that the format has one definition.
+// test of internal/simulate, the fix test of internal/report, the corpus
+// generator (package cases) and the differential test share it, so that the
+// format has one definition.
 package corpus
 
 import (
@@ -48,7 +49,20 @@ type Case struct {
 	ResourceUnreadable string   `json:"resource_policy_unreadable,omitempty"`
 	ResourceAccount    string   `json:"resource_account,omitempty"`
 
+	// Differential is set on a case kept from the differential test
+	// against iam-simulate (package simulate/differential).
+	Differential *Differential `json:"differential,omitempty"`
+
 	Expect Expect `json:"expect"`
+}
+
+// Differential records how iam-simulate answers a case kept from the
+// differential test.
+type Differential struct {
+	// Class is the accepted class of disagreement (docs/DISAGREEMENTS.md)
+	// that iam-simulate's answer falls in, several joined by "+"; empty
+	// when iam-simulate agrees with the expectation.
+	Class string `json:"class,omitempty"`
 }
 
 // Request is the call under evaluation.
@@ -147,6 +161,20 @@ func Load(path string) (*Case, error) {
 		return nil, fmt.Errorf("decoding %s: %w: trailing data after the case", path, ErrInvalid)
 	}
 	return &c, nil
+}
+
+// Marshal encodes a case as a case file: indented by two spaces, HTML
+// characters unescaped, with a final newline. Every writer of case files
+// uses it, so that a regenerated file differs only when the case does.
+func Marshal(c *Case) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return nil, fmt.Errorf("encoding case: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // PolicyRequest returns the case's request. (A method named Request would

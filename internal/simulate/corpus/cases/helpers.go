@@ -1,8 +1,7 @@
-package main
+package cases
 
 import (
 	"encoding/json"
-	"log"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -97,10 +96,11 @@ func strs(s ...string) *[]string {
 
 func boolp(b bool) *bool { return &b }
 
-// raw checks that s is JSON and returns it as a raw message.
+// raw checks that s is JSON and returns it as a raw message; a document
+// that is not JSON is a bug of this package, so it panics.
 func raw(s string) json.RawMessage {
 	if !json.Valid([]byte(s)) {
-		log.Fatalf("invalid JSON document: %s", s)
+		panic("cases: invalid JSON document: " + s)
 	}
 	return json.RawMessage(s)
 }
@@ -208,7 +208,7 @@ func (c *Case) call(action, resource string) *Case {
 
 func (c *Case) ctx(kv ...string) *Case {
 	if len(kv)%2 != 0 {
-		log.Fatal("ctx needs key/value pairs")
+		panic("cases: ctx needs key/value pairs")
 	}
 	if c.Request.Context == nil {
 		c.Request.Context = map[string][]string{}

@@ -1,4 +1,4 @@
-package main
+package cases
 
 import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -8,7 +8,7 @@ import (
 // Context inference, missing keys, and the incident the project started
 // from (../../../../../shared/seed/incident.md, not part of the repository).
 
-func inferenceCases() {
+func inferenceCases(add adder) {
 	self := func(desc, cond string, docs ...string) *Case {
 		return roleSession(desc, docs...).call("s3:GetObject", object).identity(managed("Self", doc(
 			`{"Sid": "Self", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": `+cond+`}`)))
@@ -99,7 +99,7 @@ const incLeastPrivilege = `{"Sid": "AllowScopedEC2Launch", "Effect": "Allow", "A
   "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1", "ec2:InstanceType": ["t3.medium", "t3.large", "m5.xlarge"]},
     "StringLike": {"ec2:Vpc": "arn:aws:ec2:us-east-1:` + incAccount + `:vpc/vpc-0abc1234"}}}`
 
-func scenarioCases() {
+func scenarioCases(add adder) {
 	const denyARN = "arn:aws:organizations::" + mgmt + ":policy/" + orgID + "/service_control_policy/p-denyec2"
 	seed := incident("the seed incident: an SCP on the Workloads OU denies ec2:* while the role allows ec2:RunInstances", docSCPEval)
 	seed.Identity = pols(incPolicy("RunInstances", incRunStmt))

@@ -1,4 +1,4 @@
-package main
+package cases
 
 import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -13,7 +13,7 @@ func bucketGrant(name, arnBucket, principal, action string) *Pol {
 		`{"Sid": "Grant", "Effect": "Allow", "Principal": ` + principal + `, "Action": "` + action + `", "Resource": "` + arnBucket + `/*"}`))}
 }
 
-func resourceCases() {
+func resourceCases(add adder) {
 	sameAcct := func(desc string, docs ...string) *Case {
 		c := roleSession(desc, docs...).call("s3:GetObject", object)
 		c.ResourceAccount = acct
@@ -96,7 +96,7 @@ func boundaryPol(name, stmts string) *Pol {
 	return &Pol{Name: name, ARN: managedARN(name), Document: raw(doc(stmts))}
 }
 
-func boundaryCases() {
+func boundaryCases(add adder) {
 	ec2Boundary := boundaryPol("EC2Boundary", `{"Sid": "EC2Only", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"}`)
 	s3Boundary := boundaryPol("S3Boundary", `{"Sid": "S3Only", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}`)
 	launch := allowStmt("Launch", `"Action": "ec2:RunInstances", "Resource": "*"`)
@@ -154,7 +154,7 @@ func sessionPol(name, stmts string) Pol {
 	return Pol{Name: name, Origin: "sts:AssumeRole Policy parameter", Document: raw(doc(stmts))}
 }
 
-func sessionCases() {
+func sessionCases(add adder) {
 	read := allowStmt("Read", `"Action": "s3:GetObject", "Resource": "*"`)
 	sess := func(desc string, docs ...string) *Case {
 		return roleSession(desc, docs...).call("s3:GetObject", object)
@@ -245,7 +245,7 @@ func sessionCases() {
 		`{"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}`).implicit(id(lSession)))
 }
 
-func identityCases() {
+func identityCases(add adder) {
 	user := func(desc string, docs ...string) *Case { return iamUser(desc, docs...).call("s3:DeleteObject", object) }
 	grp := func(name, stmts string) Pol {
 		return Pol{Name: name, ARN: managedARN(name), Origin: "group/developers", Document: raw(doc(stmts))}

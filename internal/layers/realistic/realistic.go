@@ -1,16 +1,22 @@
-// Command gen writes ../snapshot.json, the realistic benchmark snapshot: the
-// cloudsplaining example account (../../gaad/cloudsplaining-example.json) as
-// authorization details, plus the incident's MyFederatedRole, a three-level
-// organization with typical SCPs and RCPs, resource policies and a session
-// policy. Run it from this directory: go run .
-package main
+// Package realistic builds the realistic benchmark snapshot of
+// internal/layers (testdata/realistic/snapshot.json there): the
+// cloudsplaining example account (testdata/gaad/cloudsplaining-example.json)
+// as authorization details, plus the incident's MyFederatedRole, a
+// three-level organization with typical SCPs and RCPs, resource policies
+// and a session policy. The committed snapshot is written by
+//
+//	go generate ./internal/layers/realistic
+//
+// (which runs ./gen), and TestCommittedMatchesGenerated checks that it is
+// what Snapshot builds.
+package realistic
+
+//go:generate go run ./gen -gaad ../testdata/gaad/cloudsplaining-example.json -o ../testdata/realistic/snapshot.json
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -28,24 +34,13 @@ const (
 	ouSecurity = "ou-7k2p-5ecur1ty"
 )
 
-func main() {
-	in := flag.String("gaad", "../../gaad/cloudsplaining-example.json", "get-account-authorization-details output")
-	out := flag.String("o", "../snapshot.json", "output snapshot")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-}
-
-func run(in, out string) error {
-	b, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
+// Snapshot returns the snapshot file built from gaad, the output of
+// aws iam get-account-authorization-details of the cloudsplaining example
+// account. The output is deterministic.
+func Snapshot(gaad []byte) ([]byte, error) {
 	var d layers.AuthorizationDetails
-	if err := json.Unmarshal(b, &d); err != nil {
-		return fmt.Errorf("decoding %s: %w", in, err)
+	if err := json.Unmarshal(gaad, &d); err != nil {
+		return nil, fmt.Errorf("decoding authorization details: %w", err)
 	}
 	addFederatedRole(&d)
 	s := &layers.Snapshot{
@@ -64,13 +59,9 @@ func run(in, out string) error {
 	}
 	// Index validates every document before the file is written.
 	if err := s.Index(); err != nil {
-		return err
+		return nil, fmt.Errorf("indexing the snapshot: %w", err)
 	}
-	js, err := s.Marshal()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, js, 0o644)
+	return s.Marshal()
 }
 
 // raw returns a policy stored as a JSON object.
@@ -87,7 +78,7 @@ func encoded(doc string) layers.RawPolicy {
 func compact(doc string) string {
 	var v any
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		panic(fmt.Sprintf("gen: invalid built-in policy: %v\n%s", err, doc))
+		panic(fmt.Sprintf("realistic: invalid built-in policy: %v\n%s", err, doc))
 	}
 	b, _ := json.Marshal(v)
 	return string(b)

@@ -1,4 +1,4 @@
-package main
+package cases
 
 import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -14,7 +14,7 @@ func allowStmt(name, elements string) Pol {
 	return managed(name, doc(`{"Sid": "Grant", "Effect": "Allow", `+elements+`}`))
 }
 
-func actionResourceCases() {
+func actionResourceCases(add adder) {
 	run := func(desc, actionElem string, docs ...string) *Case {
 		return roleSession(desc, docs...).call("ec2:RunInstances", instance).
 			identity(allowStmt("Launch", actionElem+`, "Resource": "*"`))
@@ -118,7 +118,7 @@ func actionResourceCases() {
 
 const get2 = "s3:GetObject"
 
-func principalCases() {
+func principalCases(add adder) {
 	// Same-account bucket policies granting the role's session with no
 	// identity policy at all.
 	bucketPolicy := func(principal string) *Pol {

@@ -1,4 +1,4 @@
-package main
+package cases
 
 // The condition operator matrix. Each case isolates one operator in a
 // standalone account: either an identity policy that allows only under the
@@ -24,7 +24,7 @@ func guardDenied() Blocker { return xd(lIdentity, managedARN("Guarded"), "Guard"
 
 const get = "s3:GetObject"
 
-func conditionCases() {
+func conditionCases(add adder) {
 	// String operators.
 	add("cond-stringequals-match", allowIf("StringEquals matches an identical value",
 		get, object, `{"StringEquals": {"aws:ResourceTag/project": "apollo"}}`, docCondOps).

@@ -1,4 +1,4 @@
-package simulate
+package differential
 
 import (
 	"encoding/json"
@@ -7,72 +7,53 @@ import (
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
+	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
 )
 
 // This file generates random but realistic policy sets and requests for the
-// differential test against @cloud-copilot/iam-simulate. A diffCase is
-// self-contained JSON: the same value builds the Go request and layers
-// (diffCase.build) and the iam-simulate input (diffCase.simulation), and
-// disagreements are kept as regression cases under testdata/differential.
+// differential test against @cloud-copilot/iam-simulate. A Case is a corpus
+// case: the same value gives iamdiag's request and layers
+// (corpus.Case.PolicyRequest and PolicyLayers) and the iam-simulate input
+// (Case.simulation), and disagreements are kept as corpus case files under
+// internal/simulate/testdata/differential.
 
 // Accounts used by the generator. The management account never makes the
 // request: iam-simulate has no notion of it, and AWS exempts it from SCPs
 // (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
 const (
-	diffAccount      = "111111111111"
-	diffOtherAccount = "222222222222"
-	diffMgmtAccount  = "999999999999"
-	diffOrgID        = "o-a1b2c3d4e5"
+	account      = "111111111111"
+	otherAccount = "222222222222"
+	mgmtAccount  = "999999999999"
+	orgID        = "o-a1b2c3d4e5"
 )
 
-// diffCase is one generated request with every policy layer that applies.
-type diffCase struct {
-	ID        string `json:"id"`
-	Note      string `json:"note,omitempty"`
-	Principal struct {
-		ARN         string            `json:"arn"`
-		IAMARN      string            `json:"iam_arn"`
-		Account     string            `json:"account"`
-		Type        string            `json:"type"`
-		UserID      string            `json:"user_id,omitempty"`
-		Username    string            `json:"username,omitempty"`
-		SessionName string            `json:"session_name,omitempty"`
-		Tags        map[string]string `json:"tags,omitempty"`
-	} `json:"principal"`
-	Action          string `json:"action"`
-	Resource        string `json:"resource"`
-	ResourceAccount string `json:"resource_account"`
-	// Context maps a condition key to its values; keys that iam-simulate
-	// types as single-valued always have exactly one value.
-	Context        map[string][]string `json:"context"`
-	Identity       []diffPolicy        `json:"identity"`
-	Boundary       *diffPolicy         `json:"boundary,omitempty"`
-	Session        *diffPolicy         `json:"session,omitempty"`
-	SCP            []diffOrgLevel      `json:"scp"`
-	RCP            []diffOrgLevel      `json:"rcp"`
-	ResourcePolicy *diffPolicy         `json:"resource_policy,omitempty"`
+// Case is one differential case: a corpus case and the name it is saved
+// under. A generated case has a request with its context, a principal, the
+// layers that apply and no expectation; the request context gives exactly
+// one value for every key iam-simulate types as single-valued. The RCP
+// levels list RCPFullAWSAccess, which iamdiag evaluates and iam-simulate
+// adds itself.
+type Case struct {
+	// ID names the case; Save writes it to ID + ".json".
+	ID string
+	corpus.Case
 }
 
-type diffPolicy struct {
-	Name     string          `json:"name"`
-	ARN      string          `json:"arn,omitempty"`
-	Managed  bool            `json:"aws_managed,omitempty"`
-	Document json.RawMessage `json:"document"`
+// principal returns the case's principal, empty when the case has none.
+func (c *Case) principal() corpus.Principal {
+	if c.Principal == nil {
+		return corpus.Principal{}
+	}
+	return *c.Principal
 }
 
-type diffOrgLevel struct {
-	Target   string       `json:"target"`
-	Type     string       `json:"type"`
-	Policies []diffPolicy `json:"policies"`
+// document and statement are the JSON shape of a generated policy document.
+type document struct {
+	Version   string      `json:"Version,omitempty"`
+	Statement []statement `json:"Statement"`
 }
 
-// diffDoc and diffStmt are the JSON shape of a generated policy document.
-type diffDoc struct {
-	Version   string     `json:"Version,omitempty"`
-	Statement []diffStmt `json:"Statement"`
-}
-
-type diffStmt struct {
+type statement struct {
 	Sid          string                    `json:"Sid,omitempty"`
 	Effect       string                    `json:"Effect"`
 	Principal    any                       `json:"Principal,omitempty"`
@@ -84,9 +65,9 @@ type diffStmt struct {
 	Condition    map[string]map[string]any `json:"Condition,omitempty"`
 }
 
-// diffAction is one action of the catalog, with how to build a resource for
+// catalogAction is one action of the catalog, with how to build a resource for
 // it and which service condition keys iam-simulate accepts for it.
-type diffAction struct {
+type catalogAction struct {
 	action string
 	// kind selects the resource builder; "" means a wildcard-only action
 	// whose resource is "*".
@@ -95,7 +76,7 @@ type diffAction struct {
 	keys []string
 }
 
-var diffCatalog = []diffAction{
+var catalog = []catalogAction{
 	{"s3:GetObject", "s3object", nil},
 	{"s3:PutObject", "s3object", []string{"s3:x-amz-acl"}},
 	{"s3:DeleteObject", "s3object", nil},
@@ -124,41 +105,43 @@ var diffCatalog = []diffAction{
 	{"sqs:ReceiveMessage", "queue", nil},
 }
 
-// diffRCPServices are the services whose actions generated RCPs name: RCPs apply
+// rcpServices are the services whose actions generated RCPs name: RCPs apply
 // to a subset of services only
 // (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
-var diffRCPServices = []string{"s3", "sts", "kms", "sqs"}
+var rcpServices = []string{"s3", "sts", "kms", "sqs"}
 
-// diffResourcePolicyKinds are resource kinds that carry a resource-based policy.
-var diffResourcePolicyKinds = map[string]bool{
+// resourcePolicyKinds are resource kinds that carry a resource-based policy.
+var resourcePolicyKinds = map[string]bool{
 	"s3object": true, "s3bucket": true, "key": true, "queue": true, "function": true, "role": true, "table": true,
 }
 
-// diffArrayKeys are the condition keys iam-simulate types as multi-valued
+// arrayKeys are the condition keys iam-simulate types as multi-valued
 // (ArrayOfString), so their context values stay lists.
-var diffArrayKeys = map[string]bool{
+var arrayKeys = map[string]bool{
 	"aws:tagkeys": true, "aws:principalorgpaths": true, "aws:calledvia": true,
 	"dynamodb:leadingkeys": true, "kms:encryptioncontextkeys": true,
 }
 
-type diffGen struct {
+type generator struct {
 	r *rand.Rand
-	c *diffCase
+	c *Case
 	// region of the request.
 	region string
 	// act is the catalog entry of the request.
-	act diffAction
+	act catalogAction
 	// inOrg: the accounts belong to an organization (SCPs, RCPs, and the
 	// principal's org keys are present).
 	inOrg bool
 }
 
-func (g *diffGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
-func (g *diffGen) chance(p float64) bool    { return g.r.Float64() < p }
+func (g *generator) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+func (g *generator) chance(p float64) bool    { return g.r.Float64() < p }
 
-// diffGenCase builds case number i of the stream seeded by seed.
-func diffGenCase(seed uint64, i int) *diffCase {
-	g := &diffGen{r: rand.New(rand.NewPCG(seed, uint64(i))), c: &diffCase{ID: fmt.Sprintf("s%d-%d", seed, i)}}
+// Generate builds case number i of the stream seeded by seed: the same
+// seed and i always give the same case.
+func Generate(seed uint64, i int) *Case {
+	g := &generator{r: rand.New(rand.NewPCG(seed, uint64(i))), c: &Case{ID: fmt.Sprintf("s%d-%d", seed, i)}}
+	g.c.Principal = &corpus.Principal{}
 	g.principal()
 	g.request()
 	g.inOrg = g.chance(0.9)
@@ -167,21 +150,21 @@ func diffGenCase(seed uint64, i int) *diffCase {
 	return g.c
 }
 
-func (g *diffGen) principal() {
-	p := &g.c.Principal
-	p.Account = diffAccount
+func (g *generator) principal() {
+	p := g.c.Principal
+	p.Account = account
 	if g.chance(0.8) {
 		role := g.pick("MyFederatedRole", "AppRole", "Admin", "ci-deployer")
 		path := g.pick("/", "/", "/service-role/", "/teams/data/")
 		p.SessionName = g.pick("jane", "bob", "i-0abc1234", "botocore-session-1")
-		p.ARN = "arn:aws:sts::" + diffAccount + ":assumed-role/" + role + "/" + p.SessionName
-		p.IAMARN = "arn:aws:iam::" + diffAccount + ":role" + path + role
+		g.c.Request.Principal = "arn:aws:sts::" + account + ":assumed-role/" + role + "/" + p.SessionName
+		p.IAMARN = "arn:aws:iam::" + account + ":role" + path + role
 		p.Type = "AssumedRole"
 		p.UserID = "AROAEXAMPLEID" + strings.ToUpper(role[:2]) + ":" + p.SessionName
 	} else {
 		p.Username = g.pick("bob", "jane", "alice")
-		p.ARN = "arn:aws:iam::" + diffAccount + ":user/" + p.Username
-		p.IAMARN = p.ARN
+		p.IAMARN = "arn:aws:iam::" + account + ":user/" + p.Username
+		g.c.Request.Principal = p.IAMARN
 		p.Type = "User"
 		p.UserID = "AIDAEXAMPLE" + strings.ToUpper(p.Username)
 	}
@@ -190,46 +173,46 @@ func (g *diffGen) principal() {
 	}
 }
 
-func (g *diffGen) request() {
-	g.act = diffCatalog[g.r.IntN(len(diffCatalog))]
-	g.c.Action = g.act.action
+func (g *generator) request() {
+	g.act = catalog[g.r.IntN(len(catalog))]
+	g.c.Request.Action = g.act.action
 	g.region = g.pick("us-east-1", "us-east-1", "eu-west-1")
-	g.c.ResourceAccount = diffAccount
+	g.c.ResourceAccount = account
 	if g.chance(0.3) {
-		g.c.ResourceAccount = diffOtherAccount
+		g.c.ResourceAccount = otherAccount
 	}
 	acct := g.c.ResourceAccount
 	switch g.act.kind {
 	case "":
-		g.c.Resource = "*"
-		g.c.ResourceAccount = diffAccount
+		g.c.Request.Resource = "*"
+		g.c.ResourceAccount = account
 	case "s3object":
-		g.c.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive") + "/" +
+		g.c.Request.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive") + "/" +
 			g.pick("reports/2026/q1.csv", "home/jane/notes.txt", "home/bob/a.txt", "public/index.html")
 	case "s3bucket":
-		g.c.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive")
+		g.c.Request.Resource = "arn:aws:s3:::" + g.pick("app-data", "logs-archive")
 	case "instance":
-		g.c.Resource = "arn:aws:ec2:" + g.region + ":" + acct + ":instance/" + g.pick("i-0abc1234", "i-0def5678")
+		g.c.Request.Resource = "arn:aws:ec2:" + g.region + ":" + acct + ":instance/" + g.pick("i-0abc1234", "i-0def5678")
 	case "role":
-		g.c.Resource = "arn:aws:iam::" + acct + ":role/" + g.pick("app", "deploy", "Admin")
+		g.c.Request.Resource = "arn:aws:iam::" + acct + ":role/" + g.pick("app", "deploy", "Admin")
 	case "user":
-		g.c.Resource = "arn:aws:iam::" + acct + ":user/" + g.pick("bob", "newhire")
+		g.c.Request.Resource = "arn:aws:iam::" + acct + ":user/" + g.pick("bob", "newhire")
 	case "key":
-		g.c.Resource = "arn:aws:kms:" + g.region + ":" + acct + ":key/" + g.pick("1234abcd-12ab-34cd-56ef-1234567890ab", "0987dcba-09fe-87dc-65ba-ab0987654321")
+		g.c.Request.Resource = "arn:aws:kms:" + g.region + ":" + acct + ":key/" + g.pick("1234abcd-12ab-34cd-56ef-1234567890ab", "0987dcba-09fe-87dc-65ba-ab0987654321")
 	case "table":
-		g.c.Resource = "arn:aws:dynamodb:" + g.region + ":" + acct + ":table/" + g.pick("Orders", "Users")
+		g.c.Request.Resource = "arn:aws:dynamodb:" + g.region + ":" + acct + ":table/" + g.pick("Orders", "Users")
 	case "function":
-		g.c.Resource = "arn:aws:lambda:" + g.region + ":" + acct + ":function:" + g.pick("resize", "billing")
+		g.c.Request.Resource = "arn:aws:lambda:" + g.region + ":" + acct + ":function:" + g.pick("resize", "billing")
 	case "queue":
-		g.c.Resource = "arn:aws:sqs:" + g.region + ":" + acct + ":" + g.pick("jobs", "dead-letters")
+		g.c.Request.Resource = "arn:aws:sqs:" + g.region + ":" + acct + ":" + g.pick("jobs", "dead-letters")
 	}
 }
 
 // context fills the request context. Principal keys are always given
 // explicitly: iam-simulate does not derive them from the principal, and the
 // test must not depend on iamdiag's inference either.
-func (g *diffGen) context() {
-	p := &g.c.Principal
+func (g *generator) context() {
+	p := g.c.Principal
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.IAMARN},
 		"aws:PrincipalAccount": {p.Account},
@@ -246,12 +229,12 @@ func (g *diffGen) context() {
 	// them from the layers when the input lacks them, iam-simulate does
 	// not, so the generator always gives them, consistent with the layers.
 	// A regional resource is always called in its own region.
-	if strings.Count(g.c.Resource, ":") >= 5 && strings.Split(g.c.Resource, ":")[3] != "" || g.chance(0.8) {
+	if strings.Count(g.c.Request.Resource, ":") >= 5 && strings.Split(g.c.Request.Resource, ":")[3] != "" || g.chance(0.8) {
 		ctx["aws:RequestedRegion"] = []string{g.region}
 	}
 	if g.inOrg {
-		ctx["aws:PrincipalOrgID"] = []string{diffOrgID}
-		ctx["aws:PrincipalOrgPaths"] = []string{diffOrgID + "/r-ab12/ou-ab12-workloads/"}
+		ctx["aws:PrincipalOrgID"] = []string{orgID}
+		ctx["aws:PrincipalOrgPaths"] = []string{orgID + "/r-ab12/ou-ab12-workloads/"}
 	}
 	if g.chance(0.6) {
 		ctx["aws:SourceIp"] = []string{g.pick("10.1.2.3", "203.0.113.7", "198.51.100.20", "2001:db8::1")}
@@ -305,12 +288,12 @@ func (g *diffGen) context() {
 			ctx[k] = g.subset("jane", "bob", "AIDAEXAMPLEBOB", "tenant-1")
 		}
 	}
-	g.c.Context = ctx
+	g.c.Request.Context = ctx
 }
 
 // subset returns a random non-empty subset of xs (sometimes empty for
 // multi-valued keys, which ForAllValues treats specially).
-func (g *diffGen) subset(xs ...string) []string {
+func (g *generator) subset(xs ...string) []string {
 	out := []string{}
 	for _, x := range xs {
 		if g.chance(0.5) {
@@ -323,22 +306,23 @@ func (g *diffGen) subset(xs ...string) []string {
 	return out
 }
 
-func (g *diffGen) policies() {
+func (g *generator) policies() {
 	c := g.c
 	n := g.r.IntN(3) + 1
 	if g.chance(0.1) {
 		n = 0
 	}
 	for i := range n {
-		c.Identity = append(c.Identity, diffPolicy{Name: fmt.Sprintf("identity-%d", i+1), Document: g.doc(g.identityStatements(), true)})
+		c.Identity = append(c.Identity, corpus.Policy{Name: fmt.Sprintf("identity-%d", i+1), Document: g.doc(g.identityStatements(), true)})
 	}
 	if g.chance(0.35) {
-		c.Boundary = &diffPolicy{Name: "boundary", ARN: "arn:aws:iam::" + diffAccount + ":policy/boundary", Document: g.doc(g.identityStatements(), true)}
+		c.Boundary = &corpus.Policy{Name: "boundary", ARN: "arn:aws:iam::" + account + ":policy/boundary", Document: g.doc(g.identityStatements(), true)}
 	}
 	if c.Principal.Type == "AssumedRole" && g.chance(0.25) {
-		c.Session = &diffPolicy{Name: "session", Document: g.doc(g.identityStatements(), true)}
+		c.Session = []corpus.Policy{{Name: "session", Document: g.doc(g.identityStatements(), true)}}
 	}
 	if g.inOrg {
+		c.Org = &corpus.Org{ID: orgID, ManagementAccount: mgmtAccount}
 		c.SCP = g.orgLevels(false)
 	}
 	if c.SCP != nil && g.chance(0.6) {
@@ -346,18 +330,18 @@ func (g *diffGen) policies() {
 	}
 	// A role's trust policy governs sts:AssumeRole only, not iam:GetRole or
 	// iam:PassRole on the role.
-	if diffResourcePolicyKinds[g.act.kind] && (g.act.kind != "role" || g.c.Action == "sts:AssumeRole") {
+	if resourcePolicyKinds[g.act.kind] && (g.act.kind != "role" || g.c.Request.Action == "sts:AssumeRole") {
 		// Every KMS key has a key policy and every role a trust policy
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
-		always := g.act.kind == "key" || g.act.kind == "role" && g.c.Action == "sts:AssumeRole"
+		always := g.act.kind == "key" || g.act.kind == "role" && g.c.Request.Action == "sts:AssumeRole"
 		if always || g.chance(0.5) {
-			c.ResourcePolicy = &diffPolicy{Name: "resource-policy", ARN: c.Resource, Document: g.doc(g.resourceStatements(), false)}
+			c.ResourcePolicy = &corpus.Policy{Name: "resource-policy", ARN: c.Request.Resource, Document: g.doc(g.resourceStatements(), false)}
 		}
 	}
 }
 
-func (g *diffGen) doc(stmts []diffStmt, _ bool) json.RawMessage {
-	d := diffDoc{Version: "2012-10-17", Statement: stmts}
+func (g *generator) doc(stmts []statement, _ bool) json.RawMessage {
+	d := document{Version: "2012-10-17", Statement: stmts}
 	b, err := json.Marshal(d)
 	if err != nil {
 		panic(err) // generated values always marshal
@@ -365,11 +349,11 @@ func (g *diffGen) doc(stmts []diffStmt, _ bool) json.RawMessage {
 	return b
 }
 
-func (g *diffGen) identityStatements() []diffStmt {
+func (g *generator) identityStatements() []statement {
 	n := g.r.IntN(3) + 1
-	out := make([]diffStmt, 0, n)
+	out := make([]statement, 0, n)
 	for i := range n {
-		s := diffStmt{Effect: "Allow"}
+		s := statement{Effect: "Allow"}
 		if g.chance(0.15) {
 			s.Effect = "Deny"
 		}
@@ -385,13 +369,13 @@ func (g *diffGen) identityStatements() []diffStmt {
 }
 
 // orgLevels builds 1–3 levels (root, OU, account) of SCPs or RCPs.
-func (g *diffGen) orgLevels(rcp bool) []diffOrgLevel {
-	targets := []diffOrgLevel{{Target: "r-ab12", Type: "ROOT"}, {Target: "ou-ab12-workloads", Type: "ORGANIZATIONAL_UNIT"}, {Target: g.c.Principal.Account, Type: "ACCOUNT"}}
+func (g *generator) orgLevels(rcp bool) []corpus.Level {
+	targets := []corpus.Level{{Target: "r-ab12", Type: "ROOT"}, {Target: "ou-ab12-workloads", Type: "ORGANIZATIONAL_UNIT"}, {Target: g.c.Principal.Account, Type: "ACCOUNT"}}
 	if rcp {
 		targets[2].Target = g.c.ResourceAccount
 	}
 	n := g.r.IntN(3) + 1
-	levels := append([]diffOrgLevel(nil), targets[:1]...)
+	levels := append([]corpus.Level(nil), targets[:1]...)
 	if n >= 2 {
 		levels = append(levels, targets[1])
 	}
@@ -401,25 +385,26 @@ func (g *diffGen) orgLevels(rcp bool) []diffOrgLevel {
 	for li := range levels {
 		if rcp {
 			// RCPFullAWSAccess is attached everywhere and cannot be
-			// detached; iam-simulate adds it itself, build() adds it for
-			// iamdiag.
+			// detached; iam-simulate adds it itself (simulation leaves it
+			// out), iamdiag reads it from the case.
+			levels[li].Policies = append(levels[li].Policies, rcpFullAWSAccessPolicy())
 			if g.chance(0.5) {
-				levels[li].Policies = append(levels[li].Policies, diffPolicy{
-					Name: fmt.Sprintf("rcp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/resource_control_policy/p-rcp%d", diffMgmtAccount, diffOrgID, li+1),
+				levels[li].Policies = append(levels[li].Policies, corpus.Policy{
+					Name: fmt.Sprintf("rcp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/resource_control_policy/p-rcp%d", mgmtAccount, orgID, li+1),
 					Document: g.doc(g.rcpStatements(), false),
 				})
 			}
 			continue
 		}
 		if g.chance(0.85) {
-			levels[li].Policies = append(levels[li].Policies, diffPolicy{
-				Name: "FullAWSAccess", ARN: "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess", Managed: true,
+			levels[li].Policies = append(levels[li].Policies, corpus.Policy{
+				Name: "FullAWSAccess", ARN: "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess", AWSManaged: true,
 				Document: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
 			})
 		}
 		if g.chance(0.35) {
-			levels[li].Policies = append(levels[li].Policies, diffPolicy{
-				Name: fmt.Sprintf("scp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/service_control_policy/p-scp%d", diffMgmtAccount, diffOrgID, li+1),
+			levels[li].Policies = append(levels[li].Policies, corpus.Policy{
+				Name: fmt.Sprintf("scp-%d", li+1), ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/service_control_policy/p-scp%d", mgmtAccount, orgID, li+1),
 				Document: g.doc(g.scpStatements(), false),
 			})
 		}
@@ -427,11 +412,11 @@ func (g *diffGen) orgLevels(rcp bool) []diffOrgLevel {
 	return levels
 }
 
-func (g *diffGen) scpStatements() []diffStmt {
+func (g *generator) scpStatements() []statement {
 	n := g.r.IntN(2) + 1
-	out := make([]diffStmt, 0, n)
+	out := make([]statement, 0, n)
 	for range n {
-		s := diffStmt{Effect: "Deny"}
+		s := statement{Effect: "Deny"}
 		if g.chance(0.35) {
 			s.Effect = "Allow"
 		}
@@ -449,7 +434,7 @@ func (g *diffGen) scpStatements() []diffStmt {
 
 // condCount returns how many conditions a statement gets: deny statements
 // are usually guarded by a condition in real policies.
-func (g *diffGen) condCount(effect string) int {
+func (g *generator) condCount(effect string) int {
 	if effect == "Deny" && g.chance(0.7) {
 		return g.r.IntN(2) + 1
 	}
@@ -458,13 +443,13 @@ func (g *diffGen) condCount(effect string) int {
 
 // rcpStatements builds custom RCP statements: Deny only, Principal "*", an
 // Action naming RCP services (not "*", no NotAction).
-func (g *diffGen) rcpStatements() []diffStmt {
+func (g *generator) rcpStatements() []statement {
 	n := g.r.IntN(2) + 1
-	out := make([]diffStmt, 0, n)
+	out := make([]statement, 0, n)
 	for range n {
-		s := diffStmt{Effect: "Deny", Principal: "*"}
-		svc := g.pick(diffRCPServices...)
-		if svc == strings.SplitN(g.c.Action, ":", 2)[0] && g.chance(0.6) {
+		s := statement{Effect: "Deny", Principal: "*"}
+		svc := g.pick(rcpServices...)
+		if svc == strings.SplitN(g.c.Request.Action, ":", 2)[0] && g.chance(0.6) {
 			s.Action = g.actionPattern()
 		} else {
 			s.Action = svc + ":" + g.pick("*", "Get*", "*Object", "Decrypt")
@@ -484,11 +469,11 @@ func (g *diffGen) rcpStatements() []diffStmt {
 	return out
 }
 
-func (g *diffGen) resourceStatements() []diffStmt {
+func (g *generator) resourceStatements() []statement {
 	n := g.r.IntN(3) + 1
-	out := make([]diffStmt, 0, n)
+	out := make([]statement, 0, n)
 	for i := range n {
-		s := diffStmt{Effect: "Allow"}
+		s := statement{Effect: "Allow"}
 		if g.chance(0.15) {
 			s.Effect = "Deny"
 		}
@@ -506,10 +491,10 @@ func (g *diffGen) resourceStatements() []diffStmt {
 			}
 		}
 		g.actionElem(&s, true)
-		if g.act.kind == "role" && g.c.Action == "sts:AssumeRole" || g.chance(0.3) {
+		if g.act.kind == "role" && g.c.Request.Action == "sts:AssumeRole" || g.chance(0.3) {
 			// Trust policies usually omit Resource; other resource
 			// policies name it.
-			if g.c.Action == "sts:AssumeRole" {
+			if g.c.Request.Action == "sts:AssumeRole" {
 				s.Resource = nil
 			} else {
 				s.Resource = "*"
@@ -525,12 +510,12 @@ func (g *diffGen) resourceStatements() []diffStmt {
 
 // principalValue picks a Principal AWS value: the caller's session ARN, role
 // or user ARN, its account (root ARN or bare id), or someone else.
-func (g *diffGen) principalValue() any {
-	p := &g.c.Principal
+func (g *generator) principalValue() any {
+	p := g.c.Principal
 	vals := []string{
-		p.IAMARN, p.IAMARN, p.ARN,
+		p.IAMARN, p.IAMARN, g.c.Request.Principal,
 		"arn:aws:iam::" + p.Account + ":root", p.Account,
-		"arn:aws:iam::" + diffOtherAccount + ":root",
+		"arn:aws:iam::" + otherAccount + ":root",
 		"arn:aws:iam::" + p.Account + ":role/SomeoneElse",
 		"*",
 	}
@@ -541,8 +526,8 @@ func (g *diffGen) principalValue() any {
 }
 
 // actionPattern returns a pattern that often matches the request's action.
-func (g *diffGen) actionPattern() string {
-	svc, name, _ := strings.Cut(g.c.Action, ":")
+func (g *generator) actionPattern() string {
+	svc, name, _ := strings.Cut(g.c.Request.Action, ":")
 	switch g.r.IntN(9) {
 	case 0:
 		return svc + ":*"
@@ -555,16 +540,16 @@ func (g *diffGen) actionPattern() string {
 	case 4:
 		return svc + ":" + name[:len(name)-1] + "?"
 	case 5:
-		other := diffCatalog[g.r.IntN(len(diffCatalog))].action
+		other := catalog[g.r.IntN(len(catalog))].action
 		return other
 	case 6:
 		return svc + ":" + g.pick("Get*", "List*", "Describe*", "Put*", "Delete*")
 	default:
-		return g.c.Action
+		return g.c.Request.Action
 	}
 }
 
-func (g *diffGen) actionElem(s *diffStmt, resourcePolicy bool) {
+func (g *generator) actionElem(s *statement, resourcePolicy bool) {
 	var acts []string
 	if !resourcePolicy && g.chance(0.1) {
 		acts = []string{"*"}
@@ -586,8 +571,8 @@ func (g *diffGen) actionElem(s *diffStmt, resourcePolicy bool) {
 
 // resourcePattern returns a pattern that often matches the request's
 // resource, including policy variables.
-func (g *diffGen) resourcePattern() string {
-	res := g.c.Resource
+func (g *generator) resourcePattern() string {
+	res := g.c.Request.Resource
 	if res == "*" || g.chance(0.15) {
 		return "*"
 	}
@@ -605,7 +590,7 @@ func (g *diffGen) resourcePattern() string {
 	case 2:
 		// Another account.
 		if parts[4] != "" {
-			return strings.Join([]string{parts[0], parts[1], parts[2], parts[3], diffOtherAccount, parts[5]}, ":")
+			return strings.Join([]string{parts[0], parts[1], parts[2], parts[3], otherAccount, parts[5]}, ":")
 		}
 		return "arn:aws:s3:::other-bucket/*"
 	case 3:
@@ -630,7 +615,7 @@ func (g *diffGen) resourcePattern() string {
 	}
 }
 
-func (g *diffGen) resourceElem(s *diffStmt) {
+func (g *generator) resourceElem(s *statement) {
 	var rs []string
 	for range g.r.IntN(2) + 1 {
 		rs = append(rs, g.resourcePattern())
@@ -646,92 +631,92 @@ func (g *diffGen) resourceElem(s *diffStmt) {
 	s.Resource = v
 }
 
-// diffCondTemplate builds one operator, key and values.
-type diffCondTemplate func(g *diffGen) (op, key string, values []string)
+// condTemplate builds one operator, key and values.
+type condTemplate func(g *generator) (op, key string, values []string)
 
-var diffCondTemplates = []diffCondTemplate{
-	func(g *diffGen) (string, string, []string) {
+var condTemplates = []condTemplate{
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists", "StringNotEqualsIfExists"), g.pick("aws:RequestedRegion", "aws:requestedregion"), g.vals("us-east-1", "eu-west-1", "ap-south-1")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringLike", "StringNotLike", "StringLikeIfExists"), "aws:RequestedRegion", g.vals("us-*", "eu-*", "*-west-?")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringEqualsIgnoreCase", "StringNotEquals", "StringLike"), "aws:PrincipalTag/team", g.vals("platform", "Data", "${aws:username}", "${aws:PrincipalTag/team}")
 	},
-	func(g *diffGen) (string, string, []string) {
-		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), "aws:PrincipalOrgID", g.vals(diffOrgID, "o-zz9999zzzz")
+	func(g *generator) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), "aws:PrincipalOrgID", g.vals(orgID, "o-zz9999zzzz")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals", "StringLike", "ArnLikeIfExists"), "aws:PrincipalArn",
-			g.vals("arn:aws:iam::*:role/Admin", "arn:aws:iam::"+diffAccount+":role/*", "arn:aws:iam::*:role/service-role/*", "arn:aws:iam::"+diffAccount+":user/*")
+			g.vals("arn:aws:iam::*:role/Admin", "arn:aws:iam::"+account+":role/*", "arn:aws:iam::*:role/service-role/*", "arn:aws:iam::"+account+":user/*")
 	},
-	func(g *diffGen) (string, string, []string) {
-		return g.pick("StringEquals", "StringNotEquals"), "aws:PrincipalAccount", g.vals(diffAccount, diffOtherAccount)
+	func(g *generator) (string, string, []string) {
+		return g.pick("StringEquals", "StringNotEquals"), "aws:PrincipalAccount", g.vals(account, otherAccount)
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("IpAddress", "NotIpAddress", "IpAddressIfExists", "NotIpAddressIfExists"), "aws:SourceIp", g.vals("10.0.0.0/8", "203.0.113.0/24", "198.51.100.20/32", "2001:db8::/32")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("Bool", "BoolIfExists"), g.pick("aws:SecureTransport", "aws:MultiFactorAuthPresent"), []string{g.pick("true", "false")}
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEqualsIfExists", "NumericEquals", "NumericNotEquals"), "aws:MultiFactorAuthAge", g.vals("600", "3600", "30")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("DateGreaterThan", "DateLessThan", "DateGreaterThanEquals", "DateLessThanEqualsIfExists", "DateNotEquals"), "aws:CurrentTime", g.vals("2026-01-01T00:00:00Z", "2026-12-31T23:59:59Z", "2025-01-01")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return "Null", g.pick("aws:PrincipalTag/team", "aws:SourceIp", "aws:MultiFactorAuthAge", "aws:RequestTag/env", "aws:TagKeys", "aws:SourceVpce"), []string{g.pick("true", "false")}
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAnyValue:StringNotEquals", "ForAllValues:StringNotLike"),
 			"aws:TagKeys", g.vals("env", "team", "cost-*", "Owner")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAnyValue:StringEquals"), "aws:PrincipalOrgPaths", g.vals("o-a1b2c3d4e5/r-ab12/ou-ab12-workloads/*", "o-a1b2c3d4e5/*")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), "aws:RequestTag/env", g.vals("prod", "dev")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals"), "aws:CalledVia", g.vals("cloudformation.amazonaws.com", "athena.amazonaws.com")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals", "StringNotEqualsIfExists"), "aws:SourceVpce", g.vals("vpce-1a2b3c4d")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringLike", "StringNotEquals"), "aws:userid", g.vals("AROA*:jane", "AIDAEXAMPLEBOB", "*:${aws:username}")
 	},
 	// Service keys: present only when the request's action has them.
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringLike", "StringNotLike", "StringNotEqualsIfExists"), "ec2:InstanceType", g.vals("t3.*", "t3.micro", "m5.xlarge")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringLike", "StringEquals", "StringNotLike"), "s3:prefix", g.vals("home/${aws:username}/*", "home/${aws:username}/", "reports/*", "")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals"), "iam:PassedToService", g.vals("ec2.amazonaws.com", "lambda.amazonaws.com")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringLike", "StringEquals"), "kms:ViaService", g.vals("s3.*.amazonaws.com", "ec2.us-east-1.amazonaws.com")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAllValues:StringLike"), "dynamodb:LeadingKeys", g.vals("${aws:username}", "${aws:userid}", "tenant-*", "jane")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals"), "kms:EncryptionContextKeys", g.vals("aws:s3:arn", "app")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals"), "sts:ExternalId", g.vals("ext-123")
 	},
-	func(g *diffGen) (string, string, []string) {
+	func(g *generator) (string, string, []string) {
 		return g.pick("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase"), "s3:x-amz-acl", g.vals("private", "PUBLIC-READ")
 	},
 }
 
 // vals returns one to three values from xs.
-func (g *diffGen) vals(xs ...string) []string {
+func (g *generator) vals(xs ...string) []string {
 	n := 1
 	if g.chance(0.3) {
 		n = 2
@@ -745,13 +730,13 @@ func (g *diffGen) vals(xs ...string) []string {
 
 // conditions builds n operator/key pairs, never the same pair twice (a JSON
 // object cannot repeat a key).
-func (g *diffGen) conditions(n int) map[string]map[string]any {
+func (g *generator) conditions(n int) map[string]map[string]any {
 	if n == 0 {
 		return nil
 	}
 	out := map[string]map[string]any{}
 	for range n {
-		op, key, values := diffCondTemplates[g.r.IntN(len(diffCondTemplates))](g)
+		op, key, values := condTemplates[g.r.IntN(len(condTemplates))](g)
 		if out[op] == nil {
 			out[op] = map[string]any{}
 		}
@@ -764,131 +749,95 @@ func (g *diffGen) conditions(n int) map[string]map[string]any {
 	return out
 }
 
-// simulation returns the iam-simulate Simulation input for the case.
-func (c *diffCase) simulation() map[string]any {
+// rcpFullAWSAccessARN is the AWS managed RCP attached to every root, OU and
+// account, which cannot be detached
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+const rcpFullAWSAccessARN = "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess"
+
+const rcpFullAWSAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+
+func rcpFullAWSAccessPolicy() corpus.Policy {
+	return corpus.Policy{Name: "RCPFullAWSAccess", ARN: rcpFullAWSAccessARN, AWSManaged: true, Document: json.RawMessage(rcpFullAWSAccess)}
+}
+
+// simulation returns the iam-simulate Simulation input for the case. It
+// fails for what a Simulation cannot express: an unreadable layer, session
+// policies that cannot be known or more than one session policy.
+func (c *Case) simulation() (map[string]any, error) {
+	switch {
+	case c.IdentityUnreadable != "" || c.BoundaryUnreadable != "" || c.SCPUnreadable != "" || c.RCPUnreadable != "" || c.ResourceUnreadable != "":
+		return nil, fmt.Errorf("%w: case %s has an unreadable layer", ErrUnsupported, c.ID)
+	case c.SessionKnown != nil && !*c.SessionKnown:
+		return nil, fmt.Errorf("%w: case %s does not know its session policies", ErrUnsupported, c.ID)
+	case len(c.Session) > 1:
+		return nil, fmt.Errorf("%w: case %s has %d session policies", ErrUnsupported, c.ID, len(c.Session))
+	}
 	ctx := map[string]any{}
-	for k, v := range c.Context {
-		if diffArrayKeys[strings.ToLower(k)] {
+	for k, v := range c.Request.Context {
+		if arrayKeys[strings.ToLower(k)] {
 			ctx[k] = v
 		} else if len(v) > 0 {
 			ctx[k] = v[0]
 		}
 	}
-	named := func(ps []diffPolicy) []map[string]any {
+	named := func(ps []corpus.Policy) []map[string]any {
 		out := []map[string]any{}
 		for _, p := range ps {
 			out = append(out, map[string]any{"name": p.Name, "policy": p.Document})
 		}
 		return out
 	}
-	levels := func(ls []diffOrgLevel) []map[string]any {
+	levels := func(ls []corpus.Level) []map[string]any {
 		out := []map[string]any{}
 		for _, l := range ls {
 			out = append(out, map[string]any{"orgIdentifier": l.Target, "policies": named(l.Policies)})
 		}
 		return out
 	}
+	// iam-simulate adds RCPFullAWSAccess to every level itself.
+	rcp := make([]corpus.Level, len(c.RCP))
+	for i, l := range c.RCP {
+		rcp[i] = l
+		rcp[i].Policies = nil
+		for _, p := range l.Policies {
+			if !isRCPFullAWSAccess(p) {
+				rcp[i].Policies = append(rcp[i].Policies, p)
+			}
+		}
+	}
 	sim := map[string]any{
 		"request": map[string]any{
-			"principal":        c.Principal.ARN,
-			"action":           c.Action,
-			"resource":         map[string]any{"resource": c.Resource, "accountId": c.ResourceAccount},
+			"principal":        c.Request.Principal,
+			"action":           c.Request.Action,
+			"resource":         map[string]any{"resource": c.Request.Resource, "accountId": c.ResourceAccount},
 			"contextVariables": ctx,
 		},
 		"identityPolicies":        named(c.Identity),
 		"serviceControlPolicies":  levels(c.SCP),
-		"resourceControlPolicies": levels(c.RCP),
+		"resourceControlPolicies": levels(rcp),
 	}
 	if c.Boundary != nil {
-		sim["permissionBoundaryPolicies"] = named([]diffPolicy{*c.Boundary})
+		sim["permissionBoundaryPolicies"] = named([]corpus.Policy{*c.Boundary})
 	}
-	if c.Session != nil {
-		sim["sessionPolicy"] = c.Session.Document
+	if len(c.Session) > 0 {
+		sim["sessionPolicy"] = c.Session[0].Document
 	}
 	if c.ResourcePolicy != nil {
 		sim["resourcePolicy"] = c.ResourcePolicy.Document
 	}
-	return sim
+	return sim, nil
 }
 
-// diffRCPFullAWSAccess is the AWS managed RCP attached to every root, OU and
-// account, which cannot be detached
-// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
-const diffRCPFullAWSAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+// isRCPFullAWSAccess reports whether p is the AWS managed RCPFullAWSAccess.
+func isRCPFullAWSAccess(p corpus.Policy) bool {
+	return p.AWSManaged && p.ARN == rcpFullAWSAccessARN
+}
 
-// build returns the iamdiag request and layers for the case.
-func (c *diffCase) build() (*policy.Request, *policy.Layers, error) {
-	req := policy.NewRequest(c.Principal.ARN, c.Action, c.Resource)
-	for k, v := range c.Context {
-		req.Context.Set(k, v...)
+// inputs returns iamdiag's request and layers for the case.
+func (c *Case) inputs() (*policy.Request, *policy.Layers, error) {
+	l, err := c.PolicyLayers()
+	if err != nil {
+		return nil, nil, fmt.Errorf("building case %s: %w", c.ID, err)
 	}
-	pr := policy.Principal{
-		ARN: c.Principal.ARN, IAMARN: c.Principal.IAMARN, Account: c.Principal.Account, Type: c.Principal.Type,
-		UserID: c.Principal.UserID, Username: c.Principal.Username, SessionName: c.Principal.SessionName, Tags: c.Principal.Tags,
-	}
-	req.Principal = pr
-	l := &policy.Layers{Principal: pr, ResourceAccount: c.ResourceAccount, SessionKnown: true}
-	src := func(layer policy.Layer, p diffPolicy, origin, target string) (policy.Source, error) {
-		d, err := policy.Parse(p.Document)
-		if err != nil {
-			return policy.Source{}, fmt.Errorf("parsing %s policy %s: %w", layer, p.Name, err)
-		}
-		return policy.Source{Layer: layer, ARN: p.ARN, Name: p.Name, Origin: origin, Target: target, AWSManaged: p.Managed, Document: d}, nil
-	}
-	for _, p := range c.Identity {
-		s, err := src(policy.LayerIdentity, p, "principal (inline)", "")
-		if err != nil {
-			return nil, nil, err
-		}
-		l.Identity = append(l.Identity, s)
-	}
-	if c.Boundary != nil {
-		s, err := src(policy.LayerBoundary, *c.Boundary, "principal (boundary)", "")
-		if err != nil {
-			return nil, nil, err
-		}
-		l.Boundary = &s
-	}
-	if c.Session != nil {
-		s, err := src(policy.LayerSession, *c.Session, "session", "")
-		if err != nil {
-			return nil, nil, err
-		}
-		l.Session = []policy.Source{s}
-	}
-	if c.SCP != nil {
-		l.OrgID = diffOrgID
-		l.ManagementAccount = diffMgmtAccount
-	}
-	for _, lv := range c.SCP {
-		ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type}
-		for _, p := range lv.Policies {
-			s, err := src(policy.LayerSCP, p, lv.Target, lv.Target)
-			if err != nil {
-				return nil, nil, err
-			}
-			ol.Policies = append(ol.Policies, s)
-		}
-		l.SCP = append(l.SCP, ol)
-	}
-	for _, lv := range c.RCP {
-		ol := policy.OrgLevel{Target: lv.Target, Type: lv.Type}
-		full := diffPolicy{Name: "RCPFullAWSAccess", ARN: "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess", Managed: true, Document: json.RawMessage(diffRCPFullAWSAccess)}
-		for _, p := range append([]diffPolicy{full}, lv.Policies...) {
-			s, err := src(policy.LayerRCP, p, lv.Target, lv.Target)
-			if err != nil {
-				return nil, nil, err
-			}
-			ol.Policies = append(ol.Policies, s)
-		}
-		l.RCP = append(l.RCP, ol)
-	}
-	if c.ResourcePolicy != nil {
-		s, err := src(policy.LayerResource, *c.ResourcePolicy, "resource "+c.Resource, "")
-		if err != nil {
-			return nil, nil, err
-		}
-		l.Resource = &s
-	}
-	return req, l, nil
+	return c.PolicyRequest(), l, nil
 }

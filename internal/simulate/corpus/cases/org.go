@@ -1,4 +1,4 @@
-package main
+package cases
 
 import (
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -22,7 +22,7 @@ func launcher(desc string, docs ...string) *Case {
 		identity(allowStmt("Launch", `"Action": "ec2:RunInstances", "Resource": "*"`))
 }
 
-func scpCases() {
+func scpCases(add adder) {
 	add("scp-fullawsaccess-every-level", launcher("FullAWSAccess at root, OU and account lets the identity policy decide", docSCPEval).
 		allowed().layer(lSCP, simulate.LayerAllow))
 	root := launcher("an SCP Deny attached to the root applies to every account", docSCPEval)
@@ -240,7 +240,7 @@ func external(desc string, docs ...string) *Case {
 	return c
 }
 
-func rcpCases() {
+func rcpCases(add adder) {
 	ext := external("an RCP data perimeter denies a principal from another organization although the bucket policy allows it", docRCPs, docRCPSyntax)
 	ext.RCP[1].Policies = append(ext.RCP[1].Policies, perimeterRCP())
 	add("rcp-deny-external-principal", ext.explicit(xdAt(lRCP, rcpARN("p-perimeter"), "EnforceOrgIdentities", ouID)).layer(lRCP, simulate.LayerExplicitDeny))

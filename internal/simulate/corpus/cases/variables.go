@@ -1,4 +1,4 @@
-package main
+package cases
 
 // Policy variables and the Version element.
 
@@ -12,7 +12,7 @@ func allowGetOn(version, resource string) Pol {
 	return managed("HomeFolder", `{`+v+`"Statement": [{"Sid": "Home", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "`+resource+`"}]}`)
 }
 
-func variableCases() {
+func variableCases(add adder) {
 	home := "arn:aws:s3:::example-bucket/home/${aws:username}/*"
 	add("var-username-own-folder", iamUser("${aws:username} in Resource: alice reads her own folder", docVariables).
 		call(get, "arn:aws:s3:::example-bucket/home/alice/notes.txt").ctx("aws:username", "alice").
