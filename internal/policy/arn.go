@@ -1,0 +1,58 @@
+package policy
+
+import "strings"
+
+// ARN is an Amazon Resource Name split into its fields:
+// arn:partition:service:region:account-id:resource
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+//
+// The resource part is everything after the fifth colon and may itself hold
+// colons and slashes ("function:my-fn:1", "log-group:g:log-stream:s"). The
+// other fields may be empty: an S3 bucket ARN has neither region nor
+// account ("arn:aws:s3:::bucket"), and an IAM ARN has no region. The
+// account of an AWS managed policy ARN is "aws"
+// ("arn:aws:iam::aws:policy/ReadOnlyAccess"), which is not an account id:
+// ParseARN keeps it as written, and callers that want an account id check
+// for it.
+type ARN struct {
+	Partition string
+	Service   string
+	Region    string
+	Account   string
+	Resource  string
+}
+
+// ParseARN splits s into its fields. ok is true when s starts with "arn:"
+// (in lower case: AWS spells the prefix so) and has at least five colons;
+// the resource part is then what follows the fifth.
+//
+// The fields are not validated: any may be empty or hold wildcards, so
+// ParseARN splits the ARN patterns of Resource elements and of Principal
+// values as well as ARNs. A pattern with fewer than six fields, such as
+// "arn:aws:s3:*", is not split (ok is false).
+//
+// When ok is false but s starts with "arn:", the fields that a colon ends
+// are set and the others are empty: ParseARN("arn:aws:s3:x") has Partition
+// "aws" and Service "s3", and no Region (no colon follows "x"). Resource is
+// set only when ok is true.
+func ParseARN(s string) (a ARN, ok bool) {
+	rest, found := strings.CutPrefix(s, "arn:")
+	if !found {
+		return ARN{}, false
+	}
+	var f [4]string
+	for i := range f {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return ARN{Partition: f[0], Service: f[1], Region: f[2]}, false
+		}
+		f[i], rest = rest[:j], rest[j+1:]
+	}
+	return ARN{Partition: f[0], Service: f[1], Region: f[2], Account: f[3], Resource: rest}, true
+}
+
+// String returns the ARN in its text form; for an ARN that ParseARN
+// returned with ok, it is the text that was parsed.
+func (a ARN) String() string {
+	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account + ":" + a.Resource
+}
