@@ -130,27 +130,20 @@ func hasWildcard(s string) bool {
 	return strings.ContainsAny(s, "*?")
 }
 
-// arnParts is an ARN split on its first five colons; the sixth part is the
-// resource and may hold further colons. ok is false when the string is not an
-// ARN (fewer than five colons, or not starting with "arn").
+// arnParts is a request's resource ARN split into its six segments, the
+// first being "arn", for the segment-by-segment matching of resource
+// patterns. ok is false when the string is not an ARN (see ParseARN).
 type arnParts struct {
 	seg [6]string
 	ok  bool
 }
 
-func splitARN(s string) (parts arnParts) {
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return arnParts{}
-		}
-		parts.seg[i] = rest[:j]
-		rest = rest[j+1:]
+func splitARN(s string) arnParts {
+	a, ok := ParseARN(s)
+	if !ok {
+		return arnParts{}
 	}
-	parts.seg[5] = rest
-	parts.ok = parts.seg[0] == "arn"
-	return parts
+	return arnParts{seg: [6]string{s[:3], a.Partition, a.Service, a.Region, a.Account, a.Resource}, ok: true}
 }
 
 // Kinds of resource pattern.
