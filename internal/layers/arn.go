@@ -1,31 +1,27 @@
 package layers
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
+)
 
 // arn is an ARN split into its six fields
-// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html),
+// as policy.ParseARN splits it. The package reads these unexported fields
+// in many places; the type only renames policy.ARN's.
 type arn struct {
 	partition, service, region, account, resource string
 }
 
-// parseARN splits s; ok is false when s is not an ARN.
+// parseARN splits s with policy.ParseARN; ok is false when s is not an ARN
+// or has no partition or no service.
 func parseARN(s string) (a arn, ok bool) {
-	rest, found := strings.CutPrefix(s, "arn:")
-	if !found {
+	p, ok := policy.ParseARN(s)
+	if !ok || p.Partition == "" || p.Service == "" {
 		return arn{}, false
 	}
-	var f [4]string
-	for i := range f {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return arn{}, false
-		}
-		f[i], rest = rest[:j], rest[j+1:]
-	}
-	if f[0] == "" || f[1] == "" {
-		return arn{}, false
-	}
-	return arn{partition: f[0], service: f[1], region: f[2], account: f[3], resource: rest}, true
+	return arn{partition: p.Partition, service: p.Service, region: p.Region, account: p.Account, resource: p.Resource}, true
 }
 
 // lastSegment returns what follows the last "/" of s.
