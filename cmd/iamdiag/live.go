@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -120,11 +119,8 @@ func principalAccount(req *policy.Request) string {
 	if req.Principal.Account != "" {
 		return req.Principal.Account
 	}
-	parts := strings.SplitN(req.Principal.ARN, ":", 6)
-	if len(parts) == 6 && parts[0] == "arn" {
-		return parts[4]
-	}
-	return ""
+	a, _ := policy.ParseARN(req.Principal.ARN)
+	return a.Account
 }
 
 // sts is the STS client factory of inputDeps: the source's own client,
