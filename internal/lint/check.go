@@ -440,7 +440,9 @@ func hasBroad(rs []string) bool {
 }
 
 // matchesSpecific returns the Action pattern of st that matches action,
-// ignoring "*" (IAMD002 reports that one).
+// ignoring "*" (IAMD002 reports that one). It asks which pattern, not
+// whether the statement covers action (Statement.CoversAction), because
+// the finding points at that pattern.
 func matchesSpecific(st *policy.Statement, action string) (pattern string, ok bool) {
 	for _, p := range st.Action {
 		if p != "*" && p != "*:*" && policy.MatchAction(p, action) {
@@ -679,7 +681,7 @@ func (c *checker) checkBoundary(i int, st *policy.Statement) {
 		return // "*" is IAMD002's
 	}
 	for _, a := range boundaryActions {
-		if granted(st, a) && (hasBroad(st.Resource) || st.NotResource != nil) {
+		if st.CoversAction(a) && (hasBroad(st.Resource) || st.NotResource != nil) {
 			sl, sc := c.loc.stmt(i)
 			c.add(sl, sc, RuleBoundarySelfRemove, st,
 				fmt.Sprintf("the boundary allows %s on every resource", a),
@@ -687,22 +689,4 @@ func (c *checker) checkBoundary(i int, st *policy.Statement) {
 			return
 		}
 	}
-}
-
-// granted reports whether statement st's action part covers action.
-func granted(st *policy.Statement, action string) bool {
-	if st.NotAction != nil {
-		for _, p := range st.NotAction {
-			if policy.MatchAction(p, action) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, p := range st.Action {
-		if policy.MatchAction(p, action) {
-			return true
-		}
-	}
-	return false
 }
