@@ -36,19 +36,29 @@ type ARN struct {
 // "aws" and Service "s3", and no Region (no colon follows "x"). Resource is
 // set only when ok is true.
 func ParseARN(s string) (a ARN, ok bool) {
+	var f [5]string
+	ok = splitARNFields(s, &f)
+	return ARN{Partition: f[0], Service: f[1], Region: f[2], Account: f[3], Resource: f[4]}, ok
+}
+
+// splitARNFields is ParseARN writing the partition, service, region,
+// account and resource into f, which must be zero, so that the engine's
+// resource matching (splitARN) fills its segments in place. It writes
+// only the fields that a colon ends, and the resource when ok.
+func splitARNFields(s string, f *[5]string) bool {
 	rest, found := strings.CutPrefix(s, "arn:")
 	if !found {
-		return ARN{}, false
+		return false
 	}
-	var f [4]string
-	for i := range f {
+	for i := 0; i < 4; i++ {
 		j := strings.IndexByte(rest, ':')
 		if j < 0 {
-			return ARN{Partition: f[0], Service: f[1], Region: f[2]}, false
+			return false
 		}
 		f[i], rest = rest[:j], rest[j+1:]
 	}
-	return ARN{Partition: f[0], Service: f[1], Region: f[2], Account: f[3], Resource: rest}, true
+	f[4] = rest
+	return true
 }
 
 // String returns the ARN in its text form; for an ARN that ParseARN

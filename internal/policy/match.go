@@ -138,12 +138,12 @@ type arnParts struct {
 	ok  bool
 }
 
-func splitARN(s string) arnParts {
-	a, ok := ParseARN(s)
-	if !ok {
+func splitARN(s string) (parts arnParts) {
+	if !splitARNFields(s, (*[5]string)(parts.seg[1:])) {
 		return arnParts{}
 	}
-	return arnParts{seg: [6]string{s[:3], a.Partition, a.Service, a.Region, a.Account, a.Resource}, ok: true}
+	parts.seg[0], parts.ok = s[:3], true
+	return parts
 }
 
 // Kinds of resource pattern.
