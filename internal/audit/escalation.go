@@ -217,7 +217,7 @@ func statementResources(srcs []policy.Source, action string) []string {
 		}
 		for j := range doc.Statements {
 			st := &doc.Statements[j]
-			if st.Effect != policy.Allow || !actionNamed(st, action) {
+			if st.Effect != policy.Allow || !st.CoversAction(action) {
 				continue
 			}
 			if st.Resource == nil {
@@ -228,23 +228,6 @@ func statementResources(srcs []policy.Source, action string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func actionNamed(st *policy.Statement, action string) bool {
-	if st.NotAction != nil {
-		for _, pat := range st.NotAction {
-			if policy.MatchAction(pat, action) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, pat := range st.Action {
-		if policy.MatchAction(pat, action) {
-			return true
-		}
-	}
-	return false
 }
 
 func anyMatch(patterns []string, arn string) bool {

@@ -61,11 +61,10 @@ func federation(r *layers.Role) (how, stmt string) {
 			}
 			var actions []string
 			for _, fa := range federationActions {
-				for _, pat := range st.Action {
-					if policy.MatchAction(pat, fa) {
-						actions = append(actions, fa)
-						break
-					}
+				// Only an Action element names the federation actions: a
+				// NotAction statement covers them without naming them.
+				if st.Action != nil && st.CoversAction(fa) {
+					actions = append(actions, fa)
 				}
 			}
 			if len(providers) == 0 && len(actions) == 0 {

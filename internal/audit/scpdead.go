@@ -185,11 +185,11 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 // when no SCP names a resource: the region and account the engine infers
 // aws:RequestedRegion and aws:ResourceAccount from.
 func resourceSummary(res string) string {
-	parts := strings.SplitN(res, ":", 6)
-	if len(parts) < 6 {
+	a, ok := policy.ParseARN(res)
+	if !ok {
 		return res
 	}
-	return "arn:" + parts[1] + ":" + parts[2] + ":" + parts[3] + ":" + parts[4]
+	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account
 }
 
 // deadFinding builds the IAMA002/IAMA003 finding of one identity statement

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // BuildARN fills the resource type's first ARN template. ${Partition},
@@ -72,11 +74,13 @@ func lookupVar(vars map[string]string, name string) string {
 // ordinary character, so ARN patterns from policies work as well.
 func ResourceTypeForARN(service string, arn string) (*ResourceType, bool) {
 	if service == "" {
-		f := strings.SplitN(arn, ":", 4)
-		if len(f) < 4 || f[0] != "arn" {
+		// An ARN cut short after its service still names it (see
+		// policy.ParseARN); matchARN then finds no template.
+		a, _ := policy.ParseARN(arn)
+		if a.Service == "" {
 			return nil, false
 		}
-		service = f[2]
+		service = a.Service
 	}
 	s, ok := LookupService(service)
 	if !ok {
@@ -105,12 +109,14 @@ func ResourceTypeForARN(service string, arn string) (*ResourceType, bool) {
 // are matched one by one, so their variables cannot take a colon; the
 // resource part's variables can (log-group:${LogGroupName}:log-stream:...).
 func matchARN(template, arn string) (int, bool) {
-	tf := strings.SplitN(template, ":", 6)
-	af := strings.SplitN(arn, ":", 6)
-	if len(tf) != 6 || len(af) != 6 {
+	t, ok := policy.ParseARN(template)
+	a, ok2 := policy.ParseARN(arn)
+	if !ok || !ok2 {
 		return 0, false
 	}
-	literal := 0
+	tf := [...]string{t.Partition, t.Service, t.Region, t.Account, t.Resource}
+	af := [...]string{a.Partition, a.Service, a.Region, a.Account, a.Resource}
+	literal := len("arn")
 	for i := range tf {
 		n, ok := matchField(tf[i], af[i])
 		if !ok {

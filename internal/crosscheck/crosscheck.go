@@ -218,11 +218,11 @@ func wrap(err error) error {
 
 // isIAMIdentity reports whether s is an IAM role or user ARN.
 func isIAMIdentity(s string) bool {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 {
+	a, ok := policy.ParseARN(s)
+	if !ok || a.Service != "iam" || len(a.Account) != 12 {
 		return false
 	}
-	return strings.HasPrefix(parts[5], "role/") || strings.HasPrefix(parts[5], "user/")
+	return strings.HasPrefix(a.Resource, "role/") || strings.HasPrefix(a.Resource, "user/")
 }
 
 // keyTypes are the types of the condition keys whose type is not string,

@@ -372,12 +372,11 @@ func resourceFromParameters(rec *ctRecord, prefix, part string) (string, string)
 
 var queueURLRE = regexp.MustCompile(`^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(\d{12})/([A-Za-z0-9_.-]+)$`)
 
+// arnPartition returns the partition of an ARN, or "". An ARN cut short
+// after its partition ("arn:aws:") still gives it (see policy.ParseARN).
 func arnPartition(arn string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) < 3 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[1]
+	a, _ := policy.ParseARN(arn)
+	return a.Partition
 }
 
 // regionPartition returns the partition of a region name.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // The AccessDenied message formats are those of
@@ -440,7 +442,7 @@ func policyARNAfter(s string, i int) string {
 	tok = trimTrailing(tok)
 	// A cut-off paste ("…policy: arn:") leaves no ARN: a policy ARN has a
 	// partition, service, (empty) region, account and resource part.
-	if strings.Count(tok, ":") < 5 {
+	if _, ok := policy.ParseARN(tok); !ok {
 		return ""
 	}
 	return tok

@@ -2,6 +2,8 @@ package decode
 
 import (
 	"strings"
+
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // serviceNames maps the service names that SDKs and tools print (the Go SDK's
@@ -216,11 +218,9 @@ func actionFor(prefix, operation string) (string, bool) {
 }
 
 // arnService returns the service segment of an ARN ("arn:aws:s3:::b" → "s3"),
-// or "".
+// or "". An ARN cut short after its service ("arn:aws:s3:") still gives it
+// (see policy.ParseARN).
 func arnService(arn string) string {
-	parts := strings.SplitN(arn, ":", 4)
-	if len(parts) < 4 || parts[0] != "arn" || parts[2] == "" {
-		return ""
-	}
-	return parts[2]
+	a, _ := policy.ParseARN(arn)
+	return a.Service
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/policy"
 )
 
 // iamData indexes the snapshot's authorization details. IAM names are
@@ -385,11 +386,8 @@ func (s *Server) getUser(rq *request) (any, *apiError) {
 // resourceOf returns the resource part of an ARN
 // (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE).
 func resourceOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[5]
+	a, _ := policy.ParseARN(arn)
+	return a.Resource
 }
 
 func inlineNames(list []layers.InlinePolicy) []string {

@@ -242,12 +242,10 @@ func (s *Server) callerPolicies(rq *request, l *policy.Layers) *apiError {
 	return nil
 }
 
+// accountOf returns the account field of an ARN, "" when arn is not one.
 func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
+	a, _ := policy.ParseARN(arn)
+	return a.Account
 }
 
 func (s *Server) groupByARN(arn string) (*layers.Group, *apiError) {

@@ -94,18 +94,19 @@ func (f *fixer) scopeOf() scope {
 		s.action = a.FullName()
 	}
 	for _, arn := range []string{req.Resource, req.Principal.IAMARN, req.Principal.ARN} {
-		parts := strings.SplitN(arn, ":", 6)
-		if len(parts) < 6 || parts[0] != "arn" {
+		a, ok := policy.ParseARN(arn)
+		if !ok {
 			continue
 		}
-		if s.partition == "aws" && parts[1] != "" {
-			s.partition = parts[1]
+		if s.partition == "aws" && a.Partition != "" {
+			s.partition = a.Partition
 		}
-		if s.region == "" && parts[3] != "" && !strings.ContainsAny(parts[3], "*?") && arn == req.Resource {
-			s.region = parts[3]
+		if s.region == "" && a.Region != "" && !strings.ContainsAny(a.Region, "*?") && arn == req.Resource {
+			s.region = a.Region
 		}
-		if s.account == "" && parts[4] != "" && !strings.ContainsAny(parts[4], "*?") && parts[4] != "aws" {
-			s.account = parts[4]
+		// "aws" is the account of AWS managed policies, not an account id.
+		if s.account == "" && a.Account != "" && !strings.ContainsAny(a.Account, "*?") && a.Account != "aws" {
+			s.account = a.Account
 		}
 	}
 	if s.region == "" {

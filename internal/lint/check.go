@@ -375,16 +375,22 @@ func broad(r string) bool {
 	if r == "*" {
 		return true
 	}
-	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 6 {
-		// "arn:aws:s3:*" and the like: the trailing * spans the rest.
-		return len(parts) >= 3 && parts[len(parts)-1] == "*"
+	// The first segment is not checked (arnProblem reports a Resource that
+	// is no ARN): read the others as those of an ARN.
+	if _, rest, found := strings.Cut(r, ":"); found && !strings.HasPrefix(r, "arn:") {
+		r = "arn:" + rest
 	}
-	res := parts[5]
+	a, ok := policy.ParseARN(r)
+	if !ok {
+		// "arn:aws:s3:*" and the like: the trailing * spans the rest.
+		n := strings.Count(r, ":")
+		return n >= 2 && r[strings.LastIndexByte(r, ':')+1:] == "*"
+	}
+	res := a.Resource
 	if res == "*" {
 		return true
 	}
-	svc, ok := catalog.LookupService(parts[2])
+	svc, ok := catalog.LookupService(a.Service)
 	if !ok {
 		// Unknown or wildcard service: "type/*" with a literal type.
 		for _, sep := range []string{"/", ":"} {
@@ -396,8 +402,7 @@ func broad(r string) bool {
 	}
 	for _, rt := range svc.ResourceTypes {
 		for _, tmpl := range rt.ARNs {
-			tp := strings.SplitN(tmpl, ":", 6)
-			if len(tp) == 6 && wildTemplate(tp[5]) == res {
+			if t, ok := policy.ParseARN(tmpl); ok && wildTemplate(t.Resource) == res {
 				return true
 			}
 		}
@@ -435,7 +440,9 @@ func hasBroad(rs []string) bool {
 }
 
 // matchesSpecific returns the Action pattern of st that matches action,
-// ignoring "*" (IAMD002 reports that one).
+// ignoring "*" (IAMD002 reports that one). It asks which pattern, not
+// whether the statement covers action (Statement.CoversAction), because
+// the finding points at that pattern.
 func matchesSpecific(st *policy.Statement, action string) (pattern string, ok bool) {
 	for _, p := range st.Action {
 		if p != "*" && p != "*:*" && policy.MatchAction(p, action) {
@@ -551,16 +558,16 @@ func arnProblem(r string) string {
 	if !strings.HasPrefix(r, "arn:") {
 		return `is neither "*" nor an ARN (it must start with "arn:")`
 	}
-	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 6 {
+	a, ok := policy.ParseARN(r)
+	if !ok {
 		// A trailing * may span the remaining segments
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
 		if strings.HasSuffix(r, "*") {
 			return ""
 		}
-		return fmt.Sprintf("has %d colon-separated segments; an ARN has 6 (arn:partition:service:region:account:resource)", len(parts))
+		return fmt.Sprintf("has %d colon-separated segments; an ARN has 6 (arn:partition:service:region:account:resource)", strings.Count(r, ":")+1)
 	}
-	part, svc, account, res := parts[1], parts[2], parts[4], parts[5]
+	part, svc, account, res := a.Partition, a.Service, a.Account, a.Resource
 	if !wild(part) && !contains(partitions, part) {
 		return fmt.Sprintf("has the unknown partition %q (want one of %s)", part, strings.Join(partitions, ", "))
 	}
@@ -674,7 +681,7 @@ func (c *checker) checkBoundary(i int, st *policy.Statement) {
 		return // "*" is IAMD002's
 	}
 	for _, a := range boundaryActions {
-		if granted(st, a) && (hasBroad(st.Resource) || st.NotResource != nil) {
+		if st.CoversAction(a) && (hasBroad(st.Resource) || st.NotResource != nil) {
 			sl, sc := c.loc.stmt(i)
 			c.add(sl, sc, RuleBoundarySelfRemove, st,
 				fmt.Sprintf("the boundary allows %s on every resource", a),
@@ -682,22 +689,4 @@ func (c *checker) checkBoundary(i int, st *policy.Statement) {
 			return
 		}
 	}
-}
-
-// granted reports whether statement st's action part covers action.
-func granted(st *policy.Statement, action string) bool {
-	if st.NotAction != nil {
-		for _, p := range st.NotAction {
-			if policy.MatchAction(p, action) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, p := range st.Action {
-		if policy.MatchAction(p, action) {
-			return true
-		}
-	}
-	return false
 }

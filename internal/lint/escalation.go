@@ -98,13 +98,13 @@ func (c *checker) checkEscalation() {
 func (c *checker) grantsBroadly(action string) int {
 	for i := range c.doc.Statements {
 		st := &c.doc.Statements[i]
-		if st.Effect == policy.Deny && !hasCondition(st) && granted(st, action) && (hasBroad(st.Resource) || st.NotResource != nil) {
+		if st.Effect == policy.Deny && !hasCondition(st) && st.CoversAction(action) && (hasBroad(st.Resource) || st.NotResource != nil) {
 			return -1
 		}
 	}
 	for i := range c.doc.Statements {
 		st := &c.doc.Statements[i]
-		if st.Effect != policy.Allow || !granted(st, action) || !(hasBroad(st.Resource) || st.NotResource != nil) {
+		if st.Effect != policy.Allow || !st.CoversAction(action) || !(hasBroad(st.Resource) || st.NotResource != nil) {
 			continue
 		}
 		if conditionOn(st, "iam:PolicyARN") || conditionOn(st, "iam:PermissionsBoundary") {

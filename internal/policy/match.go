@@ -130,26 +130,19 @@ func hasWildcard(s string) bool {
 	return strings.ContainsAny(s, "*?")
 }
 
-// arnParts is an ARN split on its first five colons; the sixth part is the
-// resource and may hold further colons. ok is false when the string is not an
-// ARN (fewer than five colons, or not starting with "arn").
+// arnParts is a request's resource ARN split into its six segments, the
+// first being "arn", for the segment-by-segment matching of resource
+// patterns. ok is false when the string is not an ARN (see ParseARN).
 type arnParts struct {
 	seg [6]string
 	ok  bool
 }
 
 func splitARN(s string) (parts arnParts) {
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return arnParts{}
-		}
-		parts.seg[i] = rest[:j]
-		rest = rest[j+1:]
+	if !splitARNFields(s, (*[5]string)(parts.seg[1:])) {
+		return arnParts{}
 	}
-	parts.seg[5] = rest
-	parts.ok = parts.seg[0] == "arn"
+	parts.seg[0], parts.ok = s[:3], true
 	return parts
 }
 
@@ -558,8 +551,28 @@ func (c *compiledStatement) index() {
 	}
 }
 
+// CoversAction reports whether the statement applies to action as far as
+// its action part goes: some pattern of its Action element matches action,
+// or, for a NotAction statement, none of its NotAction patterns does.
+// Action names match case-insensitively, with * for any run of characters
+// and ? for one (see MatchAction). It is the test Evaluate applies, on the
+// patterns Parse compiled. Parse rejects a statement with both elements or
+// with neither; for such a statement built in Go, Action wins over
+// NotAction, and a statement with neither covers every action, as Evaluate
+// reads it.
+func (st *Statement) CoversAction(action string) bool {
+	var a preparedAction
+	a.prepare(action)
+	if c := st.compiled; c != nil && c.fresh(st, c.version) {
+		return c.actionMatched(&a)
+	}
+	c := compiledStatement{actions: compileActions(st.Action), notActions: compileActions(st.NotAction)}
+	return c.actionMatched(&a)
+}
+
 // actionMatched reports whether the statement's Action matches (or its
-// NotAction does not).
+// NotAction does not); the engine calls it with the request's action
+// prepared once, and CoversAction with any action.
 func (c *compiledStatement) actionMatched(action *preparedAction) bool {
 	if c.actions != nil {
 		return matchActions(c.actions, c.actionIdx, action)

@@ -180,3 +180,79 @@ func TestStaleCompiled(t *testing.T) {
 		t.Errorf("long list, last element edited in place: Decide = %v, want allow", got)
 	}
 }
+
+func TestStatementCoversAction(t *testing.T) {
+	// longList is long enough for Parse to index it (actionIndexMin).
+	var longList []string
+	for i := range actionIndexMin {
+		longList = append(longList, "svc"+itoa(i)+":Get*")
+	}
+	longList = append(longList, "s3:PutObject", "ec2:Describe?nstances")
+	tests := []struct {
+		name      string
+		action    []string
+		notAction []string
+		req       string
+		want      bool
+	}{
+		{name: "exact", action: []string{"s3:GetObject"}, req: "s3:GetObject", want: true},
+		{name: "case-insensitive", action: []string{"S3:getobject"}, req: "s3:GetObject", want: true},
+		{name: "other action", action: []string{"s3:GetObject"}, req: "s3:PutObject"},
+		{name: "star", action: []string{"*"}, req: "iam:PassRole", want: true},
+		{name: "service star", action: []string{"ec2:*"}, req: "EC2:RunInstances", want: true},
+		{name: "prefix wildcard", action: []string{"s3:Get*"}, req: "s3:GetObjectAcl", want: true},
+		{name: "question mark is one character", action: []string{"s3:GetObjec?"}, req: "s3:GetObject", want: true},
+		{name: "question mark is not two", action: []string{"s3:GetObje?"}, req: "s3:GetObject"},
+		{name: "wildcard stays in the service", action: []string{"s3:*"}, req: "s3x:GetObject"},
+		{name: "one of several", action: []string{"sqs:SendMessage", "s3:Put*"}, req: "s3:PutObject", want: true},
+		{name: "indexed list exact", action: longList, req: "S3:PUTOBJECT", want: true},
+		{name: "indexed list wildcard", action: longList, req: "svc3:GetThing", want: true},
+		{name: "indexed list question mark", action: longList, req: "ec2:DescribeInstances", want: true},
+		{name: "indexed list miss", action: longList, req: "svc3:PutThing"},
+		{name: "non-ASCII action", action: []string{"s3:Get*"}, req: "s3:GetÖbject", want: true},
+		{name: "NotAction excludes", notAction: []string{"iam:*"}, req: "iam:CreateRole"},
+		{name: "NotAction excludes case-insensitively", notAction: []string{"iam:*"}, req: "IAM:CreateRole"},
+		{name: "NotAction covers the rest", notAction: []string{"iam:*"}, req: "s3:GetObject", want: true},
+		{name: "NotAction indexed list", notAction: longList, req: "s3:PutObject"},
+		{name: "NotAction indexed list rest", notAction: longList, req: "s3:GetObject", want: true},
+		{name: "empty action", action: []string{"s3:GetObject"}, req: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := Statement{Effect: Allow, Action: tc.action, NotAction: tc.notAction, Resource: []string{"*"}}
+			if got := st.CoversAction(tc.req); got != tc.want {
+				t.Errorf("built in Go: CoversAction(%q) = %v, want %v", tc.req, got, tc.want)
+			}
+			doc := &Document{Version: Version2012, Statements: []Statement{st}}
+			b, err := doc.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed := mustParse(t, string(b))
+			if got := parsed.Statements[0].CoversAction(tc.req); got != tc.want {
+				t.Errorf("parsed: CoversAction(%q) = %v, want %v", tc.req, got, tc.want)
+			}
+			// The engine's answer is the same test.
+			ev := Evaluate(parsed, &Request{Action: tc.req, Resource: "arn:aws:s3:::b"}, IdentityBased)
+			if got := len(ev.Statements) == 1 && ev.Statements[0].ActionMatched; got != tc.want {
+				t.Errorf("Evaluate: ActionMatched = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatementCoversActionAfterEdit(t *testing.T) {
+	doc := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`)
+	st := &doc.Statements[0]
+	if !st.CoversAction("s3:GetObject") {
+		t.Fatal("CoversAction(s3:GetObject) = false before the edit")
+	}
+	st.Action = []string{"s3:PutObject"}
+	if st.CoversAction("s3:GetObject") || !st.CoversAction("s3:PutObject") {
+		t.Errorf("CoversAction reads the patterns compiled before the edit")
+	}
+	st.Action, st.NotAction = nil, []string{"s3:PutObject"}
+	if !st.CoversAction("s3:GetObject") || st.CoversAction("s3:PutObject") {
+		t.Errorf("CoversAction after the switch to NotAction is wrong")
+	}
+}

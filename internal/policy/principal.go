@@ -82,27 +82,27 @@ func awsValueNames(v string, c *Principal) bool {
 		// A unique principal id left behind by a deleted role or user.
 		return c.UserID != "" && (c.UserID == v || strings.HasPrefix(c.UserID, v+":"))
 	}
-	a := splitARN(v)
-	if !a.ok {
+	a, ok := ParseARN(v)
+	if !ok {
 		return false
 	}
 	switch {
-	case a.seg[2] == "iam" && a.seg[5] == "root":
-		return c.Type != "Service" && c.Type != "Anonymous" && callerAccount(c) == a.seg[4] &&
-			samePartition(a.seg[1], c)
-	case a.seg[2] == "iam" && strings.HasPrefix(a.seg[5], "role/"):
+	case a.Service == "iam" && a.Resource == "root":
+		return c.Type != "Service" && c.Type != "Anonymous" && callerAccount(c) == a.Account &&
+			samePartition(a.Partition, c)
+	case a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
 		if c.IAMARN != "" {
 			return v == c.IAMARN
 		}
 		// The session ARN drops the role's path: compare account and name.
-		s := splitARN(c.ARN)
-		if !s.ok || s.seg[2] != "sts" || !strings.HasPrefix(s.seg[5], "assumed-role/") {
+		s, ok := ParseARN(c.ARN)
+		if !ok || s.Service != "sts" || !strings.HasPrefix(s.Resource, "assumed-role/") {
 			return v == c.ARN
 		}
-		roleName := a.seg[5][strings.LastIndexByte(a.seg[5], '/')+1:]
-		rest := strings.TrimPrefix(s.seg[5], "assumed-role/")
+		roleName := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+		rest := strings.TrimPrefix(s.Resource, "assumed-role/")
 		sessionRole, _, _ := strings.Cut(rest, "/")
-		return a.seg[1] == s.seg[1] && a.seg[4] == s.seg[4] && roleName == sessionRole
+		return a.Partition == s.Partition && a.Account == s.Account && roleName == sessionRole
 	default:
 		return v == c.ARN || v == c.IAMARN
 	}
@@ -147,7 +147,7 @@ func notPrincipalExcludes(p *Principals, c *Principal) bool {
 			named = true
 			break
 		}
-		if a := splitARN(v); a.ok && a.seg[2] == "iam" && a.seg[5] == "root" && a.seg[4] == acct && samePartition(a.seg[1], c) {
+		if a, ok := ParseARN(v); ok && a.Service == "iam" && a.Resource == "root" && a.Account == acct && samePartition(a.Partition, c) {
 			named = true
 			break
 		}
@@ -155,18 +155,18 @@ func notPrincipalExcludes(p *Principals, c *Principal) bool {
 	if !named {
 		return false
 	}
-	s := splitARN(c.ARN)
+	s, sok := ParseARN(c.ARN)
 	switch {
-	case s.ok && s.seg[2] == "iam" && s.seg[5] == "root":
+	case sok && s.Service == "iam" && s.Resource == "root":
 		// The root user: its account is the whole chain.
 		return true
-	case s.ok && s.seg[2] == "sts" && strings.HasPrefix(s.seg[5], "assumed-role/"):
+	case sok && s.Service == "sts" && strings.HasPrefix(s.Resource, "assumed-role/"):
 		// Account, role and session must all be named.
 		if !contains(aws, c.ARN) {
 			return false
 		}
 		for _, v := range aws {
-			if a := splitARN(v); a.ok && a.seg[2] == "iam" && strings.HasPrefix(a.seg[5], "role/") && awsValueNames(v, c) {
+			if a, ok := ParseARN(v); ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && awsValueNames(v, c) {
 				return true
 			}
 		}
@@ -207,8 +207,8 @@ func callerAccount(c *Principal) string {
 		return c.Account
 	}
 	for _, s := range [...]string{c.ARN, c.IAMARN} {
-		if a := splitARN(s); a.ok && a.seg[4] != "" {
-			return a.seg[4]
+		if a, ok := ParseARN(s); ok && a.Account != "" {
+			return a.Account
 		}
 	}
 	return ""
@@ -218,8 +218,8 @@ func callerAccount(c *Principal) string {
 // is known.
 func samePartition(partition string, c *Principal) bool {
 	for _, s := range [...]string{c.ARN, c.IAMARN} {
-		if a := splitARN(s); a.ok && a.seg[1] != "" {
-			return a.seg[1] == partition
+		if a, ok := ParseARN(s); ok && a.Partition != "" {
+			return a.Partition == partition
 		}
 	}
 	return true

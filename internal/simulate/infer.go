@@ -144,7 +144,7 @@ func inferContext(ctx *policy.Context, e *env, resource string, opt Options, nee
 		ctx.Infer(keyPrincipalIsAWSService, strconv.FormatBool(p.Type == typeService))
 	}
 	if need&kRequestedRegion != 0 {
-		if r := arnRegion(resource); r != "" {
+		if r := resourceRegion(resource); r != "" {
 			ctx.Infer(keyRequestedRegion, r)
 		}
 	}
@@ -176,6 +176,14 @@ func inferContext(ctx *policy.Context, e *env, resource string, opt Options, nee
 	}
 }
 
+// resourceRegion returns the region field of a resource ARN, "" when it
+// has none; an ARN cut short still gives a region that a colon ends (see
+// policy.ParseARN).
+func resourceRegion(arn string) string {
+	a, _ := policy.ParseARN(arn)
+	return a.Region
+}
+
 // missingContext reports whether ctx lacks some key of need that
 // inferContext could add, other than the keys the policy engine answers
 // from Request.Principal; Decide clones the context only then. It may
@@ -185,7 +193,7 @@ func missingContext(ctx *policy.Context, e *env, resource string, opt Options, n
 	p := &e.p
 	switch {
 	case need&kPrincipalIsAWSService != 0 && p.Type != "" && p.Type != typeAnonymous && !has(keyPrincipalIsAWSService),
-		need&kRequestedRegion != 0 && arnRegion(resource) != "" && !has(keyRequestedRegion),
+		need&kRequestedRegion != 0 && resourceRegion(resource) != "" && !has(keyRequestedRegion),
 		need&kResourceAccount != 0 && e.resAccount != "" && !has(keyResourceAccount),
 		need&kResourceOrgID != 0 && e.resourceInOrg && !has(keyResourceOrgID),
 		need&kResourceOrgPaths != 0 && e.resourceInOrg && len(e.l.RCP) > 0 && !has(keyResourceOrgPaths),

@@ -67,7 +67,8 @@ const (
 func newEnv(req *policy.Request, l *policy.Layers) env {
 	e := env{l: l, p: mergePrincipal(req.Principal, l.Principal)}
 	e.service = actionService(req.Action)
-	e.resAccount = arnAccount(req.Resource)
+	res, _ := policy.ParseARN(req.Resource)
+	e.resAccount = res.Account
 	if e.resAccount == "" {
 		e.resAccount = l.ResourceAccount
 	}
@@ -123,10 +124,11 @@ func derivePrincipal(p *policy.Principal) {
 	if arn == "" {
 		arn = p.IAMARN
 	}
+	a, _ := policy.ParseARN(arn)
 	if p.Account == "" {
-		p.Account = arnAccount(arn)
+		p.Account = a.Account
 	}
-	res := arnResource(arn)
+	res := a.Resource
 	if p.Type == "" {
 		switch {
 		case strings.HasPrefix(res, "assumed-role/"):
@@ -145,7 +147,7 @@ func derivePrincipal(p *policy.Principal) {
 	case typeUser, typeAccount:
 		// For users and the root user, aws:PrincipalArn is the caller's
 		// own ARN.
-		if p.IAMARN == "" && strings.HasPrefix(arnService(p.ARN), "iam") {
+		if own, _ := policy.ParseARN(p.ARN); p.IAMARN == "" && strings.HasPrefix(own.Service, "iam") {
 			p.IAMARN = p.ARN
 		}
 		if p.Type == typeUser && p.Username == "" && strings.HasPrefix(res, "user/") {
@@ -175,11 +177,11 @@ func isSession(p *policy.Principal) bool {
 
 // requiredFor says whether the resource's own policy must allow.
 func requiredFor(service, resource string) requiredKind {
-	rs := arnService(resource)
+	a, _ := policy.ParseARN(resource)
 	switch {
-	case service == "kms" && rs == "kms" && strings.HasPrefix(arnResource(resource), "key/"):
+	case service == "kms" && a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):
 		return requiredKMSKey
-	case service == "sts" && rs == "iam" && strings.HasPrefix(arnResource(resource), "role/"):
+	case service == "sts" && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
 		return requiredRoleTrust
 	}
 	return requiredNone
@@ -199,34 +201,6 @@ func actionService(action string) string {
 	}
 	return s
 }
-
-// arnField returns field n (0-based) of an ARN
-// "arn:partition:service:region:account:resource", or "".
-func arnField(arn string, n int) string {
-	if !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	rest := arn
-	for i := 0; i < n; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return ""
-		}
-		rest = rest[j+1:]
-	}
-	if n == 5 {
-		return rest
-	}
-	if j := strings.IndexByte(rest, ':'); j >= 0 {
-		return rest[:j]
-	}
-	return ""
-}
-
-func arnService(arn string) string  { return arnField(arn, 2) }
-func arnRegion(arn string) string   { return arnField(arn, 3) }
-func arnAccount(arn string) string  { return arnField(arn, 4) }
-func arnResource(arn string) string { return arnField(arn, 5) }
 
 // levelsAccount returns the account id at the bottom of the levels, "" when
 // the last level is not an account.
@@ -395,7 +369,7 @@ func classifyAWS(v string, p *policy.Principal) grantClass {
 			return grantDirect
 		}
 		return grantIdentity
-	case p.Account != "" && (v == p.Account || (arnService(v) == "iam" && arnAccount(v) == p.Account && arnResource(v) == "root")):
+	case p.Account != "" && (v == p.Account || rootAccount(v) == p.Account):
 		if p.Type == typeAccount {
 			// The root user is the account.
 			return grantDirect
@@ -413,12 +387,23 @@ func classifyAWS(v string, p *policy.Principal) grantClass {
 	return grantNone
 }
 
+// rootAccount returns the account of v when v is the ARN of an account's
+// root user ("arn:aws:iam::111122223333:root"), else "".
+func rootAccount(v string) string {
+	if a, ok := policy.ParseARN(v); ok && a.Service == "iam" && a.Resource == "root" {
+		return a.Account
+	}
+	return ""
+}
+
 // roleMatchesSession reports whether role ARN v is the role of session ARN
 // s, comparing the account and the role name only: an assumed-role ARN
 // drops the role's path.
 func roleMatchesSession(v, s string) bool {
-	vr, sr := arnResource(v), arnResource(s)
-	if !strings.HasPrefix(vr, "role/") || !strings.HasPrefix(sr, "assumed-role/") || arnAccount(v) != arnAccount(s) {
+	va, _ := policy.ParseARN(v)
+	sa, _ := policy.ParseARN(s)
+	vr, sr := va.Resource, sa.Resource
+	if !strings.HasPrefix(vr, "role/") || !strings.HasPrefix(sr, "assumed-role/") || va.Account != sa.Account {
 		return false
 	}
 	name := vr[strings.LastIndexByte(vr, '/')+1:]
