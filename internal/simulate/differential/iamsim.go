@@ -30,7 +30,7 @@ func Installed(dir string) error {
 	_, errMod := os.Stat(filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json"))
 	_, errNode := exec.LookPath("node")
 	if errMod != nil || errNode != nil {
-		return fmt.Errorf("%w (node: %v, package: %v): run `npm ci --prefix tools/iamsim`", ErrNotInstalled, errNode, errMod)
+		return fmt.Errorf("%w (node: %v, package: %v): run `npm ci` in tools/iamsim", ErrNotInstalled, errNode, errMod)
 	}
 	return nil
 }
