@@ -111,7 +111,7 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 	}
 	l.ResourceAccount = f.ResourceAccount
 	if a, ok := policy.ParseARN(req.Resource); ok && l.ResourceAccount == "" {
-		l.ResourceAccount = a.Account
+		l.ResourceAccount = a.AccountID()
 	}
 	if f.Resource != "" {
 		src, err := readSource(f.Resource, policy.LayerResource, maxBytes)

@@ -330,16 +330,16 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	if !ok {
 		return ""
 	}
-	l.ResourceAccount = a.Account
+	l.ResourceAccount = a.AccountID()
 	if IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
 		pa := Caller{Kind: KindRole, Raw: res, ARN: a, Name: lastSegment(a.Resource), HasPath: strings.Count(a.Resource, "/") > 1}
 		if e := ix.findRole(a.Account, pa); e != nil && e.Trust != nil {
 			l.Resource = e.Trust
-			return a.Account
+			return a.AccountID()
 		}
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NoSuchEntity",
 			Message: "role " + res + " is not in the snapshot of " + ix.snapshotDesc + ", so its trust policy is unknown: it may not exist, or be in another account; capture that account"}
-		return a.Account
+		return a.AccountID()
 	}
 	if a.Service == "s3" && a.Account == "" {
 		// S3 ARNs carry no account
@@ -361,7 +361,7 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	}
 	if src := ix.resources[res]; src != nil {
 		l.Resource = src
-		return a.Account
+		return a.AccountID()
 	}
 	switch {
 	case a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):

@@ -37,7 +37,7 @@ func (w *walk) resource(req *policy.Request, pa layers.Caller) (resourceResult, 
 	if !ok {
 		return r, nil
 	}
-	r.account = a.Account
+	r.account = a.AccountID()
 	switch {
 	case layers.IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
 		return w.trustPolicy(res, a)

@@ -63,6 +63,16 @@ func splitARNFields(s string, f *[5]string) bool {
 
 // String returns the ARN in its text form; for an ARN that ParseARN
 // returned with ok, it is the text that was parsed.
+// AccountID returns the account field when it is a 12-digit account id,
+// "" otherwise: S3 ARNs have none, and AWS managed policies have "aws",
+// which names no account.
+func (a ARN) AccountID() string {
+	if IsAccountID(a.Account) {
+		return a.Account
+	}
+	return ""
+}
+
 func (a ARN) String() string {
 	return "arn:" + a.Partition + ":" + a.Service + ":" + a.Region + ":" + a.Account + ":" + a.Resource
 }

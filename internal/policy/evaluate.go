@@ -233,6 +233,12 @@ func principalMatched(st *Statement, kind Kind, caller *Principal) (bool, string
 		switch {
 		case st.Principal != nil:
 			return principalNames(st.Principal, caller), ""
+		case st.NotPrincipal != nil && st.Effect == Allow:
+			// "NotPrincipal must be used with "Effect":"Deny". Using it with
+			// "Effect":"Allow" is not supported"
+			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html):
+			// such a statement grants nobody here.
+			return false, notPrincipalAllowNote
 		case st.NotPrincipal != nil:
 			return !notPrincipalExcludes(st.NotPrincipal, caller), ""
 		}
@@ -240,6 +246,9 @@ func principalMatched(st *Statement, kind Kind, caller *Principal) (bool, string
 		return false, "a resource-based policy statement needs Principal or NotPrincipal; the statement does not apply"
 	}
 }
+
+// notPrincipalAllowNote is the note of an Allow statement with NotPrincipal.
+const notPrincipalAllowNote = "AWS does not support NotPrincipal with Allow, so this statement is not counted as a grant; name the principals in Principal, or use Principal \"*\" with an aws:PrincipalArn condition"
 
 // isEveryone reports whether p is "*" or {"AWS": "*"}, which AWS treats
 // alike (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous).

@@ -25,6 +25,20 @@ type jsonDiagnosis struct {
 	Suspects            []policy.Layer    `json:"suspects"`
 	// CrossCheck is omitted when the diagnosis has none.
 	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
+	// Exception is set when a rule of AWS decides the call whatever the
+	// policies say; omitted otherwise.
+	Exception *jsonException `json:"exception,omitempty"`
+}
+
+// jsonException is a rule of AWS that decides the call whatever the
+// policies say, with what the policies alone decide.
+type jsonException struct {
+	Rule           string            `json:"rule"`
+	Reason         string            `json:"reason"`
+	Doc            string            `json:"doc"`
+	Error          *string           `json:"error"`
+	PolicyDecision simulate.Decision `json:"policy_decision"`
+	PolicyBlockers []jsonBlocker     `json:"policy_blockers"`
 }
 
 type jsonRequest struct {
@@ -156,19 +170,15 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		out.Suspects = []policy.Layer{}
 	}
 	for _, b := range r.Blockers {
-		jb := jsonBlocker{
-			Layer:      b.Layer,
-			Kind:       b.Kind,
-			Policy:     strOrNil(b.Policy),
-			PolicyName: strOrNil(b.PolicyName),
-			Statement:  strOrNil(b.Statement),
-			Target:     strOrNil(b.Target),
-			Conditions: conditionsJSON(b.Conditions),
+		out.Blockers = append(out.Blockers, blockerJSON(d, b))
+	}
+	if ex := r.Exception; ex != nil {
+		je := &jsonException{Rule: ex.Rule, Reason: ex.Reason, Doc: ex.Page, Error: strOrNil(ex.Error),
+			PolicyDecision: ex.PolicyDecision, PolicyBlockers: []jsonBlocker{}}
+		for _, b := range ex.PolicyBlockers {
+			je.PolicyBlockers = append(je.PolicyBlockers, blockerJSON(d, b))
 		}
-		if lr := d.layerResult(b.Layer); lr != nil && b.Target != "" {
-			jb.TargetName = strOrNil(lr.LevelName(b.Target))
-		}
-		out.Blockers = append(out.Blockers, jb)
+		out.Exception = je
 	}
 	for _, l := range r.Layers {
 		jl := jsonLayer{
@@ -197,6 +207,22 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		out.MissingContextKeys = append(out.MissingContextKeys, jsonMissing{Key: m.Key, Policy: m.Policy, Statement: m.Statement, Message: m.Message})
 	}
 	return out
+}
+
+func blockerJSON(d *Diagnosis, b simulate.Blocker) jsonBlocker {
+	jb := jsonBlocker{
+		Layer:      b.Layer,
+		Kind:       b.Kind,
+		Policy:     strOrNil(b.Policy),
+		PolicyName: strOrNil(b.PolicyName),
+		Statement:  strOrNil(b.Statement),
+		Target:     strOrNil(b.Target),
+		Conditions: conditionsJSON(b.Conditions),
+	}
+	if lr := d.layerResult(b.Layer); lr != nil && b.Target != "" {
+		jb.TargetName = strOrNil(lr.LevelName(b.Target))
+	}
+	return jb
 }
 
 func hintJSON(d *Diagnosis) jsonHint {

@@ -23,18 +23,14 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 	for _, f := range v.request {
 		fmt.Fprintf(bw, "| %s | %s |\n", f.name, strings.ReplaceAll(mdCode(f.value), "|", `\|`))
 	}
-	if len(v.blockers) > 0 {
-		fmt.Fprint(bw, "\n### Blocked by\n\n")
-		for i, b := range v.blockers {
-			fmt.Fprintf(bw, "%d. **%s**\n", i+1, mdText(b.title))
-			for _, f := range b.fields {
-				fmt.Fprintf(bw, "   - %s: %s\n", f.name, mdCode(f.value))
-			}
-			for _, c := range b.conditions {
-				fmt.Fprintf(bw, "   - condition: %s\n", mdCode(c))
-			}
+	mdBlockers(bw, "Blocked by", v.blockers)
+	if len(v.exception) > 0 {
+		fmt.Fprint(bw, "\n### AWS's rule, whatever the policies say\n\n")
+		for _, f := range v.exception {
+			fmt.Fprintf(bw, "- %s: %s\n", f.name, mdText(f.value))
 		}
 	}
+	mdBlockers(bw, "What the policies alone would block with", v.policyBlockers)
 	if len(v.others) > 0 {
 		fmt.Fprint(bw, "\n### Other layers\n\n")
 		fmt.Fprintln(bw, "| layer | why it does not block |")
@@ -100,3 +96,21 @@ func mdText(s string) string { return mdEscaper.Replace(s) }
 // EscapeMarkdown escapes s as the Markdown report escapes running text, so
 // that a redactor finds a value in the report as it was written there.
 func EscapeMarkdown(s string) string { return mdText(s) }
+
+// mdBlockers writes a numbered list of blockers under a heading, nothing
+// when there are none.
+func mdBlockers(bw *bufio.Writer, title string, blockers []blockerView) {
+	if len(blockers) == 0 {
+		return
+	}
+	fmt.Fprintf(bw, "\n### %s\n\n", title)
+	for i, b := range blockers {
+		fmt.Fprintf(bw, "%d. **%s**\n", i+1, mdText(b.title))
+		for _, f := range b.fields {
+			fmt.Fprintf(bw, "   - %s: %s\n", f.name, mdCode(f.value))
+		}
+		for _, c := range b.conditions {
+			fmt.Fprintf(bw, "   - condition: %s\n", mdCode(c))
+		}
+	}
+}

@@ -193,6 +193,12 @@ func slackFix(f *fix.Fix) string {
 
 // slackVerdict says the decision and the first blocker in one line.
 func slackVerdict(v *jsonDiagnosis) string {
+	if ex := v.Exception; ex != nil {
+		if v.Decision == simulate.AlwaysFails {
+			return "FAILS whatever the policies say: " + ex.Reason
+		}
+		return "ALLOWED: " + ex.Reason
+	}
 	switch v.Decision {
 	case simulate.Allowed:
 		return "ALLOWED: the layers read allow the call"

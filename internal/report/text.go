@@ -46,7 +46,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	switch v.decision {
 	case simulate.Allowed:
 		verdictColor = ansiGreen
-	case simulate.Inconclusive:
+	case simulate.Inconclusive, simulate.AlwaysFails:
 		verdictColor = ansiYellow
 	}
 	fmt.Fprintln(bw, paint(verdictColor, v.verdict))
@@ -57,6 +57,23 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, paint(ansiBold, "Blocked by:"))
 		for i, b := range v.blockers {
+			fmt.Fprintf(bw, "  %d. %s\n", i+1, paint(ansiBold, b.title))
+			fields := b.fields
+			for _, c := range b.conditions {
+				fields = append(fields, field{"condition", c})
+			}
+			writeFields(bw, "     ", fields)
+		}
+	}
+	if len(v.exception) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, paint(ansiBold, "AWS's rule, whatever the policies say:"))
+		writeFields(bw, "  ", v.exception)
+	}
+	if len(v.policyBlockers) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, paint(ansiBold, "What the policies alone would block with:"))
+		for i, b := range v.policyBlockers {
 			fmt.Fprintf(bw, "  %d. %s\n", i+1, paint(ansiBold, b.title))
 			fields := b.fields
 			for _, c := range b.conditions {

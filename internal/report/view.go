@@ -16,7 +16,12 @@ type view struct {
 	decision simulate.Decision
 	request  []field
 	blockers []blockerView
-	others   []field // layer name → why it does not block
+	// exception is the rule of AWS that decides the call whatever the
+	// policies say, and policyBlockers what the policies alone would
+	// block with.
+	exception      []field
+	policyBlockers []blockerView
+	others         []field // layer name → why it does not block
 	hint     string
 	missing  []string
 	warnings []string
@@ -49,7 +54,12 @@ func newView(d *Diagnosis) *view {
 		}
 	}
 	req := d.request()
-	v.request = append(v.request, field{"principal", orUnknown(req.Principal.ARN)})
+	principal := orUnknown(req.Principal.ARN)
+	if req.Principal.Type == "AssumedRole" && req.Principal.ARN == req.Principal.IAMARN {
+		// A role's ARN given as the caller is read as one of its sessions.
+		principal += " (read as a session of this role)"
+	}
+	v.request = append(v.request, field{"principal", principal})
 	if req.Principal.IAMARN != "" && req.Principal.IAMARN != req.Principal.ARN {
 		v.request = append(v.request, field{"role", req.Principal.IAMARN})
 	}
@@ -76,6 +86,18 @@ func newView(d *Diagnosis) *view {
 	for _, b := range r.Blockers {
 		blocking[b.Layer] = true
 		v.blockers = append(v.blockers, blockerOf(d, b))
+	}
+	if ex := r.Exception; ex != nil {
+		v.exception = append(v.exception, field{"rule", ex.Reason})
+		if ex.Error != "" {
+			v.exception = append(v.exception, field{"error", ex.Error})
+		}
+		v.exception = append(v.exception, field{"doc", ex.Page},
+			field{"policies", "alone they decide: " + strings.ReplaceAll(ex.PolicyDecision.String(), "-", " ")})
+		for _, b := range ex.PolicyBlockers {
+			blocking[b.Layer] = true
+			v.policyBlockers = append(v.policyBlockers, blockerOf(d, b))
+		}
 	}
 	for i := range r.Layers {
 		l := &r.Layers[i]
@@ -119,6 +141,21 @@ func verdict(d *Diagnosis) string {
 	} else if n > 1 {
 		more = "; " + strconv.Itoa(n) + " more layers also block"
 	}
+	if ex := r.Exception; ex != nil {
+		switch r.Decision {
+		case simulate.Allowed:
+			if ex.PolicyDecision == simulate.Allowed {
+				return "ALLOWED — AWS needs no permission for this call"
+			}
+			return "ALLOWED — AWS needs no permission for this call: the policies would deny it, and AWS ignores them"
+		case simulate.AlwaysFails:
+			what := "FAILS WHATEVER THE POLICIES SAY — " + exceptionWhat(ex.Rule)
+			if ex.Error != "" {
+				what += " (" + ex.Error + ")"
+			}
+			return what
+		}
+	}
 	switch r.Decision {
 	case simulate.Allowed:
 		return "ALLOWED — every layer read allows this call"
@@ -146,6 +183,21 @@ func verdict(d *Diagnosis) string {
 		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more
 	}
 	return strings.ToUpper(r.Decision.String())
+}
+
+// exceptionWhat says in a few words what a rule protects.
+func exceptionWhat(rule string) string {
+	switch rule {
+	case "protected-role":
+		return "the role is protected: only AWS can modify it"
+	case "service-linked-role":
+		return "a service-linked role is changed only through its service"
+	case "aws-managed-policy":
+		return "AWS managed policies cannot be changed"
+	case "reserved-kms-alias":
+		return "aliases under alias/aws/ are reserved for AWS managed keys"
+	}
+	return "a rule of AWS refuses this call"
 }
 
 func blockerOf(d *Diagnosis, b simulate.Blocker) blockerView {

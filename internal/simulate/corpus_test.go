@@ -260,6 +260,22 @@ func checkCase(t *testing.T, c *corpus.Case, res *Result) {
 	if e.Warnings != nil && *e.Warnings != (len(res.Warnings) > 0) {
 		t.Errorf("warnings = %q, want some: %v", res.Warnings, *e.Warnings)
 	}
+	if e.Exception != nil {
+		got := ""
+		if res.Exception != nil {
+			got = res.Exception.Rule
+		}
+		if got != *e.Exception {
+			t.Errorf("exception = %q, want %q", got, *e.Exception)
+		}
+	}
+	if e.PolicyDecision != "" {
+		if res.Exception == nil {
+			t.Errorf("policy_decision %q expected, but no exception applies", e.PolicyDecision)
+		} else if got := res.Exception.PolicyDecision.String(); got != e.PolicyDecision {
+			t.Errorf("exception's policy decision = %s, want %s", got, e.PolicyDecision)
+		}
+	}
 }
 
 // lowerSorted returns the distinct values lower-cased and sorted (condition

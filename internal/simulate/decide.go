@@ -14,6 +14,9 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		l = &policy.Layers{}
 	}
 	e := newEnv(req, l)
+	if rule := exceptionFor(&e, req.Action, req.Resource); rule != nil {
+		return decideException(rule)
+	}
 	need := layersKeys(l)
 	enrichPrincipal(&e, need)
 	eff := policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context}

@@ -8,7 +8,7 @@ import (
 
 // Decision is the overall verdict of Evaluate and Decide. Its text (String,
 // MarshalText, MarshalJSON) is the JSON contract's: "allowed",
-// "explicit-deny", "implicit-deny" or "inconclusive".
+// "explicit-deny", "implicit-deny", "inconclusive" or "always-fails".
 //
 // The zero Decision is no verdict: Evaluate and Decide never return it,
 // String says "Decision(0)", and MarshalText and MarshalJSON fail on it, so
@@ -27,6 +27,10 @@ const (
 	// that could deny it was unreadable or unknown; Result.Suspects names
 	// them.
 	Inconclusive
+	// AlwaysFails: AWS refuses the request whatever the policies say (a
+	// protected role, an AWS managed policy, a reserved KMS alias);
+	// Result.Exception says why.
+	AlwaysFails
 )
 
 // String returns the decision's name in the JSON contract, or
@@ -41,6 +45,8 @@ func (d Decision) String() string {
 		return "implicit-deny"
 	case Inconclusive:
 		return "inconclusive"
+	case AlwaysFails:
+		return "always-fails"
 	}
 	return "Decision(" + strconv.Itoa(int(d)) + ")"
 }
@@ -48,7 +54,7 @@ func (d Decision) String() string {
 // MarshalText returns the decision's name; it fails on a value that is none
 // of the constants.
 func (d Decision) MarshalText() ([]byte, error) {
-	if d < Allowed || d > Inconclusive {
+	if d < Allowed || d > AlwaysFails {
 		return nil, fmt.Errorf("marshaling decision: %s is not a verdict", d)
 	}
 	return []byte(d.String()), nil
@@ -56,13 +62,13 @@ func (d Decision) MarshalText() ([]byte, error) {
 
 // UnmarshalText reads a decision's name, exactly as String writes it.
 func (d *Decision) UnmarshalText(b []byte) error {
-	for v := Allowed; v <= Inconclusive; v++ {
+	for v := Allowed; v <= AlwaysFails; v++ {
 		if string(b) == v.String() {
 			*d = v
 			return nil
 		}
 	}
-	return fmt.Errorf("unmarshaling decision: unknown decision %q (want allowed, explicit-deny, implicit-deny or inconclusive)", b)
+	return fmt.Errorf("unmarshaling decision: unknown decision %q (want allowed, explicit-deny, implicit-deny, inconclusive or always-fails)", b)
 }
 
 // MarshalJSON writes the decision's name as a JSON string.

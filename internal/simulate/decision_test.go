@@ -120,8 +120,9 @@ func TestDecisionText(t *testing.T) {
 		{ExplicitDeny, "explicit-deny"},
 		{ImplicitDeny, "implicit-deny"},
 		{Inconclusive, "inconclusive"},
+		{AlwaysFails, "always-fails"},
 		{0, ""},
-		{Inconclusive + 1, ""},
+		{AlwaysFails + 1, ""},
 	}, []string{"", "allow", "Allowed", "ALLOWED", " allowed", "explicitDeny", "denied", "not-applicable", "Decision(0)"})
 }
 

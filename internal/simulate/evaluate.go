@@ -73,6 +73,15 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	}
 	r.Missing = missingKeys(r)
 	r.Warnings = append(r.Warnings, ev.warnings...)
+	if a, _ := policy.ParseARN(req.Resource); a.AccountID() != "" && e.resAccount != a.AccountID() {
+		r.Warnings = append(r.Warnings, "the resource's ARN names account "+a.AccountID()+", but its account was given as "+e.resAccount+": the request was evaluated with "+e.resAccount)
+	}
+	if e.roleAsCaller {
+		r.Warnings = append(r.Warnings, roleAsCallerWarning)
+	}
+	if rule := exceptionFor(&e, req.Action, req.Resource); rule != nil {
+		applyException(r, rule)
+	}
 	// The policies read the principal's keys from eff.Principal; the
 	// context shows them once it is read.
 	eff.Context.InferPrincipal(&eff.Principal)

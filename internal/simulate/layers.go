@@ -12,6 +12,11 @@ func resourceApplies(e *env) applicability {
 	switch {
 	case l.ResourceRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the resource-based policy", l.ResourceRead)}
+	case e.awsOwned && (l.Resource == nil || l.Resource.Document == nil):
+		// AWS managed policies belong to no account and have no
+		// resource-based policy: the caller's own policies decide
+		// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/about-managed-policy-reference.html).
+		return applicability{st: stNA, note: "AWS owns this resource (its ARN has \"aws\" for the account): it has no resource-based policy, and the caller's identity-based policies decide"}
 	case l.Resource == nil || l.Resource.Document == nil:
 		switch {
 		case e.required == requiredKMSKey:

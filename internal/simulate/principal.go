@@ -44,6 +44,14 @@ type env struct {
 	// resourceOnly is true for callers that have no identity-based
 	// policies: AWS service principals and anonymous callers.
 	resourceOnly bool
+	// awsOwned is true for a resource that AWS owns, whose ARN has "aws"
+	// in place of an account (AWS managed policies): it has no
+	// resource-based policy and belongs to no account.
+	awsOwned bool
+	// roleAsCaller is true when the principal given is a role's ARN, not
+	// a session's: a role makes no request itself, so the request is
+	// evaluated as one by a session of the role.
+	roleAsCaller bool
 }
 
 // requiredKind names the resources whose resource-based policy must allow
@@ -68,16 +76,22 @@ func newEnv(req *policy.Request, l *policy.Layers) env {
 	e := env{l: l, p: mergePrincipal(req.Principal, l.Principal)}
 	e.service = actionService(req.Action)
 	res, _ := policy.ParseARN(req.Resource)
-	e.resAccount = res.Account
-	if e.resAccount == "" {
+	// The account the layers name wins over the ARN's (a source or the
+	// user said it); an ARN field that is not an account id ("aws" in
+	// AWS managed policies, nothing in S3 ARNs) names no account.
+	e.awsOwned = res.Account == "aws"
+	switch {
+	case policy.IsAccountID(l.ResourceAccount):
 		e.resAccount = l.ResourceAccount
-	}
-	if e.resAccount == "" {
+	case policy.IsAccountID(res.Account):
+		e.resAccount = res.Account
+	case !e.awsOwned:
 		e.resAccount = levelsAccount(l.RCP)
 	}
 	e.cross = e.p.Account != "" && e.resAccount != "" && e.p.Account != e.resAccount
 	e.required = requiredFor(e.service, req.Resource)
 	e.resourceOnly = e.p.Type == typeService || e.p.Type == typeAnonymous
+	e.roleAsCaller = e.p.Type == typeAssumedRole && isRoleARN(e.p.ARN)
 	e.principalInOrg = l.OrgID != "" && e.p.Account != "" && !e.resourceOnly &&
 		(e.p.Account == l.ManagementAccount || levelsCover(l.SCP, e.p.Account))
 	e.resourceInOrg = l.OrgID != "" && e.resAccount != "" &&
@@ -117,6 +131,15 @@ func mergePrincipal(r, l policy.Principal) policy.Principal {
 	return r
 }
 
+// roleAsCallerWarning says how a role ARN given as the principal is read.
+const roleAsCallerWarning = "the principal is a role, not a session: a role makes no request itself, so the call was evaluated as made by a session of this role, limited by its permissions boundary, and with no session policy; give the session's ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), and the session policy if it was created with one, for an exact answer"
+
+// isRoleARN reports whether arn is an IAM role's ARN.
+func isRoleARN(arn string) bool {
+	a, ok := policy.ParseARN(arn)
+	return ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/")
+}
+
 // derivePrincipal fills the fields that the caller's ARN determines.
 // ARN forms: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
 func derivePrincipal(p *policy.Principal) {
@@ -129,6 +152,14 @@ func derivePrincipal(p *policy.Principal) {
 		p.Account = a.Account
 	}
 	res := a.Resource
+	if (p.Type == "" || p.Type == typeAssumedRole) && p.ARN != "" && isRoleARN(p.ARN) {
+		// A role ARN as the caller stands for a session of the role: the
+		// role is its aws:PrincipalArn.
+		p.Type = typeAssumedRole
+		if p.IAMARN == "" {
+			p.IAMARN = p.ARN
+		}
+	}
 	if p.Type == "" {
 		switch {
 		case strings.HasPrefix(res, "assumed-role/"):
@@ -362,13 +393,17 @@ func classifyAWS(v string, p *policy.Principal) grantClass {
 	switch {
 	case v == "*":
 		return grantWildcard
-	case p.ARN != "" && v == p.ARN:
-		return grantDirect
 	case p.IAMARN != "" && v == p.IAMARN:
+		// Checked before the caller's own ARN: when the caller given is a
+		// role's ARN, both are the role's, and a grant to the role is
+		// limited by the boundary and session policies
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
 		if p.Type == typeUser || p.Type == typeAccount {
 			return grantDirect
 		}
 		return grantIdentity
+	case p.ARN != "" && v == p.ARN:
+		return grantDirect
 	case p.Account != "" && (v == p.Account || rootAccount(v) == p.Account):
 		if p.Type == typeAccount {
 			// The root user is the account.

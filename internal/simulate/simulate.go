@@ -52,6 +52,11 @@ type Result struct {
 	Missing []MissingKey
 	// Warnings are for people.
 	Warnings []string
+	// Exception is set when a rule of AWS decides the request whatever
+	// its policies say: Decision is then Allowed (no permission is
+	// needed) or AlwaysFails, and Blockers and Suspects are empty; the
+	// policies' own verdict is in the Exception.
+	Exception *Exception
 }
 
 // LayerResult is the verdict of one layer.

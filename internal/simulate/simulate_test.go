@@ -523,6 +523,22 @@ func evalCases(t testing.TB) []evalCase {
 		name: "Deny with NotPrincipal spares a listed principal without a boundary", doc: docBoundaries, req: get, l: l, want: Allowed,
 	})
 
+	// The resource's account given with the layers wins over the ARN's;
+	// the report says they differ.
+	queue := &policy.Request{Principal: policy.Principal{ARN: sessARN}, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:111111111111:jobs", Context: &policy.Context{}}
+	l = base(t, allow("sqs:*", "*"))
+	l.ResourceAccount = other
+	cases = append(cases, evalCase{
+		name: "the resource account given wins over the ARN's: cross-account without a queue policy", doc: docCross, req: queue, l: l, want: ImplicitDeny,
+		blockers: []bl{{"resource-policy", BlockerImplicitDeny, "", "", ""}}, warning: "its account was given as " + other,
+	})
+	managedRead := &policy.Request{Principal: policy.Principal{ARN: sessARN}, Action: "iam:GetPolicy", Resource: "arn:aws:iam::aws:policy/ReadOnlyAccess", Context: &policy.Context{}}
+	l = base(t, allow("iam:Get*", "*"))
+	cases = append(cases, evalCase{
+		name: "an AWS managed policy is in no account: reading it is not cross-account", doc: "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/about-managed-policy-reference.html",
+		req: managedRead, l: l, want: Allowed, layers: map[policy.Layer]LayerDecision{policy.LayerResource: LayerNotApplicable},
+	})
+
 	svc := policy.Request{Principal: policy.Principal{Type: "Service", Service: "cloudtrail.amazonaws.com"}, Action: "s3:PutObject", Resource: object, Context: &policy.Context{}}
 	l = &policy.Layers{OrgID: orgID, ManagementAccount: mgmt, ResourceAccount: acct, SessionKnown: true}
 	l.Resource = &policy.Source{Layer: policy.LayerResource, ARN: bucket, Document: doc(t,

@@ -121,6 +121,11 @@ type Expect struct {
 	Inferred map[string][]string `json:"inferred,omitempty"`
 	Missing  *[]string           `json:"missing,omitempty"`
 	Warnings *bool               `json:"warnings,omitempty"`
+	// Exception is the rule of Result.Exception ("" = none).
+	Exception *string `json:"exception,omitempty"`
+	// PolicyDecision is Result.Exception.PolicyDecision: what the
+	// policies alone decide when a rule of AWS overrides them.
+	PolicyDecision string `json:"policy_decision,omitempty"`
 }
 
 // Blocker is an expected blocker. Layer and Kind are always compared;

@@ -81,6 +81,7 @@ func Files() (map[string][]byte, error) {
 	identityCases(add)
 	inferenceCases(add)
 	scenarioCases(add)
+	exceptionCases(add)
 
 	seen := map[string]bool{}
 	for _, c := range cases {
