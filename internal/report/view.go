@@ -22,9 +22,9 @@ type view struct {
 	exception      []field
 	policyBlockers []blockerView
 	others         []field // layer name → why it does not block
-	hint     string
-	missing  []string
-	warnings []string
+	hint           string
+	missing        []string
+	warnings       []string
 }
 
 type field struct{ name, value string }
