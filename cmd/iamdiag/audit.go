@@ -165,7 +165,7 @@ func captureLive(ctx context.Context, profile, region string, progress func(stri
 		return nil, nil, err
 	}
 	c := newAWSClients(cfg)
-	return live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{Progress: progress})
+	return live.Capture(ctx, c.capture(), live.CaptureOptions{Progress: progress})
 }
 
 // progressBar draws progress on a terminal's standard error, and nothing

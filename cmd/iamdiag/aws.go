@@ -105,6 +105,11 @@ func (c *awsClients) source() live.SourceClients {
 	return live.SourceClients{Clients: live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, STS: c.sts, Simulator: c.iam}
 }
 
+// capture returns the clients a capture reads through.
+func (c *awsClients) capture() live.CaptureClients {
+	return live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}
+}
+
 func newAWSClients(cfg aws.Config) *awsClients {
 	return &awsClients{
 		iam: iam.NewFromConfig(cfg),

@@ -12,18 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/iamdiag/iamdiag/internal/audit"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
-	"github.com/iamdiag/iamdiag/internal/layers"
-	"github.com/iamdiag/iamdiag/internal/lint"
 	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/server"
 )
@@ -244,7 +239,8 @@ func serveLogger(w io.Writer, format, level string) *zap.Logger {
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl)).Named("iamdiag")
 }
 
-// runServe serves until ctx is done (SIGTERM, SIGINT).
+// runServe serves until ctx is done (SIGTERM, SIGINT), then waits for the
+// scheduled audit, the snapshot's watcher and its refresher to stop.
 func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	if opts.getenv == nil {
 		opts.getenv = os.Getenv
@@ -255,12 +251,18 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	log := serveLogger(stderr, opts.LogFormat, opts.LogLevel)
 	defer func() { _ = log.Sync() }()
 	metrics := server.NewMetrics()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
-	src, err := openSources(ctx, opts, log, metrics)
+	src, err := openSources(ctx, opts, log, metrics, &wg)
 	if err != nil {
 		return err
 	}
-	sources := diagnose.Sources{Layers: src.gatherer(), Decoder: &lazyDecoder{profile: opts.Profile, region: opts.Region}}
+	sources := diagnose.Sources{Layers: src.gatherer(), Decoder: &decode.Lazy{New: func(ctx context.Context) (decode.Decoder, error) {
+		return newSTS(ctx, opts.Profile, opts.Region)
+	}}}
 	if src.clients != nil {
 		// The live configuration is loaded already: decode with its STS
 		// client.
@@ -272,10 +274,14 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if sched, err = server.NewScheduler(src, store, opts.AuditEvery, log.Named("audit"), metrics); err != nil {
+		auditor := &server.SnapshotAuditor{Snapshot: src.snap, Workers: opts.AuditWorkers, Log: log}
+		if src.clients != nil {
+			auditor.Capture = (&live.Capturer{Clients: src.clients.capture(), Log: log}).Capture
+		}
+		if sched, err = server.NewScheduler(auditor, store, opts.AuditEvery, log.Named("audit"), metrics); err != nil {
 			return err
 		}
-		go sched.Run(ctx)
+		wg.Go(func() { sched.Run(ctx) })
 	}
 	srv, err := server.New(server.Config{
 		Log:                log.Named("http"),
@@ -283,7 +289,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		NoAuth:             opts.NoAuth,
 		SlackSigningSecret: opts.slackSecret,
 		Sources:            sources,
-		Linter:             server.LinterFunc(lintPolicies),
+		Linter:             server.LinterFunc(server.LintPolicies),
 		Audit:              sched,
 		Ready:              src.ready,
 		Metrics:            metrics,
@@ -306,55 +312,37 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 // sources are the daemon's layer sources: a snapshot, the live account, or
 // both (the snapshot first, the live account for principals it lacks).
 type sources struct {
-	path string
 	// clients are built once from the AWS configuration (diagnose's and
 	// snapshot's loadAWSConfig), nil without --live or --refresh.
 	clients *awsClients
 	snap    *server.SnapshotSource
 	live    *live.Source
 	ready   []server.ReadyCheck
-	log     *zap.Logger
-	m       *server.Metrics
-	// account is the live credentials' account (sts:GetCallerIdentity at
-	// start); "" when unknown.
-	account string
-	// auditWorkers bounds an audit's goroutines (--audit-workers).
-	auditWorkers int
 }
 
-// openSources opens the sources the flags name and starts the snapshot's
-// reloading and refreshing.
-func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*sources, error) {
-	src := &sources{log: log, m: m, path: opts.Snapshot, auditWorkers: opts.AuditWorkers}
+// openSources opens the sources the flags name and starts, in wg, the
+// snapshot's reloading and refreshing.
+func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics, wg *sync.WaitGroup) (*sources, error) {
+	src := &sources{}
+	account := ""
 	if opts.Live || opts.Refresh > 0 {
 		cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
 		if err != nil {
 			return nil, err
 		}
 		src.clients = newAWSClients(cfg)
-		id := &callerCheck{sts: src.clients.sts}
-		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.check})
+		id := &live.CallerCheck{STS: src.clients.sts}
+		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.Check})
 		if opts.Live {
 			// The readiness check's call, made once now: the live source
-			// needs the credentials' account, as diagnose's does
-			// (newLiveSource). A failure leaves it unknown (the
-			// principal's account is then assumed) and /readyz says so.
-			ictx, cancel := context.WithTimeout(ctx, callerTimeout)
-			acct, arn, err := id.identify(ictx)
-			cancel()
-			if err != nil {
-				log.Warn("sts:GetCallerIdentity failed: the credentials' account is unknown; IAM is read in each principal's own account", zap.Error(err))
-			} else {
-				src.account = acct
-				log.Info("caller identity", zap.String("account", acct))
-				log.Debug("caller identity", zap.String("arn", arn))
-			}
+			// needs the credentials' account, as diagnose's does.
+			account = id.Account(ctx, log)
 		}
 	}
 	if opts.Refresh > 0 {
 		// Capture first when the file does not exist yet.
 		if _, err := os.Stat(opts.Snapshot); errors.Is(err, os.ErrNotExist) {
-			if err := capture(ctx, src.clients, opts.Snapshot, log); err != nil {
+			if err := (&live.Capturer{Clients: src.clients.capture(), Log: log}).CaptureFile(ctx, opts.Snapshot); err != nil {
 				return nil, err
 			}
 		}
@@ -367,15 +355,15 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 		src.snap = snap
 		src.ready = append(src.ready, server.ReadyCheck{Name: "snapshot", Check: snap.Ready})
 		if opts.SnapshotPoll > 0 {
-			go snap.Watch(ctx, opts.SnapshotPoll)
+			wg.Go(func() { snap.Watch(ctx, opts.SnapshotPoll) })
 		}
 	}
 	if opts.Refresh > 0 {
-		go refreshLoop(ctx, src.clients, opts.Snapshot, opts.Refresh, src.snap, log.Named("refresh"))
+		c := &live.Capturer{Clients: src.clients.capture(), Log: log.Named("refresh")}
+		wg.Go(func() { c.Refresh(ctx, opts.Snapshot, opts.Refresh, src.snap) })
 	}
 	if opts.Live {
-		c := src.clients
-		src.live = live.NewSourceFor(c.source(), live.Options{Cache: live.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall}, src.account, log.Named("live"))
+		src.live = live.NewSourceFor(src.clients.source(), live.Options{Cache: live.NewCache(opts.CacheTTL), OnCall: m.ObserveAWSCall}, account, log.Named("live"))
 		src.live.OnStats = func(ctx context.Context, st *live.Stats) {
 			// The calls themselves are counted by Options.OnCall.
 			m.ObserveCache(st.CacheHits, st.CacheMisses)
@@ -396,170 +384,6 @@ func (s *sources) gatherer() diagnose.Gatherer {
 		return s.snap
 	}
 	return s.live
-}
-
-// Run is the daemon's Auditor: `iamdiag audit` over the snapshot in use,
-// or over a fresh capture of the live account when there is no snapshot.
-func (s *sources) Run(ctx context.Context) (*server.AuditReport, error) {
-	snap, what := (*layers.Snapshot)(nil), ""
-	if s.snap != nil {
-		snap, what = s.snap.Snapshot(), "snapshot "+s.path
-	} else {
-		var warnings []string
-		var err error
-		snap, warnings, err = live.Capture(ctx, live.CaptureClients{IAM: s.clients.iam, STS: s.clients.sts, Organizations: s.clients.org}, live.CaptureOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("capturing the account to audit: %w", err)
-		}
-		for _, w := range warnings {
-			s.log.Warn("capture", zap.String("warning", w))
-		}
-		what = "live account " + snap.AccountID
-	}
-	rep, err := audit.Run(ctx, snap, audit.Options{Source: what, Workers: s.auditWorkers})
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range rep.Warnings {
-		s.log.Warn("audit", zap.String("warning", w))
-	}
-	out := &server.AuditReport{Source: rep.Source, Findings: make([]server.AuditFinding, 0, len(rep.Findings))}
-	for _, f := range rep.Findings {
-		out.Findings = append(out.Findings, server.AuditFinding{ID: f.ID, Rule: f.Rule, Severity: f.Severity.String(),
-			Principal: f.Principal, Policy: f.Policy, Statement: f.Statement, Message: f.Message})
-	}
-	return out, nil
-}
-
-// callerCheck is the live source's readiness: sts:GetCallerIdentity
-// succeeds. A success is trusted for a minute, so that probes do not call
-// AWS every few seconds.
-type callerCheck struct {
-	sts interface {
-		GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
-	}
-	mu sync.Mutex
-	ok time.Time
-}
-
-// callerTimeout bounds the daemon's start's sts:GetCallerIdentity.
-const callerTimeout = 10 * time.Second
-
-func (c *callerCheck) check(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.ok) < time.Minute {
-		return nil
-	}
-	_, _, err := c.call(ctx)
-	return err
-}
-
-// identify calls sts:GetCallerIdentity (which needs no permission:
-// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
-// and returns the credentials' account and ARN; a success counts as the
-// readiness check's.
-func (c *callerCheck) identify(ctx context.Context) (account, arn string, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.call(ctx)
-}
-
-// call is one sts:GetCallerIdentity, with c.mu held.
-func (c *callerCheck) call(ctx context.Context) (account, arn string, err error) {
-	o, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", "", fmt.Errorf("sts:GetCallerIdentity: %w", err)
-	}
-	c.ok = time.Now()
-	return aws.ToString(o.Account), aws.ToString(o.Arn), nil
-}
-
-// capture captures the live account into path, atomically (a temporary
-// file renamed over it), so that the snapshot's watcher never reads half a
-// file.
-func capture(ctx context.Context, c *awsClients, path string, log *zap.Logger) error {
-	start := time.Now()
-	snap, warnings, err := live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org}, live.CaptureOptions{})
-	if err != nil {
-		return fmt.Errorf("capturing the snapshot: %w", err)
-	}
-	for _, w := range warnings {
-		log.Warn("capture", zap.String("warning", w))
-	}
-	b, err := snap.Marshal()
-	if err != nil {
-		return fmt.Errorf("capturing the snapshot: %w", err)
-	}
-	if err := server.WriteFileAtomic(path, b); err != nil {
-		return fmt.Errorf("writing the snapshot %s: %w", path, err)
-	}
-	log.Info("snapshot captured", zap.String("path", path), zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))
-	return nil
-}
-
-// refreshLoop captures the snapshot every interval and reloads it.
-func refreshLoop(ctx context.Context, c *awsClients, path string, every time.Duration, snap *server.SnapshotSource, log *zap.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := capture(ctx, c, path, log); err != nil {
-			log.Warn("snapshot refresh failed: still serving the previous snapshot", zap.Error(err))
-			continue
-		}
-		if _, err := snap.Reload(); err != nil {
-			log.Warn("reloading the refreshed snapshot failed", zap.Error(err))
-		}
-	}
-}
-
-// lazyDecoder decodes encoded messages with an STS client built from the
-// AWS configuration on the first message: a daemon that only reads a
-// snapshot loads no AWS configuration until it needs one.
-type lazyDecoder struct {
-	profile, region string
-	mu              sync.Mutex
-	dec             decode.Decoder
-}
-
-// DecodeAuthorizationMessage loads the configuration once, then calls STS.
-func (l *lazyDecoder) DecodeAuthorizationMessage(ctx context.Context, encoded string) (string, error) {
-	l.mu.Lock()
-	if l.dec == nil {
-		d, err := newSTS(ctx, l.profile, l.region)
-		if err != nil {
-			l.mu.Unlock()
-			// Not cached: the credentials may appear later.
-			return "", fmt.Errorf("%w: %w", decode.ErrSTS, err)
-		}
-		l.dec = d
-	}
-	dec := l.dec
-	l.mu.Unlock()
-	return dec.DecodeAuthorizationMessage(ctx, encoded)
-}
-
-// lintPolicies is the daemon's Linter: `iamdiag lint` on each document.
-func lintPolicies(_ context.Context, policies []server.LintPolicy) (any, error) {
-	all := []lint.Finding{}
-	for i, p := range policies {
-		var kind lint.Kind
-		if p.Type != "" {
-			k, err := lint.ParseKind(p.Type)
-			if err != nil {
-				return nil, &server.APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf("policies[%d].type: %v", i, err)}
-			}
-			kind = k
-		}
-		all = append(all, lint.Lint(p.Document, lint.Options{File: p.Name, Kind: kind})...)
-	}
-	lint.Sort(all)
-	return all, nil
 }
 
 // healthcheck GETs url and succeeds when it answers 200: the container

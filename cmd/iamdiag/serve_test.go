@@ -132,6 +132,14 @@ func startLiveDaemon(t *testing.T, fakeArgs ...string) *liveDaemon {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
+	return &liveDaemon{addr: startDaemon(t, "--live"), fake: srv}
+}
+
+// startDaemon starts `iamdiag serve --no-auth` with the source flags args
+// on a free loopback port, stopped when the test ends, and returns its
+// address once it listens.
+func startDaemon(t *testing.T, args ...string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +151,7 @@ func startLiveDaemon(t *testing.T, fakeArgs ...string) *liveDaemon {
 	done := make(chan error, 1)
 	go func() {
 		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
-		cmd.SetArgs([]string{"--live", "--no-auth", "--listen", addr, "--log-level", "warn"})
+		cmd.SetArgs(append(args, "--no-auth", "--listen", addr, "--log-level", "warn"))
 		done <- cmd.ExecuteContext(ctx)
 	}()
 	t.Cleanup(func() {
@@ -163,7 +171,7 @@ func startLiveDaemon(t *testing.T, fakeArgs ...string) *liveDaemon {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &liveDaemon{addr: addr, fake: srv}
+	return addr
 }
 
 // do sends a request and returns the status and body.

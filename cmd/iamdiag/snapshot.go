@@ -12,9 +12,9 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/term"
 
+	"github.com/iamdiag/iamdiag/internal/atomicfile"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/live"
-	"github.com/iamdiag/iamdiag/internal/server"
 )
 
 // defaultCaptureTimeout bounds `iamdiag snapshot`: a large account's
@@ -89,7 +89,7 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	if opts.progress {
 		p = &progressLine{w: stderr}
 	}
-	snap, warnings, err := live.Capture(ctx, live.CaptureClients{IAM: c.iam, STS: c.sts, Organizations: c.org},
+	snap, warnings, err := live.Capture(ctx, c.capture(),
 		live.CaptureOptions{Progress: p.update})
 	p.clear()
 	if err != nil {
@@ -105,7 +105,7 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	// A temporary file renamed over the target: a reader (the daemon's
 	// watcher) never sees half a file; created 0600, as the file lists
 	// every policy of the account.
-	if err := server.WriteFileAtomic(opts.Output, b); err != nil {
+	if err := atomicfile.Write(opts.Output, b); err != nil {
 		return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
 	}
 	opts.log.Info("snapshot captured", zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))

@@ -3,7 +3,6 @@ package fix
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/catalog"
 	"github.com/iamdiag/iamdiag/internal/decode"
+	"github.com/iamdiag/iamdiag/internal/golden"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
@@ -498,13 +498,13 @@ func TestFixGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".json", append(b, '\n'))
+			golden.Check(t, filepath.Join("testdata", c.name+".json"), append(b, '\n'))
 			var d bytes.Buffer
 			for _, fx := range fixes {
 				fmt.Fprintf(&d, "# %s %s: %s\n", fx.Layer, QuoteName(fx.PolicyName, fx.Policy), fx.Change)
 				d.WriteString(fx.Diff)
 			}
-			golden(t, c.name+".diff", d.Bytes())
+			golden.Check(t, filepath.Join("testdata", c.name+".diff"), d.Bytes())
 		})
 	}
 	if seen != len(want) {
@@ -599,26 +599,5 @@ func TestDenyNamingPrincipal(t *testing.T) {
 	}
 	if !strings.Contains(fixes[0].Summary, "by name") {
 		t.Errorf("summary does not say the Deny names the principal: %s", fixes[0].Summary)
-	}
-}
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/iamdiag/iamdiag/internal/golden"
 )
 
 func TestRedactorString(t *testing.T) {
@@ -294,8 +294,8 @@ func TestRedactCorpus(t *testing.T) {
 			if err := r.WriteMapping(&m); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".golden", out)
-			golden(t, strings.TrimSuffix(name, filepath.Ext(name))+".map.json", m.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".golden"), out)
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(name, filepath.Ext(name))+".map.json"), m.Bytes())
 		})
 	}
 	if n == 0 {
@@ -320,25 +320,4 @@ func FuzzRedactString(f *testing.F) {
 			t.Fatalf("String(%q) = %q, then %q", s, once, twice)
 		}
 	})
-}
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
 }

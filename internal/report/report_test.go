@@ -3,19 +3,16 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamdiag/iamdiag/internal/golden"
 	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // The cases below are hand-built results, so that the reports are tested
 // independently of the engine: one per kind of verdict.
@@ -218,25 +215,6 @@ var cases = []struct {
 	{"crosscheck-skipped", crossCheckSkippedCase},
 }
 
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,7 +230,7 @@ func TestGolden(t *testing.T) {
 				if err := f.render(&b, tc.d()); err != nil {
 					t.Fatalf("%s: %v", f.ext, err)
 				}
-				golden(t, tc.name+"."+f.ext, b.Bytes())
+				golden.Check(t, filepath.Join("testdata", tc.name+"."+f.ext), b.Bytes())
 			}
 		})
 	}

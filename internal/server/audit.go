@@ -129,7 +129,10 @@ func NewScheduler(a Auditor, store *Store, every time.Duration, log *zap.Logger,
 }
 
 // Run runs audits until ctx is done: on each Trigger, and every interval
-// (the first as soon as the stored report is older than the interval).
+// (the first as soon as the stored report is older than the interval). It
+// returns once ctx is done and the audit in progress, if any, has ended
+// and been stored: run it in a goroutine and wait for its return to stop
+// the scheduler.
 func (s *Scheduler) Run(ctx context.Context) {
 	var tick <-chan time.Time
 	var timer *time.Timer

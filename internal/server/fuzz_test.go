@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/iamdiag/iamdiag/internal/diagnose"
-	"github.com/iamdiag/iamdiag/internal/lint"
 )
 
 // The daemon's HTTP inputs are untrusted: these targets send arbitrary
@@ -57,24 +56,6 @@ func fuzzSources(t testing.TB) diagnose.Sources {
 	return diagnose.Sources{Layers: newTestSource(t), Decoder: seedSTS{decoded: msg.DecodedMessage}}
 }
 
-// fuzzLinter is the daemon's linter: internal/lint on each document.
-func fuzzLinter(_ context.Context, policies []LintPolicy) (any, error) {
-	all := []lint.Finding{}
-	for i, p := range policies {
-		var kind lint.Kind
-		if p.Type != "" {
-			k, err := lint.ParseKind(p.Type)
-			if err != nil {
-				return nil, &APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf("policies[%d].type: %v", i, err)}
-			}
-			kind = k
-		}
-		all = append(all, lint.Lint(p.Document, lint.Options{File: p.Name, Kind: kind})...)
-	}
-	lint.Sort(all)
-	return all, nil
-}
-
 // newFuzzServer is the Server the targets drive: no logs, the real
 // decoders and linter, a small body limit, no rate limit, a fixed clock
 // and a Slack client that cannot reach anything.
@@ -84,7 +65,7 @@ func newFuzzServer(t testing.TB) *Server {
 		Token:              testToken,
 		SlackSigningSecret: testSecret,
 		Sources:            fuzzSources(t),
-		Linter:             LinterFunc(fuzzLinter),
+		Linter:             LinterFunc(LintPolicies),
 		MaxBodyBytes:       fuzzMaxBody,
 		DiagnoseTimeout:    10 * time.Second,
 		SlackBudget:        10 * time.Second,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/iamdiag/iamdiag/internal/lint"
 )
 
 // Linter lints policy documents for POST /v1/lint, as `iamdiag lint` does.
@@ -85,4 +87,24 @@ func (s *Server) handleLint(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"findings": findings})
 	return nil
+}
+
+// LintPolicies is the daemon's Linter (as LinterFunc): `iamdiag lint` on
+// each document, the findings sorted as the command sorts them. An unknown
+// policy type is a 400 invalid_request.
+func LintPolicies(_ context.Context, policies []LintPolicy) (any, error) {
+	all := []lint.Finding{}
+	for i, p := range policies {
+		var kind lint.Kind
+		if p.Type != "" {
+			k, err := lint.ParseKind(p.Type)
+			if err != nil {
+				return nil, &APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf("policies[%d].type: %v", i, err)}
+			}
+			kind = k
+		}
+		all = append(all, lint.Lint(p.Document, lint.Options{File: p.Name, Kind: kind})...)
+	}
+	lint.Sort(all)
+	return all, nil
 }

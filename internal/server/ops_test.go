@@ -71,7 +71,12 @@ type fakeAuditor struct {
 
 func (f *fakeAuditor) Run(ctx context.Context) (*AuditReport, error) {
 	if f.block != nil {
-		<-f.block
+		// As a real auditor, give up when the scheduler stops.
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -168,14 +173,7 @@ func TestAuditScheduler(t *testing.T) {
 }
 
 func TestAuditRoutes(t *testing.T) {
-	// The scheduler's goroutine may still be writing its report when the
-	// test ends: remove the folder without failing on it.
-	dir, err := os.MkdirTemp("", "audit-routes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	store, err := OpenStore(dir)
+	store, err := OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +182,14 @@ func TestAuditRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	ts := newTestServer(t, zapcore.InfoLevel, func(c *Config) { c.Audit = sched })
-	go sched.Run(ctx) // the first run starts at once: no stored report
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { sched.Run(ctx); close(stopped) }() // the first run starts at once: no stored report
+	// Stop the scheduler and wait for it before the test ends (cleanups
+	// run last in, first out: before t.TempDir's removal), so that no run
+	// still writes its report into the folder.
+	t.Cleanup(func() { cancel(); <-stopped })
 
 	waitFor(t, func() bool { return sched.Status().Running })
 	if w := ts.do(t, "POST", "/v1/audit/run", testToken, nil, nil); w.Code != http.StatusConflict {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/iamdiag/iamdiag/internal/atomicfile"
 )
 
 // Store keeps the latest audit report in a state directory, written
@@ -58,47 +60,8 @@ func (s *Store) Save(rep *AuditReport) error {
 	if err != nil {
 		return fmt.Errorf("encoding the audit: %w", err)
 	}
-	if err := writeAtomic(s.Path(), append(b, '\n')); err != nil {
+	if err := atomicfile.Write(s.Path(), append(b, '\n')); err != nil {
 		return fmt.Errorf("storing the audit: %w", err)
 	}
 	return nil
-}
-
-// WriteFileAtomic replaces path with data atomically: readers see the old
-// file or the new one, never a part (the snapshot refresh uses it).
-func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
-
-// writeAtomic replaces path with data, atomically.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
