@@ -188,6 +188,9 @@ func filePrincipal(p *policy.Principal, pa Caller, f Files) {
 		p.Type = "Account"
 		p.UserID = acct
 		p.IAMARN = pa.Raw
+	case KindAnonymous, KindService:
+		nonIAMPrincipal(p, pa)
+		return
 	}
 	if f.PrincipalARN != "" {
 		p.IAMARN = f.PrincipalARN

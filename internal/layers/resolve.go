@@ -23,7 +23,53 @@ const (
 	KindFederatedUser
 	// KindRoot is arn:PARTITION:iam::ACCOUNT:root.
 	KindRoot
+	// KindAnonymous is a caller without credentials, given as "anonymous"
+	// or "*": only resource-based policies and RCPs can allow or deny it.
+	KindAnonymous
+	// KindService is an AWS service principal (lambda.amazonaws.com),
+	// calling on its own behalf: only resource-based policies and RCPs
+	// apply to it.
+	KindService
 )
+
+// Principal types of the callers that are not IAM principals, as
+// policy.Principal.Type holds them.
+const (
+	TypeAnonymous = "Anonymous"
+	TypeService   = "Service"
+)
+
+// IsServicePrincipal reports whether s has the form of an AWS service
+// principal: a DNS name under amazonaws.com (or amazonaws.com.cn), such as
+// "events.amazonaws.com"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-services).
+func IsServicePrincipal(s string) bool {
+	host, ok := strings.CutSuffix(s, ".amazonaws.com")
+	if !ok {
+		host, ok = strings.CutSuffix(s, ".amazonaws.com.cn")
+	}
+	if !ok || host == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// IsAnonymous reports whether s names an anonymous caller: "anonymous"
+// (any case) or "*".
+func IsAnonymous(s string) bool {
+	return s == "*" || strings.EqualFold(s, "anonymous")
+}
 
 // Caller is a caller ARN split into what resolution needs; the snapshot
 // and the live sources share it.
@@ -40,9 +86,15 @@ type Caller struct {
 // ParseCaller recognises the caller ARN forms of
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns.
 func ParseCaller(s string) (Caller, error) {
+	switch {
+	case IsAnonymous(s):
+		return Caller{Kind: KindAnonymous, Raw: s}, nil
+	case IsServicePrincipal(s):
+		return Caller{Kind: KindService, Raw: s, Name: s}, nil
+	}
 	a, ok := policy.ParseARN(s)
 	if !ok {
-		return Caller{}, fmt.Errorf("%w: principal %q is not an ARN", errUnsupportedPrincipal, s)
+		return Caller{}, fmt.Errorf("%w: principal %q is not an ARN, an AWS service principal (NAME.amazonaws.com) or \"anonymous\"", errUnsupportedPrincipal, s)
 	}
 	if !policy.IsAccountID(a.Account) {
 		return Caller{}, fmt.Errorf("%w: principal %q has no 12-digit account id", errUnsupportedPrincipal, s)
@@ -79,6 +131,29 @@ func ParseCaller(s string) (Caller, error) {
 		return Caller{}, fmt.Errorf("%w: %q is not an assumed-role, federated-user, role, user or root ARN", errUnsupportedPrincipal, s)
 	}
 	return p, nil
+}
+
+// nonIAMPrincipal describes an anonymous caller or a service principal:
+// no account, no IAM identity, and only resource-based policies and RCPs
+// apply (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+func nonIAMPrincipal(p *policy.Principal, pa Caller) {
+	p.Account, p.IAMARN, p.UserID, p.OrgID, p.OrgPaths = "", "", "", "", nil
+	if pa.Kind == KindService {
+		p.Type, p.Service = TypeService, pa.Name
+		return
+	}
+	p.Type = TypeAnonymous
+	// aws:userid of an anonymous caller is "anonymous"
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
+	p.UserID = "anonymous"
+}
+
+// NonIAMPrincipal describes an anonymous caller or a service principal in
+// p; it does nothing for IAM principals. The live source shares it.
+func NonIAMPrincipal(p *policy.Principal, pa Caller) {
+	if pa.Kind == KindAnonymous || pa.Kind == KindService {
+		nonIAMPrincipal(p, pa)
+	}
 }
 
 // errUnsupportedPrincipal is wrapped when a principal ARN has a form this
@@ -174,6 +249,9 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 		l.IdentityRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.BoundaryRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
+	case KindAnonymous, KindService:
+		nonIAMPrincipal(p, pa)
+		l.SessionKnown = true
 	case KindRoot:
 		// The root user has no identity-based policies: it is allowed
 		// everything in its account except what SCPs and resource policies

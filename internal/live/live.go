@@ -254,6 +254,10 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		out.IdentityRead, out.BoundaryRead = r, r
 		// Session policies cannot be read after the session was created.
 		out.Session, out.SessionKnown = nil, false
+	case layers.KindAnonymous, layers.KindService:
+		// No identity to read: only the resource's policy and RCPs apply.
+		layers.NonIAMPrincipal(p, pa)
+		out.SessionKnown = true
 	case layers.KindRoot:
 		// The root user has no identity-based policies
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
@@ -280,11 +284,15 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		res, err = w.resource(req, pa)
 		return err
 	})
-	w.goDo(func() error {
-		var err error
-		scpOrg, err = w.org(acct, true, credAcct)
-		return err
-	})
+	nonIAM := pa.Kind == layers.KindAnonymous || pa.Kind == layers.KindService
+	if !nonIAM {
+		// SCPs restrict IAM principals of member accounts only.
+		w.goDo(func() error {
+			var err error
+			scpOrg, err = w.org(acct, true, credAcct)
+			return err
+		})
+	}
 	// RCPs follow the resource's account, known once the resource is
 	// resolved; most often it is the caller's, whose path is already on
 	// its way (shared through the Cache).
@@ -298,6 +306,12 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		ra := res.account
 		if ra == "" {
 			ra = acct
+		}
+		if ra == "" {
+			// A caller without an account (anonymous, a service) calls
+			// a resource whose ARN names none: the credentials' account
+			// holds what was read.
+			ra = credAcct
 		}
 		var err error
 		rcpOrg, err = w.org(ra, false, credAcct)
@@ -336,8 +350,11 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 	}
 	out.Resource, out.ResourceRead, out.ResourceAccount = res.src, res.read, res.account
 
-	if scpOrg.orgKnown {
+	switch {
+	case scpOrg.orgKnown:
 		out.OrgID, out.ManagementAccount = scpOrg.id, scpOrg.management
+	case nonIAM && rcpOrg.orgKnown:
+		out.OrgID, out.ManagementAccount = rcpOrg.id, rcpOrg.management
 	}
 	out.SCP, out.SCPRead = scpOrg.scp, scpOrg.scpRead
 	if !scpOrg.scpRead.Unreadable && scpOrg.inOrg {
