@@ -491,7 +491,7 @@ func capture(ctx context.Context, c *awsClients, path string, log *zap.Logger) e
 	if err != nil {
 		return fmt.Errorf("capturing the snapshot: %w", err)
 	}
-	if err := server.WriteFileAtomic(path, b); err != nil {
+	if err := server.WriteFileAtomic(ctx, path, b); err != nil {
 		return fmt.Errorf("writing the snapshot %s: %w", path, err)
 	}
 	log.Info("snapshot captured", zap.String("path", path), zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))
