@@ -79,3 +79,17 @@ func TestDecodeCloudTrailLogFile(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsTerminalSafe: an error echoing the input (here the file name
+// of --cloudtrail-event) shows its control characters and bidi overrides
+// escaped.
+func TestErrorsTerminalSafe(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "ev\x1b[2J\u202e.json")
+	var out, errb bytes.Buffer
+	if code := run([]string{"decode", "--cloudtrail-event", name}, strings.NewReader(""), &out, &errb); code != exitFailure {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if strings.ContainsAny(errb.String(), "\x1b\u202e") || !strings.Contains(errb.String(), `ev\x1b[2J\u202e.json`) {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
