@@ -200,7 +200,7 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	if err != nil {
 		return opts.sourceError(err)
 	}
-	out, finish := opts.redact.output(stdout)
+	out, finish := opts.redact.output(ctx, stdout)
 	if opts.FixFormat != "" {
 		fixes := fix.Suggest(d.Result, d.Fix)
 		switch opts.FixFormat {

@@ -44,7 +44,7 @@ func (o *inputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DecodedMessage, "decoded-message", "", "`FILE` (or - for stdin) holding what `aws sts decode-authorization-message` printed")
 	fs.StringVar(&o.Error, "error", "", "the error `TEXT` exactly as the CLI, an SDK or the console printed it")
 	fs.StringVar(&o.ErrorFile, "error-file", "", "`FILE` (or - for stdin) holding the error text")
-	fs.StringVar(&o.CloudTrail, "cloudtrail-event", "", "`FILE` (or - for stdin) holding a CloudTrail record or log file; its first denied event is used")
+	fs.StringVar(&o.CloudTrail, "cloudtrail-event", "", "`FILE` (or - for stdin) holding a CloudTrail record or log file (gzip-compressed or not, any size: streamed); its first denied event is used")
 	fs.StringVar(&o.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile) for the live account and --encoded-message")
 	fs.StringVar(&o.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's) for the live account and --encoded-message")
 }
@@ -134,7 +134,11 @@ func (o *inputOptions) input(stdin io.Reader) (diagnose.Input, error) {
 		if f.name == "" {
 			continue
 		}
-		b, err := readInput(f.name, stdin)
+		read := readInput
+		if f.dst == &in.CloudTrail {
+			read = readCloudTrail
+		}
+		b, err := read(f.name, stdin)
 		if err != nil {
 			return diagnose.Input{}, fmt.Errorf("reading %s %s: %w", f.flag, f.name, err)
 		}
@@ -207,19 +211,37 @@ func (o *inputOptions) cliError(err error) error {
 	return &exitError{code: exitFailure, err: errors.New(msg)}
 }
 
+// readCloudTrail reads a CloudTrail FILE, or stdin for "-", as CloudTrail
+// delivers it: gzip-compressed or not, a log file of any size streamed to
+// its first denied record (decode.ReadCloudTrail).
+func readCloudTrail(name string, stdin io.Reader) ([]byte, error) {
+	r, closeFile, err := openInput(name, stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFile()
+	return decode.ReadCloudTrail(r)
+}
+
+// openInput opens FILE, or stdin for "-".
+func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
 // readInput reads FILE, or stdin for "-", up to the decoders' limit.
 func readInput(name string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
-		r = stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	r, closeFile, err := openInput(name, stdin)
+	if err != nil {
+		return nil, err
 	}
+	defer closeFile()
 	b, err := io.ReadAll(io.LimitReader(r, decode.MaxInputSize+1))
 	if err != nil {
 		return nil, err

@@ -2,14 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
+	"github.com/iamdiag/iamdiag/internal/atomicfile"
 	"github.com/iamdiag/iamdiag/internal/redact"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
@@ -43,7 +43,7 @@ func (o *redactOptions) validate() error {
 // writes the mapping file and then the report: a mapping that cannot be
 // written leaves stdout empty, so no redacted report goes out that its owner
 // cannot read back.
-func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *report.Diagnosis, format string, err error) error) {
+func (o *redactOptions) output(ctx context.Context, stdout io.Writer) (out io.Writer, finish func(d *report.Diagnosis, format string, err error) error) {
 	if !o.Redact {
 		return stdout, func(_ *report.Diagnosis, _ string, err error) error { return err }
 	}
@@ -59,7 +59,7 @@ func (o *redactOptions) output(stdout io.Writer) (out io.Writer, finish func(d *
 			return err
 		}
 		if o.Map != "" {
-			if err := writeRedactMap(o.Map, r); err != nil {
+			if err := writeRedactMap(ctx, o.Map, r); err != nil {
 				return err
 			}
 		}
@@ -89,26 +89,16 @@ func redactSyntax(format string, rendered []byte) redact.Syntax {
 }
 
 // writeRedactMap writes the mapping to path with mode 0600, through a
-// temporary file in the same directory (created 0600) renamed into place,
-// so that an existing file's wider mode is not kept.
-func writeRedactMap(path string, r *redact.Redactor) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".iamdiag-redact-map-*")
-	if err != nil {
+// temporary file in the same directory (created 0600, O_EXCL) renamed into
+// place, so that an existing file's wider mode is not kept. The target must
+// be a regular file or absent: a symbolic link such as /dev/stdout, a device
+// or a FIFO is refused (the mapping holds every original value).
+func writeRedactMap(ctx context.Context, path string, r *redact.Redactor) error {
+	var buf bytes.Buffer
+	if err := r.WriteMapping(&buf); err != nil {
 		return fmt.Errorf("writing --redact-map %s: %w", path, err)
 	}
-	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
-	if err := r.WriteMapping(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing --redact-map %s: %w", path, err)
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("writing --redact-map %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing --redact-map %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(ctx, path, buf.Bytes()); err != nil {
 		return fmt.Errorf("writing --redact-map %s: %w", path, err)
 	}
 	return nil

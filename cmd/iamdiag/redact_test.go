@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -401,6 +402,15 @@ func TestRedactFlags(t *testing.T) {
 	snapshot := example(t, "seed", "snapshot.json")
 	errFile := example(t, "seed", "error.txt")
 	missingDir := filepath.Join(t.TempDir(), "no-such-dir", "map.json")
+	// /dev/stdout is a symbolic link: so is this one, to the same place.
+	stdoutLink := filepath.Join(t.TempDir(), "stdout")
+	if err := os.Symlink("/proc/self/fd/1", stdoutLink); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -411,6 +421,8 @@ func TestRedactFlags(t *testing.T) {
 		{"map without redact", []string{"--redact-map", filepath.Join(t.TempDir(), "m.json")}, exitUsage, false, "--redact-map needs --redact"},
 		{"map to stdout", []string{"--redact", "--redact-map", "-"}, exitUsage, false, "never written to stdout"},
 		{"unwritable map leaves stdout empty", []string{"--redact", "--redact-map", missingDir}, exitFailure, false, "writing --redact-map"},
+		{"map to a stdout-like symlink", []string{"--redact", "--redact-map", stdoutLink}, exitFailure, false, stdoutLink + " is a symbolic link"},
+		{"map to a FIFO", []string{"--redact", "--redact-map", fifo}, exitFailure, false, fifo + " is a named pipe (FIFO)"},
 		{"redact without map", []string{"--redact"}, exitOK, true, ""},
 	}
 	for _, tc := range tests {

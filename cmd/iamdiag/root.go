@@ -6,11 +6,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/iamdiag/iamdiag/internal/report"
 )
 
 // streams are the standard streams a command reads and writes, so that tests
@@ -37,7 +40,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	_ = g.log.Sync()
 	if err != nil {
-		fmt.Fprintln(stderr, "iamdiag: "+err.Error())
+		// Errors echo the input (ARNs, session names, file names): a
+		// control character or bidi override in it must not reach the
+		// terminal as such.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = report.TerminalSafe(l)
+		}
+		fmt.Fprintln(stderr, "iamdiag: "+strings.Join(lines, "\n"))
 		if exitCode(err) == exitUsage {
 			fmt.Fprintln(stderr, "Run 'iamdiag help' or 'iamdiag help <command>' for usage.")
 		}

@@ -77,6 +77,11 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	if opts.Output == "-" {
 		return usageErrorf("-o -: the snapshot is written to a file, atomically; give a file name")
 	}
+	// Before the capture, which takes minutes on a large account: a target
+	// that is no regular file or a folder that takes no file fails now.
+	if err := atomicfile.CheckTarget(opts.Output); err != nil {
+		return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
+	}
 	ctx, cancel := liveContext(ctx, opts.aws.Timeout)
 	defer cancel()
 	cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
@@ -104,8 +109,9 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	}
 	// A temporary file renamed over the target: a reader (the daemon's
 	// watcher) never sees half a file; created 0600, as the file lists
-	// every policy of the account.
-	if err := atomicfile.Write(opts.Output, b); err != nil {
+	// every policy of the account. An interruption (SIGINT, SIGTERM
+	// cancel ctx) removes the temporary file.
+	if err := atomicfile.Write(ctx, opts.Output, b); err != nil {
 		return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
 	}
 	opts.log.Info("snapshot captured", zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))

@@ -72,6 +72,36 @@ func TestSnapshotFile(t *testing.T) {
 	}
 }
 
+// TestSnapshotTargetCheckedFirst: a target that is no regular file, or a
+// folder that takes no file, fails before the capture (no AWS call is
+// made: none is configured), saying why.
+func TestSnapshotTargetCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "stdout")
+	if err := os.Symlink("/proc/self/fd/1", link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, output, want string
+	}{
+		{"stdout-like symlink", link, link + " is a symbolic link"},
+		{"missing folder", filepath.Join(dir, "none", "snap.json"), "checking that " + filepath.Join(dir, "none") + " can be written"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
+			t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			err := runSnapshot(context.Background(), &snapshotOptions{Output: tc.output}, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("the link was replaced: %v %v", fi, err)
+			}
+		})
+	}
+}
+
 func TestSnapshotSummary(t *testing.T) {
 	base := layers.Snapshot{AccountID: "111122223333"}
 	base.AuthorizationDetails.RoleDetailList = make([]layers.Role, 2)

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -149,4 +150,56 @@ func BenchmarkFromErrorTextLarge(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzReadCloudTrail: ReadCloudTrail, with small bounds so that the
+// streaming path runs, never panics; a small input comes back whole; a
+// gzip-compressed input reads as the plain one; a streamed input gives a
+// denied record within the bound of one record, which FromCloudTrail reads
+// as it reads the whole input.
+func FuzzReadCloudTrail(f *testing.F) {
+	bare, err := os.ReadFile("testdata/cloudtrail/runinstances-scp.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(bare)
+	f.Add([]byte(`{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"ListObjects"},{"eventSource":"s3.amazonaws.com","eventName":"ListObjects","errorCode":"AccessDenied","requestParameters":{"bucketName":"b"}}]}`))
+	f.Add([]byte(`[{"eventName":"A","eventSource":"s3.amazonaws.com"},` + strings.Repeat(`{"eventName":"x"},`, 20) + `{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","errorCode":"Client.UnauthorizedOperation"}]`))
+	f.Add([]byte(`{"Events":[{"CloudTrailEvent":"{\"eventSource\":\"sqs.amazonaws.com\",\"eventName\":\"SendMessage\",\"errorCode\":\"AccessDenied\"}"}],"NextToken":"` + strings.Repeat("t", 300) + `"}`))
+	lim := ctLimits{total: 1 << 16, head: 256, record: 1024}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := readCloudTrail(bytes.NewReader(data), lim)
+		zgot, zerr := readCloudTrail(bytes.NewReader(gzipped(t, data)), lim)
+		if (err == nil) != (zerr == nil) || !bytes.Equal(got, zgot) {
+			t.Fatalf("plain: %q, %v; gzip: %q, %v", got, err, zgot, zerr)
+		}
+		if err != nil {
+			return
+		}
+		if int64(len(data)) <= lim.head {
+			if !bytes.Equal(got, data) {
+				t.Fatalf("small input %q came back as %q", data, got)
+			}
+			return
+		}
+		var rec ctRecord
+		if int64(len(got)) > lim.record+1 || json.Unmarshal(got, &rec) != nil || !rec.denied() {
+			t.Fatalf("streamed %q: not one denied record", got)
+		}
+		// FromCloudTrail reads an object's last "Records" and prefers
+		// Records to Events; streaming takes the first list it meets.
+		if bytes.Count(data, []byte(`"Records"`))+bytes.Count(data, []byte(`"Events"`)) > 1 {
+			return
+		}
+		whole, werr := FromCloudTrail(data)
+		one, oerr := FromCloudTrail(got)
+		if werr != nil || oerr != nil {
+			return
+		}
+		wj, _ := json.Marshal(whole)
+		oj, _ := json.Marshal(one)
+		if !bytes.Equal(wj, oj) {
+			t.Fatalf("whole input gives %s, the streamed record %s", wj, oj)
+		}
+	})
 }

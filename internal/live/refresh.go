@@ -53,7 +53,7 @@ func (c *Capturer) CaptureFile(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("capturing the snapshot: %w", err)
 	}
-	if err := atomicfile.Write(path, b); err != nil {
+	if err := atomicfile.Write(ctx, path, b); err != nil {
 		return fmt.Errorf("writing the snapshot %s: %w", path, err)
 	}
 	c.log().Info("snapshot captured", zap.String("path", path), zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))

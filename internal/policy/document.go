@@ -87,15 +87,29 @@ func ParseEncoded(s string) (*Document, error) {
 		if len(t) > 3*MaxDocumentSize {
 			return nil, &ParseError{Offset: -1, Msg: fmt.Sprintf("policy document is larger than %d bytes", MaxDocumentSize)}
 		}
-		// PathUnescape, not QueryUnescape: RFC 3986 encoding writes a space
-		// as %20, so a '+' is a literal plus sign.
-		dec, err := url.PathUnescape(t)
+		dec, err := urlDecode(t)
 		if err != nil {
 			return nil, &ParseError{Offset: -1, Msg: "decoding URL-encoded policy document: " + err.Error(), Err: err}
 		}
 		return Parse([]byte(dec))
 	}
 	return Parse([]byte(s))
+}
+
+// urlDecode decodes a URL-encoded document. RFC 3986 encoding, as the IAM
+// API writes it, escapes every byte but the unreserved ones (a space is
+// %20, a '+' is %2B), and encoders that leave some bytes as they are (Go's
+// url.PathEscape) keep a '+' literal: PathUnescape decodes both. Form
+// encoding (application/x-www-form-urlencoded: Python's quote_plus, Java's
+// URLEncoder, Ruby's encode_www_form_component, as some tools export
+// documents) writes a space as '+', never as %20, and escapes every ':'
+// (which any JSON object holds): such a document is decoded with
+// QueryUnescape, a literal '+' being %2B there.
+func urlDecode(t string) (string, error) {
+	if strings.Contains(t, "+") && !strings.Contains(t, "%20") && !strings.Contains(t, ":") {
+		return url.QueryUnescape(t)
+	}
+	return url.PathUnescape(t)
 }
 
 // Parse parses a JSON policy document: Version 2012-10-17, 2008-10-17 or

@@ -216,6 +216,10 @@ func TestParseEncoded(t *testing.T) {
 		{"byte order mark", "\ufeff" + plain},
 		{"RFC 3986 encoded, as the IAM API returns it", strings.ReplaceAll(url.QueryEscape(plain), "+", "%20")},
 		{"lower-case escapes", strings.ToLower(url.PathEscape(plain)[:3]) + url.PathEscape(plain)[3:]},
+		// url.QueryEscape is form encoding: '+' for a space, %2B for a
+		// literal '+'.
+		{"form-encoded", url.QueryEscape(plain)},
+		{"form-encoded, lower-case escapes", strings.ToLower(url.QueryEscape(plain))[:3] + url.QueryEscape(plain)[3:]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,6 +231,18 @@ func TestParseEncoded(t *testing.T) {
 				t.Errorf("ParseEncoded mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+	// '+' in a document that is not form-encoded stays a plus sign,
+	// space or no space elsewhere in it.
+	compact := `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::a+b/*"}}`
+	for _, in := range []string{compact, url.PathEscape(compact), url.PathEscape(plain)} {
+		d, err := ParseEncoded(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Statements[0].Resource; len(got) != 1 || !strings.Contains(got[0], "a+b") {
+			t.Errorf("ParseEncoded(%q): resource %q, want the '+' kept", in, got)
+		}
 	}
 	if _, err := ParseEncoded("%7B%zz"); err == nil || !strings.Contains(err.Error(), "decoding URL-encoded") {
 		t.Errorf("bad escape: got %v", err)

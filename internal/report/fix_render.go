@@ -72,7 +72,7 @@ func writeTextFixes(w io.Writer, fixes []fix.Fix, paint func(code, s string) str
 	fmt.Fprintln(w, paint(ansiBold, "Fix:"))
 	for i := range fixes {
 		fx := &fixes[i]
-		fmt.Fprintf(w, "  %d. %s\n", i+1, paint(ansiBold, fixTitle(fx)))
+		fmt.Fprintf(w, "  %d. %s\n", i+1, paint(ansiBold, TerminalSafe(fixTitle(fx))))
 		writeFields(w, "     ", fixFields(fx))
 		for _, line := range strings.SplitAfter(fx.Diff, "\n") {
 			if line == "" {
@@ -85,7 +85,7 @@ func writeTextFixes(w io.Writer, fixes []fix.Fix, paint func(code, s string) str
 			case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
 				code = ansiRed
 			}
-			text := strings.TrimSuffix(line, "\n")
+			text := TerminalSafe(strings.TrimSuffix(line, "\n"))
 			if code != "" {
 				text = paint(code, text)
 			}

@@ -81,7 +81,7 @@ func Slack(w io.Writer, d *Diagnosis) error {
 // for mrkdwn, cut to a section's limit): the daemon's answers that are not
 // a diagnosis.
 func SlackNotice(text string) *SlackMessage {
-	return &SlackMessage{Text: text, Blocks: []SlackBlock{{Type: "section", Text: ptr(mrkdwn(escapeMrkdwn(text), slackMaxSectionText))}}}
+	return &SlackMessage{Text: noMentions(text), Blocks: []SlackBlock{{Type: "section", Text: ptr(mrkdwn(escapeMrkdwn(text), slackMaxSectionText))}}}
 }
 
 // SlackBlocks renders d as the message Slack writes: see Slack. It reads
@@ -93,7 +93,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 	}
 	v := toJSON(d)
 	verdict := slackVerdict(&v)
-	msg := &SlackMessage{Text: verdict}
+	msg := &SlackMessage{Text: noMentions(verdict)}
 	add := func(b SlackBlock) {
 		// A safeguard: the caps below keep a message within the limit.
 		if len(msg.Blocks) < slackMaxBlocks {
@@ -126,7 +126,7 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 		if len(b.Conditions) > 0 {
 			var lines []string
 			for _, c := range b.Conditions {
-				lines = append(lines, fmt.Sprintf("• `%s` %s %s, request: %s", c.Key, c.Operator, codeList(c.PolicyValues), codeList(c.RequestValues)))
+				lines = append(lines, fmt.Sprintf("• %s %s %s, request: %s", code(c.Key), escapeMrkdwn(c.Operator), codeList(c.PolicyValues), codeList(c.RequestValues)))
 			}
 			add(SlackBlock{Type: "section", Text: ptr(mrkdwn("*Conditions*\n"+strings.Join(lines, "\n"), slackMaxSectionText))})
 		}
@@ -177,8 +177,9 @@ func slackFix(f *fix.Fix) string {
 	if f.Diff == "" {
 		return text
 	}
-	// A fence inside the diff would end the code block early.
-	diff := strings.ReplaceAll(f.Diff, "```", "ʼʼʼ")
+	// A fence inside the diff would end the code block early; Slack reads
+	// mentions (<!channel>, <@U…>) inside code blocks too.
+	diff := escapeMrkdwn(strings.ReplaceAll(f.Diff, "```", "ʼʼʼ"))
 	const fences = len("\n```") + len("```")
 	if len(text)+fences+len(diff) <= slackMaxSectionText {
 		return text + "\n```" + diff + "```"
@@ -260,9 +261,20 @@ func code(s string) string {
 }
 
 // escapeMrkdwn escapes the three characters Slack requires escaped
-// (https://api.slack.com/reference/surfaces/formatting#escaping).
+// (https://api.slack.com/reference/surfaces/formatting#escaping), which
+// neutralises every mention and link Slack reads, code blocks included:
+// <!channel>, <!here>, <!everyone>, <@U…>, <#C…>, <!subteam^…>. Every text
+// of a Slack message from the input or a policy goes through it.
 func escapeMrkdwn(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// noMentions neutralises the mentions and channel links Slack reads in a
+// message's top-level text (its notification), leaving other text as it
+// is: "<!" (channel, here, everyone, subteam), "<@" (a user) and "<#" (a
+// channel) lose their "<".
+func noMentions(s string) string {
+	return strings.NewReplacer("<!", "&lt;!", "<@", "&lt;@", "<#", "&lt;#").Replace(s)
 }
 
 // truncate cuts s to at most n bytes at a rune boundary, marking the cut.

@@ -28,7 +28,8 @@ const (
 // Text writes d for a person at a terminal: the verdict line first, then each
 // blocker with its policy, statement, attachment point and conditions, then
 // one line per other layer, then the fixes, missing context keys, warnings
-// and, when AWS's simulator was asked, the cross-check.
+// and, when AWS's simulator was asked, the cross-check. Every value is
+// written through TerminalSafe: input cannot drive the terminal.
 func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	if d == nil || d.Result == nil {
 		return fmt.Errorf("writing text report: %w", errNoResult)
@@ -49,7 +50,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	case simulate.Inconclusive, simulate.AlwaysFails:
 		verdictColor = ansiYellow
 	}
-	fmt.Fprintln(bw, paint(verdictColor, v.verdict))
+	fmt.Fprintln(bw, paint(verdictColor, TerminalSafe(v.verdict)))
 	fmt.Fprintln(bw)
 	writeFields(bw, "  ", v.request)
 
@@ -57,7 +58,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, paint(ansiBold, "Blocked by:"))
 		for i, b := range v.blockers {
-			fmt.Fprintf(bw, "  %d. %s\n", i+1, paint(ansiBold, b.title))
+			fmt.Fprintf(bw, "  %d. %s\n", i+1, paint(ansiBold, TerminalSafe(b.title)))
 			fields := b.fields
 			for _, c := range b.conditions {
 				fields = append(fields, field{"condition", c})
@@ -89,7 +90,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	}
 	if v.hint != "" {
 		fmt.Fprintln(bw)
-		fmt.Fprintln(bw, "Input: "+v.hint+".")
+		fmt.Fprintln(bw, "Input: "+TerminalSafe(v.hint)+".")
 	}
 	writeTextFixes(bw, d.fixes(), paint)
 	writeList(bw, paint(ansiBold, "Missing context keys:"), v.missing)
@@ -98,7 +99,7 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, paint(ansiBold, crossCheckTitle+":"))
 		for _, f := range cc {
-			fmt.Fprintf(bw, "  %-21s %s\n", f.Name, f.Value)
+			fmt.Fprintf(bw, "  %-21s %s\n", f.Name, TerminalSafe(f.Value))
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -114,7 +115,7 @@ func writeFields(w io.Writer, indent string, fields []field) {
 		width = max(width, len(f.name))
 	}
 	for _, f := range fields {
-		fmt.Fprintf(w, "%s%-*s  %s\n", indent, width, f.name, f.value)
+		fmt.Fprintf(w, "%s%-*s  %s\n", indent, width, f.name, TerminalSafe(f.value))
 	}
 }
 
@@ -125,6 +126,6 @@ func writeList(w io.Writer, title string, items []string) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, title)
 	for _, it := range items {
-		fmt.Fprintln(w, "  - "+strings.TrimSpace(it))
+		fmt.Fprintln(w, "  - "+terminalSafeLines(strings.TrimSpace(it)))
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,7 +61,7 @@ func (s *Store) Save(rep *AuditReport) error {
 	if err != nil {
 		return fmt.Errorf("encoding the audit: %w", err)
 	}
-	if err := atomicfile.Write(s.Path(), append(b, '\n')); err != nil {
+	if err := atomicfile.Write(context.Background(), s.Path(), append(b, '\n')); err != nil {
 		return fmt.Errorf("storing the audit: %w", err)
 	}
 	return nil
