@@ -94,7 +94,9 @@ func TestLoadUnreadable(t *testing.T) {
 	victim := "arn:aws:iam::" + tAcct + ":role/victim"
 	good := "arn:aws:iam::" + tAcct + ":role/good"
 	inline := func(doc string) func(*Snapshot) {
-		return func(s *Snapshot) { s.AuthorizationDetails.RoleDetailList[1].RolePolicyList[0].PolicyDocument = raw(doc) }
+		return func(s *Snapshot) {
+			s.AuthorizationDetails.RoleDetailList[1].RolePolicyList[0].PolicyDocument = raw(doc)
+		}
 	}
 	type req struct{ principal, action, resource string }
 	tests := []struct {
@@ -168,8 +170,8 @@ func TestLoadUnreadable(t *testing.T) {
 			doc: "the session policy of arn:aws:sts::" + tAcct + ":assumed-role/victim/s", used: true,
 			affected: &req{"arn:aws:sts::" + tAcct + ":assumed-role/victim/s", "s3:GetObject", "*"}, layer: policy.LayerSession, position: true},
 		{name: "broken SCP over the account",
-			mutate:   func(s *Snapshot) { s.Organization.Policies[0].Content = raw(`{"Statement":"nope"}`) },
-			doc:      "service control policy p-scpaaaaa", used: true, affected: &req{good, "s3:GetObject", "*"}, layer: policy.LayerSCP, position: true,
+			mutate: func(s *Snapshot) { s.Organization.Policies[0].Content = raw(`{"Statement":"nope"}`) },
+			doc:    "service control policy p-scpaaaaa", used: true, affected: &req{good, "s3:GetObject", "*"}, layer: policy.LayerSCP, position: true,
 			everyone: true},
 		{name: "broken RCP over another account",
 			mutate: func(s *Snapshot) { s.Organization.Policies[1].Content = raw(`{"Statement":"nope"}`) },
