@@ -23,12 +23,18 @@ const (
 
 func TestSnapshotDegraded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "snapshot.json")
+	// write replaces the file by rename, so that the watcher never reads
+	// it half written (which is a file state of its own).
 	write := func(content string, mtime time.Time) {
 		t.Helper()
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(path, mtime, mtime); err != nil {
+		if err := os.Chtimes(tmp, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
