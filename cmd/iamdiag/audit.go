@@ -54,7 +54,9 @@ reports, each with the principal, policy, statement, why and fix:
     organization denies whatever the request); with --conditional also
     IAMA003, grants denied unless the request meets the SCP's condition;
   - IAMA004: principals that can launch an instance with a more privileged
-    instance profile (ec2:RunInstances + iam:PassRole).
+    instance profile (ec2:RunInstances + iam:PassRole);
+  - IAMA005: policy documents of the snapshot that cannot be parsed (the
+    layers that use them are unknown to every diagnosis).
 
 Findings are sorted by severity, then principal. Each has a stable id;
 --baseline FILE (a previous --format json output) reports only new ones.

@@ -353,7 +353,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			return nil, err
 		}
 		src.snap = snap
-		src.ready = append(src.ready, server.ReadyCheck{Name: "snapshot", Check: snap.Ready})
+		src.ready = append(src.ready, server.ReadyCheck{Name: "snapshot", Check: snap.Ready, Degraded: snap.Degraded})
 		if opts.SnapshotPoll > 0 {
 			wg.Go(func() { snap.Watch(ctx, opts.SnapshotPoll) })
 		}

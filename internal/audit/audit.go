@@ -105,6 +105,7 @@ func Run(ctx context.Context, snap *layers.Snapshot, opt Options) (*Report, erro
 	for _, fs := range princOut {
 		r.Findings = append(r.Findings, fs...)
 	}
+	r.Findings = append(r.Findings, unreadableFindings(snap)...)
 	r.Findings = dedupe(r.Findings)
 	sortFindings(r.Findings)
 	r.Warnings = a.warnings()

@@ -26,6 +26,9 @@ const (
 	// with an instance profile whose role has more permissions than the
 	// principal.
 	RuleInstanceProfileEscalation = "IAMA004"
+	// RuleUnreadableDocument: a policy document of the snapshot cannot be
+	// parsed, so the layers that use it are unknown to every diagnosis.
+	RuleUnreadableDocument = "IAMA005"
 )
 
 // Rule describes one audit rule.
@@ -57,6 +60,9 @@ var Rules = []Rule{
 	{RuleInstanceProfileEscalation, "instance-profile-escalation", lint.Error,
 		"The principal can launch an instance with an instance profile whose role has more permissions than the principal.",
 		"https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html"},
+	{RuleUnreadableDocument, "unreadable-policy-document", lint.Error,
+		"A policy document of the snapshot cannot be parsed: the layers that use it are unknown, and diagnoses of the principals they apply to are inconclusive.",
+		"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"},
 }
 
 // why says why each audit rule matters; findings carry it.
@@ -64,6 +70,7 @@ var why = map[string]string{
 	RuleFederatedNoBoundary:       "Federated roles are assumed by people through SSO and by CI through OIDC; when someone \"fixes\" an access denied by attaching ec2:* or AmazonEC2FullAccess, a boundary is what still caps a stolen session (incident write-up, Prevention 3; https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).",
 	RuleSCPDead:                   "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): the grant looks correct in the role's policy but every call is denied, which is how the incident's on-call lost 30 minutes; a dead grant also invites widening the role's policy, which cannot help.",
 	RuleSCPDeadUnless:             "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): calls that do not meet the SCP's condition are denied although the role's policy allows them.",
+	RuleUnreadableDocument:        "IAM rejects a document that breaks the policy grammar (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html), so this one was changed or damaged after the capture; iamdiag cannot evaluate it, so every diagnosis that needs it is inconclusive and the audit's other rules skip it.",
 	RuleInstanceProfileEscalation: "A stolen session with ec2:RunInstances and iam:PassRole can launch an instance with a privileged instance profile and read that role's credentials from the instance metadata service: a full account compromise (incident write-up; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html).",
 }
 

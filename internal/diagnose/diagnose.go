@@ -339,8 +339,8 @@ func sourceError(err error) error {
 	switch {
 	case errors.As(err, &e):
 		return err
-	case errors.Is(err, layers.ErrPrincipalNotFound):
-		return &Error{Kind: PrincipalNotFound, Err: err}
+	case errors.Is(err, layers.ErrPrincipalNotFound), errors.Is(err, layers.ErrAmbiguousPrincipal):
+		return offlineError(err)
 	}
 	return err
 }

@@ -14,7 +14,7 @@ const (
 	// NotUnderstood: a message could not be read as a denial.
 	NotUnderstood
 	// Incomplete: the input does not name what an evaluation needs (the
-	// caller, the action).
+	// caller, the action), or names it ambiguously (Err says how).
 	Incomplete
 	// STS: sts:DecodeAuthorizationMessage could not decode the encoded
 	// message.
@@ -77,6 +77,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // passes its own words for them (a flag, an API field).
 func (e *Error) Describe(name func(Field) string) string {
 	switch {
+	case e.Kind == Incomplete && e.Err != nil:
+		// The input names something, but not enough to tell which
+		// (a session ARN whose role name the snapshot holds twice).
+		return "reading " + name(e.Field) + ": " + e.Err.Error()
 	case e.Kind == Incomplete:
 		parts := make([]string, len(e.Missing))
 		for i, f := range e.Missing {

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
@@ -17,8 +19,37 @@ func Snapshot(snap *layers.Snapshot) Gatherer {
 		if err != nil {
 			return nil, offlineError(err)
 		}
-		return &Gathered{Layers: l, Fix: FixOptions(snap)}, nil
+		return &Gathered{Layers: l, Fix: FixOptions(snap), Warnings: unreadableWarnings(snap.Unreadable(), l)}, nil
 	})
+}
+
+// maxNamed bounds how many unreadable documents a warning names.
+const maxNamed = 3
+
+// unreadableWarnings says that the snapshot holds documents that cannot be
+// parsed, naming the first few, and whether this diagnosis reads any of
+// them (its layers then say which, and are unknown).
+func unreadableWarnings(bad []*layers.DocumentError, l *policy.Layers) []string {
+	if len(bad) == 0 {
+		return nil
+	}
+	names := make([]string, 0, maxNamed)
+	for _, d := range bad[:min(len(bad), maxNamed)] {
+		names = append(names, d.Error())
+	}
+	more := ""
+	if len(bad) > maxNamed {
+		more = fmt.Sprintf(" and %d more", len(bad)-maxNamed)
+	}
+	effect := "this diagnosis reads none of them"
+	for _, r := range []policy.Readability{l.IdentityRead, l.BoundaryRead, l.SessionRead, l.SCPRead, l.RCPRead, l.ResourceRead} {
+		if r.Unreadable && strings.Contains(r.Error, layers.CodeMalformed) {
+			effect = "this diagnosis reads one of them: the layers that use it are unknown"
+			break
+		}
+	}
+	return []string{fmt.Sprintf("the snapshot holds %d policy document(s) that cannot be parsed, so the layers that use them are unknown (`iamdiag audit` lists them all): %s%s; %s",
+		len(bad), strings.Join(names, "; "), more, effect)}
 }
 
 // FixOptions are the facts of snap the fix suggestions use.
@@ -57,6 +88,9 @@ func Fallback(first, then Gatherer) Gatherer {
 func offlineError(err error) error {
 	if errors.Is(err, layers.ErrPrincipalNotFound) {
 		return &Error{Kind: PrincipalNotFound, Err: err}
+	}
+	if errors.Is(err, layers.ErrAmbiguousPrincipal) {
+		return &Error{Kind: Incomplete, Field: FieldPrincipal, Missing: []Field{FieldPrincipal}, Err: err}
 	}
 	return &Error{Kind: Source, Err: err}
 }

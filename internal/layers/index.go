@@ -2,6 +2,8 @@ package layers
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -27,6 +29,14 @@ type index struct {
 	// standalone: the snapshot's account is in no organization.
 	standalone   bool
 	snapshotDesc string // "account 123456789012 captured 2026-…" for messages
+
+	// roleDups and userDups hold, by lower-cased name, the entities that
+	// share a name (on different paths), when more than one does.
+	roleDups, userDups map[nameKey][]*Entity
+	// resourceRead and sessionRead are the resource and session policies
+	// that cannot be parsed.
+	resourceRead, sessionRead map[string]policy.Readability
+	unreadable                []*DocumentError
 }
 
 // Entity is a role or user with its layers resolved, as the snapshot and
@@ -42,6 +52,9 @@ type Entity struct {
 	Boundary            *policy.Source
 	BoundaryRead        policy.Readability
 	Trust               *policy.Source // roles only
+	// TrustRead is unreadable when the role's trust policy cannot be
+	// parsed.
+	TrustRead policy.Readability
 }
 
 // orgIndex holds the organization's levels per account.
@@ -56,17 +69,26 @@ type orgIndex struct {
 type accountPath struct {
 	scp, rcp []policy.OrgLevel
 	orgPaths []string
+
+	// scpRead and rcpRead are unreadable when a policy attached along the
+	// path cannot be parsed; scp or rcp is then nil.
+	scpRead, rcpRead policy.Readability
 }
 
 type managedEntry struct {
 	p   *ManagedPolicy
 	doc *policy.Document
+	// bad is set, and doc nil, when the default version cannot be parsed.
+	bad *DocumentError
 }
 
 // Index validates the snapshot, parses every policy document and builds
 // the indexes Layers uses. Load calls it; call it after building or changing
-// a Snapshot in code. A malformed document is an error naming the policy and,
-// through the parser's error, the position in it.
+// a Snapshot in code. A document that cannot be parsed is no error: the
+// layers that use it are unreadable and Unreadable lists it (a
+// *DocumentError naming the policy and, through the parser's error, the
+// position in it). An inconsistent snapshot (an invalid ARN, an entity
+// listed twice, truncated authorization details) is an error.
 func (s *Snapshot) Index() error {
 	if s.Format != "" && s.Format != Format {
 		return fmt.Errorf("%w: unknown format %q", errInvalid, s.Format)
@@ -90,12 +112,14 @@ func (s *Snapshot) Index() error {
 		resources:   make(map[string]*policy.Source, len(s.ResourcePolicies)),
 		sessions:    make(map[string][]policy.Source, len(s.SessionPolicies)),
 	}
+	ix.roleDups, ix.userDups = map[nameKey][]*Entity{}, map[nameKey][]*Entity{}
+	ix.resourceRead, ix.sessionRead = map[string]policy.Readability{}, map[string]policy.Readability{}
 	ix.snapshotDesc = "account " + orUnknown(s.AccountID)
 	if !s.CapturedAt.IsZero() {
 		ix.snapshotDesc += " captured " + s.CapturedAt.UTC().Format("2006-01-02T15:04:05Z")
 	}
 
-	managed, err := indexManaged(d.Policies)
+	managed, err := indexManaged(d.Policies, &ix.unreadable)
 	if err != nil {
 		return err
 	}
@@ -108,10 +132,10 @@ func (s *Snapshot) Index() error {
 		}
 		origin := "group/" + g.GroupName
 		ge := &groupEntry{}
-		if err := addInline(&ge.sources, g.GroupPolicyList, origin, g.Arn); err != nil {
-			return err
-		}
-		ge.missing = addManaged(&ge.sources, g.AttachedManagedPolicies, origin, managed)
+		ge.bad = addInline(&ge.sources, g.GroupPolicyList, origin, g.Arn, &ix.unreadable)
+		var bad []*DocumentError
+		ge.missing, bad = addManaged(&ge.sources, g.AttachedManagedPolicies, origin, managed)
+		ge.bad = append(ge.bad, bad...)
 		k := nameKey{a.Account, g.GroupName}
 		if _, dup := groups[k]; dup {
 			return fmt.Errorf("%w: group %s is listed twice", errInvalid, g.Arn)
@@ -120,20 +144,20 @@ func (s *Snapshot) Index() error {
 	}
 	for i := range d.RoleDetailList {
 		r := &d.RoleDetailList[i]
-		e, err := roleEntity(r, managed)
+		e, err := roleEntity(r, managed, &ix.unreadable)
 		if err != nil {
 			return err
 		}
-		if err := ix.addEntity(e, ix.roles, ix.roleNames, ix.roleNamesCI); err != nil {
+		if err := ix.addEntity(e, ix.roles, ix.roleNames, ix.roleNamesCI, ix.roleDups); err != nil {
 			return err
 		}
 	}
 	for i := range d.UserDetailList {
-		e, err := userEntity(&d.UserDetailList[i], managed, groups)
+		e, err := userEntity(&d.UserDetailList[i], managed, groups, &ix.unreadable)
 		if err != nil {
 			return err
 		}
-		if err := ix.addEntity(e, ix.users, ix.userNames, ix.userNamesCI); err != nil {
+		if err := ix.addEntity(e, ix.users, ix.userNames, ix.userNamesCI, ix.userDups); err != nil {
 			return err
 		}
 	}
@@ -142,20 +166,30 @@ func (s *Snapshot) Index() error {
 		if _, ok := policy.ParseARN(rp.ARN); !ok {
 			return fmt.Errorf("%w: resource_policies[%d]: %q is not an ARN", errInvalid, i, rp.ARN)
 		}
-		if _, dup := ix.resources[rp.ARN]; dup {
+		_, dup := ix.resources[rp.ARN]
+		if _, bad := ix.resourceRead[rp.ARN]; dup || bad {
 			return fmt.Errorf("%w: resource_policies lists %s twice", errInvalid, rp.ARN)
 		}
 		if err := rp.Policy.parse(); err != nil {
-			return fmt.Errorf("%w: parsing the resource policy of %s: %w", errInvalid, rp.ARN, err)
+			de := &DocumentError{Document: "the resource policy of " + rp.ARN, Policy: rp.ARN, Owner: rp.ARN, Layer: policy.LayerResource, Err: err}
+			ix.unreadable = append(ix.unreadable, de)
+			ix.resourceRead[rp.ARN] = de.use()
+			continue
 		}
 		ix.resources[rp.ARN] = &policy.Source{
 			Layer: policy.LayerResource, ARN: rp.ARN,
 			Origin: "resource policy of " + rp.ARN, Document: rp.Policy.doc,
 		}
 	}
-	for sess, raw := range s.SessionPolicies {
+	// In order of the session ARNs, so that Unreadable lists them in the
+	// same order every time.
+	for _, sess := range slices.Sorted(maps.Keys(s.SessionPolicies)) {
+		raw := s.SessionPolicies[sess]
 		if err := raw.parse(); err != nil {
-			return fmt.Errorf("%w: parsing the session policy of %s: %w", errInvalid, sess, err)
+			de := &DocumentError{Document: "the session policy of " + sess, Policy: sess, Owner: sess, Layer: policy.LayerSession, Err: err}
+			ix.unreadable = append(ix.unreadable, de)
+			ix.sessionRead[sess] = de.use()
+			continue
 		}
 		ix.sessions[sess] = []policy.Source{{
 			Layer: policy.LayerSession, Name: "session policy",
@@ -178,7 +212,7 @@ func (s *Snapshot) Index() error {
 		}
 		ix.standalone = true
 	} else {
-		org, err := indexOrganization(s.Organization)
+		org, err := indexOrganization(s.Organization, &ix.unreadable)
 		if err != nil {
 			return err
 		}
@@ -195,24 +229,47 @@ func orUnknown(s string) string {
 	return s
 }
 
-func (ix *index) addEntity(e *Entity, byARN map[string]*Entity, byName, byNameCI map[nameKey]*Entity) error {
+func (ix *index) addEntity(e *Entity, byARN map[string]*Entity, byName, byNameCI map[nameKey]*Entity, dups map[nameKey][]*Entity) error {
 	if _, dup := byARN[e.ARN]; dup {
 		return fmt.Errorf("%w: %s is listed twice", errInvalid, e.ARN)
 	}
 	byARN[e.ARN] = e
 	byName[nameKey{e.Account, e.Name}] = e
-	byNameCI[nameKey{e.Account, strings.ToLower(e.Name)}] = e
+	ci := nameKey{e.Account, strings.ToLower(e.Name)}
+	if prev, ok := byNameCI[ci]; ok {
+		// IAM names are unique in an account whatever the path and case
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names),
+		// so this snapshot mixes captures: a name alone must not pick one.
+		if dups[ci] == nil {
+			dups[ci] = []*Entity{prev}
+		}
+		dups[ci] = append(dups[ci], e)
+	}
+	byNameCI[ci] = e
 	return nil
 }
 
 type groupEntry struct {
 	sources []policy.Source
 	missing []string
+	// bad are the group's policies that cannot be parsed.
+	bad []*DocumentError
+}
+
+// useAll marks the documents as used and returns the readability of the
+// layer that uses them.
+func useAll(bad []*DocumentError) policy.Readability {
+	var r policy.Readability
+	for _, d := range bad {
+		r = joinRead(r, d.use())
+	}
+	return r
 }
 
 // indexManaged parses every version of every managed policy and picks the
-// default version.
-func indexManaged(list []ManagedPolicy) (map[string]managedEntry, error) {
+// default version. Versions that cannot be parsed are appended to bad; a
+// default version among them makes the entry unreadable.
+func indexManaged(list []ManagedPolicy, bad *[]*DocumentError) (map[string]managedEntry, error) {
 	m := make(map[string]managedEntry, len(list))
 	for i := range list {
 		p := &list[i]
@@ -224,10 +281,14 @@ func indexManaged(list []ManagedPolicy) (map[string]managedEntry, error) {
 		}
 		var def *policy.Document
 		byFlag, byID := -1, -1
+		vbad := make(map[int]*DocumentError)
 		for j := range p.PolicyVersionList {
 			v := &p.PolicyVersionList[j]
 			if err := v.Document.parse(); err != nil {
-				return nil, fmt.Errorf("%w: parsing managed policy %s version %s: %w", errInvalid, p.Arn, v.VersionID, err)
+				de := &DocumentError{Document: "managed policy " + p.Arn + " version " + orUnknown(v.VersionID), Policy: p.Arn, Name: p.PolicyName,
+					Version: v.VersionID, Layer: policy.LayerIdentity, Err: err}
+				*bad = append(*bad, de)
+				vbad[j] = de
 			}
 			if v.IsDefaultVersion {
 				if byFlag >= 0 {
@@ -241,41 +302,55 @@ func indexManaged(list []ManagedPolicy) (map[string]managedEntry, error) {
 		}
 		// The default version is the one IAM evaluates
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
+		pickedV := byFlag
 		switch {
 		case byFlag >= 0:
-			def = p.PolicyVersionList[byFlag].Document.doc
 		case byID >= 0:
-			def = p.PolicyVersionList[byID].Document.doc
+			pickedV = byID
 		default:
 			return nil, fmt.Errorf("%w: managed policy %s has no default version in PolicyVersionList (DefaultVersionId %q)", errInvalid, p.Arn, p.DefaultVersionID)
 		}
-		m[p.Arn] = managedEntry{p: p, doc: def}
+		// A version IAM does not evaluate is only worth a warning; the
+		// default version's failure makes the policy unreadable where it
+		// is attached.
+		def = p.PolicyVersionList[pickedV].Document.doc
+		m[p.Arn] = managedEntry{p: p, doc: def, bad: vbad[pickedV]}
 	}
 	return m, nil
 }
 
-// addInline appends the parsed inline policies to dst.
-func addInline(dst *[]policy.Source, list []InlinePolicy, origin, owner string) error {
+// addInline appends the parsed inline policies to dst, and those that
+// cannot be parsed to all; it returns the latter.
+func addInline(dst *[]policy.Source, list []InlinePolicy, origin, owner string, all *[]*DocumentError) (bad []*DocumentError) {
 	for i := range list {
 		ip := &list[i]
 		if err := ip.PolicyDocument.parse(); err != nil {
-			return fmt.Errorf("%w: parsing inline policy %q of %s: %w", errInvalid, ip.PolicyName, owner, err)
+			de := &DocumentError{Document: fmt.Sprintf("inline policy %q of %s", ip.PolicyName, owner),
+				Policy: origin + " (inline " + ip.PolicyName + ")", Name: ip.PolicyName, Owner: owner, Layer: policy.LayerIdentity, Err: err}
+			*all = append(*all, de)
+			bad = append(bad, de)
+			continue
 		}
 		*dst = append(*dst, policy.Source{
 			Layer: policy.LayerIdentity, Name: ip.PolicyName,
 			Origin: origin + " (inline " + ip.PolicyName + ")", Document: ip.PolicyDocument.doc,
 		})
 	}
-	return nil
+	return bad
 }
 
 // addManaged appends the attached managed policies found in the snapshot to
-// dst and returns the ARNs of those it lacks.
-func addManaged(dst *[]policy.Source, list []AttachedPolicy, origin string, managed map[string]managedEntry) (missing []string) {
+// dst and returns the ARNs of those it lacks and those whose default
+// version cannot be parsed.
+func addManaged(dst *[]policy.Source, list []AttachedPolicy, origin string, managed map[string]managedEntry) (missing []string, bad []*DocumentError) {
 	for _, ap := range list {
 		me, ok := managed[ap.PolicyArn]
 		if !ok {
 			missing = append(missing, ap.PolicyArn)
+			continue
+		}
+		if me.bad != nil {
+			bad = append(bad, me.bad)
 			continue
 		}
 		*dst = append(*dst, policy.Source{
@@ -283,7 +358,7 @@ func addManaged(dst *[]policy.Source, list []AttachedPolicy, origin string, mana
 			Origin: origin, AWSManaged: IsAWSManaged(ap.PolicyArn), Document: me.doc,
 		})
 	}
-	return missing
+	return missing, bad
 }
 
 // IsAWSManaged reports whether arn names an AWS managed policy: its account
@@ -322,13 +397,16 @@ func boundarySource(pb *PermissionsBoundary, origin string, managed map[string]m
 		return nil, policy.Readability{Unreadable: true, Error: "PolicyNotInSnapshot",
 			Message: fmt.Sprintf("the permissions boundary %s of %s is not in the snapshot's Policies list: capture the authorization details again without a Filter", pb.PermissionsBoundaryArn, origin)}
 	}
+	if me.bad != nil {
+		return nil, me.bad.use()
+	}
 	return &policy.Source{
 		Layer: policy.LayerBoundary, ARN: pb.PermissionsBoundaryArn, Name: me.p.PolicyName,
 		Origin: origin + " (permissions boundary)", AWSManaged: IsAWSManaged(pb.PermissionsBoundaryArn), Document: me.doc,
 	}, policy.Readability{}
 }
 
-func roleEntity(r *Role, managed map[string]managedEntry) (*Entity, error) {
+func roleEntity(r *Role, managed map[string]managedEntry, all *[]*DocumentError) (*Entity, error) {
 	a, ok := policy.ParseARN(r.Arn)
 	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || r.RoleName == "" || lastSegment(a.Resource) != r.RoleName {
 		return nil, fmt.Errorf("%w: role %q has an invalid Arn %q", errInvalid, r.RoleName, r.Arn)
@@ -342,14 +420,16 @@ func roleEntity(r *Role, managed map[string]managedEntry) (*Entity, error) {
 		ServiceLinked: strings.HasPrefix(r.Path, "/aws-service-role/"),
 		Tags:          tagMap(r.Tags),
 	}
-	if err := addInline(&e.Identity, r.RolePolicyList, origin, r.Arn); err != nil {
-		return nil, err
-	}
-	e.IdentityRead = missingRead(addManaged(&e.Identity, r.AttachedManagedPolicies, origin, managed), origin)
+	bad := addInline(&e.Identity, r.RolePolicyList, origin, r.Arn, all)
+	missing, badManaged := addManaged(&e.Identity, r.AttachedManagedPolicies, origin, managed)
+	e.IdentityRead = joinRead(missingRead(missing, origin), useAll(append(bad, badManaged...)))
 	e.Boundary, e.BoundaryRead = boundarySource(r.PermissionsBoundary, origin, managed)
 	if !r.AssumeRolePolicyDocument.IsZero() {
 		if err := r.AssumeRolePolicyDocument.parse(); err != nil {
-			return nil, fmt.Errorf("%w: parsing the trust policy of %s: %w", errInvalid, r.Arn, err)
+			de := &DocumentError{Document: "the trust policy of " + r.Arn, Policy: origin + " (trust policy)", Owner: r.Arn, Layer: policy.LayerResource, Err: err}
+			*all = append(*all, de)
+			e.TrustRead = de.use()
+			return e, nil
 		}
 		e.Trust = &policy.Source{
 			Layer: policy.LayerResource, ARN: r.Arn, Name: "AssumeRolePolicyDocument",
@@ -359,17 +439,16 @@ func roleEntity(r *Role, managed map[string]managedEntry) (*Entity, error) {
 	return e, nil
 }
 
-func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*groupEntry) (*Entity, error) {
+func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*groupEntry, all *[]*DocumentError) (*Entity, error) {
 	a, ok := policy.ParseARN(u.Arn)
 	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "user/") || u.UserName == "" || lastSegment(a.Resource) != u.UserName {
 		return nil, fmt.Errorf("%w: user %q has an invalid Arn %q", errInvalid, u.UserName, u.Arn)
 	}
 	origin := "user/" + u.UserName
 	e := &Entity{ARN: u.Arn, Name: u.UserName, ID: u.UserID, Path: u.Path, Account: a.Account, Tags: tagMap(u.Tags)}
-	if err := addInline(&e.Identity, u.UserPolicyList, origin, u.Arn); err != nil {
-		return nil, err
-	}
-	missing := addManaged(&e.Identity, u.AttachedManagedPolicies, origin, managed)
+	bad := addInline(&e.Identity, u.UserPolicyList, origin, u.Arn, all)
+	missing, badManaged := addManaged(&e.Identity, u.AttachedManagedPolicies, origin, managed)
+	bad = append(bad, badManaged...)
 	// A user's permissions include its groups' policies
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
 	var missingGroups []string
@@ -381,19 +460,21 @@ func userEntity(u *User, managed map[string]managedEntry, groups map[nameKey]*gr
 		}
 		e.Identity = append(e.Identity, g.sources...)
 		missing = append(missing, g.missing...)
+		bad = append(bad, g.bad...)
 	}
 	e.IdentityRead = missingRead(missing, origin+" or its groups")
 	if len(missingGroups) > 0 {
 		e.IdentityRead = policy.Readability{Unreadable: true, Error: "GroupNotInSnapshot",
 			Message: fmt.Sprintf("groups %s of %s are not in the snapshot's GroupDetailList: capture the authorization details again without a Filter", strings.Join(missingGroups, ", "), origin)}
 	}
+	e.IdentityRead = joinRead(e.IdentityRead, useAll(bad))
 	e.Boundary, e.BoundaryRead = boundarySource(u.PermissionsBoundary, origin, managed)
 	return e, nil
 }
 
 // indexOrganization validates the organization and computes, for every
 // account, its SCP and RCP levels from the root down.
-func indexOrganization(o *Organization) (*orgIndex, error) {
+func indexOrganization(o *Organization, all *[]*DocumentError) (*orgIndex, error) {
 	nodes := make(map[string]*OrgNode, len(o.Nodes))
 	for i := range o.Nodes {
 		n := &o.Nodes[i]
@@ -419,25 +500,39 @@ func indexOrganization(o *Organization) (*orgIndex, error) {
 	}
 	scp := map[string][]policy.Source{}
 	rcp := map[string][]policy.Source{}
+	// scpBad and rcpBad hold, by target, the attached policies that cannot
+	// be parsed.
+	scpBad := map[string][]*DocumentError{}
+	rcpBad := map[string][]*DocumentError{}
 	oi := &orgIndex{id: o.ID, management: o.ManagementAccountID, accounts: map[string]*accountPath{}}
 	for i := range o.Policies {
 		p := &o.Policies[i]
 		var (
 			layer  policy.Layer
 			target map[string][]policy.Source
+			bad    map[string][]*DocumentError
 		)
 		switch p.Type {
 		case PolicyTypeSCP:
-			layer, target = policy.LayerSCP, scp
+			layer, target, bad = policy.LayerSCP, scp, scpBad
 			oi.scpEnabled = true
 		case PolicyTypeRCP:
-			layer, target = policy.LayerRCP, rcp
+			layer, target, bad = policy.LayerRCP, rcp, rcpBad
 			oi.rcpEnabled = true
 		default:
 			continue // tag, backup … policies do not authorize
 		}
 		if err := p.Content.parse(); err != nil {
-			return nil, fmt.Errorf("%w: parsing %s %s (%s): %w", errInvalid, layer, p.Name, orUnknown(p.ARN), err)
+			id := p.ARN
+			if id == "" {
+				id = p.ID
+			}
+			de := &DocumentError{Document: fmt.Sprintf("%s %s (%s)", layer.Title(), p.Name, orUnknown(id)), Policy: id, Name: p.Name, Layer: layer, Err: err}
+			*all = append(*all, de)
+			for _, t := range p.Targets {
+				bad[t] = append(bad[t], de)
+			}
+			continue
 		}
 		for _, t := range p.Targets {
 			// Targets outside the captured nodes (other branches of the
@@ -478,9 +573,11 @@ func indexOrganization(o *Organization) (*orgIndex, error) {
 			c := chain[i]
 			if oi.scpEnabled {
 				ap.scp = append(ap.scp, policy.OrgLevel{Target: c.ID, Type: c.Type, Name: c.Name, Policies: scp[c.ID]})
+				ap.scpRead = joinRead(ap.scpRead, useAll(scpBad[c.ID]))
 			}
 			if oi.rcpEnabled {
 				ap.rcp = append(ap.rcp, policy.OrgLevel{Target: c.ID, Type: c.Type, Name: c.Name, Policies: rcp[c.ID]})
+				ap.rcpRead = joinRead(ap.rcpRead, useAll(rcpBad[c.ID]))
 			}
 			if c.Type != NodeAccount {
 				path += c.ID + "/"
@@ -491,6 +588,13 @@ func indexOrganization(o *Organization) (*orgIndex, error) {
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
 		if o.ID != "" {
 			ap.orgPaths = []string{path}
+		}
+		// A policy that cannot be parsed leaves the whole layer unknown.
+		if ap.scpRead.Unreadable {
+			ap.scp = nil
+		}
+		if ap.rcpRead.Unreadable {
+			ap.rcp = nil
 		}
 		oi.accounts[id] = ap
 	}

@@ -204,9 +204,13 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 	p.Account = pa.ARN.Account
 	acct := pa.ARN.Account
 
+	hint := hintOf(req)
 	switch pa.Kind {
 	case KindAssumedRole, KindRole:
-		e := ix.findRole(acct, pa)
+		e, err := ix.findRole(acct, pa, hint)
+		if err != nil {
+			return nil, err
+		}
 		if e == nil {
 			return nil, s.notFound("role", pa, req.Principal.ARN)
 		}
@@ -219,13 +223,16 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 				// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable).
 				p.UserID = e.ID + ":" + pa.Session
 			}
-			l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
+			l.Session, l.SessionKnown, l.SessionRead = ix.session(req.Principal.ARN)
 		} else {
 			// A role ARN is not a session: no session policy applies.
 			l.SessionKnown = true
 		}
 	case KindUser:
-		e := ix.findUser(acct, pa)
+		e, err := ix.findUser(acct, pa, hint)
+		if err != nil {
+			return nil, err
+		}
 		if e == nil {
 			return nil, s.notFound("user", pa, req.Principal.ARN)
 		}
@@ -248,7 +255,7 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 		msg := "a federated-user session (" + req.Principal.ARN + ") has the permissions of the IAM user that called sts:GetFederationToken, which its ARN does not name: find that user in CloudTrail (the GetFederationToken event) and diagnose again with that user's ARN (arn:" + pa.Partition + ":iam::" + acct + ":user/NAME) as the principal and the session policy passed to GetFederationToken"
 		l.IdentityRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
 		l.BoundaryRead = policy.Readability{Unreadable: true, Error: "FederatedUserSourceUnknown", Message: msg}
-		l.Session, l.SessionKnown = ix.session(req.Principal.ARN)
+		l.Session, l.SessionKnown, l.SessionRead = ix.session(req.Principal.ARN)
 	case KindAnonymous, KindService:
 		nonIAMPrincipal(p, pa)
 		l.SessionKnown = true
@@ -277,7 +284,7 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 	default:
 		l.OrgID, l.ManagementAccount = ix.org.id, ix.org.management
 		if ap, ok := ix.org.accounts[acct]; ok {
-			l.SCP = ap.scp
+			l.SCP, l.SCPRead = ap.scp, ap.scpRead
 			if p.OrgID == "" {
 				p.OrgID = ix.org.id
 			}
@@ -295,7 +302,7 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 			resAcct = acct
 		}
 		if ap, ok := ix.org.accounts[resAcct]; ok {
-			l.RCP = ap.rcp
+			l.RCP, l.RCPRead = ap.rcp, ap.rcpRead
 		} else {
 			l.RCPRead = notInOrg(resAcct, ix.org.id, "RCPs")
 		}
@@ -343,48 +350,69 @@ func FillEntity(l *policy.Layers, e *Entity) {
 	l.Boundary, l.BoundaryRead = e.Boundary, e.BoundaryRead
 }
 
-func (ix *index) findRole(acct string, pa Caller) *Entity {
+// findRole finds the role pa names; nil when the snapshot lacks it. A name
+// that several roles share is an *AmbiguousError unless h picks one.
+func (ix *index) findRole(acct string, pa Caller, h resolveHint) (*Entity, error) {
 	if pa.Kind == KindRole {
 		if e := ix.roles[pa.Raw]; e != nil {
-			return e
+			return e, nil
 		}
 		if pa.HasPath {
 			// A role ARN with a path names exactly one role.
-			return nil
+			return nil, nil
 		}
 	}
 	// An assumed-role ARN (and a role ARN written without its path) names
 	// the role by name only: the path is dropped from session ARNs
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
-	return findByName(ix.roleNames, ix.roleNamesCI, acct, pa.Name)
+	return findByName(ix.roleNames, ix.roleNamesCI, ix.roleDups, acct, pa, h)
 }
 
-func (ix *index) findUser(acct string, pa Caller) *Entity {
+func (ix *index) findUser(acct string, pa Caller, h resolveHint) (*Entity, error) {
 	if e := ix.users[pa.Raw]; e != nil {
-		return e
+		return e, nil
 	}
 	if pa.HasPath {
-		return nil
+		return nil, nil
 	}
-	return findByName(ix.userNames, ix.userNamesCI, acct, pa.Name)
+	return findByName(ix.userNames, ix.userNamesCI, ix.userDups, acct, pa, h)
 }
 
 // findByName looks a name up exactly, then case-insensitively: IAM user and
 // role names are unique regardless of case
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
-func findByName(exact, ci map[nameKey]*Entity, acct, name string) *Entity {
-	if e := exact[nameKey{acct, name}]; e != nil {
-		return e
+// A name several entities share (a snapshot that breaks that rule) is
+// resolved only through h, else it is an *AmbiguousError.
+func findByName(exact, ci map[nameKey]*Entity, dups map[nameKey][]*Entity, acct string, pa Caller, h resolveHint) (*Entity, error) {
+	k := nameKey{acct, strings.ToLower(pa.Name)}
+	if cands := dups[k]; cands != nil {
+		var same []*Entity
+		for _, e := range cands {
+			if e.Name == pa.Name {
+				same = append(same, e)
+			}
+		}
+		if len(same) > 0 {
+			cands = same
+		}
+		return pick(cands, pa.Raw, h)
 	}
-	return ci[nameKey{acct, strings.ToLower(name)}]
+	if e := exact[nameKey{acct, pa.Name}]; e != nil {
+		return e, nil
+	}
+	return ci[k], nil
 }
 
-// session returns the session policies of a session ARN and whether they
-// are known: session policies cannot be read after the session was created,
-// so only a snapshot entry makes them known.
-func (ix *index) session(sessionARN string) ([]policy.Source, bool) {
+// session returns the session policies of a session ARN, whether they are
+// known, and whether they could be read: session policies cannot be read
+// after the session was created, so only a snapshot entry makes them
+// known.
+func (ix *index) session(sessionARN string) ([]policy.Source, bool, policy.Readability) {
+	if r, bad := ix.sessionRead[sessionARN]; bad {
+		return nil, true, r
+	}
 	src, ok := ix.sessions[sessionARN]
-	return src, ok
+	return src, ok, policy.Readability{}
 }
 
 func (s *Snapshot) notFound(what string, pa Caller, principal string) error {
@@ -411,8 +439,19 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	l.ResourceAccount = a.AccountID()
 	if IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
 		pa := Caller{Kind: KindRole, Raw: res, ARN: a, Name: lastSegment(a.Resource), HasPath: strings.Count(a.Resource, "/") > 1}
-		if e := ix.findRole(a.Account, pa); e != nil && e.Trust != nil {
+		e, err := ix.findRole(a.Account, pa, resolveHint{})
+		switch {
+		case err != nil:
+			var amb *AmbiguousError
+			errors.As(err, &amb)
+			l.ResourceRead = policy.Readability{Unreadable: true, Error: "AmbiguousRole",
+				Message: "the role " + res + " is ambiguous: the snapshot holds " + strings.Join(amb.Candidates, " and ") + ", so its trust policy is unknown: give the role's ARN with its path as the resource"}
+			return a.AccountID()
+		case e != nil && e.Trust != nil:
 			l.Resource = e.Trust
+			return a.AccountID()
+		case e != nil && e.TrustRead.Unreadable:
+			l.ResourceRead = e.TrustRead
 			return a.AccountID()
 		}
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NoSuchEntity",
@@ -425,10 +464,14 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 		// a bucket whose policy the snapshot holds belongs to the
 		// snapshot's account. An object ARN (arn:aws:s3:::bucket/key) is
 		// governed by its bucket's policy.
-		src := ix.resources[res]
-		if src == nil {
+		src, read := ix.resources[res], ix.resourceRead[res]
+		if src == nil && !read.Unreadable {
 			bucket, _, _ := strings.Cut(a.Resource, "/")
-			src = ix.resources["arn:"+a.Partition+":s3:::"+bucket]
+			src, read = ix.resources["arn:"+a.Partition+":s3:::"+bucket], ix.resourceRead["arn:"+a.Partition+":s3:::"+bucket]
+		}
+		if read.Unreadable {
+			l.ResourceRead, l.ResourceAccount = read, s.AccountID
+			return s.AccountID
 		}
 		if src == nil {
 			return ""
@@ -439,6 +482,10 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	}
 	if src := ix.resources[res]; src != nil {
 		l.Resource = src
+		return a.AccountID()
+	}
+	if read, bad := ix.resourceRead[res]; bad {
+		l.ResourceRead = read
 		return a.AccountID()
 	}
 	switch {

@@ -119,10 +119,6 @@ func docJSON(t *testing.T, d *policy.Document) string {
 }
 
 func TestLoadErrors(t *testing.T) {
-	role := func(doc string) string {
-		return `"RoleDetailList":[{"Path":"/","RoleName":"R","RoleId":"AROAEXAMPLE","Arn":"arn:aws:iam::123456789012:role/R",
-			"RolePolicyList":[{"PolicyName":"inline1","PolicyDocument":` + doc + `}]}]`
-	}
 	okDoc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
 	tests := []struct {
 		name   string
@@ -139,16 +135,8 @@ func TestLoadErrors(t *testing.T) {
 		{"v1 with lists at top level", `{"format":"iamdiag-snapshot/v1","account_id":"123456789012","UserDetailList":[]}`, ErrInvalid, []string{"authorization_details"}},
 		{"bad account id", `{"format":"iamdiag-snapshot/v1","account_id":"12345"}`, ErrInvalid, []string{"12345"}},
 		{"truncated", `{"UserDetailList":[],"IsTruncated":true,"Marker":"abc"}`, ErrInvalid, []string{"truncated"}},
-		{"malformed inline policy", `{` + role(`{"Version":"2012-10-17","Statement":[{"Effect":"Allw","Action":"s3:*","Resource":"*"}]}`) + `}`,
-			ErrInvalid, []string{"inline1", "arn:aws:iam::123456789012:role/R", "line 1"}},
-		{"malformed URL-encoded policy", `{` + role(`"%7B%22Statement%22%3A%5B%5D"`) + `}`, ErrInvalid, []string{"inline1"}},
-		{"policy neither object nor string", `{` + role(`[1]`) + `}`, ErrInvalid, []string{"inline1"}},
 		{"role ARN does not match name", `{"RoleDetailList":[{"RoleName":"R","Arn":"arn:aws:iam::123456789012:role/Other"}]}`, ErrInvalid, []string{"Other"}},
 		{"duplicate role", `{"RoleDetailList":[{"RoleName":"R","Arn":"arn:aws:iam::123456789012:role/R"},{"RoleName":"R","Arn":"arn:aws:iam::123456789012:role/R"}]}`, ErrInvalid, []string{"twice"}},
-		{"malformed SCP", `{"format":"iamdiag-snapshot/v1","account_id":"123456789012","authorization_details":{},
-			"organization":{"id":"o-abcdefghij","nodes":[{"id":"r-ab12","type":"ROOT"}],
-			"policies":[{"id":"p-x1234567","arn":"arn:aws:organizations::123456789012:policy/o-abcdefghij/service_control_policy/p-x1234567","name":"Bad","type":"SERVICE_CONTROL_POLICY","targets":["r-ab12"],"content":{"Statement":"nope"}}]}}`,
-			ErrInvalid, []string{"Bad", "p-x1234567"}},
 		{"organization cycle", `{"format":"iamdiag-snapshot/v1","account_id":"123456789012","authorization_details":{},
 			"organization":{"id":"o-abcdefghij","nodes":[{"id":"r-ab12","type":"ROOT"},{"id":"ou-ab12-aaaaaaaa","type":"ORGANIZATIONAL_UNIT","parent":"ou-ab12-bbbbbbbb"},
 			{"id":"ou-ab12-bbbbbbbb","type":"ORGANIZATIONAL_UNIT","parent":"ou-ab12-aaaaaaaa"},{"id":"123456789012","type":"ACCOUNT","parent":"ou-ab12-aaaaaaaa"}],"policies":[]}}`,
@@ -161,8 +149,6 @@ func TestLoadErrors(t *testing.T) {
 			ErrInvalid, []string{"FOLDER"}},
 		{"resource policy ARN", `{"format":"iamdiag-snapshot/v1","account_id":"123456789012","authorization_details":{},
 			"resource_policies":[{"arn":"bucket","policy":` + okDoc + `}]}`, ErrInvalid, []string{"bucket"}},
-		{"malformed session policy", `{"format":"iamdiag-snapshot/v1","account_id":"123456789012","authorization_details":{},
-			"session_policies":{"arn:aws:sts::123456789012:assumed-role/R/s":{"Statement":[]}}}`, ErrInvalid, []string{"assumed-role/R/s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

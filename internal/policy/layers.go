@@ -87,6 +87,9 @@ type Layers struct {
 	// read after the fact), which differs from known to be absent.
 	Session      []Source
 	SessionKnown bool
+	// SessionRead is unreadable when a known session policy could not be
+	// read (it cannot be parsed).
+	SessionRead Readability
 
 	// SCP and RCP hold the levels from the root down to the account, in that
 	// order. A nil slice with Read.Unreadable means the layer is unknown.

@@ -32,6 +32,9 @@ type Metrics struct {
 	reloads       *prometheus.CounterVec
 	slackAsync    *prometheus.CounterVec
 	rateLimited   *prometheus.CounterVec
+
+	// reloadFailing and unreadableDocs say what /readyz calls degraded.
+	reloadFailing, unreadableDocs prometheus.Gauge
 }
 
 // latencyBuckets are the request latency histogram's upper bounds, in
@@ -63,8 +66,13 @@ func NewMetrics() *Metrics {
 		slackAsync:    counter("iamdiag_slack_deferred_total", "Slack commands answered through response_url after an acknowledgement, by result.", "result"),
 		rateLimited:   counter("iamdiag_rate_limited_total", "Requests refused by the per-client rate limit, by route.", "route"),
 	}
+	m.reloadFailing = prometheus.NewGauge(prometheus.GaugeOpts{Name: "iamdiag_snapshot_reload_failing",
+		Help: "1 while the snapshot file has changed but cannot be loaded (the previous snapshot is served), else 0."})
+	m.unreadableDocs = prometheus.NewGauge(prometheus.GaugeOpts{Name: "iamdiag_snapshot_unreadable_documents",
+		Help: "Policy documents of the snapshot in use that cannot be parsed (the layers that use them are unknown)."})
 	m.reg.MustRegister(m.requests, m.latency, m.diagnoses, m.awsCalls, m.awsErrors, m.cache,
 		m.auditFindings, m.auditLast, m.auditRuns, m.snapshotAt, m.reloads, m.slackAsync, m.rateLimited,
+		m.reloadFailing, m.unreadableDocs,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// A failed collection still serves what could be gathered, and is

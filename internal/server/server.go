@@ -43,6 +43,11 @@ type ReadyCheck struct {
 	Name string
 	// Check returns nil when ready.
 	Check func(ctx context.Context) error
+	// Degraded, optional, says why a ready source serves less than it
+	// should (a snapshot file that changed but cannot be loaded, documents
+	// that cannot be parsed); "" when it does not. /readyz then answers 200
+	// with status "degraded", so that load balancers keep the daemon.
+	Degraded func(ctx context.Context) string
 }
 
 // Config is what New needs. Sources.Layers is required; the rest is
@@ -173,7 +178,7 @@ const readyTimeout = 5 * time.Second
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	checks := map[string]string{}
-	ready := true
+	ready, degraded := true, false
 	for _, c := range s.cfg.Ready {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		err := c.Check(ctx)
@@ -185,8 +190,18 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		checks[c.Name] = "ok"
+		if c.Degraded == nil {
+			continue
+		}
+		if why := c.Degraded(r.Context()); why != "" {
+			degraded = true
+			checks[c.Name] = "degraded: " + why
+		}
 	}
 	status, word := http.StatusOK, "ready"
+	if degraded {
+		word = "degraded"
+	}
 	if !ready {
 		status, word = http.StatusServiceUnavailable, "not ready"
 	}

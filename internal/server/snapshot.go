@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,12 +29,30 @@ type SnapshotSource struct {
 	log     *zap.Logger
 	metrics *Metrics
 	cur     atomic.Pointer[loadedSnapshot]
+	// failed is the latest reload's failure, nil once a reload succeeds.
+	failed atomic.Pointer[reloadFailure]
 }
 
 type loadedSnapshot struct {
 	snap *layers.Snapshot
 	info os.FileInfo
 	at   time.Time
+}
+
+// fileState identifies one content of the snapshot file: a failed reload
+// is retried, and warned about, only when the state changes.
+type fileState struct {
+	size  int64
+	mtime time.Time
+	sum   [sha256.Size]byte
+}
+
+// reloadFailure is a reload that failed, with the file state it read.
+type reloadFailure struct {
+	state fileState
+	info  os.FileInfo
+	err   error
+	at    time.Time
 }
 
 // OpenSnapshot loads the snapshot at path. metrics may be nil.
@@ -42,28 +64,88 @@ func OpenSnapshot(path string, log *zap.Logger, metrics *Metrics) (*SnapshotSour
 		metrics = NewMetrics()
 	}
 	s := &SnapshotSource{path: path, log: log, metrics: metrics}
-	if err := s.load(); err != nil {
+	if _, err := s.load(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// load reads the file and swaps it in.
-func (s *SnapshotSource) load() error {
+// load reads the file and swaps it in. Content that failed before (same
+// size and hash, whatever the modification time) fails again with the
+// same error without being parsed again; repeated says so.
+func (s *SnapshotSource) load() (repeated bool, err error) {
 	info, err := os.Stat(s.path)
 	if err != nil {
-		return fmt.Errorf("reading the snapshot %s: %w", s.path, err)
+		return false, fmt.Errorf("reading the snapshot %s: %w", s.path, err)
 	}
-	snap, err := layers.LoadFile(s.path)
+	b, err := readSnapshotFile(s.path)
 	if err != nil {
-		return fmt.Errorf("reading the snapshot %s: %w", s.path, err)
+		return false, fmt.Errorf("reading the snapshot %s: %w", s.path, err)
+	}
+	state := fileState{size: info.Size(), mtime: info.ModTime(), sum: sha256.Sum256(b)}
+	if f := s.failed.Load(); f != nil && f.state.size == state.size && f.state.sum == state.sum {
+		s.failed.Store(&reloadFailure{state: state, info: info, err: f.err, at: f.at})
+		return true, f.err
+	}
+	snap, err := layers.Load(bytes.NewReader(b))
+	if err != nil {
+		err = fmt.Errorf("reading the snapshot %s: %w", s.path, err)
+		s.failed.Store(&reloadFailure{state: state, info: info, err: err, at: time.Now()})
+		s.metrics.reloadFailing.Set(1)
+		return false, err
 	}
 	now := time.Now()
 	s.cur.Store(&loadedSnapshot{snap: snap, info: info, at: now})
+	s.failed.Store(nil)
+	s.metrics.reloadFailing.Set(0)
 	s.metrics.snapshotAt.Set(float64(now.Unix()))
+	bad := snap.Unreadable()
+	s.metrics.unreadableDocs.Set(float64(len(bad)))
 	s.log.Info("snapshot loaded", zap.String("path", s.path), zap.String("account", snap.AccountID),
 		zap.Time("captured_at", snap.CapturedAt), zap.Int64("bytes", info.Size()))
-	return nil
+	if len(bad) > 0 {
+		// Once per file state: a state is loaded once.
+		s.log.Warn("snapshot loaded with policy documents that cannot be parsed: the layers that use them are unknown",
+			zap.Int("documents", len(bad)), zap.String("first", bad[0].Error()))
+	}
+	return false, nil
+}
+
+// readSnapshotFile reads the file, up to the size Load accepts.
+func readSnapshotFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, layers.DefaultMaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > layers.DefaultMaxBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", layers.ErrTooLarge, layers.DefaultMaxBytes)
+	}
+	return b, nil
+}
+
+// Degraded says why the daemon serves less than the file holds: the latest
+// reload failed (with the error and the age of the snapshot still served),
+// or the snapshot in use has documents that cannot be parsed; "" when
+// neither. /readyz reports it and stays 200: the daemon still answers.
+func (s *SnapshotSource) Degraded(context.Context) string {
+	cur := s.cur.Load()
+	if cur == nil {
+		return ""
+	}
+	var parts []string
+	if f := s.failed.Load(); f != nil {
+		parts = append(parts, fmt.Sprintf("the file changed but cannot be loaded (%v); serving the snapshot loaded %s ago",
+			f.err, time.Since(cur.at).Round(time.Second)))
+	}
+	if bad := cur.snap.Unreadable(); len(bad) > 0 {
+		parts = append(parts, fmt.Sprintf("%d policy document(s) of the snapshot in use cannot be parsed, so the layers that use them are unknown (first: %v)", len(bad), bad[0]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Snapshot returns the snapshot in use.
@@ -96,8 +178,15 @@ func (s *SnapshotSource) Reload() (bool, error) {
 	if os.SameFile(old, info) && info.Size() == old.Size() && info.ModTime().Equal(old.ModTime()) {
 		return false, nil
 	}
-	if err := s.load(); err != nil {
-		s.metrics.reloads.WithLabelValues("failure").Inc()
+	if f := s.failed.Load(); f != nil && os.SameFile(f.info, info) && info.Size() == f.state.size && info.ModTime().Equal(f.state.mtime) {
+		// The state that failed: not read, parsed, counted or logged
+		// again.
+		return false, f.err
+	}
+	if repeated, err := s.load(); err != nil {
+		if !repeated {
+			s.metrics.reloads.WithLabelValues("failure").Inc()
+		}
 		return false, err
 	}
 	s.metrics.reloads.WithLabelValues("success").Inc()

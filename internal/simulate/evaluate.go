@@ -42,7 +42,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	f.identity, fi.identity = ev.layer(policy.LayerIdentity, l.Identity, nil, !l.IdentityRead.Unreadable, l.IdentityRead.Error, identityApplies(&e),
 		func(d policy.Decision) (state, string) { return identityState(&e, d) })
 	f.boundary, fi.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
-	f.session, fi.session = ev.layer(policy.LayerSession, l.Session, nil, l.SessionKnown || !isSession(&e.p), "", sessionApplies(&e), sessionState)
+	f.session, fi.session = ev.layer(policy.LayerSession, l.Session, nil, (l.SessionKnown && !l.SessionRead.Unreadable) || !isSession(&e.p), l.SessionRead.Error, sessionApplies(&e), sessionState)
 
 	o := combine(&f)
 	o.implicit = combine(&fi).implicit

@@ -129,6 +129,8 @@ func sessionApplies(e *env) applicability {
 		// sessions only
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session).
 		return applicability{st: stNA, note: "session policies apply only to role sessions and federated user sessions"}
+	case l.SessionRead.Unreadable:
+		return applicability{st: stUnknown, note: unreadableNote("the session policy", l.SessionRead)}
 	case !l.SessionKnown:
 		return applicability{st: stUnknown, note: sessionUnknownWarning}
 	case len(l.Session) == 0:
