@@ -35,6 +35,7 @@ type serveOptions struct {
 	Listen                 string
 	TokenFile              string
 	NoAuth                 bool
+	AllowedHosts           []string
 	SlackSigningSecretFile string
 	Snapshot               string
 	SnapshotPoll           time.Duration
@@ -111,6 +112,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringVar(&opts.Listen, "listen", server.DefaultListen, "`ADDR`ESS to listen on (host:port)")
 	fs.StringVar(&opts.TokenFile, "token-file", "", "`FILE` holding the API's bearer token (or IAMDIAG_TOKEN)")
 	fs.BoolVar(&opts.NoAuth, "no-auth", false, "serve the API without a token (only on a loopback --listen address)")
+	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
 	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
@@ -228,6 +230,15 @@ func (o *serveOptions) validate() error {
 	return nil
 }
 
+// allowedHosts are the names of --allowed-host and --listen's host.
+func (o *serveOptions) allowedHosts() []string {
+	hosts := o.AllowedHosts
+	if h, _, err := net.SplitHostPort(o.Listen); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
 // serveLogger returns the daemon's logger: JSON (or console) lines on w at
 // the given level, with ISO 8601 times.
 func serveLogger(w io.Writer, format, level string) *zap.Logger {
@@ -281,6 +292,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		Log:                log.Named("http"),
 		Token:              opts.token,
 		NoAuth:             opts.NoAuth,
+		AllowedHosts:       opts.allowedHosts(),
 		SlackSigningSecret: opts.slackSecret,
 		Sources:            sources,
 		Linter:             server.LinterFunc(lintPolicies),

@@ -114,6 +114,9 @@ func (d *daemon) post(t *testing.T, path, token string, body io.Reader, hdr map[
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}

@@ -56,6 +56,11 @@ type Config struct {
 	// NoAuth serves the API without a token. CheckListen refuses it on an
 	// address that is not loopback.
 	NoAuth bool
+	// AllowedHosts are the DNS names (name or name:port) requests may be
+	// addressed to besides localhost and IP literals: the daemon's names
+	// (its listen address's name, its Service's or load balancer's names).
+	// Any other name in Host is refused with 421 (hosts.go).
+	AllowedHosts []string
 	// SlackSigningSecret enables POST /slack/command; empty disables it.
 	SlackSigningSecret string
 	// Sources are where diagnoses read the policy layers (and decode
@@ -98,6 +103,7 @@ type Server struct {
 	metrics   *Metrics
 	limiter   *limiter
 	tokenHash [32]byte
+	hosts     hostSet
 	routes    map[string]*route
 	// pending tracks Slack answers still to be posted, so that a shutdown
 	// waits for them.
@@ -136,13 +142,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, tokenHash: sha256.Sum256([]byte(cfg.Token))}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, tokenHash: sha256.Sum256([]byte(cfg.Token)), hosts: newHostSet(cfg.AllowedHosts)}
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
 	}
 	s.routes = map[string]*route{
-		"/v1/diagnose":  {method: http.MethodPost, h: s.handleDiagnose},
-		"/v1/lint":      {method: http.MethodPost, h: s.handleLint},
+		"/v1/diagnose":  {method: http.MethodPost, json: true, h: s.handleDiagnose},
+		"/v1/lint":      {method: http.MethodPost, json: true, h: s.handleLint},
 		"/v1/audit":     {method: http.MethodGet, h: s.handleAudit},
 		"/v1/audit/run": {method: http.MethodPost, h: s.handleAuditRun},
 		slackPath:       {method: http.MethodPost, public: true, h: s.handleSlack},
