@@ -209,19 +209,16 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	src.Log = loggerFrom(ctx).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
 	d, err := diagnose.Run(ctx, req.input(), src)
 	if err != nil {
-		var (
-			ae *APIError
-			de *diagnose.Error
-		)
-		switch {
-		case errors.As(err, &ae):
-			return nil, err
-		case errors.As(err, &de):
-			return nil, pipelineError(de)
-		case errors.Is(err, context.DeadlineExceeded):
-			return nil, &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
+		err = s.diagnoseError(err)
+		var ae *APIError
+		if req.Redact && errors.As(err, &ae) {
+			// A redacted answer's error redacts what it echoes too: the
+			// principal a 404 names, its session, its account.
+			red := *ae
+			red.Message = redactText(ae.Message)
+			return nil, &red
 		}
-		return nil, &APIError{Status: http.StatusInternalServerError, Code: "diagnosis_failed", Message: "the diagnosis failed: see the server log for the request id", Err: err}
+		return nil, err
 	}
 	if d == nil || d.Result == nil {
 		return nil, errors.New("diagnosing: the pipeline returned no result")
@@ -229,6 +226,23 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	s.metrics.diagnoses.WithLabelValues(d.Result.Decision.String()).Inc()
 	loggerFrom(ctx).Info("diagnosed", zap.String("decision", d.Result.Decision.String()), zap.Int("blockers", len(d.Result.Blockers)))
 	return d, nil
+}
+
+// diagnoseError maps the pipeline's error to the API's.
+func (s *Server) diagnoseError(err error) error {
+	var (
+		ae *APIError
+		de *diagnose.Error
+	)
+	switch {
+	case errors.As(err, &ae):
+		return err
+	case errors.As(err, &de):
+		return pipelineError(de)
+	case errors.Is(err, context.DeadlineExceeded):
+		return &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
+	}
+	return &APIError{Status: http.StatusInternalServerError, Code: "diagnosis_failed", Message: "the diagnosis failed: see the server log for the request id", Err: err}
 }
 
 // render writes d in the requested format.
