@@ -20,7 +20,6 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/iamdiag/iamdiag/internal/audit"
-	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
@@ -271,7 +270,10 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sources := diagnose.Sources{Layers: src.gatherer(), Decoder: &lazyDecoder{profile: opts.Profile, region: opts.Region}}
+	// Without a live source there is no decoder: the daemon loads no AWS
+	// configuration (whose default chain ends at instance metadata) for a
+	// request, and answers encoded messages 422.
+	sources := diagnose.Sources{Layers: src.gatherer()}
 	if src.clients != nil {
 		// The live configuration is loaded already: decode with its STS
 		// client.
@@ -528,32 +530,6 @@ func refreshLoop(ctx context.Context, c *awsClients, path string, every time.Dur
 			log.Warn("reloading the refreshed snapshot failed", zap.Error(err))
 		}
 	}
-}
-
-// lazyDecoder decodes encoded messages with an STS client built from the
-// AWS configuration on the first message: a daemon that only reads a
-// snapshot loads no AWS configuration until it needs one.
-type lazyDecoder struct {
-	profile, region string
-	mu              sync.Mutex
-	dec             decode.Decoder
-}
-
-// DecodeAuthorizationMessage loads the configuration once, then calls STS.
-func (l *lazyDecoder) DecodeAuthorizationMessage(ctx context.Context, encoded string) (string, error) {
-	l.mu.Lock()
-	if l.dec == nil {
-		d, err := newSTS(ctx, l.profile, l.region)
-		if err != nil {
-			l.mu.Unlock()
-			// Not cached: the credentials may appear later.
-			return "", fmt.Errorf("%w: %w", decode.ErrSTS, err)
-		}
-		l.dec = d
-	}
-	dec := l.dec
-	l.mu.Unlock()
-	return dec.DecodeAuthorizationMessage(ctx, encoded)
 }
 
 // lintPolicies is the daemon's Linter: `iamdiag lint` on each document.
