@@ -49,6 +49,7 @@ type serveOptions struct {
 	RateLimit              float64
 	RateBurst              int
 	MaxBodyBytes           int64
+	MaxConns               int
 	SlackAnswerWithin      time.Duration
 	DiagnoseTimeout        time.Duration
 	Timeouts               server.Timeouts
@@ -112,6 +113,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringVar(&opts.TokenFile, "token-file", "", "`FILE` holding the API's bearer token (or IAMDIAG_TOKEN)")
 	fs.BoolVar(&opts.NoAuth, "no-auth", false, "serve the API without a token (only on a loopback --listen address)")
 	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
+	fs.IntVar(&opts.MaxConns, "max-conns", server.DefaultMaxConns, "most client connections open at once (`N`); at the limit an idle connection, or the one slowest to send its request, is closed to make room")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
 	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
@@ -132,6 +134,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.DurationVar(&opts.Timeouts.Read, "read-timeout", server.DefaultTimeouts.Read, "longest time to read a request (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Write, "write-timeout", server.DefaultTimeouts.Write, "longest time to handle a request and write the answer (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Idle, "idle-timeout", server.DefaultTimeouts.Idle, "longest time a keep-alive connection may idle (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Drain, "drain-delay", server.DefaultTimeouts.Drain, "on SIGTERM, keep serving for `DURATION` with /readyz answering 503, so that load balancers stop sending before the listener closes")
 	fs.DurationVar(&opts.Timeouts.Shutdown, "shutdown-timeout", server.DefaultTimeouts.Shutdown, "on SIGTERM, longest wait for in-flight requests (`DURATION`)")
 	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (the live source, --refresh and decoding encoded messages)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION`")
@@ -223,6 +226,9 @@ func (o *serveOptions) validate() error {
 	if _, err := zapcore.ParseLevel(o.LogLevel); err != nil {
 		return usageErrorf("--log-level %q: want debug, info, warn or error", o.LogLevel)
 	}
+	if o.MaxConns <= 0 || o.Timeouts.Drain < 0 {
+		return usageErrorf("--max-conns must be positive and --drain-delay not negative")
+	}
 	if o.RateLimit < 0 || o.RateBurst < 0 || o.MaxBodyBytes <= 0 || o.SnapshotPoll < 0 {
 		return usageErrorf("--rate-limit, --rate-burst, --snapshot-poll must not be negative and --max-body-bytes must be positive")
 	}
@@ -304,6 +310,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		RateLimit:          opts.RateLimit,
 		RateBurst:          opts.RateBurst,
 		MaxBodyBytes:       opts.MaxBodyBytes,
+		MaxConns:           opts.MaxConns,
 		DiagnoseTimeout:    opts.DiagnoseTimeout,
 		SlackBudget:        opts.SlackAnswerWithin,
 	})

@@ -120,6 +120,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = context.WithValue(ctx, ctxLogger, log)
 	r = r.WithContext(ctx)
 	w.Header().Set(requestIDHeader, id)
+	if s.draining.Load() {
+		// The client reconnects, to another replica, for its next
+		// request: no keep-alive connection is left idle for Shutdown to
+		// close under a request being sent.
+		w.Header().Set("Connection", "close")
+	}
 	rec := &recorder{ResponseWriter: w}
 
 	rt, name := s.route(r)
