@@ -270,6 +270,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	}
 	log := serveLogger(stderr, opts.LogFormat, opts.LogLevel)
 	defer func() { _ = log.Sync() }()
+	ctx = withAWSLog(ctx, log)
 	metrics := server.NewMetrics()
 
 	src, err := openSources(ctx, opts, log, metrics)

@@ -53,6 +53,9 @@ func TestServeUsage(t *testing.T) {
 		{name: "audit without state dir", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "--state-dir"},
 		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
 		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
+		{name: "no connections", args: []string{"--no-auth", "--snapshot", snap, "--max-conns", "0"}, wantCode: exitUsage, wantErr: "--max-conns"},
+		{name: "negative drain delay", args: []string{"--no-auth", "--snapshot", snap, "--drain-delay", "-1s"}, wantCode: exitUsage, wantErr: "--drain-delay"},
+		{name: "bad max-conns by env", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_MAX_CONNS": "many"}, wantCode: exitUsage, wantErr: "IAMDIAG_MAX_CONNS"},
 		{name: "healthcheck down", args: []string{"--healthcheck", "http://127.0.0.1:1/healthz"}, wantCode: exitFailure, wantErr: "health check"},
 		{name: "healthcheck not http", args: []string{"--healthcheck", "file:///etc/passwd"}, wantCode: exitUsage, wantErr: "http://"},
 	}
@@ -143,7 +146,7 @@ func startLiveDaemon(t *testing.T, fakeArgs ...string) *liveDaemon {
 	done := make(chan error, 1)
 	go func() {
 		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
-		cmd.SetArgs([]string{"--live", "--no-auth", "--listen", addr, "--log-level", "warn"})
+		cmd.SetArgs([]string{"--live", "--no-auth", "--listen", addr, "--log-level", "warn", "--drain-delay", "0"})
 		done <- cmd.ExecuteContext(ctx)
 	}()
 	t.Cleanup(func() {
