@@ -105,8 +105,10 @@ func (l *connLimiter) connState(c net.Conn, st http.ConnState) {
 	}
 	switch st {
 	case http.StateIdle, http.StateActive:
-		// Active: the first byte of a request arrived, its headers are
-		// being read (handling marks it busy once they are).
+		// Idle: between requests (a request being sent slowly on a
+		// keep-alive connection stays idle until its headers are read).
+		// Active: its headers are read; handling marks it busy next, and
+		// until then it is the newest, the last to be evicted.
 		if t.elem != nil {
 			l.evictable.Remove(t.elem)
 		}
