@@ -74,8 +74,8 @@ func TestEncodedMessageWithoutLiveSource(t *testing.T) {
 		t.Fatalf("status %d, want 422: %s", w.Code, w.Body)
 	}
 	e := errorOf(t, w)
-	if e.Code != "cannot_decode" || !strings.Contains(e.Error, "--live") || !strings.Contains(e.Error, "decoded_message") {
-		t.Errorf("got %+v, want cannot_decode naming --live and decoded_message", e)
+	if e.Code != "cannot_decode" || !strings.Contains(e.Error, "IAMDIAG_LIVE") || !strings.Contains(e.Error, "decoded_message") {
+		t.Errorf("got %+v, want cannot_decode naming the live source and decoded_message", e)
 	}
 	if n := ts.diag.calls.Load(); n != 0 {
 		t.Errorf("the source was asked %d times", n)

@@ -206,7 +206,7 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 		// must not go looking for one (the SDK's default chain ends at the
 		// instance metadata service) on a client's request.
 		return nil, apiError(http.StatusUnprocessableEntity, "cannot_decode",
-			"this daemon has no live AWS source, so it cannot call sts:DecodeAuthorizationMessage: send decoded_message (what `aws sts decode-authorization-message` printed) or the error text instead, or run the daemon with --live and credentials allowed sts:DecodeAuthorizationMessage")
+			"this daemon has no live AWS source, so it cannot call sts:DecodeAuthorizationMessage: send decoded_message (what `aws sts decode-authorization-message` printed) or the error text instead, or run the daemon with the live AWS source (IAMDIAG_LIVE=true) and credentials allowed sts:DecodeAuthorizationMessage")
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DiagnoseTimeout)
 	defer cancel()

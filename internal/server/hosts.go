@@ -80,7 +80,7 @@ func (s *Server) checkHost(r *http.Request) error {
 	}
 	name := hostName(r.Host)
 	return apiError(http.StatusMisdirectedRequest, "host_not_allowed",
-		fmt.Sprintf("this daemon does not answer for the name %q: if it is this daemon's name, start it with --allowed-host %s (or IAMDIAG_ALLOWED_HOST); names are checked so that a web page cannot reach the API through DNS rebinding", name, name))
+		fmt.Sprintf("this daemon does not answer for the name %q: if it is this daemon's name, add it to the daemon's allowed host names (IAMDIAG_ALLOWED_HOST=%s); names are checked so that a web page cannot reach the API through DNS rebinding", name, name))
 }
 
 // checkJSON refuses a JSON route's request whose Content-Type is not

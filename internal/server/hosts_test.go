@@ -81,7 +81,7 @@ func TestHostAndContentType(t *testing.T) {
 			if e.Code != tt.wantCode {
 				t.Errorf("code %q, want %q", e.Code, tt.wantCode)
 			}
-			if tt.wantStatus == 421 && !strings.Contains(e.Error, "--allowed-host") {
+			if tt.wantStatus == 421 && !strings.Contains(e.Error, "IAMDIAG_ALLOWED_HOST=") {
 				t.Errorf("the 421 message does not say what to configure: %q", e.Error)
 			}
 			if got := ts.diag.calls.Load(); got != 0 {
