@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -267,5 +268,69 @@ func TestServeLiveCallerAccount(t *testing.T) {
 				t.Errorf("%d sts:GetCallerIdentity calls after a probe and a diagnosis, want 1", n)
 			}
 		})
+	}
+}
+
+// TestServeSnapshotNeverAsksAWS: a daemon serving only a snapshot answers
+// an encoded message 422 without loading an AWS configuration: the
+// instance metadata service (here a local server that counts) is never
+// asked for credentials.
+func TestServeSnapshotNeverAsksAWS(t *testing.T) {
+	var imds atomic.Int64
+	meta := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		imds.Add(1)
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer meta.Close()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT":  meta.URL,
+		"AWS_CONFIG_FILE":                    filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":        filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID":                  "",
+		"AWS_SECRET_ACCESS_KEY":              "",
+		"AWS_PROFILE":                        "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE":        "",
+	} {
+		t.Setenv(k, v)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
+		cmd.SetArgs([]string{"--snapshot", "../../examples/seed/snapshot.json", "--no-auth", "--listen", addr, "--drain-delay", "0"})
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v; stderr: %s", err, stderr.String())
+		}
+	}()
+	d := &liveDaemon{addr: addr}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not listen; stderr: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, body := d.do(t, "POST", "/v1/diagnose", `{"encoded_message": "`+strings.Repeat("AbC-_9", 20)+`"}`)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "cannot_decode") {
+		t.Errorf("got %d %s, want 422 cannot_decode", code, body)
+	}
+	if n := imds.Load(); n != 0 {
+		t.Errorf("instance metadata was asked %d times", n)
 	}
 }
