@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -237,7 +238,7 @@ func (o *serveOptions) validate() error {
 
 // allowedHosts are the names of --allowed-host and --listen's host.
 func (o *serveOptions) allowedHosts() []string {
-	hosts := o.AllowedHosts
+	hosts := slices.Clip(o.AllowedHosts)
 	if h, _, err := net.SplitHostPort(o.Listen); err == nil && h != "" {
 		hosts = append(hosts, h)
 	}
