@@ -66,6 +66,9 @@ func loadAWSConfig(ctx context.Context, profile, region string) (aws.Config, err
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}
+	if o := awsLogOption(ctx); o != nil {
+		opts = append(opts, o)
+	}
 	if awsBackoff != nil {
 		opts = append(opts, config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {

@@ -145,7 +145,8 @@ func (o *diagnoseOptions) validate() error {
 // runDiagnose reads the input, runs the diagnosis pipeline over the source
 // the flags name (a snapshot, policy files, else the live account) and
 // writes the report to stdout.
-func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.Writer) error {
+func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.Writer) (err error) {
+	defer func() { err = opts.redact.failure(err) }()
 	if opts.log == nil {
 		opts.log = zap.NewNop()
 	}

@@ -70,6 +70,25 @@ func (o *redactOptions) output(ctx context.Context, stdout io.Writer) (out io.Wr
 	}
 }
 
+// failure redacts the message of a failed --redact run: what it echoes of
+// the input (the principal a "not found" names, its session, its account)
+// is replaced as in the report. The exit status is kept.
+func (o *redactOptions) failure(err error) error {
+	if err == nil || !o.Redact {
+		return err
+	}
+	return &redactedError{msg: new(redact.Redactor).String(err.Error()), err: err}
+}
+
+// redactedError is an error shown with a redacted message.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // redactSyntax says how a report of format is redacted. A format this file
 // does not know is redacted as JSON when it is JSON (a chat payload), as
 // text otherwise.

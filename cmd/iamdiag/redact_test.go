@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -471,5 +472,33 @@ func TestRedactMapReplacesWiderFile(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if !strings.Contains(string(b), `"value": "123456789012"`) {
 		t.Errorf("mapping lacks the account:\n%s", b)
+	}
+}
+
+// TestRedactFailure: a --redact run that fails (a principal the snapshot
+// does not have) does not echo the principal's role, session or account;
+// without --redact it does.
+func TestRedactFailure(t *testing.T) {
+	const unknown = "arn:aws:sts::210987654321:assumed-role/GhostRole/jane.doe@example.com"
+	leaks := []string{"210987654321", "GhostRole", "jane.doe", "example.com"}
+	for _, redacted := range []bool{true, false} {
+		t.Run(fmt.Sprintf("redact=%v", redacted), func(t *testing.T) {
+			args := []string{"diagnose", "--snapshot", example(t, "seed", "snapshot.json"), "--principal", unknown, "--action", "ec2:RunInstances"}
+			if redacted {
+				args = append(args, "--redact")
+			}
+			var out, errb bytes.Buffer
+			if code := run(args, strings.NewReader(""), &out, &errb); code != exitFailure {
+				t.Fatalf("exit %d, want %d; stderr %s", code, exitFailure, errb.String())
+			}
+			if !strings.Contains(errb.String(), "not in the snapshot") {
+				t.Errorf("stderr does not say what failed: %s", errb.String())
+			}
+			for _, leak := range leaks {
+				if got := strings.Contains(errb.String(), leak); got == redacted {
+					t.Errorf("stderr shows %q = %v with redact=%v: %s", leak, got, redacted, errb.String())
+				}
+			}
+		})
 	}
 }

@@ -68,6 +68,9 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 		Args:          noArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			g.log = newLogger(s.err, g.verbose)
+			// The AWS SDK logs through it too (awslog.go); serve
+			// replaces it with the daemon's logger.
+			cmd.SetContext(withAWSLog(cmd.Context(), g.log))
 			return nil
 		},
 		// Without a subcommand, show help and fail as a usage error.

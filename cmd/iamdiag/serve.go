@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/server"
@@ -30,6 +30,7 @@ type serveOptions struct {
 	Listen                 string
 	TokenFile              string
 	NoAuth                 bool
+	AllowedHosts           []string
 	SlackSigningSecretFile string
 	Snapshot               string
 	SnapshotPoll           time.Duration
@@ -44,6 +45,7 @@ type serveOptions struct {
 	RateLimit              float64
 	RateBurst              int
 	MaxBodyBytes           int64
+	MaxConns               int
 	SlackAnswerWithin      time.Duration
 	DiagnoseTimeout        time.Duration
 	Timeouts               server.Timeouts
@@ -106,6 +108,8 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringVar(&opts.Listen, "listen", server.DefaultListen, "`ADDR`ESS to listen on (host:port)")
 	fs.StringVar(&opts.TokenFile, "token-file", "", "`FILE` holding the API's bearer token (or IAMDIAG_TOKEN)")
 	fs.BoolVar(&opts.NoAuth, "no-auth", false, "serve the API without a token (only on a loopback --listen address)")
+	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
+	fs.IntVar(&opts.MaxConns, "max-conns", server.DefaultMaxConns, "most client connections open at once (`N`); at the limit an idle connection, or the one slowest to send its request, is closed to make room")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
 	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
@@ -126,6 +130,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.DurationVar(&opts.Timeouts.Read, "read-timeout", server.DefaultTimeouts.Read, "longest time to read a request (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Write, "write-timeout", server.DefaultTimeouts.Write, "longest time to handle a request and write the answer (`DURATION`)")
 	fs.DurationVar(&opts.Timeouts.Idle, "idle-timeout", server.DefaultTimeouts.Idle, "longest time a keep-alive connection may idle (`DURATION`)")
+	fs.DurationVar(&opts.Timeouts.Drain, "drain-delay", server.DefaultTimeouts.Drain, "on SIGTERM, keep serving for `DURATION` with /readyz answering 503, so that load balancers stop sending before the listener closes")
 	fs.DurationVar(&opts.Timeouts.Shutdown, "shutdown-timeout", server.DefaultTimeouts.Shutdown, "on SIGTERM, longest wait for in-flight requests (`DURATION`)")
 	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (the live source, --refresh and decoding encoded messages)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION`")
@@ -217,10 +222,22 @@ func (o *serveOptions) validate() error {
 	if _, err := zapcore.ParseLevel(o.LogLevel); err != nil {
 		return usageErrorf("--log-level %q: want debug, info, warn or error", o.LogLevel)
 	}
+	if o.MaxConns <= 0 || o.Timeouts.Drain < 0 {
+		return usageErrorf("--max-conns must be positive and --drain-delay not negative")
+	}
 	if o.RateLimit < 0 || o.RateBurst < 0 || o.MaxBodyBytes <= 0 || o.SnapshotPoll < 0 {
 		return usageErrorf("--rate-limit, --rate-burst, --snapshot-poll must not be negative and --max-body-bytes must be positive")
 	}
 	return nil
+}
+
+// allowedHosts are the names of --allowed-host and --listen's host.
+func (o *serveOptions) allowedHosts() []string {
+	hosts := slices.Clip(o.AllowedHosts)
+	if h, _, err := net.SplitHostPort(o.Listen); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	return hosts
 }
 
 // serveLogger returns the daemon's logger: JSON (or console) lines on w at
@@ -250,6 +267,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	}
 	log := serveLogger(stderr, opts.LogFormat, opts.LogLevel)
 	defer func() { _ = log.Sync() }()
+	ctx = withAWSLog(ctx, log)
 	metrics := server.NewMetrics()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -260,9 +278,10 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sources := diagnose.Sources{Layers: src.gatherer(), Decoder: &decode.Lazy{New: func(ctx context.Context) (decode.Decoder, error) {
-		return newSTS(ctx, opts.Profile, opts.Region)
-	}}}
+	// Without a live source there is no decoder: the daemon loads no AWS
+	// configuration (whose default chain ends at instance metadata) for a
+	// request, and answers encoded messages 422.
+	sources := diagnose.Sources{Layers: src.gatherer()}
 	if src.clients != nil {
 		// The live configuration is loaded already: decode with its STS
 		// client.
@@ -287,6 +306,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		Log:                log.Named("http"),
 		Token:              opts.token,
 		NoAuth:             opts.NoAuth,
+		AllowedHosts:       opts.allowedHosts(),
 		SlackSigningSecret: opts.slackSecret,
 		Sources:            sources,
 		Linter:             server.LinterFunc(server.LintPolicies),
@@ -296,6 +316,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		RateLimit:          opts.RateLimit,
 		RateBurst:          opts.RateBurst,
 		MaxBodyBytes:       opts.MaxBodyBytes,
+		MaxConns:           opts.MaxConns,
 		DiagnoseTimeout:    opts.DiagnoseTimeout,
 		SlackBudget:        opts.SlackAnswerWithin,
 	})

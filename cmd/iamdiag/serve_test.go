@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,9 @@ func TestServeUsage(t *testing.T) {
 		{name: "audit without state dir", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "--state-dir"},
 		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
 		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
+		{name: "no connections", args: []string{"--no-auth", "--snapshot", snap, "--max-conns", "0"}, wantCode: exitUsage, wantErr: "--max-conns"},
+		{name: "negative drain delay", args: []string{"--no-auth", "--snapshot", snap, "--drain-delay", "-1s"}, wantCode: exitUsage, wantErr: "--drain-delay"},
+		{name: "bad max-conns by env", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_MAX_CONNS": "many"}, wantCode: exitUsage, wantErr: "IAMDIAG_MAX_CONNS"},
 		{name: "healthcheck down", args: []string{"--healthcheck", "http://127.0.0.1:1/healthz"}, wantCode: exitFailure, wantErr: "health check"},
 		{name: "healthcheck not http", args: []string{"--healthcheck", "file:///etc/passwd"}, wantCode: exitUsage, wantErr: "http://"},
 	}
@@ -151,7 +155,7 @@ func startDaemon(t *testing.T, args ...string) string {
 	done := make(chan error, 1)
 	go func() {
 		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
-		cmd.SetArgs(append(args, "--no-auth", "--listen", addr, "--log-level", "warn"))
+		cmd.SetArgs(append(args, "--no-auth", "--listen", addr, "--log-level", "warn", "--drain-delay", "0"))
 		done <- cmd.ExecuteContext(ctx)
 	}()
 	t.Cleanup(func() {
@@ -272,5 +276,69 @@ func TestServeLiveCallerAccount(t *testing.T) {
 				t.Errorf("%d sts:GetCallerIdentity calls after a probe and a diagnosis, want 1", n)
 			}
 		})
+	}
+}
+
+// TestServeSnapshotNeverAsksAWS: a daemon serving only a snapshot answers
+// an encoded message 422 without loading an AWS configuration: the
+// instance metadata service (here a local server that counts) is never
+// asked for credentials.
+func TestServeSnapshotNeverAsksAWS(t *testing.T) {
+	var imds atomic.Int64
+	meta := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		imds.Add(1)
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer meta.Close()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT":  meta.URL,
+		"AWS_CONFIG_FILE":                    filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":        filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID":                  "",
+		"AWS_SECRET_ACCESS_KEY":              "",
+		"AWS_PROFILE":                        "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE":        "",
+	} {
+		t.Setenv(k, v)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}, &globalOptions{log: zap.NewNop()})
+		cmd.SetArgs([]string{"--snapshot", "../../examples/seed/snapshot.json", "--no-auth", "--listen", addr, "--drain-delay", "0"})
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v; stderr: %s", err, stderr.String())
+		}
+	}()
+	d := &liveDaemon{addr: addr}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not listen; stderr: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, body := d.do(t, "POST", "/v1/diagnose", `{"encoded_message": "`+strings.Repeat("AbC-_9", 20)+`"}`)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "cannot_decode") {
+		t.Errorf("got %d %s, want 422 cannot_decode", code, body)
+	}
+	if n := imds.Load(); n != 0 {
+		t.Errorf("instance metadata was asked %d times", n)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
 )
@@ -183,33 +182,4 @@ func jsonScalar(raw json.RawMessage) string {
 		return s
 	}
 	return string(bytes.TrimSpace(raw))
-}
-
-// Lazy is a Decoder built on the first message: a daemon that only reads a
-// snapshot loads no AWS configuration until someone sends an encoded
-// message. It is safe for concurrent use.
-type Lazy struct {
-	// New builds the decoder. Its error is not kept: the credentials may
-	// appear later.
-	New func(ctx context.Context) (Decoder, error)
-
-	mu  sync.Mutex
-	dec Decoder
-}
-
-// DecodeAuthorizationMessage builds the decoder once, then calls it. A
-// failure to build it is an ErrSTS.
-func (l *Lazy) DecodeAuthorizationMessage(ctx context.Context, encoded string) (string, error) {
-	l.mu.Lock()
-	if l.dec == nil {
-		d, err := l.New(ctx)
-		if err != nil {
-			l.mu.Unlock()
-			return "", fmt.Errorf("%w: %w", ErrSTS, err)
-		}
-		l.dec = d
-	}
-	dec := l.dec
-	l.mu.Unlock()
-	return dec.DecodeAuthorizationMessage(ctx, encoded)
 }

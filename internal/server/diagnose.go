@@ -201,6 +201,13 @@ func (s *Server) handleDiagnose(w http.ResponseWriter, r *http.Request) error {
 // diagnose runs the diagnosis pipeline on the request, with the diagnosis
 // timeout and the daemon's sources.
 func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Diagnosis, error) {
+	if strings.TrimSpace(req.EncodedMessage) != "" && s.cfg.Sources.Decoder == nil {
+		// Without a live source the daemon has no AWS configuration, and
+		// must not go looking for one (the SDK's default chain ends at the
+		// instance metadata service) on a client's request.
+		return nil, apiError(http.StatusUnprocessableEntity, "cannot_decode",
+			"this daemon has no live AWS source, so it cannot call sts:DecodeAuthorizationMessage: send decoded_message (what `aws sts decode-authorization-message` printed) or the error text instead, or run the daemon with the live AWS source (IAMDIAG_LIVE=true) and credentials allowed sts:DecodeAuthorizationMessage")
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DiagnoseTimeout)
 	defer cancel()
 	src := s.cfg.Sources
@@ -209,19 +216,16 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	src.Log = loggerFrom(ctx).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
 	d, err := diagnose.Run(ctx, req.input(), src)
 	if err != nil {
-		var (
-			ae *APIError
-			de *diagnose.Error
-		)
-		switch {
-		case errors.As(err, &ae):
-			return nil, err
-		case errors.As(err, &de):
-			return nil, pipelineError(de)
-		case errors.Is(err, context.DeadlineExceeded):
-			return nil, &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
+		err = s.diagnoseError(err)
+		var ae *APIError
+		if req.Redact && errors.As(err, &ae) {
+			// A redacted answer's error redacts what it echoes too: the
+			// principal a 404 names, its session, its account.
+			red := *ae
+			red.Message = redactText(ae.Message)
+			return nil, &red
 		}
-		return nil, &APIError{Status: http.StatusInternalServerError, Code: "diagnosis_failed", Message: "the diagnosis failed: see the server log for the request id", Err: err}
+		return nil, err
 	}
 	if d == nil || d.Result == nil {
 		return nil, errors.New("diagnosing: the pipeline returned no result")
@@ -229,6 +233,23 @@ func (s *Server) diagnose(ctx context.Context, req *DiagnoseRequest) (*report.Di
 	s.metrics.diagnoses.WithLabelValues(d.Result.Decision.String()).Inc()
 	loggerFrom(ctx).Info("diagnosed", zap.String("decision", d.Result.Decision.String()), zap.Int("blockers", len(d.Result.Blockers)))
 	return d, nil
+}
+
+// diagnoseError maps the pipeline's error to the API's.
+func (s *Server) diagnoseError(err error) error {
+	var (
+		ae *APIError
+		de *diagnose.Error
+	)
+	switch {
+	case errors.As(err, &ae):
+		return err
+	case errors.As(err, &de):
+		return pipelineError(de)
+	case errors.Is(err, context.DeadlineExceeded):
+		return &APIError{Status: http.StatusGatewayTimeout, Code: "timeout", Message: fmt.Sprintf("the diagnosis took longer than %s", s.cfg.DiagnoseTimeout), Err: err}
+	}
+	return &APIError{Status: http.StatusInternalServerError, Code: "diagnosis_failed", Message: "the diagnosis failed: see the server log for the request id", Err: err}
 }
 
 // render writes d in the requested format.
@@ -319,9 +340,68 @@ func fieldName(f diagnose.Field) string {
 	return "the input"
 }
 
+// errorCode is what smithy.APIError, the AWS SDK's error, answers; the
+// server reads the code without importing the SDK.
+type errorCode interface{ ErrorCode() string }
+
+// awsCode returns the AWS error code in err's chain, "" when there is none
+// (no credentials, the network, a timeout).
+func awsCode(err error) string {
+	var c errorCode
+	if errors.As(err, &c) {
+		return c.ErrorCode()
+	}
+	return ""
+}
+
+// awsSummary is what a client is told of a failed AWS call: what failed,
+// its AWS error code, and what to do. The SDK's own text (the credential
+// chain's providers, endpoints, the daemon's role ARN) stays in the log,
+// redacted, under the request id.
+func awsSummary(e *diagnose.Error) string {
+	code := awsCode(e.Err)
+	with := ""
+	if code != "" {
+		with = " (" + code + ")"
+	}
+	switch e.Kind {
+	case diagnose.STS:
+		switch {
+		case code == "InvalidAuthorizationMessageException":
+			// https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html#API_DecodeAuthorizationMessage_Errors
+			return "STS says the encoded message is not valid (InvalidAuthorizationMessageException): send the whole text after \"Encoded authorization failure message:\"; the daemon must run with credentials of the account that received the denied request, or send decoded_message"
+		case strings.Contains(code, "AccessDenied") || code == "UnauthorizedOperation":
+			return "the daemon's credentials may not call sts:DecodeAuthorizationMessage" + with + ": allow it to them, or send decoded_message (what `aws sts decode-authorization-message` printed)"
+		}
+		return "sts:DecodeAuthorizationMessage failed" + with + ": send decoded_message or the error text instead; the daemon's log has the details under the request id"
+	case diagnose.Credentials:
+		return "the daemon's AWS credentials are missing or were rejected" + with + ": fix the credentials it runs with (its IAM role, AWS_PROFILE, the environment); the daemon's log has the details under the request id"
+	}
+	call := "an AWS call"
+	var op operationError
+	if errors.As(e.Err, &op) {
+		call = strings.ToLower(op.Service()) + ":" + op.Operation()
+	}
+	if strings.Contains(code, "AccessDenied") || code == "UnauthorizedOperation" {
+		return call + " was denied to the daemon's credentials" + with + ": allow it to them (the README lists the permissions the live source needs), or diagnose from a snapshot"
+	}
+	return call + " failed" + with + ": retry later; the daemon's log has the details under the request id"
+}
+
+// operationError is what smithy.OperationError answers: the service and
+// operation of the failed call.
+type operationError interface {
+	Service() string
+	Operation() string
+}
+
 // pipelineError maps the pipeline's error to the API's status and code.
 func pipelineError(e *diagnose.Error) *APIError {
 	msg := e.Describe(fieldName)
+	switch e.Kind {
+	case diagnose.STS, diagnose.Credentials, diagnose.AWS:
+		msg = awsSummary(e)
+	}
 	switch e.Kind {
 	case diagnose.Invalid:
 		return &APIError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}

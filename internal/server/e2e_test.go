@@ -49,7 +49,7 @@ var servingRE = regexp.MustCompile(`"msg":"serving","addr":"([^"]+)"`)
 func startDaemon(t *testing.T, bin string, env []string, args ...string) *daemon {
 	t.Helper()
 	d := &daemon{done: make(chan error, 1)}
-	d.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	d.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--drain-delay", "100ms"}, args...)...)
 	d.cmd.Dir = repoFile(t, ".")
 	d.cmd.Env = append(os.Environ(), env...)
 	stderr, err := d.cmd.StderrPipe()
@@ -113,6 +113,9 @@ func (d *daemon) post(t *testing.T, path, token string, body io.Reader, hdr map[
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)

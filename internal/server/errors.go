@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"go.uber.org/zap"
+
+	"github.com/iamdiag/iamdiag/internal/redact"
 )
 
 // APIError is an error with the HTTP status and the machine-readable code a
@@ -47,22 +49,49 @@ type errorBody struct {
 
 // handleError writes err as a JSON error response and logs it once: server
 // errors at error level with their cause, client errors at info with the
-// message only.
+// message only, both redacted (logRefusal).
 func handleError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		ae = &APIError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error: see the server log for the request id", Err: err}
 	}
-	log := loggerFrom(r.Context())
-	if ae.Status >= 500 {
-		log.Error("request failed", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.Error(err))
-	} else {
-		log.Info("request refused", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.String("reason", ae.Message))
-	}
+	logRefusal(loggerFrom(r.Context()), "request", ae, err)
 	if ae.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" && r.URL.Path != slackPath {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="iamdiag"`)
 	}
 	writeJSON(w, ae.Status, errorBody{Error: ae.Message, Code: ae.Code, RequestID: requestID(r.Context())})
+}
+
+// logRefusal logs an error answer once: at error level with its cause for
+// server errors ("<what> failed"), at info with the message for client
+// errors ("<what> refused"). Messages and causes may echo the input (a
+// principal's ARN and session name, an e-mail address in a session name,
+// the account): they are logged redacted, each line with its own
+// placeholders, and whole only at debug level. The request id in every
+// line leads to the request.
+func logRefusal(log *zap.Logger, what string, ae *APIError, err error) {
+	if ae.Status >= 500 {
+		log.Error(what+" failed", zap.Int("status", ae.Status), zap.String("code", ae.Code), redactedError(err))
+	} else {
+		log.Info(what+" refused", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.String("reason", redactText(ae.Message)))
+	}
+	if ce := log.Check(zap.DebugLevel, what+" error unredacted"); ce != nil {
+		ce.Write(zap.Error(err))
+	}
+}
+
+// redactText is s with account ids, IAM and STS names, e-mail and IP
+// addresses replaced by placeholders (redact.Redactor).
+func redactText(s string) string {
+	return new(redact.Redactor).String(s)
+}
+
+// redactedError is err as a redacted "error" field.
+func redactedError(err error) zap.Field {
+	if err == nil {
+		return zap.Skip()
+	}
+	return zap.String("error", redactText(err.Error()))
 }
 
 // writeJSON writes v as an indented JSON response with status.

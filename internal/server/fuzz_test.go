@@ -64,6 +64,7 @@ func newFuzzServer(t testing.TB) *Server {
 	s, err := New(Config{
 		Token:              testToken,
 		SlackSigningSecret: testSecret,
+		AllowedHosts:       []string{"example.com"}, // httptest.NewRequest's Host
 		Sources:            fuzzSources(t),
 		Linter:             LinterFunc(LintPolicies),
 		MaxBodyBytes:       fuzzMaxBody,

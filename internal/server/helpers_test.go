@@ -90,7 +90,8 @@ func newTestServer(t testing.TB, level zapcore.Level, mutate func(*Config)) *tes
 	t.Helper()
 	core, logs := observer.New(level)
 	d := newTestSource(t)
-	cfg := Config{Log: zap.New(core), Token: testToken, SlackSigningSecret: testSecret, Sources: diagnose.Sources{Layers: d}}
+	// httptest.NewRequest addresses example.com.
+	cfg := Config{Log: zap.New(core), Token: testToken, SlackSigningSecret: testSecret, Sources: diagnose.Sources{Layers: d}, AllowedHosts: []string{"example.com"}}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -102,13 +103,16 @@ func newTestServer(t testing.TB, level zapcore.Level, mutate func(*Config)) *tes
 }
 
 // do sends a request through the handler; a non-empty token is sent as a
-// bearer token.
+// bearer token, a body as JSON unless hdr says otherwise.
 func (ts *testServer) do(t testing.TB, method, path, token string, body io.Reader, hdr map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, path, body)
 	r.RemoteAddr = "192.0.2.10:40000"
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range hdr {
 		r.Header.Set(k, v)

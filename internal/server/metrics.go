@@ -32,6 +32,7 @@ type Metrics struct {
 	reloads       *prometheus.CounterVec
 	slackAsync    *prometheus.CounterVec
 	rateLimited   *prometheus.CounterVec
+	connsEvicted  prometheus.Counter
 
 	// reloadFailing and unreadableDocs say what /readyz calls degraded.
 	reloadFailing, unreadableDocs prometheus.Gauge
@@ -65,13 +66,14 @@ func NewMetrics() *Metrics {
 		reloads:       counter("iamdiag_snapshot_reloads_total", "Snapshot reloads after the file changed, by result (success or failure).", "result"),
 		slackAsync:    counter("iamdiag_slack_deferred_total", "Slack commands answered through response_url after an acknowledgement, by result.", "result"),
 		rateLimited:   counter("iamdiag_rate_limited_total", "Requests refused by the per-client rate limit, by route.", "route"),
+		connsEvicted:  prometheus.NewCounter(prometheus.CounterOpts{Name: "iamdiag_http_connections_evicted_total", Help: "Connections closed to make room at the connection limit (idle, or still sending their request headers)."}),
 	}
 	m.reloadFailing = prometheus.NewGauge(prometheus.GaugeOpts{Name: "iamdiag_snapshot_reload_failing",
 		Help: "1 while the snapshot file has changed but cannot be loaded (the previous snapshot is served), else 0."})
 	m.unreadableDocs = prometheus.NewGauge(prometheus.GaugeOpts{Name: "iamdiag_snapshot_unreadable_documents",
 		Help: "Policy documents of the snapshot in use that cannot be parsed (the layers that use them are unknown)."})
 	m.reg.MustRegister(m.requests, m.latency, m.diagnoses, m.awsCalls, m.awsErrors, m.cache,
-		m.auditFindings, m.auditLast, m.auditRuns, m.snapshotAt, m.reloads, m.slackAsync, m.rateLimited,
+		m.auditFindings, m.auditLast, m.auditRuns, m.snapshotAt, m.reloads, m.slackAsync, m.rateLimited, m.connsEvicted,
 		m.reloadFailing, m.unreadableDocs,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -101,7 +101,10 @@ type route struct {
 	// unlimited routes skip the rate limit (probes and metrics, so that an
 	// orchestrator never sees 429).
 	unlimited bool
-	h         handlerFunc
+	// json routes read a JSON body: they require Content-Type:
+	// application/json (hosts.go).
+	json bool
+	h    handlerFunc
 }
 
 // ServeHTTP is the whole request path: request id, logging and metrics,
@@ -117,6 +120,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = context.WithValue(ctx, ctxLogger, log)
 	r = r.WithContext(ctx)
 	w.Header().Set(requestIDHeader, id)
+	if s.draining.Load() {
+		// The client reconnects, to another replica, for its next
+		// request: no keep-alive connection is left idle for Shutdown to
+		// close under a request being sent.
+		w.Header().Set("Connection", "close")
+	}
 	rec := &recorder{ResponseWriter: w}
 
 	rt, name := s.route(r)
@@ -147,6 +156,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve applies the route's checks and calls its handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) error {
+	if err := s.checkHost(r); err != nil {
+		return err
+	}
 	if rt == nil {
 		return apiError(http.StatusNotFound, "not_found", "no such endpoint: see the README for the API")
 	}
@@ -163,6 +175,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) error 
 	}
 	if !rt.public {
 		if err := s.authenticate(r); err != nil {
+			return err
+		}
+	}
+	// Without a token, a POST route without a body (/v1/audit/run) also
+	// needs the JSON type: a page's simple POST cannot set it.
+	if rt.json || (s.cfg.NoAuth && !rt.public && r.Method == http.MethodPost) {
+		if err := checkJSON(r); err != nil {
 			return err
 		}
 	}

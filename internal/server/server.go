@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -61,6 +62,11 @@ type Config struct {
 	// NoAuth serves the API without a token. CheckListen refuses it on an
 	// address that is not loopback.
 	NoAuth bool
+	// AllowedHosts are the DNS names (name or name:port) requests may be
+	// addressed to besides localhost and IP literals: the daemon's names
+	// (its listen address's name, its Service's or load balancer's names).
+	// Any other name in Host is refused with 421 (hosts.go).
+	AllowedHosts []string
 	// SlackSigningSecret enables POST /slack/command; empty disables it.
 	SlackSigningSecret string
 	// Sources are where diagnoses read the policy layers (and decode
@@ -78,6 +84,9 @@ type Config struct {
 	// the limit. RateBurst is how many it may make at once.
 	RateLimit float64
 	RateBurst int
+	// MaxConns limits the open client connections (conns.go); 0 means
+	// DefaultMaxConns.
+	MaxConns int
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// DiagnoseTimeout bounds one diagnosis; 0 means DefaultDiagnoseTimeout.
@@ -103,10 +112,14 @@ type Server struct {
 	metrics   *Metrics
 	limiter   *limiter
 	tokenHash [32]byte
+	hosts     hostSet
 	routes    map[string]*route
 	// pending tracks Slack answers still to be posted, so that a shutdown
 	// waits for them.
 	pending sync.WaitGroup
+	// draining is set when Serve's context ends: /readyz answers 503 and
+	// every answer closes its connection, while requests are still served.
+	draining atomic.Bool
 }
 
 // New returns a Server for cfg.
@@ -122,6 +135,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -141,13 +157,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, tokenHash: sha256.Sum256([]byte(cfg.Token))}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, tokenHash: sha256.Sum256([]byte(cfg.Token)), hosts: newHostSet(cfg.AllowedHosts)}
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
 	}
 	s.routes = map[string]*route{
-		"/v1/diagnose":  {method: http.MethodPost, h: s.handleDiagnose},
-		"/v1/lint":      {method: http.MethodPost, h: s.handleLint},
+		"/v1/diagnose":  {method: http.MethodPost, json: true, h: s.handleDiagnose},
+		"/v1/lint":      {method: http.MethodPost, json: true, h: s.handleLint},
 		"/v1/audit":     {method: http.MethodGet, h: s.handleAudit},
 		"/v1/audit/run": {method: http.MethodPost, h: s.handleAuditRun},
 		slackPath:       {method: http.MethodPost, public: true, h: s.handleSlack},
@@ -177,6 +193,11 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) error {
 const readyTimeout = 5 * time.Second
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
+	if s.draining.Load() {
+		// Load balancers stop sending before the listener closes.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+		return nil
+	}
 	checks := map[string]string{}
 	ready, degraded := true, false
 	for _, c := range s.cfg.Ready {
@@ -224,24 +245,36 @@ type Timeouts struct {
 	Write time.Duration
 	// Idle bounds keep-alive connections between requests.
 	Idle time.Duration
-	// Shutdown bounds the wait for in-flight requests on shutdown.
+	// Drain is how long the daemon keeps serving after its context ends
+	// (SIGTERM) with /readyz answering 503, so that load balancers and
+	// Kubernetes endpoints stop sending before the listener closes.
+	Drain time.Duration
+	// Shutdown bounds the wait for in-flight requests on shutdown, after
+	// Drain.
 	Shutdown time.Duration
 }
 
 // DefaultTimeouts are the timeouts `iamdiag serve` uses unless told
 // otherwise. Write leaves room for a diagnosis against the live account.
-var DefaultTimeouts = Timeouts{ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 35 * time.Second, Idle: 120 * time.Second, Shutdown: 25 * time.Second}
+var DefaultTimeouts = Timeouts{ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 35 * time.Second, Idle: 120 * time.Second, Drain: 5 * time.Second, Shutdown: 25 * time.Second}
 
 // maxHeaderBytes limits request headers: a bearer token and Slack's headers
 // need far less.
 const maxHeaderBytes = 32 << 10
 
-// Serve serves on ln until ctx is done, then shuts down gracefully: it stops
-// accepting, lets in-flight requests and pending Slack answers finish
-// within t.Shutdown, and returns nil. A listener failure is returned.
+// Serve serves on ln until ctx is done, then shuts down gracefully: it keeps
+// serving for t.Drain with /readyz answering 503 and every answer closing
+// its connection, then stops accepting, closes idle connections, lets
+// in-flight requests and pending Slack answers finish within t.Shutdown,
+// and returns nil. A listener failure is returned. At most Config.MaxConns
+// connections are open at once (conns.go).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, t Timeouts) error {
+	lim := newConnLimiter(ln, s.cfg.MaxConns, s.metrics.connsEvicted.Inc)
 	hs := &http.Server{
-		Handler:           s,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lim.handling(r.Context())
+			s.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: t.ReadHeader,
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
@@ -249,10 +282,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, t Timeouts) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnContext:       lim.connContext,
+		ConnState:         lim.connState,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("auth", !s.cfg.NoAuth), zap.Bool("slack", s.cfg.SlackSigningSecret != ""))
+	go func() { errc <- hs.Serve(lim) }()
+	s.log.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("auth", !s.cfg.NoAuth), zap.Bool("slack", s.cfg.SlackSigningSecret != ""), zap.Int("max_conns", s.cfg.MaxConns))
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
@@ -260,6 +295,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, t Timeouts) error {
 		}
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	if t.Drain > 0 {
+		s.log.Info("draining: /readyz answers 503 so that load balancers stop sending; still serving", zap.Duration("drain", t.Drain))
+		select {
+		case <-time.After(t.Drain):
+		case err := <-errc:
+			return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+		}
 	}
 	s.log.Info("shutting down: finishing in-flight requests", zap.Duration("grace", t.Shutdown))
 	sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)

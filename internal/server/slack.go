@@ -257,11 +257,15 @@ func (s *Server) slackAnswer(ctx context.Context, req *DiagnoseRequest, log *zap
 	}
 	var msg *slackMessage
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status < 500 {
-		log.Info("slack command refused", zap.Int("status", ae.Status), zap.String("code", ae.Code), zap.String("reason", ae.Message))
+	if !errors.As(err, &ae) {
+		ae = &APIError{Status: http.StatusInternalServerError, Code: "internal", Err: err}
+	}
+	logRefusal(log, "slack command", ae, err)
+	if ae.Status < 500 {
+		// s.diagnose redacted the message unless the command said
+		// --no-redact.
 		msg = slackEphemeral("iamdiag could not diagnose this: " + ae.Message)
 	} else {
-		log.Error("slack command failed", zap.Error(err))
 		msg = slackEphemeral("iamdiag failed (request " + requestID(ctx) + "): see the daemon's log.")
 	}
 	msg.ReplaceOriginal = ptr(true)
