@@ -43,9 +43,10 @@ type exceptionRule struct {
 	// (lower case), all of them when empty.
 	service string
 	actions []string
-	// applies reports, given the parsed resource ARN and the principal,
+	// applies reports, given the parsed resource ARN and the principal's
+	// type,
 	// whether the rule covers the request; nil covers every request.
-	applies func(res policy.ARN, p *policy.Principal) bool
+	applies func(res policy.ARN, principalType string) bool
 }
 
 // exceptionRules are the rules, checked in order.
@@ -66,7 +67,7 @@ var exceptionRules = [...]exceptionRule{
 		page:    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html",
 		allowed: true,
 		service: "sts", actions: []string{"getsessiontoken"},
-		applies: func(_ policy.ARN, p *policy.Principal) bool { return p.Type == typeUser || p.Type == typeAccount },
+		applies: func(_ policy.ARN, typ string) bool { return typ == typeUser || typ == typeAccount },
 	},
 	{
 		rule:      "protected-role",
@@ -74,7 +75,7 @@ var exceptionRules = [...]exceptionRule{
 		page:      "https://docs.aws.amazon.com/singlesignon/latest/userguide/identity-center-and-iam-roles.html",
 		errorCode: "UnmodifiableEntity",
 		service:   "iam", actions: roleChangeActions,
-		applies: func(res policy.ARN, _ *policy.Principal) bool { return rolePathIs(res, "/aws-reserved/") },
+		applies: func(res policy.ARN, _ string) bool { return rolePathIs(res, "/aws-reserved/") },
 	},
 	{
 		rule:      "service-linked-role",
@@ -82,21 +83,21 @@ var exceptionRules = [...]exceptionRule{
 		page:      "https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html",
 		errorCode: "UnmodifiableEntity",
 		service:   "iam", actions: roleChangeActions,
-		applies: func(res policy.ARN, _ *policy.Principal) bool { return rolePathIs(res, "/aws-service-role/") },
+		applies: func(res policy.ARN, _ string) bool { return rolePathIs(res, "/aws-service-role/") },
 	},
 	{
 		rule:    "aws-managed-policy",
 		reason:  "AWS managed policies (arn:aws:iam::aws:policy/…) are maintained by AWS and cannot be changed, tagged or deleted: create a customer managed policy instead",
 		page:    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies",
 		service: "iam", actions: []string{"createpolicyversion", "deletepolicyversion", "setdefaultpolicyversion", "deletepolicy", "tagpolicy", "untagpolicy"},
-		applies: func(res policy.ARN, _ *policy.Principal) bool { return isAWSManagedPolicy(res) },
+		applies: func(res policy.ARN, _ string) bool { return isAWSManagedPolicy(res) },
 	},
 	{
 		rule:    "reserved-kms-alias",
 		reason:  "aliases that begin with alias/aws/ are reserved for AWS managed keys: they cannot be created, changed or deleted",
 		page:    "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html",
 		service: "kms", actions: []string{"createalias", "updatealias", "deletealias"},
-		applies: func(res policy.ARN, _ *policy.Principal) bool {
+		applies: func(res policy.ARN, _ string) bool {
 			return res.Service == "kms" && strings.HasPrefix(res.Resource, "alias/aws/")
 		},
 	},
@@ -146,7 +147,7 @@ func exceptionFor(e *env, action, resource string) *exceptionRule {
 				res, _ = policy.ParseARN(resource)
 				parsed = true
 			}
-			if !r.applies(res, &e.p) {
+			if !r.applies(res, e.p.Type) {
 				continue
 			}
 		}
