@@ -783,6 +783,22 @@ func (f *fixer) missingResource(i int, b simulate.Blocker) {
 		src = lr.Policies[0].Source
 	}
 	s := f.scopeOf()
+	switch f.req.Principal.Type {
+	case "Anonymous":
+		// Granting an anonymous caller makes the resource public: never
+		// proposed as a document.
+		fx, _ := f.get(string(policy.LayerResource)+"|"+b.Policy, func() (*Fix, *working) {
+			return &Fix{Layer: policy.LayerResource, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
+		})
+		fx.Blockers = append(fx.Blockers, i)
+		fx.Summary = joinSummary(fx.Summary, "only a statement with Principal \"*\" would let an anonymous caller "+s.action+": that makes the resource public, which S3 Block Public Access refuses when it is on. Prefer giving the caller credentials, a presigned URL (S3), or a CDN with origin access control (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)")
+		return
+	case "Service":
+		if src != nil && src.Document != nil && f.req.Principal.Service != "" {
+			f.serviceResource(i, src, s)
+			return
+		}
+	}
 	arn := f.principalARN()
 	if src == nil || src.Document == nil || arn == "" {
 		fx, _ := f.get(string(policy.LayerResource)+"|"+b.Policy, func() (*Fix, *working) {
@@ -804,6 +820,40 @@ func (f *fixer) missingResource(i int, b simulate.Blocker) {
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
 	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+QuoteName(src.Name, src.ID())+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
+}
+
+// serviceResource appends to the resource's policy a statement that
+// allows the calling AWS service principal, pinned to the request's
+// aws:SourceArn and aws:SourceAccount when it carries them, as AWS
+// recommends against the confused deputy problem
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+func (f *fixer) serviceResource(i int, src *policy.Source, s scope) {
+	svc := f.req.Principal.Service
+	p := f.plan(s, sidBase(s.action), false)
+	var pins []string
+	for j := range p.statements {
+		p.statements[j].Principal = &policy.Principals{Values: map[string][]string{"Service": {svc}}}
+		for _, k := range [...]struct{ key, op string }{{"aws:SourceArn", "ArnEquals"}, {"aws:SourceAccount", "StringEquals"}} {
+			if v, ok := f.req.Context.Get(k.key); ok && len(v) > 0 {
+				p.statements[j].Conditions = append(p.statements[j].Conditions, policy.Condition{Operator: k.op, Key: k.key, Values: v})
+				if j == 0 {
+					pins = append(pins, k.key+" "+strings.Join(v, ", "))
+				}
+			}
+		}
+	}
+	fx, w := f.get(string(policy.LayerResource)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: policy.LayerResource, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
+			&working{old: src.Document, doc: clone(src.Document)}
+	})
+	fx.Blockers = append(fx.Blockers, i)
+	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
+	fx.Notes = appendUnique(fx.Notes, p.notes...)
+	pinned := "; the request carried neither aws:SourceArn nor aws:SourceAccount: add the one that names the resource calling on your behalf, against the confused deputy problem (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)"
+	if len(pins) > 0 {
+		pinned = ", only on behalf of " + strings.Join(pins, " and ") + " (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)"
+	}
+	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+QuoteName(src.Name, src.ID())+" a statement with Principal {\"Service\": \""+svc+"\"} to "+allowText(s, p)+pinned)
 }
 
 // missingOrg allows the request at an SCP level where nothing allows it:
