@@ -26,6 +26,11 @@ type Class struct {
 	// look at the case and both verdicts, never accept a disagreement it
 	// cannot explain. It is nil for a class about final decisions.
 	match func(c *Case, ours, theirs Verdict) bool
+	// rewrite, for a class about statements that iam-simulate reads
+	// differently from iamdiag, returns the case with those statements
+	// rewritten to iam-simulate's reading, which Classify evaluates with
+	// iamdiag; ok is false when the case has none.
+	rewrite func(c *Case) (rewritten *Case, ok bool)
 	// final, for a class about a rule of AWS that decides a request
 	// whatever the policies say (Outcome.Exception), reports whether the
 	// class explains iamdiag's final decision final[0] against
@@ -153,24 +158,9 @@ func Classes() []Class {
 			// with "Effect":"Allow" is not supported." iamdiag counts such
 			// a statement as granting nobody; iam-simulate grants everyone
 			// it does not name.
-			Name: "notprincipal-allow-grants-nobody",
-			Doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
-			match: func(c *Case, ours, theirs Verdict) bool {
-				d, ok := notPrincipalAllowAsGrant(c)
-				if !ok {
-					return false
-				}
-				v, err := evaluate(d)
-				if err != nil {
-					return false
-				}
-				if cmp.Equal(v, theirs) {
-					return true
-				}
-				// The grant then names the caller's session, which
-				// iam-simulate limits by the session policy too.
-				return sessionBypass(d, v, theirs, func(p string) bool { return p == c.Request.Principal })
-			},
+			Name:    "notprincipal-allow-grants-nobody",
+			Doc:     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
+			rewrite: notPrincipalAllowAsGrant,
 		},
 		{
 			// AWS: "No permissions are required for a user to get a session
@@ -429,6 +419,29 @@ func Classify(c *Case, ours, theirs Verdict) string {
 	for _, k := range known {
 		if k.match != nil && k.match(c, ours, theirs) {
 			return k.Name
+		}
+	}
+	// A class that rewrites statements: iamdiag on the rewritten case
+	// must give iam-simulate's verdict, or one that the other classes
+	// explain (the rewritten case has no such statement left, so this
+	// ends).
+	for _, k := range known {
+		if k.rewrite == nil {
+			continue
+		}
+		d, ok := k.rewrite(c)
+		if !ok {
+			continue
+		}
+		v, err := evaluate(d)
+		if err != nil {
+			continue
+		}
+		if cmp.Equal(v, theirs) {
+			return k.Name
+		}
+		if rest := Classify(d, v, theirs); rest != "" {
+			return k.Name + "+" + rest
 		}
 	}
 	v, used := replay(c, func(*Class) bool { return true })

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -207,7 +208,7 @@ func Theirs(c *Case, s *Answer) (Verdict, simulate.Decision) {
 			// grant to everyone ("*") pass the boundary: a grant naming
 			// the role is limited by it, as for the role's sessions.
 			if bypass && isRoleARN(c.Request.Principal) {
-				bypass = grantsEveryone(c)
+				bypass = wildcardGrantMatched(c, L.Resource)
 			}
 		}
 		if !bypass {
@@ -378,9 +379,11 @@ func isRoleARN(arn string) bool {
 	return ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/")
 }
 
-// grantsEveryone reports whether the case's resource policy has an Allow
-// statement whose Principal is "*" or names "*" among its AWS values.
-func grantsEveryone(c *Case) bool {
+// wildcardGrantMatched reports whether one of the resource policy's Allow
+// statements that iam-simulate matched as "Match" has the Principal "*" or
+// names "*" among its AWS values. iam-simulate names a statement
+// "/Sid", or "/N" (1-based) when it has no Sid.
+func wildcardGrantMatched(c *Case, l *LayerAnswer) bool {
 	if c.ResourcePolicy == nil {
 		return false
 	}
@@ -388,9 +391,18 @@ func grantsEveryone(c *Case) bool {
 	if json.Unmarshal(c.ResourcePolicy.Document, &d) != nil {
 		return false
 	}
-	for _, st := range d.Statement {
-		if st.Effect == "Allow" && (st.Principal == "*" || slices.Contains(awsPrincipals(st.Principal), "*")) {
-			return true
+	for i, id := range l.Allow {
+		if i >= len(l.AllowPrincipalMatch) || l.AllowPrincipalMatch[i] != "Match" {
+			continue
+		}
+		for n, st := range d.Statement {
+			name := st.Sid
+			if name == "" {
+				name = strconv.Itoa(n + 1)
+			}
+			if "/"+name == id && st.Effect == "Allow" && (st.Principal == "*" || slices.Contains(awsPrincipals(st.Principal), "*")) {
+				return true
+			}
 		}
 	}
 	return false
