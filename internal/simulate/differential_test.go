@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -81,6 +82,11 @@ func TestDifferential(t *testing.T) {
 	var compared, agreed, skipped, unexplained int
 	classes := map[string]int{}
 	signatures := map[string]int{}
+	// shapes counts outcomes per shape of case ("shape: agreed" …);
+	// exceptions counts, per rule of AWS that decides a request whatever
+	// the policies say, iamdiag's final decision against iam-simulate's.
+	shapes := map[string]int{}
+	exceptions := map[string]int{}
 	for lo := 0; lo < n; lo += diffBatch {
 		hi := min(lo+diffBatch, n)
 		cases := make([]*differential.Case, 0, hi-lo)
@@ -99,16 +105,20 @@ func TestDifferential(t *testing.T) {
 			switch {
 			case o.Skip != "":
 				skipped++
+				shapes[differential.Shape(c)+": not compared"]++
 				if skipped <= 5 {
 					t.Logf("case %s not compared: %s", c.ID, o.Skip)
 				}
 				continue
 			case o.Agree:
 				agreed++
+				shapes[differential.Shape(c)+": agreed"]++
 			case o.Class != "":
 				classes[o.Class]++
+				shapes[differential.Shape(c)+": "+o.Class]++
 			default:
 				unexplained++
+				shapes[differential.Shape(c)+": unexplained"]++
 				sig := fmt.Sprintf("ours %s %v / iam-simulate %s %v", o.Ours.Decision, o.Ours.Blockers, o.Theirs.Decision, o.Theirs.Blockers)
 				signatures[sig]++
 				if signatures[sig] <= 2 {
@@ -131,6 +141,13 @@ func TestDifferential(t *testing.T) {
 					}
 				}
 			}
+			if o.Exception != "" {
+				theirs := "no per-layer analysis"
+				if o.Theirs.Decision != 0 {
+					theirs = "its layers " + o.Theirs.Decision.String()
+				}
+				exceptions[fmt.Sprintf("%s %s: iamdiag %s (policies %s), iam-simulate %s (%s)", differential.Shape(c), o.Exception, o.Final[0], o.Ours.Decision, o.Final[1], theirs)]++
+			}
 			compared++
 		}
 	}
@@ -142,6 +159,16 @@ func TestDifferential(t *testing.T) {
 		n, compared, agreed, accepted, len(classes), classes, unexplained, skipped, time.Since(start).Round(time.Millisecond))
 	for sig, k := range signatures {
 		t.Logf("%5d × %s", k, sig)
+	}
+	for _, m := range []map[string]int{shapes, exceptions} {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			t.Logf("%5d × %s", m[k], k)
+		}
 	}
 	// Cases iam-simulate refuses are generator bugs: keep them rare.
 	if skipped*100 > n {

@@ -24,8 +24,18 @@ type Class struct {
 	Doc string
 	// match reports whether the disagreement belongs to the class; it must
 	// look at the case and both verdicts, never accept a disagreement it
-	// cannot explain.
+	// cannot explain. It is nil for a class about final decisions.
 	match func(c *Case, ours, theirs Verdict) bool
+	// rewrite, for a class about statements that iam-simulate reads
+	// differently from iamdiag, returns the case with those statements
+	// rewritten to iam-simulate's reading, which Classify evaluates with
+	// iamdiag; ok is false when the case has none.
+	rewrite func(c *Case) (rewritten *Case, ok bool)
+	// final, for a class about a rule of AWS that decides a request
+	// whatever the policies say (Outcome.Exception), reports whether the
+	// class explains iamdiag's final decision final[0] against
+	// iam-simulate's final[1] when the policies' verdicts agree.
+	final func(c *Case, rule string, final [2]simulate.Decision) bool
 	// drop, for a class about single statements, reports whether
 	// iam-simulate treats a statement as not applying where iamdiag
 	// applies it (msgs are iamdiag's Evaluation.Errors for it). Replaying
@@ -127,7 +137,57 @@ func Classes() []Class {
 				})
 			},
 		},
+		{
+			// AWS managed policies (arn:aws:iam::aws:policy/…) are created
+			// by AWS for every account to attach and read; their ARN has
+			// "aws" for the account, which is no account, and IAM policies
+			// have no resource-based policy. iamdiag lets the identity
+			// policies alone decide; iam-simulate takes "aws" for another
+			// account, whose resource policy must then allow.
+			Name: "aws-managed-policy-is-in-no-other-account",
+			Doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies",
+			match: func(c *Case, ours, theirs Verdict) bool {
+				if Shape(c) != ShapeAWSManagedPolicy || !setAdds(theirs, ours, "core/implicit") {
+					return false
+				}
+				return ours.Decision == theirs.Decision || ours.Decision == simulate.Allowed && theirs.Decision == simulate.ImplicitDeny
+			},
+		},
+		{
+			// AWS: "NotPrincipal must be used with "Effect":"Deny". Using it
+			// with "Effect":"Allow" is not supported." iamdiag counts such
+			// a statement as granting nobody; iam-simulate grants everyone
+			// it does not name.
+			Name:    "notprincipal-allow-grants-nobody",
+			Doc:     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html",
+			rewrite: notPrincipalAllowAsGrant,
+		},
+		{
+			// AWS: "No permissions are required for a user to get a session
+			// token … You cannot use policies to control authentication
+			// operations." iamdiag allows an IAM user's
+			// sts:GetSessionToken whatever the policies say; iam-simulate
+			// evaluates the policies.
+			Name: "getsessiontoken-not-controlled-by-policies",
+			Doc:  "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html",
+			final: func(c *Case, rule string, final [2]simulate.Decision) bool {
+				return rule == "no-permission-needed" && strings.EqualFold(c.Request.Action, "sts:GetSessionToken") &&
+					final[0] == simulate.Allowed && final[1] != simulate.Allowed
+			},
+		},
 	}
+}
+
+// classifyFinal names the class that explains iamdiag's final decision
+// final[0] against iam-simulate's final[1] for a request that the rule of
+// AWS named rule decides; "" when none does.
+func classifyFinal(c *Case, rule string, final [2]simulate.Decision) string {
+	for _, k := range Classes() {
+		if k.final != nil && k.final(c, rule, final) {
+			return k.Name
+		}
+	}
+	return ""
 }
 
 // replayGives reports whether iamdiag, replaying the case without the
@@ -206,7 +266,7 @@ func replay(c *Case, selected func(*Class) bool) (Verdict, []string) {
 		}
 		doc.Statements = kept
 	}
-	return Ours(simulate.Evaluate(req, l, simulate.Options{})), sortedKeys(used)
+	return policyVerdict(simulate.Evaluate(req, l, simulate.Options{})), sortedKeys(used)
 }
 
 // setAdds reports whether ours has exactly theirs' blockers plus extra.
@@ -357,8 +417,31 @@ func awsPrincipals(p any) []string {
 func Classify(c *Case, ours, theirs Verdict) string {
 	known := Classes()
 	for _, k := range known {
-		if k.match(c, ours, theirs) {
+		if k.match != nil && k.match(c, ours, theirs) {
 			return k.Name
+		}
+	}
+	// A class that rewrites statements: iamdiag on the rewritten case
+	// must give iam-simulate's verdict, or one that the other classes
+	// explain (the rewritten case has no such statement left, so this
+	// ends).
+	for _, k := range known {
+		if k.rewrite == nil {
+			continue
+		}
+		d, ok := k.rewrite(c)
+		if !ok {
+			continue
+		}
+		v, err := evaluate(d)
+		if err != nil {
+			continue
+		}
+		if cmp.Equal(v, theirs) {
+			return k.Name
+		}
+		if rest := Classify(d, v, theirs); rest != "" {
+			return k.Name + "+" + rest
 		}
 	}
 	v, used := replay(c, func(*Class) bool { return true })
@@ -369,7 +452,7 @@ func Classify(c *Case, ours, theirs Verdict) string {
 		return strings.Join(used, "+")
 	}
 	for _, k := range known {
-		if k.drop == nil && k.match(c, v, theirs) {
+		if k.drop == nil && k.match != nil && k.match(c, v, theirs) {
 			return strings.Join(append(used, k.Name), "+")
 		}
 	}
@@ -386,4 +469,58 @@ func KnownClass(name string) bool {
 		}
 	}
 	return true
+}
+
+// notPrincipalAllowAsGrant returns the case with each resource-policy Allow
+// statement that uses NotPrincipal read as iam-simulate reads it: a grant
+// to the caller unless it names the caller (its ARN, role or account),
+// which iamdiag then evaluates. ok is false when the case has no such
+// statement.
+func notPrincipalAllowAsGrant(c *Case) (*Case, bool) {
+	if c.ResourcePolicy == nil {
+		return nil, false
+	}
+	var d document
+	if json.Unmarshal(c.ResourcePolicy.Document, &d) != nil {
+		return nil, false
+	}
+	p := c.principal()
+	names := []string{c.Request.Principal, p.IAMARN, p.Account, "arn:aws:iam::" + p.Account + ":root"}
+	kept := d.Statement[:0:0]
+	found := false
+	for _, st := range d.Statement {
+		if st.Effect != "Allow" || st.NotPrincipal == nil {
+			kept = append(kept, st)
+			continue
+		}
+		found = true
+		if slices.ContainsFunc(awsPrincipals(st.NotPrincipal), func(v string) bool { return slices.Contains(names, v) }) {
+			continue
+		}
+		st.NotPrincipal = nil
+		st.Principal = map[string]any{"AWS": c.Request.Principal}
+		kept = append(kept, st)
+	}
+	if !found {
+		return nil, false
+	}
+	d.Statement = kept
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return nil, false
+	}
+	out := *c
+	rp := *c.ResourcePolicy
+	rp.Document = doc
+	out.ResourcePolicy = &rp
+	return &out, true
+}
+
+// evaluate returns iamdiag's verdict on the policies of c.
+func evaluate(c *Case) (Verdict, error) {
+	req, l, err := c.inputs()
+	if err != nil {
+		return Verdict{}, err
+	}
+	return policyVerdict(simulate.Evaluate(req, l, simulate.Options{})), nil
 }

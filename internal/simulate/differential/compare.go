@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,6 +80,22 @@ func Ours(r *simulate.Result) Verdict {
 		bs[i] = blocker{b.Layer, b.Kind.String()}
 	}
 	return verdict(r.Decision, bs)
+}
+
+// policyVerdict maps what the policies alone decide in r: Ours, except for
+// a request that a rule of AWS decides whatever the policies say
+// (Result.Exception), where it maps the exception's PolicyDecision and
+// PolicyBlockers. iam-simulate knows no such rule, so this is what it is
+// compared with.
+func policyVerdict(r *simulate.Result) Verdict {
+	if r.Exception == nil {
+		return Ours(r)
+	}
+	bs := make([]blocker, len(r.Exception.PolicyBlockers))
+	for i, b := range r.Exception.PolicyBlockers {
+		bs[i] = blocker{b.Layer, b.Kind.String()}
+	}
+	return verdict(r.Exception.PolicyDecision, bs)
 }
 
 // Expected maps the expectation of a case file (a kept disagreement) as
@@ -187,6 +204,12 @@ func Theirs(c *Case, s *Answer) (Verdict, simulate.Decision) {
 		bypass := false
 		if s.SameAccount && L.Resource != nil {
 			bypass = slices.Contains(L.Resource.AllowPrincipalMatch, "Match")
+			// For a role's ARN as the principal, iam-simulate lets only a
+			// grant to everyone ("*") pass the boundary: a grant naming
+			// the role is limited by it, as for the role's sessions.
+			if bypass && isRoleARN(c.Request.Principal) {
+				bypass = wildcardGrantMatched(c, L.Resource)
+			}
 		}
 		if !bypass {
 			set["permissions-boundary/implicit"] = true
@@ -227,7 +250,19 @@ func sortedKeys(m map[string]bool) []string {
 
 // Outcome is the comparison of one case.
 type Outcome struct {
+	// Ours is iamdiag's verdict as compared: when a rule of AWS decides
+	// the request whatever the policies say (Exception), the policies'
+	// own verdict; Result holds the final one.
 	Ours, Theirs Verdict
+	// Exception is the rule of Result.Exception, "" when none applies.
+	// Such a case is compared twice: the policies' verdict (Ours) with the
+	// one iam-simulate's per-layer analysis implies (Theirs), and the final
+	// decisions (Final) — iam-simulate applies some of these rules itself
+	// (docs/DISAGREEMENTS.md, "Rules beyond the policies").
+	Exception string
+	// Final holds, for a case with an Exception, iamdiag's final decision
+	// and iam-simulate's overall result.
+	Final [2]simulate.Decision
 	// Result is iamdiag's result for the case as compared: without the
 	// context keys iam-simulate ignores for the action.
 	Result *simulate.Result
@@ -262,13 +297,19 @@ func Compare(c *Case, s *Answer) (Outcome, error) {
 		return Outcome{}, err
 	}
 	res := simulate.Evaluate(req, l, simulate.Options{})
-	o := Outcome{Ours: Ours(res), Result: res}
+	o := Outcome{Ours: policyVerdict(res), Result: res}
+	if res.Exception != nil {
+		o.Exception = res.Exception.Rule
+	}
 	var sb strings.Builder
 	for _, b := range res.Blockers {
 		fmt.Fprintf(&sb, "  iamdiag blocker: %s %s policy=%q statement=%q target=%q\n", b.Layer, b.Kind, b.Policy, b.Statement, b.Target)
 	}
 	for _, lr := range res.Layers {
 		fmt.Fprintf(&sb, "  iamdiag layer: %s %s (%s)\n", lr.Layer, lr.Decision, lr.Note)
+	}
+	if res.Exception != nil {
+		fmt.Fprintf(&sb, "  iamdiag exception: %s, %s whatever the policies say; the policies alone: %s\n", res.Exception.Rule, res.Decision, res.Exception.PolicyDecision)
 	}
 	raw, _ := json.Marshal(s)
 	fmt.Fprintf(&sb, "  iam-simulate: %s\n", raw)
@@ -278,6 +319,9 @@ func Compare(c *Case, s *Answer) (Outcome, error) {
 	if o.Theirs.Decision == 0 {
 		return Outcome{Skip: fmt.Sprintf("iam-simulate's overall result %q is none of Allowed, ExplicitlyDenied, ImplicitlyDenied", s.Overall)}, nil
 	}
+	if res.Exception != nil {
+		return compareException(&cc, s, o, implied), nil
+	}
 	if implied != o.Theirs.Decision {
 		return Outcome{Skip: fmt.Sprintf("mapping of iam-simulate's analysis implies %s, it said %s (blockers %v)", implied, o.Theirs.Decision, o.Theirs.Blockers)}, nil
 	}
@@ -286,4 +330,80 @@ func Compare(c *Case, s *Answer) (Outcome, error) {
 		o.Class = Classify(&cc, o.Ours, o.Theirs)
 	}
 	return o, nil
+}
+
+// compareException compares a case that a rule of AWS decides whatever
+// the policies say (o.Result.Exception). iam-simulate has rules of its own,
+// applied after its per-layer analysis: it allows sts:GetCallerIdentity
+// without analysing any layer, and answers ImplicitlyDenied to a change of
+// an AWS managed policy whatever the layers decide. So the policies'
+// verdicts are compared where iam-simulate analysed the layers (its
+// analysis implies the decision implied), and the final decisions always:
+// iamdiag's Allowed with iam-simulate's Allowed, and AlwaysFails with
+// ImplicitlyDenied, iam-simulate's answer to a call that cannot succeed.
+func compareException(c *Case, s *Answer, o Outcome, implied simulate.Decision) Outcome {
+	L := s.Layers
+	analysed := L.Session != nil || L.Identity != nil || L.Boundary != nil || L.Resource != nil || L.SCP != nil || L.RCP != nil
+	o.Final = [2]simulate.Decision{o.Result.Decision, o.Theirs.Decision}
+	if !analysed {
+		o.Theirs = Verdict{}
+	} else {
+		o.Theirs.Decision = implied
+	}
+	finalAgree := o.Final[0] == o.Final[1] || o.Final[0] == simulate.AlwaysFails && o.Final[1] == simulate.ImplicitDeny
+	policyAgree := !analysed || cmp.Equal(o.Ours, o.Theirs)
+	o.Agree = finalAgree && policyAgree
+	switch {
+	case o.Agree:
+	case !policyAgree:
+		// The policies disagree: the ordinary classes apply, and the
+		// final decisions must then correspond, or be explained by a
+		// class about the rule.
+		o.Class = Classify(c, o.Ours, o.Theirs)
+		if o.Class != "" && !finalAgree {
+			if k := classifyFinal(c, o.Exception, o.Final); k != "" {
+				o.Class += "+" + k
+			} else {
+				o.Class = ""
+			}
+		}
+	default:
+		o.Class = classifyFinal(c, o.Exception, o.Final)
+	}
+	return o
+}
+
+// isRoleARN reports whether arn is an IAM role's ARN.
+func isRoleARN(arn string) bool {
+	a, ok := policy.ParseARN(arn)
+	return ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/")
+}
+
+// wildcardGrantMatched reports whether one of the resource policy's Allow
+// statements that iam-simulate matched as "Match" has the Principal "*" or
+// names "*" among its AWS values. iam-simulate names a statement
+// "/Sid", or "/N" (1-based) when it has no Sid.
+func wildcardGrantMatched(c *Case, l *LayerAnswer) bool {
+	if c.ResourcePolicy == nil {
+		return false
+	}
+	var d document
+	if json.Unmarshal(c.ResourcePolicy.Document, &d) != nil {
+		return false
+	}
+	for i, id := range l.Allow {
+		if i >= len(l.AllowPrincipalMatch) || l.AllowPrincipalMatch[i] != "Match" {
+			continue
+		}
+		for n, st := range d.Statement {
+			name := st.Sid
+			if name == "" {
+				name = strconv.Itoa(n + 1)
+			}
+			if "/"+name == id && st.Effect == "Allow" && (st.Principal == "*" || slices.Contains(awsPrincipals(st.Principal), "*")) {
+				return true
+			}
+		}
+	}
+	return false
 }

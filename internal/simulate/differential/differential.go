@@ -50,6 +50,11 @@ func Save(dir string, c *Case, o Outcome) error {
 	}
 	kept := c.Case
 	kept.Expect = corpus.Expect{Decision: o.Result.Decision.String(), Blockers: []corpus.Blocker{}}
+	if ex := o.Result.Exception; ex != nil {
+		rule := ex.Rule
+		kept.Expect.Exception = &rule
+		kept.Expect.PolicyDecision = ex.PolicyDecision.String()
+	}
 	for _, b := range o.Result.Blockers {
 		kept.Expect.Blockers = append(kept.Expect.Blockers, corpus.Blocker{Layer: string(b.Layer), Kind: b.Kind.String()})
 	}

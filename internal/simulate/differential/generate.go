@@ -125,6 +125,10 @@ var arrayKeys = map[string]bool{
 type generator struct {
 	r *rand.Rand
 	c *Case
+	// shape is the case's shape (Shape): ShapeClassic, or one of the
+	// shapes that exercise a rule AWS applies beyond ordinary policy
+	// evaluation.
+	shape string
 	// region of the request.
 	region string
 	// act is the catalog entry of the request.
@@ -137,10 +141,86 @@ type generator struct {
 func (g *generator) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
 func (g *generator) chance(p float64) bool    { return g.r.Float64() < p }
 
+// Shapes of generated cases, as Shape names them.
+const (
+	// ShapeClassic is an ordinary request by a role session or an IAM user.
+	ShapeClassic = "classic"
+	// ShapeAWSManagedPolicy reads or changes an AWS managed policy
+	// (arn:aws:iam::aws:policy/…), a resource that no account owns.
+	ShapeAWSManagedPolicy = "aws-managed-policy"
+	// ShapeNoPermissionNeeded calls sts:GetCallerIdentity (or, for an IAM
+	// user, sts:GetSessionToken), which AWS answers whatever the policies
+	// say, with denies of it around.
+	ShapeNoPermissionNeeded = "no-permission-needed"
+	// ShapeNotPrincipalAllow has a resource-based policy with an Allow
+	// statement that uses NotPrincipal.
+	ShapeNotPrincipalAllow = "notprincipal-allow"
+	// ShapeRoleARNPrincipal gives a role's ARN, not a session's, as the
+	// request's principal.
+	ShapeRoleARNPrincipal = "role-arn-principal"
+)
+
+// shapeSalt separates the stream that picks a case's shape from the one
+// that builds it, so that a classic case is the same case it was before
+// the other shapes existed.
+const shapeSalt = 0x5a4e5f9e3c2b1d07
+
+// pickShape picks the shape of case i: about 6% each of the four newer
+// shapes, the rest classic.
+func pickShape(seed uint64, i int) string {
+	x := rand.New(rand.NewPCG(seed^shapeSalt, uint64(i))).Float64()
+	switch {
+	case x < 0.06:
+		return ShapeAWSManagedPolicy
+	case x < 0.12:
+		return ShapeNoPermissionNeeded
+	case x < 0.18:
+		return ShapeNotPrincipalAllow
+	case x < 0.24:
+		return ShapeRoleARNPrincipal
+	}
+	return ShapeClassic
+}
+
+// Shape returns the shape of a case, generated or kept: the first of
+// ShapeAWSManagedPolicy, ShapeNoPermissionNeeded, ShapeNotPrincipalAllow
+// and ShapeRoleARNPrincipal that it has, else ShapeClassic.
+func Shape(c *Case) string {
+	res, _ := policy.ParseARN(c.Request.Resource)
+	action := strings.ToLower(c.Request.Action)
+	switch {
+	case res.Service == "iam" && res.Account == "aws" && strings.HasPrefix(res.Resource, "policy/"):
+		return ShapeAWSManagedPolicy
+	case action == "sts:getcalleridentity" || action == "sts:getsessiontoken":
+		return ShapeNoPermissionNeeded
+	case c.ResourcePolicy != nil && hasNotPrincipalAllow(c.ResourcePolicy.Document):
+		return ShapeNotPrincipalAllow
+	case c.Principal != nil && c.Request.Principal == c.Principal.IAMARN && strings.Contains(c.Request.Principal, ":role/"):
+		return ShapeRoleARNPrincipal
+	}
+	return ShapeClassic
+}
+
+// hasNotPrincipalAllow reports whether a generated policy document has an
+// Allow statement with NotPrincipal.
+func hasNotPrincipalAllow(doc json.RawMessage) bool {
+	var d document
+	if json.Unmarshal(doc, &d) != nil {
+		return false
+	}
+	for _, st := range d.Statement {
+		if st.Effect == "Allow" && st.NotPrincipal != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Generate builds case number i of the stream seeded by seed: the same
 // seed and i always give the same case.
 func Generate(seed uint64, i int) *Case {
 	g := &generator{r: rand.New(rand.NewPCG(seed, uint64(i))), c: &Case{ID: fmt.Sprintf("s%d-%d", seed, i)}}
+	g.shape = pickShape(seed, i)
 	g.c.Principal = &corpus.Principal{}
 	g.principal()
 	g.request()
@@ -153,7 +233,7 @@ func Generate(seed uint64, i int) *Case {
 func (g *generator) principal() {
 	p := g.c.Principal
 	p.Account = account
-	if g.chance(0.8) {
+	if g.shape == ShapeRoleARNPrincipal || g.chance(0.8) {
 		role := g.pick("MyFederatedRole", "AppRole", "Admin", "ci-deployer")
 		path := g.pick("/", "/", "/service-role/", "/teams/data/")
 		p.SessionName = g.pick("jane", "bob", "i-0abc1234", "botocore-session-1")
@@ -161,6 +241,13 @@ func (g *generator) principal() {
 		p.IAMARN = "arn:aws:iam::" + account + ":role" + path + role
 		p.Type = "AssumedRole"
 		p.UserID = "AROAEXAMPLEID" + strings.ToUpper(role[:2]) + ":" + p.SessionName
+		if g.shape == ShapeRoleARNPrincipal {
+			// Only the role is known (a person pasted the role's ARN):
+			// the request still comes from one of its sessions, whose
+			// aws:userid the context keeps.
+			g.c.Request.Principal = p.IAMARN
+			p.SessionName = ""
+		}
 	} else {
 		p.Username = g.pick("bob", "jane", "alice")
 		p.IAMARN = "arn:aws:iam::" + account + ":user/" + p.Username
@@ -173,8 +260,36 @@ func (g *generator) principal() {
 	}
 }
 
+// managedPolicyActions are the actions of ShapeAWSManagedPolicy: reads,
+// which an identity policy alone allows, and changes, which always fail.
+var managedPolicyActions = []catalogAction{
+	{"iam:GetPolicy", "awspolicy", nil},
+	{"iam:GetPolicyVersion", "awspolicy", nil},
+	{"iam:ListPolicyVersions", "awspolicy", nil},
+	{"iam:ListEntitiesForPolicy", "awspolicy", nil},
+	{"iam:CreatePolicyVersion", "awspolicy", nil},
+}
+
 func (g *generator) request() {
-	g.act = catalog[g.r.IntN(len(catalog))]
+	switch g.shape {
+	case ShapeAWSManagedPolicy:
+		g.act = managedPolicyActions[g.r.IntN(len(managedPolicyActions))]
+	case ShapeNoPermissionNeeded:
+		g.act = catalogAction{action: "sts:GetCallerIdentity"}
+		if g.c.Principal.Type == "User" && g.chance(0.3) {
+			g.act.action = "sts:GetSessionToken"
+		}
+	case ShapeNotPrincipalAllow, ShapeRoleARNPrincipal:
+		// Requests on resources that carry a resource-based policy.
+		for {
+			g.act = catalog[g.r.IntN(len(catalog))]
+			if resourcePolicyKinds[g.act.kind] && (g.act.kind != "role" || g.act.action == "sts:AssumeRole") {
+				break
+			}
+		}
+	default:
+		g.act = catalog[g.r.IntN(len(catalog))]
+	}
 	g.c.Request.Action = g.act.action
 	g.region = g.pick("us-east-1", "us-east-1", "eu-west-1")
 	g.c.ResourceAccount = account
@@ -197,6 +312,10 @@ func (g *generator) request() {
 		g.c.Request.Resource = "arn:aws:iam::" + acct + ":role/" + g.pick("app", "deploy", "Admin")
 	case "user":
 		g.c.Request.Resource = "arn:aws:iam::" + acct + ":user/" + g.pick("bob", "newhire")
+	case "awspolicy":
+		// "aws" in place of the account: the policy belongs to no account.
+		g.c.Request.Resource = "arn:aws:iam::aws:policy/" + g.pick("ReadOnlyAccess", "AdministratorAccess", "job-function/ViewOnlyAccess", "service-role/AWSLambdaBasicExecutionRole")
+		g.c.ResourceAccount = ""
 	case "key":
 		g.c.Request.Resource = "arn:aws:kms:" + g.region + ":" + acct + ":key/" + g.pick("1234abcd-12ab-34cd-56ef-1234567890ab", "0987dcba-09fe-87dc-65ba-ab0987654321")
 	case "table":
@@ -325,18 +444,55 @@ func (g *generator) policies() {
 		c.Org = &corpus.Org{ID: orgID, ManagementAccount: mgmtAccount}
 		c.SCP = g.orgLevels(false)
 	}
-	if c.SCP != nil && g.chance(0.6) {
+	// An AWS managed policy belongs to no account, so no account's RCPs
+	// apply to it (nor do RCPs apply to IAM).
+	if c.SCP != nil && g.shape != ShapeAWSManagedPolicy && g.chance(0.6) {
 		c.RCP = g.orgLevels(true)
+	}
+	if g.shape == ShapeNoPermissionNeeded {
+		g.denyAround()
 	}
 	// A role's trust policy governs sts:AssumeRole only, not iam:GetRole or
 	// iam:PassRole on the role.
 	if resourcePolicyKinds[g.act.kind] && (g.act.kind != "role" || g.c.Request.Action == "sts:AssumeRole") {
 		// Every KMS key has a key policy and every role a trust policy
 		// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
-		always := g.act.kind == "key" || g.act.kind == "role" && g.c.Request.Action == "sts:AssumeRole"
+		always := g.act.kind == "key" || g.act.kind == "role" && g.c.Request.Action == "sts:AssumeRole" ||
+			g.shape == ShapeNotPrincipalAllow || g.shape == ShapeRoleARNPrincipal
 		if always || g.chance(0.5) {
 			c.ResourcePolicy = &corpus.Policy{Name: "resource-policy", ARN: c.Request.Resource, Document: g.doc(g.resourceStatements(), false)}
 		}
+	}
+}
+
+// denyAround adds denies of the request's action (for
+// ShapeNoPermissionNeeded) to the identity policies, the permissions
+// boundary or an SCP, some of them guarded by a condition.
+func (g *generator) denyAround() {
+	c := g.c
+	deny := func() statement {
+		s := statement{Effect: "Deny", Action: g.pick(c.Request.Action, "sts:*", "sts:Get*", "*"), Resource: "*"}
+		if g.chance(0.3) {
+			s.Condition = g.conditions(1)
+		}
+		return s
+	}
+	if g.chance(0.6) {
+		c.Identity = append(c.Identity, corpus.Policy{Name: "deny-sts", Document: g.doc([]statement{deny()}, true)})
+	}
+	if c.Boundary != nil && g.chance(0.3) {
+		var d document
+		if json.Unmarshal(c.Boundary.Document, &d) == nil {
+			d.Statement = append(d.Statement, deny())
+			c.Boundary.Document = g.doc(d.Statement, true)
+		}
+	}
+	if len(c.SCP) > 0 && g.chance(0.3) {
+		lv := &c.SCP[g.r.IntN(len(c.SCP))]
+		lv.Policies = append(lv.Policies, corpus.Policy{
+			Name: "scp-deny-sts", ARN: fmt.Sprintf("arn:aws:organizations::%s:policy/%s/service_control_policy/p-denysts", mgmtAccount, orgID),
+			Document: g.doc([]statement{deny()}, false),
+		})
 	}
 }
 
@@ -480,9 +636,14 @@ func (g *generator) resourceStatements() []statement {
 		if g.chance(0.5) {
 			s.Sid = fmt.Sprintf("R%d", i+1)
 		}
-		if s.Effect == "Deny" && g.chance(0.1) {
+		switch {
+		case g.shape == ShapeNotPrincipalAllow && (i == 0 || g.chance(0.4)):
+			// AWS does not support NotPrincipal with Allow.
+			s.Effect = "Allow"
 			s.NotPrincipal = map[string]any{"AWS": g.principalValue()}
-		} else {
+		case s.Effect == "Deny" && g.chance(0.1):
+			s.NotPrincipal = map[string]any{"AWS": g.principalValue()}
+		default:
 			switch g.r.IntN(6) {
 			case 0:
 				s.Principal = "*"
@@ -805,11 +966,18 @@ func (c *Case) simulation() (map[string]any, error) {
 			}
 		}
 	}
+	// A resource with no account given has the account its ARN names; for
+	// an AWS managed policy that is "aws", no account at all, which
+	// iam-simulate takes as another account than the caller's.
+	resAccount := c.ResourceAccount
+	if a, ok := policy.ParseARN(c.Request.Resource); resAccount == "" && ok {
+		resAccount = a.Account
+	}
 	sim := map[string]any{
 		"request": map[string]any{
 			"principal":        c.Request.Principal,
 			"action":           c.Request.Action,
-			"resource":         map[string]any{"resource": c.Request.Resource, "accountId": c.ResourceAccount},
+			"resource":         map[string]any{"resource": c.Request.Resource, "accountId": resAccount},
 			"contextVariables": ctx,
 		},
 		"identityPolicies":        named(c.Identity),

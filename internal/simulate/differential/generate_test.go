@@ -109,3 +109,28 @@ func TestSimulation(t *testing.T) {
 		})
 	}
 }
+
+// TestShapes checks that every generated case has the shape it was built
+// for, and that each of the newer shapes gets a fair share of the stream.
+func TestShapes(t *testing.T) {
+	const n = 2000
+	got := map[string]int{}
+	for i := range n {
+		c := Generate(5, i)
+		want := pickShape(5, i)
+		if s := Shape(c); s != want {
+			t.Fatalf("case %d: Shape = %q, built as %q", i, s, want)
+		}
+		got[want]++
+	}
+	for _, s := range []string{ShapeAWSManagedPolicy, ShapeNoPermissionNeeded, ShapeNotPrincipalAllow, ShapeRoleARNPrincipal} {
+		t.Run(s, func(t *testing.T) {
+			if got[s] < n*4/100 || got[s] > n*8/100 {
+				t.Errorf("%d of %d cases, want about 6%%", got[s], n)
+			}
+		})
+	}
+	if got[ShapeClassic] < n*70/100 {
+		t.Errorf("%d of %d classic cases, want about 76%%", got[ShapeClassic], n)
+	}
+}
