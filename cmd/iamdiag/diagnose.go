@@ -31,6 +31,8 @@ type diagnoseOptions struct {
 	NoDefaultSCP      bool
 	ResourceAccount   string
 	ManagementAccount string
+	// S3PublicAccess is --s3-public-access-block FILE.
+	S3PublicAccess string
 
 	// aws holds --timeout of the live source.
 	aws awsOptions
@@ -95,6 +97,7 @@ made and the round trips on the critical path.`,
 	fs.BoolVar(&opts.NoDefaultSCP, "no-default-scp", false, "with --scp: do not assume FullAWSAccess at the levels the files do not cover")
 	fs.StringVar(&opts.ResourceAccount, "resource-account", "", "`ACCOUNT` id owning the resource (decides whether the call is cross-account)")
 	fs.StringVar(&opts.ManagementAccount, "management-account", "", "organization management `ACCOUNT` id (SCPs do not restrict it)")
+	fs.StringVar(&opts.S3PublicAccess, "s3-public-access-block", "", "`FILE` holding the S3 Block Public Access settings in force for the bucket (what aws s3api get-public-access-block prints; the stricter of the bucket's and the account's)")
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json, markdown or slack (the Block Kit message the daemon posts)")
 	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
@@ -161,6 +164,11 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		return err
 	}
 	src := diagnose.Sources{ResourceAccount: opts.ResourceAccount, ManagementAccount: opts.ManagementAccount, Log: opts.log}
+	if opts.S3PublicAccess != "" {
+		if src.S3PublicAccess, err = layers.ReadPublicAccessBlock(opts.S3PublicAccess); err != nil {
+			return usageErrorf("--s3-public-access-block: %v", err)
+		}
+	}
 	switch {
 	case opts.Snapshot != "":
 		snap, err := layers.LoadFile(opts.Snapshot)

@@ -162,6 +162,10 @@ type Sources struct {
 	// source says: the account owning the resource and the organization's
 	// management account.
 	ResourceAccount, ManagementAccount string
+	// S3PublicAccess, when set, is the S3 Block Public Access in force for
+	// the request's bucket (layers.ReadPublicAccessBlock reads it), over
+	// what the source says.
+	S3PublicAccess *policy.PublicAccessBlock
 	// Log receives the pipeline's progress at info level; nil logs
 	// nothing.
 	Log *zap.Logger
@@ -197,6 +201,9 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	}
 	if src.ManagementAccount != "" {
 		l.ManagementAccount = src.ManagementAccount
+	}
+	if src.S3PublicAccess != nil {
+		l.S3PublicAccess = src.S3PublicAccess
 	}
 	log.Info("layers gathered", zap.Int("identity_policies", len(l.Identity)), zap.Bool("scp_readable", !l.SCPRead.Unreadable))
 

@@ -176,6 +176,8 @@ func (f *fixer) get(key string, init func() (*Fix, *working)) (*Fix, *working) {
 // blocker adds the change that clears blocker i.
 func (f *fixer) blocker(i int, b simulate.Blocker) {
 	switch {
+	case b.Layer == policy.LayerS3PublicAccess:
+		f.publicAccess(i, b)
 	case b.Kind == simulate.BlockerExplicitDeny:
 		f.explicitDeny(i, b)
 	case b.Layer == policy.LayerIdentity:
@@ -189,6 +191,17 @@ func (f *fixer) blocker(i int, b simulate.Blocker) {
 	case b.Layer == policy.LayerSCP || b.Layer == policy.LayerRCP:
 		f.missingOrg(i, b)
 	}
+}
+
+// publicAccess explains S3 Block Public Access, which no policy change
+// can clear without removing a guardrail.
+func (f *fixer) publicAccess(i int, b simulate.Blocker) {
+	fx, _ := f.get(string(b.Layer), func() (*Fix, *working) {
+		return &Fix{Layer: b.Layer, Change: NoChange}, nil
+	})
+	fx.Blockers = append(fx.Blockers, i)
+	fx.Who = "the bucket owner's account administrator"
+	fx.Summary = "S3 Block Public Access (RestrictPublicBuckets) refuses anonymous and cross-account callers while the bucket policy is public; keep it on, as AWS recommends: give the caller credentials of the bucket owner's account, a presigned URL, or a CDN with origin access control; or grant the caller by name (Principal with its ARN or account), which makes the grant non-public. Turning RestrictPublicBuckets off at the bucket and the account removes that guardrail for every object of the bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)"
 }
 
 // layer returns the evaluation of a layer, or nil.
@@ -457,6 +470,8 @@ func readAdvice(l policy.Layer) string {
 		return "read the resource's policy (for example aws s3api get-bucket-policy, aws kms get-key-policy) and give it as the resource policy"
 	case policy.LayerBoundary:
 		return "read the permissions boundary (aws iam get-role, then aws iam get-policy-version) and give it as the permissions boundary"
+	case policy.LayerS3PublicAccess:
+		return "read the bucket's and the account's settings (aws s3api get-public-access-block --bucket BUCKET, aws s3control get-public-access-block --account-id ACCOUNT) and give the stricter as the S3 Block Public Access settings"
 	}
 	return "read the principal's policies (aws iam get-account-authorization-details) and diagnose again from a snapshot holding them"
 }

@@ -13,6 +13,12 @@ const (
 	LayerIdentity Layer = "identity-policy"
 	LayerBoundary Layer = "permissions-boundary"
 	LayerSession  Layer = "session-policy"
+	// LayerS3PublicAccess is S3 Block Public Access: not a policy, but
+	// settings that refuse public and cross-account access to a bucket
+	// whose policy is public
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+	// It appears only in Result.Blockers and Result.Suspects.
+	LayerS3PublicAccess Layer = "s3-block-public-access"
 )
 
 // Source is one policy document and where it came from.
@@ -106,6 +112,23 @@ type Layers struct {
 	// ResourceAccount is the account that owns the resource, when known; it
 	// decides whether the request is cross-account.
 	ResourceAccount string
+
+	// S3PublicAccess holds the S3 Block Public Access settings in force for
+	// the request's bucket (the bucket's and its account's combined, the
+	// stricter winning); nil when they are unknown.
+	S3PublicAccess *PublicAccessBlock
+}
+
+// PublicAccessBlock is S3 Block Public Access: each setting is true when
+// on at the bucket or its account
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html).
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool
+	IgnorePublicAcls      bool
+	BlockPublicPolicy     bool
+	RestrictPublicBuckets bool
+	// Origin says where the settings were read, for people.
+	Origin string
 }
 
 // Title names the layer for people: "service control policy". It also
@@ -126,6 +149,8 @@ func (l Layer) Title() string {
 		return "permissions boundary"
 	case LayerSession:
 		return "session policy"
+	case LayerS3PublicAccess:
+		return "S3 Block Public Access"
 	case "vpc-endpoint-policy":
 		return "VPC endpoint policy"
 	case "role-trust-policy":

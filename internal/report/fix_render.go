@@ -22,6 +22,10 @@ func fixTitle(fx *fix.Fix) string {
 		fix.NewSession:      "start a new session with this session policy",
 		fix.NoChange:        "no document can fix this",
 	}[fx.Change]
+	if fx.Policy == "" && fx.PolicyName == "" {
+		// No single policy: the layer names the fix.
+		return fx.Layer.Title() + ": " + what
+	}
 	name := fix.QuoteName(fx.PolicyName, fx.Policy)
 	if fx.Change == fix.NewPolicy && fx.Policy == "" {
 		name = "new " + fx.PolicyName

@@ -174,6 +174,9 @@ func verdict(d *Diagnosis) string {
 		}
 		b := r.Blockers[0]
 		title := b.Layer.Title()
+		if b.Layer == policy.LayerS3PublicAccess {
+			return "DENIED — S3 Block Public Access (RestrictPublicBuckets) refuses this caller, whatever the bucket policy grants" + more
+		}
 		if b.Kind == simulate.BlockerExplicitDeny {
 			return "DENIED — explicit deny in " + article(title) + more
 		}

@@ -71,7 +71,16 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 	} else {
 		f.session = app.st
 	}
-	return combine(&f).decision
+	d := combine(&f).decision
+	if d == Allowed {
+		switch publicAccess(&e, req.Resource) {
+		case publicAccessUnknown:
+			return Inconclusive
+		case publicAccessDenies:
+			return ExplicitDeny
+		}
+	}
+	return d
 }
 
 // decideAll returns the combined decision of srcs (or of one): Denied as

@@ -68,6 +68,19 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 		}
 		r.Warnings = append(r.Warnings, lr.Note)
 	}
+	if r.Decision == Allowed {
+		switch publicAccess(&e, req.Resource) {
+		case publicAccessUnknown:
+			r.Decision = Inconclusive
+			r.Suspects = append(r.Suspects, policy.LayerS3PublicAccess)
+			r.Warnings = append(r.Warnings, publicAccessUnknownNote)
+		case publicAccessDenies:
+			r.Decision = ExplicitDeny
+			r.Blockers = append(r.Blockers, Blocker{Layer: policy.LayerS3PublicAccess, Kind: BlockerExplicitDeny,
+				Policy: "S3 Block Public Access", Statement: "RestrictPublicBuckets"})
+			r.Warnings = append(r.Warnings, publicAccessDeniesNote)
+		}
+	}
 	if e.resAccount == "" && e.p.Account != "" && l.Resource != nil && req.Resource != "" && req.Resource != "*" {
 		r.Warnings = append(r.Warnings, "the resource's account is unknown: the request was evaluated as a same-account request")
 	}

@@ -48,6 +48,9 @@ type Case struct {
 	ResourcePolicy     *Policy  `json:"resource_policy,omitempty"`
 	ResourceUnreadable string   `json:"resource_policy_unreadable,omitempty"`
 	ResourceAccount    string   `json:"resource_account,omitempty"`
+	// S3PublicAccess holds the S3 Block Public Access settings; absent
+	// means unknown.
+	S3PublicAccess *PublicAccess `json:"s3_public_access,omitempty"`
 
 	// Differential is set on a case kept from the differential test
 	// against iam-simulate (package simulate/differential).
@@ -86,6 +89,15 @@ type Principal struct {
 	ServiceLinked bool              `json:"service_linked,omitempty"`
 	OrgID         string            `json:"org_id,omitempty"`
 	OrgPaths      []string          `json:"org_paths,omitempty"`
+}
+
+// PublicAccess is S3 Block Public Access, as get-public-access-block
+// prints it.
+type PublicAccess struct {
+	BlockPublicAcls       bool `json:"BlockPublicAcls"`
+	IgnorePublicAcls      bool `json:"IgnorePublicAcls"`
+	BlockPublicPolicy     bool `json:"BlockPublicPolicy"`
+	RestrictPublicBuckets bool `json:"RestrictPublicBuckets"`
 }
 
 // Org describes the organization.
@@ -242,6 +254,10 @@ func (c *Case) PolicyLayers() (*policy.Layers, error) {
 	}
 	l.ResourceRead = readability(c.ResourceUnreadable)
 	l.ResourceAccount = c.ResourceAccount
+	if pa := c.S3PublicAccess; pa != nil {
+		l.S3PublicAccess = &policy.PublicAccessBlock{BlockPublicAcls: pa.BlockPublicAcls, IgnorePublicAcls: pa.IgnorePublicAcls,
+			BlockPublicPolicy: pa.BlockPublicPolicy, RestrictPublicBuckets: pa.RestrictPublicBuckets, Origin: "the case"}
+	}
 	return l, nil
 }
 

@@ -82,6 +82,8 @@ func Files() (map[string][]byte, error) {
 	inferenceCases(add)
 	scenarioCases(add)
 	exceptionCases(add)
+	publicAccessCases(add)
+	serviceCases(add)
 
 	seen := map[string]bool{}
 	for _, c := range cases {

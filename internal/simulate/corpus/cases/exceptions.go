@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 	"github.com/iamdiag/iamdiag/internal/simulate/corpus"
 )
@@ -137,4 +138,89 @@ func exceptionCases(add adder) {
 	add("role-arn-caller-boundary-limits-grant", rb.implicit(id(lBoundary)))
 	add("role-arn-caller-grant-without-boundary", roleCaller("a bucket grant to the role ARN allows its sessions within the account", docPrincipal, docSingleAcct).
 		allowed().layer(lResource, simulate.LayerAllow))
+}
+
+// Documentation pages of the S3 Block Public Access cases.
+const (
+	docBlockPublicAccess = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"
+	docPublicAccessBlock = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html"
+	docAnonymous         = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous"
+)
+
+// publicAccessCases: anonymous and cross-account callers of a bucket whose
+// policy is public, with S3 Block Public Access unknown, on and off.
+func publicAccessCases(add adder) {
+	site := "arn:aws:s3:::example-bucket/site/index.html"
+	anon := func(desc string, grant string, docs ...string) *Case {
+		c := &Case{Case: corpus.Case{
+			Description: desc,
+			Doc:         docs,
+			Request:     Request{Principal: "anonymous", Action: "s3:GetObject", Resource: site},
+			Principal:   &Principal{Type: "Anonymous", UserID: "anonymous"},
+		}}
+		c.ResourcePolicy = &Pol{Name: "example-bucket", ARN: bucket, Origin: "s3 bucket policy", Document: raw(doc(grant))}
+		return c
+	}
+	public := `{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/site/*"}`
+	bpa := func(restrict bool) *corpus.PublicAccess {
+		return &corpus.PublicAccess{BlockPublicAcls: restrict, IgnorePublicAcls: restrict, BlockPublicPolicy: restrict, RestrictPublicBuckets: restrict}
+	}
+	u := anon("an anonymous read granted by a public bucket policy depends on S3 Block Public Access, which is unknown", public, docAnonymous, docBlockPublicAccess)
+	u.Expect.Suspects = strs(string(policy.LayerS3PublicAccess))
+	add("s3-bpa-anonymous-unknown", u.deny(simulate.Inconclusive))
+	on := anon("with RestrictPublicBuckets on, a public bucket policy does not let an anonymous caller read", public, docBlockPublicAccess, docPublicAccessBlock)
+	on.S3PublicAccess = bpa(true)
+	add("s3-bpa-anonymous-restricted", on.explicit(Blocker{Layer: string(policy.LayerS3PublicAccess), Kind: simulate.BlockerExplicitDeny.String(),
+		Policy: str("S3 Block Public Access"), Statement: str("RestrictPublicBuckets")}))
+	off := anon("with S3 Block Public Access off, a public bucket policy lets an anonymous caller read", public, docAnonymous, docBlockPublicAccess)
+	off.S3PublicAccess = bpa(false)
+	add("s3-bpa-anonymous-off", off.allowed())
+	add("s3-anonymous-no-grant", anon("an anonymous caller gets only what the bucket policy grants everyone", `{"Sid": "TeamRead", "Effect": "Allow", "Principal": {"AWS": "`+roleARN+`"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/*"}`, docAnonymous).
+		implicit(id(lResource)))
+	vpce := anon("a grant to everyone pinned to one VPC endpoint is not public: RestrictPublicBuckets does not apply",
+		`{"Sid": "ThroughEndpoint", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/site/*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}`,
+		docPublicAccessBlock).ctx("aws:SourceVpce", "vpce-1a2b3c4d")
+	vpce.S3PublicAccess = bpa(true)
+	add("s3-bpa-pinned-endpoint-not-public", vpce.allowed())
+	// Principals of the bucket owner's account and AWS service principals
+	// are not restricted.
+	own := roleSession("RestrictPublicBuckets does not restrict principals of the bucket owner's account", docPublicAccessBlock).call("s3:GetObject", site)
+	own.ResourcePolicy = &Pol{Name: "example-bucket", ARN: bucket, Origin: "s3 bucket policy", Document: raw(doc(public))}
+	own.ResourceAccount = acct
+	own.S3PublicAccess = bpa(true)
+	add("s3-bpa-owner-account-allowed", own.allowed())
+	svc := &Case{Case: corpus.Case{
+		Description: "RestrictPublicBuckets does not restrict AWS service principals",
+		Doc:         []string{docPublicAccessBlock},
+		Request:     Request{Principal: "logging.s3.amazonaws.com", Action: "s3:GetObject", Resource: site},
+		Principal:   &Principal{Type: "Service", Service: "logging.s3.amazonaws.com"},
+	}}
+	svc.ResourcePolicy = &Pol{Name: "example-bucket", ARN: bucket, Origin: "s3 bucket policy", Document: raw(doc(public))}
+	svc.ResourceAccount = acct
+	svc.S3PublicAccess = bpa(true)
+	add("s3-bpa-service-principal-allowed", svc.allowed())
+}
+
+// serviceCases: an AWS service principal delivering to a resource whose
+// policy checks where the call comes from.
+func serviceCases(add adder) {
+	topic := "arn:aws:sns:us-east-1:" + acct + ":alerts"
+	rule := "arn:aws:events:us-east-1:" + acct + ":rule/nightly"
+	deliver := func(desc, sourceArn string) *Case {
+		c := &Case{Case: corpus.Case{
+			Description: desc,
+			Doc:         []string{docPrincipal, "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"},
+			Request:     Request{Principal: "events.amazonaws.com", Action: "sns:Publish", Resource: topic},
+			Principal:   &Principal{Type: "Service", Service: "events.amazonaws.com"},
+		}}
+		c.ResourcePolicy = &Pol{Name: "alerts", ARN: topic, Origin: "sns topic policy", Document: raw(doc(
+			`{"Sid": "FromNightlyRule", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": "` + topic + `", "Condition": {"ArnEquals": {"aws:SourceArn": "` + rule + `"}}}`))}
+		c.ResourceAccount = acct
+		return c.ctx("aws:SourceArn", sourceArn)
+	}
+	add("service-principal-source-arn-matches", deliver("a service principal allowed by the topic policy for its source rule", rule).allowed())
+	add("service-principal-source-arn-other", deliver("the topic policy allows the service only on behalf of another rule", "arn:aws:events:us-east-1:"+acct+":rule/other").
+		implicit(idCond(lResource, "aws:SourceArn")))
+	add("service-principal-no-identity-policy", deliver("a service principal has no identity-based policies: the resource's policy alone grants", rule).
+		allowed().layer(lIdentity, simulate.LayerNotApplicable))
 }
