@@ -31,6 +31,7 @@ type ctRecord struct {
 		PrincipalID    string `json:"principalId"`
 		ARN            string `json:"arn"`
 		AccountID      string `json:"accountId"`
+		InvokedBy      string `json:"invokedBy"`
 		SessionContext *struct {
 			SessionIssuer *struct {
 				Type string `json:"type"`
@@ -189,6 +190,15 @@ func fromRecord(rec *ctRecord) *Request {
 	if id := rec.UserIdentity; id != nil {
 		r.Principal = id.ARN
 		r.Account = id.AccountID
+		switch {
+		case id.ARN == "" && id.Type == "AWSService" && id.InvokedBy != "":
+			// A service principal calling on its own behalf
+			// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+			r.Principal, r.Account = id.InvokedBy, ""
+		case id.ARN == "" && (id.AccountID == "anonymous" || id.PrincipalID == "anonymous"):
+			// An anonymous request: S3 records the account as "anonymous".
+			r.Principal, r.Account = "anonymous", ""
+		}
 		if sc := id.SessionContext; sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.Type == "Role" {
 			// The assumed-role ARN drops the role's path; the session
 			// issuer is the role with it.
@@ -261,7 +271,7 @@ func recordContext(rec *ctRecord) *policy.Context {
 		c.Set("aws:SecureTransport", "true")
 	}
 	if id := rec.UserIdentity; id != nil {
-		if id.AccountID != "" {
+		if id.AccountID != "" && id.AccountID != "anonymous" {
 			c.Set("aws:PrincipalAccount", id.AccountID)
 		}
 		if id.PrincipalID != "" {

@@ -104,3 +104,37 @@ func TestFromCloudTrail(t *testing.T) {
 		})
 	}
 }
+
+// TestFromCloudTrailNonIAMCallers: a service principal (userIdentity type
+// AWSService, invokedBy) and an anonymous S3 request (accountId
+// "anonymous") become the callers the sources know: the service's name and
+// "anonymous", with no account
+// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+func TestFromCloudTrailNonIAMCallers(t *testing.T) {
+	tests := []struct {
+		name, data, principal string
+	}{
+		{"service principal", `{"eventSource":"sns.amazonaws.com","eventName":"Publish","awsRegion":"us-east-1","errorCode":"AuthorizationError",
+			"userIdentity":{"type":"AWSService","invokedBy":"events.amazonaws.com"},"requestParameters":{"topicArn":"arn:aws:sns:us-east-1:111122223333:alerts"}}`,
+			"events.amazonaws.com"},
+		{"anonymous S3 request", `{"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","errorCode":"AccessDenied",
+			"userIdentity":{"type":"AWSAccount","principalId":"","accountId":"anonymous"},"requestParameters":{"bucketName":"site","key":"a.html"}}`,
+			"anonymous"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := FromCloudTrail([]byte(tc.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Principal != tc.principal || r.Account != "" {
+				t.Errorf("principal %q, account %q; want %q and no account", r.Principal, r.Account, tc.principal)
+			}
+			if r.Context != nil {
+				if v, ok := r.Context.Get("aws:PrincipalAccount"); ok {
+					t.Errorf("aws:PrincipalAccount = %v, want absent", v)
+				}
+			}
+		})
+	}
+}
