@@ -74,7 +74,7 @@ var exceptionRules = [...]exceptionRule{
 		reason:    "roles under the path /aws-reserved/ (IAM Identity Center's AWSReservedSSO_ roles) are modifiable only by AWS: change the permission set in IAM Identity Center instead",
 		page:      "https://docs.aws.amazon.com/singlesignon/latest/userguide/identity-center-and-iam-roles.html",
 		errorCode: "UnmodifiableEntity",
-		service:   "iam", actions: roleChangeActions,
+		service:   "iam", actions: append([]string{"updaterole", "updateroledescription"}, roleChangeActions...),
 		applies: func(res policy.ARN, _ string) bool { return rolePathIs(res, "/aws-reserved/") },
 	},
 	{

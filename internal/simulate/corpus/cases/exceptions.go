@@ -92,6 +92,9 @@ func exceptionCases(add adder) {
 	add("aws-reserved-role-trust-fails", roleSession("an IAM Identity Center role under /aws-reserved/ is modifiable only by AWS", docIdentityCenterIAM).
 		call("iam:UpdateAssumeRolePolicy", ssoRole).identity(iamAll).
 		fails("protected-role", simulate.Allowed))
+	add("aws-reserved-role-update-fails", roleSession("an IAM Identity Center role's settings (session duration) are set by its permission set, not in IAM", docIdentityCenterIAM).
+		call("iam:UpdateRole", ssoRole).identity(iamAll).
+		fails("protected-role", simulate.Allowed))
 	add("service-linked-role-attach-fails", roleSession("the permissions of a service-linked role cannot be changed", docSLR).
 		call("iam:AttachRolePolicy", elbSLR).identity(iamAll).
 		fails("service-linked-role", simulate.Allowed))
