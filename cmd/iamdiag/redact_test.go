@@ -35,6 +35,9 @@ type diagnoseRun struct {
 	abs  func(string) string
 	// reset, when set, is called before each command (the fake's Reset).
 	reset func()
+	// inputs holds the arguments and the content of the files they name
+	// (and of stdin's), where the run's own identifiers are looked for.
+	inputs string
 }
 
 // offlineFlags name an offline source of diagnose.
@@ -137,6 +140,17 @@ func diagnoseRuns(t *testing.T) []diagnoseRun {
 			if live && (offline || fake == nil) {
 				continue
 			}
+			var in strings.Builder
+			for _, a := range append(append([]string(nil), run.args...), run.stdin) {
+				in.WriteString(a + "\n")
+				_, p, _ := strings.Cut(a, "=")
+				for _, name := range []string{a, p} {
+					if b, err := os.ReadFile(name); err == nil {
+						in.Write(b)
+					}
+				}
+			}
+			run.inputs = in.String()
 			runs = append(runs, run)
 		}
 	}
@@ -168,32 +182,7 @@ func exampleIdentifiers(t *testing.T) []string {
 		if err != nil {
 			return err
 		}
-		// The decoded message is JSON inside a JSON string.
-		s := strings.ReplaceAll(string(b), `\"`, `"`)
-		for _, m := range inputAccountRe.FindAllStringSubmatch(s, -1) {
-			set[m[1]] = true
-		}
-		for _, m := range inputARNRe.FindAllStringSubmatch(s, -1) {
-			segs := strings.Split(m[2], "/")
-			switch m[1] {
-			case "assumed-role":
-				set[segs[0]] = true
-				if len(segs) > 1 {
-					set[segs[1]] = true
-				}
-			default:
-				// AWS chooses service-linked role names: kept by design.
-				if name := segs[len(segs)-1]; !regexp.MustCompile(`^AWSServiceRoleFor[A-Za-z0-9]+$`).MatchString(name) && strings.Trim(name, "*") != "" {
-					set[name] = true
-				}
-			}
-		}
-		for _, m := range inputSCPRe.FindAllStringSubmatch(s, -1) {
-			set[m[1]] = true
-		}
-		for _, m := range inputOtherRe.FindAllString(s, -1) {
-			set[m] = true
-		}
+		scanIdentifiers(string(b), set)
 		var doc any
 		if json.Unmarshal(b, &doc) == nil {
 			accountNames(doc, set)
@@ -209,6 +198,38 @@ func exampleIdentifiers(t *testing.T) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// scanIdentifiers adds to set the identifiers found in s: account ids, IAM
+// and STS names, SCP policy ids, e-mail and IP addresses, access key and
+// unique ids, organization ids.
+func scanIdentifiers(text string, set map[string]bool) {
+	// The decoded message is JSON inside a JSON string.
+	s := strings.ReplaceAll(text, `\"`, `"`)
+	for _, m := range inputAccountRe.FindAllStringSubmatch(s, -1) {
+		set[m[1]] = true
+	}
+	for _, m := range inputARNRe.FindAllStringSubmatch(s, -1) {
+		segs := strings.Split(m[2], "/")
+		switch m[1] {
+		case "assumed-role":
+			set[segs[0]] = true
+			if len(segs) > 1 {
+				set[segs[1]] = true
+			}
+		default:
+			// AWS chooses service-linked role names: kept by design.
+			if name := segs[len(segs)-1]; !regexp.MustCompile(`^AWSServiceRoleFor[A-Za-z0-9]+$`).MatchString(name) && strings.Trim(name, "*") != "" {
+				set[name] = true
+			}
+		}
+	}
+	for _, m := range inputSCPRe.FindAllStringSubmatch(s, -1) {
+		set[m[1]] = true
+	}
+	for _, m := range inputOtherRe.FindAllString(s, -1) {
+		set[m] = true
+	}
 }
 
 // accountNames adds the names of ACCOUNT nodes of an organization.
@@ -248,6 +269,21 @@ func TestRedactExamples(t *testing.T) {
 	for i, run := range diagnoseRuns(t) {
 		t.Run(run.script+"/"+strconv.Itoa(i+1), func(t *testing.T) {
 			run := startFake(t, run)
+			// The run's own identifiers join the examples': a run whose
+			// inputs hold none (an anonymous caller of a bucket) has
+			// nothing to hide.
+			ownSet := map[string]bool{}
+			scanIdentifiers(run.inputs, ownSet)
+			own := make([]string, 0, len(ownSet))
+			for id := range ownSet {
+				// A name of one or two letters (session "s") cannot be
+				// looked for as a substring of a report.
+				if len(id) > 2 {
+					own = append(own, id)
+				}
+			}
+			sort.Strings(own)
+			ids := append(slices.Clone(ids), own...)
 			var mappings []string
 			formats := []string{"text", "json", "markdown", "slack"}
 			fixFormat := ""
@@ -278,7 +314,7 @@ func TestRedactExamples(t *testing.T) {
 						t.Errorf("%s: %q survives redaction in:\n%s", format, id, red)
 					}
 				}
-				if present == 0 {
+				if present == 0 && len(own) > 0 {
 					t.Errorf("%s: the report shows no identifier of the inputs: the test proves nothing", format)
 				}
 				for _, k := range keptRe.FindAllString(orig, -1) {
