@@ -118,6 +118,9 @@ func writeDecodeText(w io.Writer, req *decode.Request) error {
 	if req.EncodedMessage != "" {
 		line("encoded", fmt.Sprintf("%d characters: decode it with --encoded-message for the full context", len(req.EncodedMessage)))
 	}
+	if req.AuthorizationID != "" {
+		line("auth id", req.AuthorizationID+": AWS's record of the denial (GetRequestAuthorizationDetails); diagnose reads it")
+	}
 	if len(req.Missing) > 0 {
 		line("missing", strings.Join(req.Missing, ", "))
 	}
