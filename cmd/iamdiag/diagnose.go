@@ -162,6 +162,8 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	}
 	src := diagnose.Sources{ResourceAccount: opts.ResourceAccount, ManagementAccount: opts.ManagementAccount, Log: opts.log}
 	switch {
+	case opts.input.AuthorizationRecord != "" && opts.Snapshot == "" && !opts.policyFiles():
+		// A saved record is the whole source: no AWS.
 	case opts.Snapshot != "":
 		snap, err := layers.LoadFile(opts.Snapshot)
 		if err != nil {
@@ -191,6 +193,13 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		}
 		defer logStats(ls, opts.log, stderr)
 		src.Layers, src.Decoder = ls, ls.Decoder()
+	}
+	if opts.input.AuthorizationRecord == "" && (opts.input.AuthorizationID != "" || (opts.Snapshot == "" && !opts.policyFiles())) {
+		// AWS's record of the denial, when the input carries its ID:
+		// always live, and offline when --authorization-id asks for it.
+		if src.Records, err = opts.input.records(ctx); err != nil {
+			return explainAWSError(err, opts.input.Profile)
+		}
 	}
 	if src.Decoder == nil {
 		if src.Decoder, err = opts.input.decoder(ctx, opts.sts); err != nil {

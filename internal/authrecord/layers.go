@@ -118,6 +118,7 @@ func (r *Record) Evaluate(principal, action string) (*Evaluated, error) {
 		}
 	}
 	l.SCP, l.RCP = scp.ordered(), rcp.ordered()
+	l.Principal = req.Principal
 	return out, nil
 }
 

@@ -284,3 +284,17 @@ func classify(err error) error {
 // defaultRetryer is the SDK's standard retryer, for a configuration that
 // names none.
 func defaultRetryer() aws.Retryer { return retry.NewStandard() }
+
+// Records fetches AWS's records through IAM Toolbox with one AWS
+// configuration: it is the diagnosis's RecordFetcher.
+type Records struct {
+	// Config is the SDK configuration (credentials, region, endpoints,
+	// retryer, HTTP client).
+	Config aws.Config
+}
+
+// FetchRecord fetches the record of id, with every evaluated document, in
+// region ("" is the configuration's).
+func (r Records) FetchRecord(ctx context.Context, id, region string) (*authrecord.Record, error) {
+	return authrecord.Fetch(ctx, New(r.Config, region), id)
+}
