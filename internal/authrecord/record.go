@@ -156,7 +156,7 @@ func Parse(data []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if rec.Format != Format {
-		return nil, fmt.Errorf("%w: format %q, want %q (save one with iamdiag decode --authorization-id ID --save FILE)", ErrInvalid, rec.Format, Format)
+		return nil, fmt.Errorf("%w: format %q, want %q (a record iamdiag decode saved)", ErrInvalid, rec.Format, Format)
 	}
 	if !ValidID(rec.AuthorizationID) {
 		return nil, fmt.Errorf("%w: authorization_id %q", ErrInvalid, rec.AuthorizationID)
