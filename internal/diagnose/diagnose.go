@@ -207,7 +207,7 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	var ev *authrecord.Evaluated
 	if rec != nil {
 		if ev, err = rec.Evaluate(dec.Principal, dec.Action); err != nil {
-			rec, recNote = nil, "AWS's record of authorization ID "+rec.AuthorizationID+" cannot be used: "+err.Error()+"; diagnosing from the current policies instead"
+			rec, recNote = nil, "AWS's record of authorization ID "+rec.AuthorizationID+" cannot be used: "+err.Error()+fallbackThen
 		}
 	}
 	var (
@@ -222,6 +222,11 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 			log.Info("AWS's record not used", zap.String("why", recNote))
 		}
 		if req, warnings, err = evaluationRequest(dec); err != nil {
+			if recNote != "" && dec.Source == SourceAuthorizationID {
+				// The ID was the whole question: nothing is left to walk.
+				return nil, &Error{Kind: Source, Field: FieldAuthorizationID, Err: errors.New(strings.TrimSuffix(recNote, fallbackThen) +
+					"; give the error text, or the principal and the action, to diagnose from the current policies")}
+			}
 			return nil, err
 		}
 		if recNote != "" {

@@ -20,6 +20,9 @@ const (
 	SourceAuthorizationID     = "authorization-id"
 )
 
+// fallbackThen ends the line that says why AWS's record is not used.
+const fallbackThen = "; diagnosing from the current policies instead"
+
 // RecordFetcher fetches AWS's record of a denied request, with every
 // evaluated document, by its authorization ID; region "" is the fetcher's
 // own. Its errors wrap authrecord.ErrNotFound, ErrAccessDenied or
@@ -80,7 +83,7 @@ func record(ctx context.Context, in Input, dec *decode.Request, src Sources) (*a
 	if where == "" {
 		where = "the configured region"
 	}
-	const then = "; diagnosing from the current policies instead"
+	const then = fallbackThen
 	switch {
 	case errors.Is(err, authrecord.ErrNotFound):
 		return nil, "AWS's record of authorization ID " + id + " was not found in " + where + ": the ID is unknown there or has expired (records last at least 24 hours)" + then
