@@ -58,9 +58,17 @@ layer that blocks it: the policy, statement, attachment point and the
 conditions that matched or failed.
 
 Input (one of): --error-file FILE, --error TEXT, --cloudtrail-event FILE,
---decoded-message FILE, --encoded-message TEXT, or --principal ARN --action
-SERVICE:ACTION [--resource ARN]. --principal, --action, --resource and
---context complete or override what a message says.
+--decoded-message FILE, --encoded-message TEXT, --authorization-id ID,
+--authorization-record FILE, or --principal ARN --action SERVICE:ACTION
+[--resource ARN]. --principal, --action, --resource and --context complete
+or override what a message says.
+
+An input carrying the authorization ID of AWS's record of the denial (the
+AccessDenied message's "authorization id", or --authorization-id) is
+diagnosed from that record: the layers and the context as AWS evaluated
+them (iam:GetRequestAuthorizationDetails, iam:GetRequestAuthorizationPolicy),
+AWS's matched statements shown beside iamdiag's. When the record cannot be
+read, one line says why and the layers are walked as usual.
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,

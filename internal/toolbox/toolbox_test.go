@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
 
 	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
@@ -114,5 +116,28 @@ func TestEndpoint(t *testing.T) {
 				t.Errorf("endpoint %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"expired", opError("GetRequestAuthorizationDetails", &smithy.GenericAPIError{Code: "ResourceNotFoundException"}), authrecord.ErrNotFound},
+		{"denied", opError("GetRequestAuthorizationDetails", &smithy.GenericAPIError{Code: "AccessDeniedException"}), authrecord.ErrAccessDenied},
+		{"malformed ID", opError("GetRequestAuthorizationDetails", &smithy.GenericAPIError{Code: "ValidationException"}), authrecord.ErrInvalid},
+		{"no endpoint in the region", opError("GetRequestAuthorizationDetails", &net.OpError{Op: "dial", Err: &net.DNSError{Name: "iam-toolbox.xx-east-9.amazonaws.com", IsNotFound: true}}), authrecord.ErrUnsupportedRegion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.err); !errors.Is(got, tt.want) {
+				t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+	if got := classify(errors.New("EOF")); errors.Is(got, authrecord.ErrNotFound) || errors.Is(got, authrecord.ErrAccessDenied) {
+		t.Errorf("an unrelated failure was classified: %v", got)
 	}
 }
