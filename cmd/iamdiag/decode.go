@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/iamdiag/iamdiag/internal/atomicfile"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 )
@@ -18,6 +19,9 @@ import (
 type decodeOptions struct {
 	input  inputOptions
 	Format string
+	// Save, when set, is the FILE AWS's record of the denial is saved to,
+	// with every evaluated document.
+	Save string
 
 	log   *zap.Logger
 	stdin io.Reader
@@ -34,7 +38,8 @@ authorization message, or flags) into the request iamdiag would evaluate:
 principal, action, resource, context, and what the message said about the
 denial (the hint).`,
 		Example: `  iamdiag decode --error-file examples/seed/error.txt --format json
-  iamdiag decode --cloudtrail-event event.json`,
+  iamdiag decode --cloudtrail-event event.json
+  iamdiag decode --authorization-id EXAMPLE1a2b3c4d5e --save record.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.log = g.log.Named("decode")
@@ -45,6 +50,7 @@ denial (the hint).`,
 	}
 	opts.input.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output `FORMAT`: text or json")
+	cmd.Flags().StringVar(&opts.Save, "save", "", "fetch AWS's record of the denial the input's authorization ID names, with every evaluated document, and save it to `FILE` (diagnose it later with --authorization-record FILE)")
 	return cmd
 }
 
@@ -70,6 +76,11 @@ func runDecode(ctx context.Context, opts *decodeOptions, stdout io.Writer) error
 	req, err := diagnose.Decode(ctx, in, diagnose.Sources{Decoder: dec, Log: opts.log})
 	if err != nil {
 		return opts.input.cliError(err)
+	}
+	if opts.Save != "" {
+		if err := saveRecord(ctx, opts, req); err != nil {
+			return err
+		}
 	}
 	if opts.Format == "json" {
 		b, err := json.MarshalIndent(req, "", "  ")
@@ -118,9 +129,37 @@ func writeDecodeText(w io.Writer, req *decode.Request) error {
 	if req.EncodedMessage != "" {
 		line("encoded", fmt.Sprintf("%d characters: decode it with --encoded-message for the full context", len(req.EncodedMessage)))
 	}
+	if req.AuthorizationID != "" {
+		line("auth id", req.AuthorizationID+": AWS's record of the denial (GetRequestAuthorizationDetails); diagnose reads it")
+	}
 	if len(req.Missing) > 0 {
 		line("missing", strings.Join(req.Missing, ", "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// saveRecord fetches AWS's record of the denial req names and writes it,
+// with its documents, to --save FILE.
+func saveRecord(ctx context.Context, opts *decodeOptions, req *decode.Request) error {
+	if req.AuthorizationID == "" {
+		return usageErrorf("--save needs an authorization ID: the input carries none; give --authorization-id ID")
+	}
+	fetch, err := opts.input.records(ctx)
+	if err != nil {
+		return explainAWSError(err, opts.input.Profile)
+	}
+	rec, err := fetch.FetchRecord(ctx, req.AuthorizationID, req.AuthorizationRegion)
+	if err != nil {
+		return explainAWSError(fmt.Errorf("fetching AWS's record of authorization ID %s: %w", req.AuthorizationID, err), opts.input.Profile)
+	}
+	b, err := rec.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(ctx, opts.Save, b); err != nil {
+		return fmt.Errorf("saving the record to --save %s: %w", opts.Save, err)
+	}
+	opts.log.Info("record saved", zap.String("file", opts.Save), zap.Int("policies", len(rec.Policies)), zap.Int("documents", len(rec.Documents)))
+	return nil
 }

@@ -60,9 +60,17 @@ layer that blocks it: the policy, statement, attachment point and the
 conditions that matched or failed.
 
 Input (one of): --error-file FILE, --error TEXT, --cloudtrail-event FILE,
---decoded-message FILE, --encoded-message TEXT, or --principal ARN --action
-SERVICE:ACTION [--resource ARN]. --principal, --action, --resource and
---context complete or override what a message says.
+--decoded-message FILE, --encoded-message TEXT, --authorization-id ID,
+--authorization-record FILE, or --principal ARN --action SERVICE:ACTION
+[--resource ARN]. --principal, --action, --resource and --context complete
+or override what a message says.
+
+An input carrying the authorization ID of AWS's record of the denial (the
+AccessDenied message's "authorization id", or --authorization-id) is
+diagnosed from that record: the layers and the context as AWS evaluated
+them (iam:GetRequestAuthorizationDetails, iam:GetRequestAuthorizationPolicy),
+AWS's matched statements shown beside iamdiag's. When the record cannot be
+read, one line says why and the layers are walked as usual.
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,
@@ -170,6 +178,8 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		}
 	}
 	switch {
+	case opts.input.AuthorizationRecord != "" && opts.Snapshot == "" && !opts.policyFiles():
+		// A saved record is the whole source: no AWS.
 	case opts.Snapshot != "":
 		snap, err := layers.LoadFile(opts.Snapshot)
 		if err != nil {
@@ -199,6 +209,13 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		}
 		defer logStats(ls, opts.log, stderr)
 		src.Layers, src.Decoder = ls, ls.Decoder()
+	}
+	if opts.input.AuthorizationRecord == "" && (opts.input.AuthorizationID != "" || (opts.Snapshot == "" && !opts.policyFiles())) {
+		// AWS's record of the denial, when the input carries its ID:
+		// always live, and offline when --authorization-id asks for it.
+		if src.Records, err = opts.input.records(ctx); err != nil {
+			return explainAWSError(err, opts.input.Profile)
+		}
 	}
 	if src.Decoder == nil {
 		if src.Decoder, err = opts.input.decoder(ctx, opts.sts); err != nil {

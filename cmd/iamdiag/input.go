@@ -11,9 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
+	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/live"
+	"github.com/iamdiag/iamdiag/internal/toolbox"
 )
 
 // inputOptions are the input flags shared by diagnose and decode: one of the
@@ -29,6 +31,10 @@ type inputOptions struct {
 	Error          string
 	ErrorFile      string // FILE or "-"
 	CloudTrail     string // FILE or "-"
+	// AuthorizationID is the ID of AWS's record of the denial;
+	// AuthorizationRecord a record saved with decode --save.
+	AuthorizationID     string
+	AuthorizationRecord string // FILE or "-"
 	// Profile and Region configure the STS client that decodes
 	// --encoded-message.
 	Profile string
@@ -45,6 +51,8 @@ func (o *inputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Error, "error", "", "the error `TEXT` exactly as the CLI, an SDK or the console printed it")
 	fs.StringVar(&o.ErrorFile, "error-file", "", "`FILE` (or - for stdin) holding the error text")
 	fs.StringVar(&o.CloudTrail, "cloudtrail-event", "", "`FILE` (or - for stdin) holding a CloudTrail record or log file (gzip-compressed or not, any size: streamed); its first denied event is used")
+	fs.StringVar(&o.AuthorizationID, "authorization-id", "", "`ID` of AWS's record of the denial (the AccessDenied message's authorization id), read with iam:GetRequestAuthorizationDetails")
+	fs.StringVar(&o.AuthorizationRecord, "authorization-record", "", "`FILE` (or - for stdin) holding AWS's record of the denial saved with `iamdiag decode --authorization-id ID --save FILE` (no AWS credentials needed)")
 	fs.StringVar(&o.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile) for the live account and --encoded-message")
 	fs.StringVar(&o.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's) for the live account and --encoded-message")
 }
@@ -60,6 +68,7 @@ func (o *inputOptions) messageInputs() []string {
 		{"--error", o.Error},
 		{"--error-file", o.ErrorFile},
 		{"--cloudtrail-event", o.CloudTrail},
+		{"--authorization-record", o.AuthorizationRecord},
 	} {
 		if f.value != "" {
 			given = append(given, f.name)
@@ -75,13 +84,19 @@ func (o *inputOptions) validate() error {
 		return usageErrorf("give one input, not %s", strings.Join(given, " and "))
 	}
 	stdin := 0
-	for _, v := range []string{o.DecodedMessage, o.ErrorFile, o.CloudTrail} {
+	for _, v := range []string{o.DecodedMessage, o.ErrorFile, o.CloudTrail, o.AuthorizationRecord} {
 		if v == "-" {
 			stdin++
 		}
 	}
 	if stdin > 1 {
 		return usageErrorf("only one input can be read from stdin (-)")
+	}
+	if o.AuthorizationID != "" && !authrecord.ValidID(o.AuthorizationID) {
+		return usageErrorf("--authorization-id %q: want the letters and digits of the AccessDenied message's authorization id", o.AuthorizationID)
+	}
+	if len(given) == 0 && o.AuthorizationID != "" && o.Principal == "" && o.Action == "" {
+		return nil
 	}
 	if len(given) == 0 && o.Principal == "" && o.Action == "" {
 		return usageErrorf("no input: pass --error-file FILE (the error text), --cloudtrail-event FILE, --decoded-message FILE, --encoded-message TEXT, or --principal ARN --action SERVICE:ACTION")
@@ -122,7 +137,7 @@ func (o *inputOptions) input(stdin io.Reader) (diagnose.Input, error) {
 		return diagnose.Input{}, err
 	}
 	in := diagnose.Input{Principal: o.Principal, Action: o.Action, Resource: o.Resource, Context: o.Context,
-		EncodedMessage: o.EncodedMessage, ErrorText: o.Error}
+		EncodedMessage: o.EncodedMessage, ErrorText: o.Error, AuthorizationID: o.AuthorizationID}
 	for _, f := range []struct {
 		flag, name string
 		dst        *[]byte
@@ -130,6 +145,7 @@ func (o *inputOptions) input(stdin io.Reader) (diagnose.Input, error) {
 		{"--decoded-message", o.DecodedMessage, &in.DecodedMessage},
 		{"--error-file", o.ErrorFile, nil},
 		{"--cloudtrail-event", o.CloudTrail, &in.CloudTrail},
+		{"--authorization-record", o.AuthorizationRecord, &in.AuthorizationRecord},
 	} {
 		if f.name == "" {
 			continue
@@ -187,6 +203,10 @@ func (o *inputOptions) flagName(f diagnose.Field) string {
 		return "--error"
 	case diagnose.FieldCloudTrail:
 		return "--cloudtrail-event " + o.CloudTrail
+	case diagnose.FieldAuthorizationID:
+		return "--authorization-id"
+	case diagnose.FieldAuthorizationRecord:
+		return "--authorization-record " + o.AuthorizationRecord
 	}
 	return "the input"
 }
@@ -250,4 +270,16 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes; pass only the error or the event", decode.ErrTooLarge, decode.MaxInputSize)
 	}
 	return b, nil
+}
+
+// records returns the fetcher of AWS's records of denials: IAM Toolbox
+// with the configuration every command loads (--profile, --region,
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_IAM_TOOLBOX, the standard
+// retryer).
+func (o *inputOptions) records(ctx context.Context) (diagnose.RecordFetcher, error) {
+	cfg, err := loadAWSConfig(ctx, o.Profile, o.Region)
+	if err != nil {
+		return nil, err
+	}
+	return toolbox.Records{Config: cfg}, nil
 }

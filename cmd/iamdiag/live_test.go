@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/layers"
 )
@@ -68,6 +69,7 @@ func cmdFakeAWS(ts *testscript.TestScript, neg bool, args []string) {
 type fakeSpec struct {
 	opts    fakeaws.Options
 	encodes [][2]string // variable, decoded message file
+	records []string    // authorization record files IAM Toolbox serves
 	snap    string
 	alone   bool
 }
@@ -156,6 +158,8 @@ func parseFakeArgs(args []string) (*fakeSpec, error) {
 				a.Decision = decision
 				return a
 			}
+		case "-record":
+			f.records = append(f.records, v)
 		case "-encode":
 			name, file, err := kv(a, v)
 			if err != nil {
@@ -183,6 +187,20 @@ func (f *fakeSpec) start(abs func(string) string, awsDir string) (*fakeaws.Serve
 	}
 	if f.alone {
 		s.Organization = &layers.Organization{Standalone: true}
+	}
+	for _, name := range f.records {
+		b, err := os.ReadFile(abs(name))
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := authrecord.Parse(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("fakeaws -record %s: %w", name, err)
+		}
+		if f.opts.Records == nil {
+			f.opts.Records = map[string]*authrecord.Record{}
+		}
+		f.opts.Records[rec.AuthorizationID] = rec
 	}
 	srv := fakeaws.New(s, f.opts)
 	u := srv.Start()

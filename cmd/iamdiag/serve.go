@@ -21,6 +21,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/server"
+	"github.com/iamdiag/iamdiag/internal/toolbox"
 )
 
 // serveOptions are the flags of `iamdiag serve`. Every flag can also be set
@@ -286,6 +287,9 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		// The live configuration is loaded already: decode with its STS
 		// client.
 		sources.Decoder = &live.MessageDecoder{STS: src.clients.sts}
+		// And read AWS's records of denials whose authorization ID a
+		// request carries.
+		sources.Records = src.records
 	}
 	var sched *server.Scheduler
 	if opts.StateDir != "" {
@@ -336,6 +340,9 @@ type sources struct {
 	// clients are built once from the AWS configuration (diagnose's and
 	// snapshot's loadAWSConfig), nil without --live or --refresh.
 	clients *awsClients
+	// records reads AWS's records of denials (IAM Toolbox) with the same
+	// configuration; nil when clients is.
+	records diagnose.RecordFetcher
 	snap    *server.SnapshotSource
 	live    *live.Source
 	ready   []server.ReadyCheck
@@ -352,6 +359,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			return nil, err
 		}
 		src.clients = newAWSClients(cfg)
+		src.records = toolbox.Records{Config: cfg}
 		id := &live.CallerCheck{STS: src.clients.sts}
 		src.ready = append(src.ready, server.ReadyCheck{Name: "aws-credentials", Check: id.Check})
 		if opts.Live {

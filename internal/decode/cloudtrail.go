@@ -161,6 +161,7 @@ func fromRecord(rec *ctRecord) *Request {
 	if fromMsg != nil {
 		r.Hint = fromMsg.Hint
 		r.EncodedMessage = fromMsg.EncodedMessage
+		r.AuthorizationID, r.AuthorizationRegion = fromMsg.AuthorizationID, fromMsg.AuthorizationRegion
 	}
 
 	// Action. The message's action, when it names one, is what IAM

@@ -26,7 +26,7 @@ func TestFromCloudTrail(t *testing.T) {
 				"aws:PrincipalArn":["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_abc123"],
 				"aws:PrincipalType":["AssumedRole"],"aws:RequestedRegion":["eu-west-1"],"aws:SecureTransport":["true"],"aws:SourceIp":["203.0.113.7"],
 				"aws:TokenIssueTime":["2026-06-16T12:27:13Z"],"aws:UserAgent":["aws-cli/2.15.0"],"aws:userid":["AROAEXAMPLEID:jane"]},
-			"hint":{"layer":"scp","kind":"explicit-deny","policy_arn":null},"encoded_message":"AbCdEf0123456789_-AbCdEf0123456789"}`),
+			"hint":{"layer":"scp","kind":"explicit-deny","policy_arn":null},"encoded_message":"AbCdEf0123456789_-AbCdEf0123456789","authorization_id":null}`),
 		RoleARN: "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_abc123",
 		Account: "123456789012",
 		Source:  SourceCloudTrail,
@@ -49,7 +49,7 @@ func TestFromCloudTrail(t *testing.T) {
 			want: view{
 				JSON: mustJSON(t, `{"principal":"arn:aws-us-gov:iam::123456789012:user/bob","action":"lambda:GetFunction","resource":"arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:fn",
 					"context":{"aws:PrincipalAccount":["123456789012"],"aws:PrincipalArn":["arn:aws-us-gov:iam::123456789012:user/bob"],"aws:PrincipalType":["User"],"aws:RequestedRegion":["us-gov-west-1"],"aws:userid":["AIDAEXAMPLE"]},
-					"hint":null,"encoded_message":null}`),
+					"hint":null,"encoded_message":null,"authorization_id":null}`),
 				Account: "123456789012",
 				Source:  SourceCloudTrail,
 				Missing: []string{
@@ -63,7 +63,7 @@ func TestFromCloudTrail(t *testing.T) {
 			data: `{"Records":[{"eventSource":"monitoring.amazonaws.com","eventName":"PutMetricData","errorCode":"AccessDenied","awsRegion":"us-east-1"},
 				{"eventSource":"s3.amazonaws.com","eventName":"ListObjects","errorCode":"AccessDenied"}]}`,
 			want: view{
-				JSON:    mustJSON(t, `{"principal":null,"action":"cloudwatch:PutMetricData","resource":null,"context":{"aws:RequestedRegion":["us-east-1"]},"hint":null,"encoded_message":null}`),
+				JSON:    mustJSON(t, `{"principal":null,"action":"cloudwatch:PutMetricData","resource":null,"context":{"aws:RequestedRegion":["us-east-1"]},"hint":null,"encoded_message":null,"authorization_id":null}`),
 				Source:  SourceCloudTrail,
 				Missing: []string{"principal", "resource"},
 			},
@@ -72,7 +72,7 @@ func TestFromCloudTrail(t *testing.T) {
 			name: "S3 operation mapped to its IAM action, bucket and key parameters",
 			data: `{"eventSource":"s3.amazonaws.com","eventName":"HeadObject","errorCode":"AccessDenied","awsRegion":"cn-north-1","requestParameters":{"bucketName":"b","key":"k/x.txt"}}`,
 			want: view{
-				JSON:   mustJSON(t, `{"principal":null,"action":"s3:GetObject","resource":"arn:aws-cn:s3:::b/k/x.txt","context":{"aws:RequestedRegion":["cn-north-1"]},"hint":null,"encoded_message":null}`),
+				JSON:   mustJSON(t, `{"principal":null,"action":"s3:GetObject","resource":"arn:aws-cn:s3:::b/k/x.txt","context":{"aws:RequestedRegion":["cn-north-1"]},"hint":null,"encoded_message":null,"authorization_id":null}`),
 				Source: SourceCloudTrail,
 				Missing: []string{
 					`action: s3:GetObject derived from eventName "HeadObject" of s3.amazonaws.com`,

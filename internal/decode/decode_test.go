@@ -51,11 +51,11 @@ func TestMarshalJSON(t *testing.T) {
 		r    *Request
 		want string
 	}{
-		{"empty request is all null", &Request{}, `{"principal":null,"action":null,"resource":null,"context":null,"hint":null,"encoded_message":null}`},
+		{"empty request is all null", &Request{}, `{"principal":null,"action":null,"resource":null,"context":null,"hint":null,"encoded_message":null,"authorization_id":null}`},
 		{"bare explicit deny has kind without layer", &Request{Action: "s3:GetObject", Hint: &Hint{Kind: KindExplicitDeny}},
-			`{"principal":null,"action":"s3:GetObject","resource":null,"context":null,"hint":{"layer":null,"kind":"explicit-deny","policy_arn":null},"encoded_message":null}`},
+			`{"principal":null,"action":"s3:GetObject","resource":null,"context":null,"hint":{"layer":null,"kind":"explicit-deny","policy_arn":null},"encoded_message":null,"authorization_id":null}`},
 		{"masked account id is not HTML-escaped", &Request{Principal: "arn:aws:iam::<ID>:role/x", Context: ctx, EncodedMessage: "abc"},
-			`{"principal":"arn:aws:iam::<ID>:role/x","action":null,"resource":null,"context":{"aws:SourceIp":["203.0.113.7"]},"hint":null,"encoded_message":"abc"}`},
+			`{"principal":"arn:aws:iam::<ID>:role/x","action":null,"resource":null,"context":{"aws:SourceIp":["203.0.113.7"]},"hint":null,"encoded_message":"abc","authorization_id":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestFromFlags(t *testing.T) {
 		{
 			name: "repeated key is multi-value", principal: "arn:aws:iam::123456789012:role/R", action: "ec2:RunInstances",
 			context:     []string{"aws:RequestedRegion=eu-west-1", "aws:TagKeys=a", "aws:TagKeys=b=c"},
-			want:        `{"principal":"arn:aws:iam::123456789012:role/R","action":"ec2:RunInstances","resource":null,"context":{"aws:RequestedRegion":["eu-west-1"],"aws:TagKeys":["a","b=c"]},"hint":null,"encoded_message":null}`,
+			want:        `{"principal":"arn:aws:iam::123456789012:role/R","action":"ec2:RunInstances","resource":null,"context":{"aws:RequestedRegion":["eu-west-1"],"aws:TagKeys":["a","b=c"]},"hint":null,"encoded_message":null,"authorization_id":null}`,
 			wantMissing: []string{"resource"},
 		},
 		{name: "nothing given", wantErr: ErrEmpty},
@@ -214,13 +214,13 @@ func TestFromDecodedMessage(t *testing.T) {
 			data: string(outer),
 			want: `{"principal":"arn:aws:sts::123456789012:assumed-role/MyFederatedRole/jane","action":"ec2:RunInstances","resource":"arn:aws:ec2:us-east-1:123456789012:instance/*",
 				"context":{"aws:RequestedRegion":["us-east-1"],"aws:TagKeys":["Name","team"],"ec2:instancetype":["p4d.24xlarge"]},
-				"hint":{"layer":null,"kind":"explicit-deny","policy_arn":null},"encoded_message":null}`,
+				"hint":{"layer":null,"kind":"explicit-deny","policy_arn":null},"encoded_message":null,"authorization_id":null}`,
 			wantMissing: []string{`action: the message says "RunInstances" without its service; ec2:RunInstances derived from the resource ARN`},
 		},
 		{
 			name:        "inner JSON, implicit deny, no resource",
 			data:        `{"allowed":false,"explicitDeny":false,"context":{"principal":{"id":"AIDA","arn":"arn:aws:iam::1:user/u"},"action":"DescribeInstances"}}`,
-			want:        `{"principal":"arn:aws:iam::1:user/u","action":"DescribeInstances","resource":null,"context":null,"hint":{"layer":null,"kind":"implicit-deny","policy_arn":null},"encoded_message":null}`,
+			want:        `{"principal":"arn:aws:iam::1:user/u","action":"DescribeInstances","resource":null,"context":null,"hint":{"layer":null,"kind":"implicit-deny","policy_arn":null},"encoded_message":null,"authorization_id":null}`,
 			wantMissing: []string{`action: the message says "DescribeInstances" without its service, and names no resource ARN to take it from`, "resource"},
 		},
 		{name: "not JSON", data: "User: x is not authorized", wantErr: ErrInvalid},

@@ -85,7 +85,8 @@ func FromErrorText(text string) (*Request, error) {
 	p := &textParser{s: s, r: r}
 	found := p.parseDenial()
 	r.EncodedMessage = p.encoded()
-	if !found && r.EncodedMessage == "" && !denialRE.MatchString(s) && reasonHint(s) == nil {
+	r.AuthorizationID, r.AuthorizationRegion = authorizationID(s)
+	if !found && r.EncodedMessage == "" && r.AuthorizationID == "" && !denialRE.MatchString(s) && reasonHint(s) == nil {
 		return nil, fmt.Errorf("%w: paste the whole error, or give the principal and the action", ErrNoDenial)
 	}
 	if r.Hint == nil {

@@ -76,6 +76,12 @@ type Request struct {
 	// EncodedMessage is the encoded authorization failure message found in
 	// the input, if any.
 	EncodedMessage string
+	// AuthorizationID is the ID of AWS's record of the denial
+	// (GetRequestAuthorizationDetails) the input carries, if any.
+	AuthorizationID string
+	// AuthorizationRegion is the region of the record, when the console
+	// link names it; "" otherwise.
+	AuthorizationRegion string
 	// Source is one of the Source constants.
 	Source string
 	// Missing says, for people, what the input did not say: each entry starts
@@ -98,8 +104,8 @@ type Hint struct {
 
 // MarshalJSON writes the request as `iamdiag decode --format json` prints it:
 // {"principal", "action", "resource", "context", "hint": {"layer", "kind",
-// "policy_arn"}, "encoded_message"}, each null where the input does not say
-// it.
+// "policy_arn"}, "encoded_message", "authorization_id"}, each null where the
+// input does not say it.
 func (r *Request) MarshalJSON() ([]byte, error) {
 	type hintJSON struct {
 		Layer     *string `json:"layer"`
@@ -113,12 +119,14 @@ func (r *Request) MarshalJSON() ([]byte, error) {
 		Context        *policy.Context `json:"context"`
 		Hint           *hintJSON       `json:"hint"`
 		EncodedMessage *string         `json:"encoded_message"`
+		AuthID         *string         `json:"authorization_id"`
 	}
 	out := requestJSON{
 		Principal:      nullable(r.Principal),
 		Action:         nullable(r.Action),
 		Resource:       nullable(r.Resource),
 		EncodedMessage: nullable(r.EncodedMessage),
+		AuthID:         nullable(r.AuthorizationID),
 	}
 	if r.Context != nil {
 		out.Context = r.Context

@@ -22,6 +22,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
@@ -55,6 +56,13 @@ type Input struct {
 	ErrorText string
 	// CloudTrail is a CloudTrail record, log file or EventBridge event.
 	CloudTrail []byte
+	// AuthorizationID is the ID of AWS's record of the denial
+	// (GetRequestAuthorizationDetails); it wins over the one a message
+	// carries, and alone is a whole question.
+	AuthorizationID string
+	// AuthorizationRecord is a record saved with its documents
+	// (authrecord.Record): diagnosed without AWS.
+	AuthorizationRecord []byte
 }
 
 // Field names one part of an Input, for errors; each front end names it in
@@ -72,6 +80,8 @@ const (
 	FieldDecodedMessage
 	FieldErrorText
 	FieldCloudTrail
+	FieldAuthorizationID
+	FieldAuthorizationRecord
 )
 
 // String names the field in words any front end's user understands.
@@ -93,6 +103,10 @@ func (f Field) String() string {
 		return "the error text"
 	case FieldCloudTrail:
 		return "the CloudTrail event"
+	case FieldAuthorizationID:
+		return "the authorization ID"
+	case FieldAuthorizationRecord:
+		return "the authorization record"
 	}
 	return "the input"
 }
@@ -111,6 +125,9 @@ func (in *Input) messages() []Field {
 	}
 	if in.CloudTrail != nil {
 		given = append(given, FieldCloudTrail)
+	}
+	if in.AuthorizationRecord != nil {
+		given = append(given, FieldAuthorizationRecord)
 	}
 	return given
 }
@@ -158,6 +175,9 @@ type Sources struct {
 	// Decoder decodes an encoded authorization message
 	// (sts:DecodeAuthorizationMessage); nil when none can be decoded.
 	Decoder decode.Decoder
+	// Records fetches AWS's record of a denial when the input carries
+	// its authorization ID; nil when none can be fetched.
+	Records RecordFetcher
 	// ResourceAccount and ManagementAccount, when set, override what the
 	// source says: the account owning the resource and the organization's
 	// management account.
@@ -184,14 +204,43 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	if err != nil {
 		return nil, err
 	}
-	req, warnings, err := evaluationRequest(dec)
-	if err != nil {
-		return nil, err
+	// AWS's record of the request, when the input carries its ID, is the
+	// source: the layers and the context as AWS evaluated them.
+	layersSrc := src.Layers
+	rec, recNote := record(ctx, in, dec, src)
+	var ev *authrecord.Evaluated
+	if rec != nil {
+		if ev, err = rec.Evaluate(dec.Principal, dec.Action); err != nil {
+			rec, recNote = nil, "AWS's record of authorization ID "+rec.AuthorizationID+" cannot be used: "+err.Error()+fallbackThen
+		}
 	}
-	if src.Layers == nil {
+	var (
+		req      *policy.Request
+		warnings []string
+	)
+	if rec != nil {
+		req, layersSrc = ev.Request, Record(ev)
+		log.Info("AWS's record read", zap.String("authorization_id", rec.AuthorizationID), zap.Int("policies", len(rec.Policies)))
+	} else {
+		if recNote != "" {
+			log.Info("AWS's record not used", zap.String("why", recNote))
+		}
+		if req, warnings, err = evaluationRequest(dec); err != nil {
+			if recNote != "" && dec.Source == SourceAuthorizationID {
+				// The ID was the whole question: nothing is left to walk.
+				return nil, &Error{Kind: Source, Field: FieldAuthorizationID, Err: errors.New(strings.TrimSuffix(recNote, fallbackThen) +
+					"; give the error text, or the principal and the action, to diagnose from the current policies")}
+			}
+			return nil, err
+		}
+		if recNote != "" {
+			warnings = append([]string{recNote}, warnings...)
+		}
+	}
+	if layersSrc == nil {
 		return nil, &Error{Kind: Source, Err: errors.New("no source of policy layers was configured")}
 	}
-	g, err := src.Layers.Gather(ctx, req)
+	g, err := layersSrc.Gather(ctx, req)
 	if err != nil {
 		return nil, sourceError(err)
 	}
@@ -218,6 +267,9 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	if g.CrossCheck != nil {
 		d.CrossCheck = g.CrossCheck.CrossCheck(ctx, d, l)
 	}
+	if rec != nil {
+		d.Record = recordCheck(rec, ev, res)
+	}
 	return d, nil
 }
 
@@ -237,11 +289,15 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 			names[i] = f.String()
 		}
 		return nil, &Error{Kind: Invalid, Field: msgs[1], Err: fmt.Errorf("give one input, not %s", strings.Join(names, " and "))}
+	case len(msgs) == 0 && in.AuthorizationID != "" && in.Principal == "" && in.Action == "":
+		// The ID alone: AWS's record says the rest.
+		return &decode.Request{Source: SourceAuthorizationID, AuthorizationID: in.AuthorizationID, Context: contextOf(in.Context)}, nil
 	case len(msgs) == 0:
 		req, err := decode.FromFlags(in.Principal, in.Action, in.Resource, in.Context)
 		if err != nil {
 			return nil, &Error{Kind: Invalid, Err: err}
 		}
+		req.AuthorizationID = in.AuthorizationID
 		return req, nil
 	}
 	var (
@@ -259,6 +315,8 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 		req, err = decode.FromDecodedMessage(in.DecodedMessage)
 	case FieldErrorText:
 		req, err = decode.FromErrorText(in.ErrorText)
+	case FieldAuthorizationRecord:
+		req, err = fromRecordFile(in.AuthorizationRecord)
 	default:
 		req, err = decode.FromCloudTrail(in.CloudTrail)
 	}
@@ -273,6 +331,9 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 		return nil, &Error{Kind: kind, Field: field, Err: err}
 	}
 	log.Info("input decoded", zap.String("source", req.Source), zap.String("action", req.Action))
+	if in.AuthorizationID != "" && in.AuthorizationID != req.AuthorizationID {
+		req.AuthorizationID, req.AuthorizationRegion = in.AuthorizationID, ""
+	}
 	return complete(req, in)
 }
 
@@ -369,4 +430,20 @@ func hintKind(kind string) simulate.BlockerKind {
 		return simulate.BlockerImplicitDeny
 	}
 	return 0
+}
+
+// contextOf reads KEY=VALUE context values; a malformed one is left out
+// (the front ends check them).
+func contextOf(kvs []string) *policy.Context {
+	if len(kvs) == 0 {
+		return nil
+	}
+	c := &policy.Context{}
+	for _, kv := range kvs {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			old, _ := c.Get(k)
+			c.Set(k, append(old, v)...)
+		}
+	}
+	return c
 }

@@ -107,6 +107,9 @@ func (s *Server) parse(r *http.Request, rq *request) (proto, *apiError) {
 		}
 		return p, nil
 	}
+	if p, e, ok := parseToolbox(r, rq); ok {
+		return p, e
+	}
 	// S3, restXml: GET /BUCKET?policy path-style, or BUCKET.localhost
 	// virtual-hosted style.
 	p := s3Proto{}
@@ -363,6 +366,8 @@ func (s *Server) dispatch(rq *request, p proto) *response {
 			return pp.fail(rq, e)
 		}
 		return pp.ok(rq, res)
+	case restJSONProto:
+		return s.toolbox(rq, pp)
 	case s3Proto:
 		body, e := s.getBucketPolicy(rq)
 		if e != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
@@ -71,6 +72,9 @@ type Options struct {
 	// returns the one to send: a test of the cross-check's disagreement path
 	// returns a different decision.
 	SimulateOverride func(q SimulateQuery, computed SimulateAnswer) SimulateAnswer
+	// Records are the authorization records IAM Toolbox serves, by
+	// authorization ID (see toolbox.go).
+	Records map[string]*authrecord.Record
 }
 
 // Call records one HTTP request the server answered.

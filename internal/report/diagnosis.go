@@ -51,6 +51,9 @@ type Diagnosis struct {
 	// CrossCheck is AWS's policy simulator's verdict beside the local one;
 	// nil when it was not asked (an offline source).
 	CrossCheck *CrossCheck
+	// Record is AWS's record of the request when the diagnosis was made
+	// from it; nil otherwise.
+	Record *Record
 }
 
 // request returns the request to show: the effective one when known.

@@ -25,6 +25,9 @@ type jsonDiagnosis struct {
 	Suspects            []policy.Layer    `json:"suspects"`
 	// CrossCheck is omitted when the diagnosis has none.
 	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
+	// Record is AWS's record of the request the diagnosis was made from;
+	// omitted otherwise.
+	Record *jsonRecord `json:"authorization_record,omitempty"`
 	// Exception is set when a rule of AWS decides the call whatever the
 	// policies say; omitted otherwise.
 	Exception *jsonException `json:"exception,omitempty"`
@@ -159,6 +162,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		MissingContextKeys:  []jsonMissing{},
 		Suspects:            r.Suspects,
 		CrossCheck:          crossCheckJSON(d.CrossCheck),
+		Record:              recordJSON(d.Record),
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}

@@ -51,6 +51,12 @@ func Markdown(w io.Writer, d *Diagnosis) error {
 			fmt.Fprintf(bw, "- %s: %s\n", f.Name, mdText(f.Value))
 		}
 	}
+	if rf := RecordFields(d); len(rf) > 0 {
+		fmt.Fprintf(bw, "\n### %s\n\n", recordTitle)
+		for _, f := range rf {
+			fmt.Fprintf(bw, "- %s: %s\n", f.Name, mdText(f.Value))
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing Markdown report: %w", err)
 	}

@@ -154,6 +154,14 @@ func SlackBlocks(d *Diagnosis) (*SlackMessage, error) {
 		add(SlackBlock{Type: "divider"})
 		add(SlackBlock{Type: "section", Text: ptr(mrkdwn(strings.Join(lines, "\n"), slackMaxSectionText))})
 	}
+	if rf := RecordFields(d); len(rf) > 0 {
+		lines := []string{"*" + escapeMrkdwn(recordTitle) + "*"}
+		for _, f := range rf {
+			lines = append(lines, "*"+escapeMrkdwn(f.Name)+"*: "+escapeMrkdwn(f.Value))
+		}
+		add(SlackBlock{Type: "divider"})
+		add(SlackBlock{Type: "section", Text: ptr(mrkdwn(strings.Join(lines, "\n"), slackMaxSectionText))})
+	}
 	if len(v.Warnings) > 0 {
 		var ws []SlackText
 		for i, w := range v.Warnings {

@@ -102,6 +102,13 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 			fmt.Fprintf(bw, "  %-21s %s\n", f.Name, TerminalSafe(f.Value))
 		}
 	}
+	if rf := RecordFields(d); len(rf) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, paint(ansiBold, recordTitle+":"))
+		for _, f := range rf {
+			fmt.Fprintf(bw, "  %-21s %s\n", f.Name, TerminalSafe(f.Value))
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing text report: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/iamdiag/iamdiag/internal/authrecord"
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/redact"
 	"github.com/iamdiag/iamdiag/internal/report"
@@ -44,6 +45,10 @@ type DiagnoseRequest struct {
 	// CloudTrailEvent is a CloudTrail record, log file or EventBridge event,
 	// as a JSON object or a string (--cloudtrail-event).
 	CloudTrailEvent json.RawMessage `json:"cloudtrail_event,omitempty"`
+	// AuthorizationID is the ID of AWS's record of the denial
+	// (--authorization-id); an error text carrying one is diagnosed from
+	// the record as well.
+	AuthorizationID string `json:"authorization_id,omitempty"`
 	// Format is the answer's format: json (the default, the `diagnose
 	// --format json` contract), markdown, text or slack (Block Kit).
 	Format string `json:"format,omitempty"`
@@ -89,7 +94,8 @@ func Bytes(raw json.RawMessage) []byte {
 // input is the request as the pipeline's input.
 func (r *DiagnoseRequest) input() diagnose.Input {
 	return diagnose.Input{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Context: r.contextValues(),
-		EncodedMessage: r.EncodedMessage, ErrorText: r.Error, DecodedMessage: Bytes(r.DecodedMessage), CloudTrail: Bytes(r.CloudTrailEvent)}
+		EncodedMessage: r.EncodedMessage, ErrorText: r.Error, DecodedMessage: Bytes(r.DecodedMessage), CloudTrail: Bytes(r.CloudTrailEvent),
+		AuthorizationID: r.AuthorizationID}
 }
 
 // contextValues returns the context as KEY=VALUE values, keys sorted.
@@ -134,8 +140,11 @@ func (r *DiagnoseRequest) validate() error {
 	if len(given) > 1 {
 		return apiError(http.StatusBadRequest, "invalid_request", "give one input, not "+strings.Join(given, " and "))
 	}
-	if len(given) == 0 && (r.Principal == "" || r.Action == "") {
-		return apiError(http.StatusBadRequest, "invalid_request", "no input: send error (the error text), cloudtrail_event, decoded_message, encoded_message, or principal and action")
+	if r.AuthorizationID != "" && !authrecord.ValidID(r.AuthorizationID) {
+		return apiError(http.StatusBadRequest, "invalid_request", "authorization_id: want the letters and digits of the AccessDenied message's authorization id")
+	}
+	if len(given) == 0 && r.AuthorizationID == "" && (r.Principal == "" || r.Action == "") {
+		return apiError(http.StatusBadRequest, "invalid_request", "no input: send error (the error text), cloudtrail_event, decoded_message, encoded_message, authorization_id, or principal and action")
 	}
 	for k := range r.Context {
 		if strings.TrimSpace(k) == "" || strings.Contains(k, "=") {
@@ -336,6 +345,8 @@ func fieldName(f diagnose.Field) string {
 		return "error"
 	case diagnose.FieldCloudTrail:
 		return "cloudtrail_event"
+	case diagnose.FieldAuthorizationID:
+		return "authorization_id"
 	}
 	return "the input"
 }
