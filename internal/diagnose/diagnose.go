@@ -321,6 +321,7 @@ func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 		warnings = append(warnings, "the error carries an encoded authorization message with the full request context: decode it (give the encoded message to iamdiag, or run aws sts decode-authorization-message) for an exact answer")
 	}
 	req := policy.NewRequest(in.Principal, in.Action, resource)
+	req.ResourceUnknown = in.Resource == ""
 	req.Principal.IAMARN = in.RoleARN
 	req.Principal.Account = in.Account
 	if in.Context != nil {

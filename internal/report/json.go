@@ -23,6 +23,12 @@ type jsonDiagnosis struct {
 	InferredContextKeys []string          `json:"inferred_context_keys"`
 	MissingContextKeys  []jsonMissing     `json:"missing_context_keys"`
 	Suspects            []policy.Layer    `json:"suspects"`
+	// RestsOnMissingKeys are the condition keys absent from the request on
+	// which the blockers rest; omitted when none.
+	RestsOnMissingKeys []string `json:"rests_on_missing_keys,omitempty"`
+	// Undecided are the statements the request cannot decide (no
+	// resource given, an unknown condition operator); omitted when none.
+	Undecided []jsonUndecided `json:"undecided,omitempty"`
 	// CrossCheck is omitted when the diagnosis has none.
 	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
 	// Exception is set when a rule of AWS decides the call whatever the
@@ -109,6 +115,16 @@ type jsonHint struct {
 	Agrees    *bool   `json:"agrees"`
 }
 
+// jsonUndecided is a statement whose match the request cannot decide.
+type jsonUndecided struct {
+	Layer     policy.Layer  `json:"layer"`
+	Policy    string        `json:"policy"`
+	Statement string        `json:"statement"`
+	Effect    policy.Effect `json:"effect"`
+	Reason    string        `json:"reason"`
+	Detail    string        `json:"detail"`
+}
+
 type jsonMissing struct {
 	Key       string `json:"key"`
 	Policy    string `json:"policy"`
@@ -158,6 +174,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		InferredContextKeys: ctx.InferredKeys(),
 		MissingContextKeys:  []jsonMissing{},
 		Suspects:            r.Suspects,
+		RestsOnMissingKeys:  restsOnMissing(r),
 		CrossCheck:          crossCheckJSON(d.CrossCheck),
 	}
 	if out.Warnings == nil {
@@ -165,6 +182,10 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 	}
 	if out.InferredContextKeys == nil {
 		out.InferredContextKeys = []string{}
+	}
+	for _, u := range r.Undecided {
+		out.Undecided = append(out.Undecided, jsonUndecided{Layer: u.Layer, Policy: u.Policy, Statement: u.Statement,
+			Effect: u.Effect, Reason: u.Reason, Detail: u.Detail})
 	}
 	if out.Suspects == nil {
 		out.Suspects = []policy.Layer{}

@@ -161,8 +161,21 @@ func verdict(d *Diagnosis) string {
 		return "ALLOWED — every layer read allows this call"
 	case simulate.Inconclusive:
 		var s []string
+		undecided := map[policy.Layer]bool{}
+		for _, u := range r.Undecided {
+			undecided[u.Layer] = true
+		}
 		for _, l := range r.Suspects {
+			if lr := d.layerResult(l); lr != nil && lr.Readable && undecided[l] {
+				continue
+			}
 			s = append(s, l.Title())
+		}
+		if u := undecidedSuspect(r); u != "" {
+			if len(s) > 0 {
+				u += "; unread: " + strings.Join(s, ", ")
+			}
+			return "INCONCLUSIVE — " + u
 		}
 		if len(s) == 0 {
 			return "INCONCLUSIVE — the layers read do not explain the deny"
@@ -174,13 +187,17 @@ func verdict(d *Diagnosis) string {
 		}
 		b := r.Blockers[0]
 		title := b.Layer.Title()
+		rests := ""
+		if keys := restsOnMissing(r); len(keys) > 0 {
+			rests = "; this rests on " + keyList(keys) + ", absent from the request"
+		}
 		if b.Kind == simulate.BlockerExplicitDeny {
-			return "DENIED — explicit deny in " + article(title) + more
+			return "DENIED — explicit deny in " + article(title) + more + rests
 		}
 		if b.Layer == policy.LayerIdentity || b.Layer == policy.LayerSession || b.Layer == policy.LayerResource {
-			return "DENIED — no " + title + " allows this call (implicit deny)" + more
+			return "DENIED — no " + title + " allows this call (implicit deny)" + more + rests
 		}
-		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more
+		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more + rests
 	}
 	return strings.ToUpper(r.Decision.String())
 }
@@ -383,4 +400,61 @@ func blockerPolicy(b simulate.Blocker) string {
 		return policy.Label(b.PolicyName, b.Policy)
 	}
 	return sourceLabel(&policy.Source{Name: b.PolicyName, Origin: b.Policy})
+}
+
+// undecidedSuspect says why a suspect layer that was read cannot be
+// decided: the first undecided statement of a suspect layer; "" when no
+// suspect is undecided.
+func undecidedSuspect(r *simulate.Result) string {
+	for _, l := range r.Suspects {
+		for _, u := range r.Undecided {
+			if u.Layer != l {
+				continue
+			}
+			if u.Reason == simulate.UndecidedOperator {
+				return "the " + l.Title() + " uses the condition operator " + strconv.Quote(u.Detail) +
+					", which AWS does not define: AWS would have rejected the document, so what the account holds is unknown (read the policy as AWS stores it)"
+			}
+			action := "this call"
+			if r.Request != nil && r.Request.Action != "" {
+				action = r.Request.Action
+			}
+			return "the input names no resource, and the " + l.Title() + " decides " + action + " only for " + u.Detail +
+				": give the resource's ARN for a verdict"
+		}
+	}
+	return ""
+}
+
+// restsOnMissing returns the condition keys, absent from the request, on
+// which the blockers rest: a Deny's negated condition that matched because
+// the key was absent, or an Allow's condition that failed for the same
+// reason. AWS treats an absent key per operator
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+// had the request carried the key, the verdict could differ.
+func restsOnMissing(r *simulate.Result) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, b := range r.Blockers {
+		for _, c := range b.Conditions {
+			if c.KeyPresent || seen[c.Key] || c.Err != "" {
+				continue
+			}
+			if strings.HasPrefix(c.Operator, "Null") {
+				// Null tests presence itself: its verdict is exact.
+				continue
+			}
+			seen[c.Key] = true
+			keys = append(keys, c.Key)
+		}
+	}
+	return keys
+}
+
+// keyList names condition keys in a sentence.
+func keyList(keys []string) string {
+	if len(keys) == 1 {
+		return "the key " + keys[0]
+	}
+	return "the keys " + strings.Join(keys, ", ")
 }
