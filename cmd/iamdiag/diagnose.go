@@ -118,15 +118,27 @@ func (o *diagnoseOptions) policyFiles() bool {
 		o.ResourcePolicy != "" || len(o.SCPs) > 0 || len(o.RCPs) > 0
 }
 
+// files are the policy files the flags name.
+func (o *diagnoseOptions) files() layers.Files {
+	return layers.Files{
+		Identity:          o.IdentityPolicies,
+		Session:           o.SessionPolicies,
+		Boundary:          o.Boundary,
+		Resource:          o.ResourcePolicy,
+		SCP:               o.SCPs,
+		RCP:               o.RCPs,
+		NoDefaultSCP:      o.NoDefaultSCP,
+		ManagementAccount: o.ManagementAccount,
+		ResourceAccount:   o.ResourceAccount,
+	}
+}
+
 // validate checks the flags' combinations (usage errors).
 func (o *diagnoseOptions) validate() error {
 	switch o.Format {
 	case "text", "json", "markdown", "slack":
 	default:
 		return usageErrorf("--format %q: want text, json, markdown or slack", o.Format)
-	}
-	if o.Snapshot != "" && o.policyFiles() {
-		return usageErrorf("give --snapshot or policy files, not both")
 	}
 	if o.NoDefaultSCP && len(o.SCPs) == 0 {
 		return usageErrorf("--no-default-scp needs --scp")
@@ -168,18 +180,12 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
 		}
 		src.Layers = diagnose.Snapshot(snap)
+		if opts.policyFiles() {
+			// Policy files given with a snapshot replace its layers.
+			src.Layers = diagnose.Overlay(src.Layers, opts.files())
+		}
 	case opts.policyFiles():
-		src.Layers = diagnose.Files(layers.Files{
-			Identity:          opts.IdentityPolicies,
-			Session:           opts.SessionPolicies,
-			Boundary:          opts.Boundary,
-			Resource:          opts.ResourcePolicy,
-			SCP:               opts.SCPs,
-			RCP:               opts.RCPs,
-			NoDefaultSCP:      opts.NoDefaultSCP,
-			ManagementAccount: opts.ManagementAccount,
-			ResourceAccount:   opts.ResourceAccount,
-		})
+		src.Layers = diagnose.Files(opts.files())
 	default:
 		// No offline source: read the live account.
 		var cancel context.CancelFunc

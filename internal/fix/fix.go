@@ -471,8 +471,12 @@ func (f *fixer) inconclusive() []Fix {
 			why = " (" + lr.Error + ")"
 		}
 		fx.Summary = "no fix can be written before the " + l.Title() + " is read" + why + ": " + readAdvice(l)
-		if u := undecidedIn(f.res, l); u != nil && lr != nil && lr.Readable {
+		switch u := undecidedIn(f.res, l); {
+		case u != nil && lr != nil && lr.Readable:
 			fx.Summary = "no fix can be written while statement " + u.Statement + " of the " + l.Title() + " cannot be decided: " + undecidedAdvice(u)
+		case lr != nil && lr.Readable && lr.Decision != simulate.LayerUnknown:
+			// AWS named this layer, and the source's copy does not deny.
+			fx.Summary = "no fix can be written from the " + l.Title() + " as the source holds it, which does not deny this call while AWS says it does: read it again from the account (the source may be stale) and diagnose again"
 		}
 		out = append(out, fx)
 	}

@@ -34,6 +34,9 @@ type jsonDiagnosis struct {
 	// Exception is set when a rule of AWS decides the call whatever the
 	// policies say; omitted otherwise.
 	Exception *jsonException `json:"exception,omitempty"`
+
+	// result is the evaluation, for renderers built on this view (Slack).
+	result *simulate.Result
 }
 
 // jsonException is a rule of AWS that decides the call whatever the
@@ -113,6 +116,10 @@ type jsonHint struct {
 	Kind      *string `json:"kind"`
 	PolicyARN *string `json:"policy_arn"`
 	Agrees    *bool   `json:"agrees"`
+	// Disagreement says, when the input named a layer the source does
+	// not reproduce, why the source may differ from AWS; omitted
+	// otherwise.
+	Disagreement string `json:"disagreement,omitempty"`
 }
 
 // jsonUndecided is a statement whose match the request cannot decide.
@@ -175,6 +182,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		MissingContextKeys:  []jsonMissing{},
 		Suspects:            r.Suspects,
 		RestsOnMissingKeys:  restsOnMissing(r),
+		result:              r,
 		CrossCheck:          crossCheckJSON(d.CrossCheck),
 	}
 	if out.Warnings == nil {
@@ -258,6 +266,9 @@ func hintJSON(d *Diagnosis) jsonHint {
 	}
 	if agrees, known := d.agrees(); known {
 		h.Agrees = &agrees
+	}
+	if d.Disagrees() {
+		h.Disagreement = d.disagreement()
 	}
 	return h
 }

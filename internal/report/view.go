@@ -106,12 +106,15 @@ func newView(d *Diagnosis) *view {
 		}
 		v.others = append(v.others, field{string(l.Layer), layerSummary(l)})
 	}
-	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != 0 || d.Hint.PolicyARN != "") {
+	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != 0 || d.Hint.PolicyARN != "") && !d.Disagrees() {
 		src := d.Hint.Source
 		v.hint = sourcePhrase(src) + " says " + hintPhrase(d.Hint)
-		if agrees, _ := d.agrees(); agrees {
+		switch agrees, _ := d.agrees(); {
+		case agrees:
 			v.hint += ": the evaluation agrees"
-		} else {
+		case d.hintLayerFound():
+			v.hint += ": the evaluation finds it too, but another layer decides the call (see the layers above)"
+		default:
 			v.hint += ": the evaluation does not find it (see warnings)"
 		}
 	}
@@ -135,12 +138,6 @@ func newView(d *Diagnosis) *view {
 // verdict is the first line: what happened and which layer did it.
 func verdict(d *Diagnosis) string {
 	r := d.Result
-	more := ""
-	if n := len(r.Blockers) - 1; n == 1 {
-		more = "; 1 more layer also blocks"
-	} else if n > 1 {
-		more = "; " + strconv.Itoa(n) + " more layers also block"
-	}
 	if ex := r.Exception; ex != nil {
 		switch r.Decision {
 		case simulate.Allowed:
@@ -155,6 +152,34 @@ func verdict(d *Diagnosis) string {
 			}
 			return what
 		}
+	}
+	if d.Disagrees() {
+		// What AWS said is evidence: it comes first.
+		own := ""
+		switch r.Decision {
+		case simulate.Allowed:
+			own = "; the layers read allow the call"
+		case simulate.ExplicitDeny, simulate.ImplicitDeny:
+			own = "; the evaluation finds: " + strings.ToLower(ownVerdict(d))
+		}
+		how := "does not reproduce it"
+		if lr := d.layerResult(policy.Layer(d.Hint.Layer)); lr != nil && lr.Decision == simulate.LayerUnknown {
+			how = "cannot confirm it"
+		}
+		return "DENIED BY AWS — " + sourcePhrase(d.Hint.Source) + " says " + hintPhrase(d.Hint) +
+			"; the source " + how + ": " + d.disagreement() + own
+	}
+	return ownVerdict(d)
+}
+
+// ownVerdict is the evaluation's verdict, whatever the input said.
+func ownVerdict(d *Diagnosis) string {
+	r := d.Result
+	more := ""
+	if n := len(r.Blockers) - 1; n == 1 {
+		more = "; 1 more layer also blocks"
+	} else if n > 1 {
+		more = "; " + strconv.Itoa(n) + " more layers also block"
 	}
 	switch r.Decision {
 	case simulate.Allowed:
@@ -437,7 +462,7 @@ func restsOnMissing(r *simulate.Result) []string {
 	seen := map[string]bool{}
 	for _, b := range r.Blockers {
 		for _, c := range b.Conditions {
-			if c.KeyPresent || seen[c.Key] || c.Err != "" {
+			if c.KeyPresent || len(c.RequestValues) > 0 || seen[c.Key] || c.Err != "" {
 				continue
 			}
 			if strings.HasPrefix(c.Operator, "Null") {

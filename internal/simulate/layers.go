@@ -10,6 +10,10 @@ import "github.com/iamdiag/iamdiag/internal/policy"
 func resourceApplies(e *env) applicability {
 	l := e.l
 	switch {
+	case l.ResourceRead.Unreadable && l.ResourceRead.Error == "NotCaptured":
+		// The source never read it (a snapshot holds only the resource
+		// policies it lists): unknown, not absent.
+		return applicability{st: stUnknown, note: "not captured: " + l.ResourceRead.Message}
 	case l.ResourceRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the resource-based policy", l.ResourceRead)}
 	case e.awsOwned && (l.Resource == nil || l.Resource.Document == nil):
