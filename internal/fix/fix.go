@@ -473,6 +473,7 @@ func (f *fixer) inconclusive() []Fix {
 		fx.Summary = "no fix can be written before the " + l.Title() + " is read" + why + ": " + readAdvice(l)
 		switch u := undecidedIn(f.res, l); {
 		case u != nil && lr != nil && lr.Readable:
+			fx.Policy = u.Policy
 			fx.Summary = "no fix can be written while statement " + u.Statement + " of the " + l.Title() + " cannot be decided: " + undecidedAdvice(u)
 		case lr != nil && lr.Readable && lr.Decision != simulate.LayerUnknown:
 			// AWS named this layer, and the source's copy does not deny.

@@ -13,7 +13,7 @@ func resourceApplies(e *env) applicability {
 	case l.ResourceRead.Unreadable && l.ResourceRead.Error == "NotCaptured":
 		// The source never read it (a snapshot holds only the resource
 		// policies it lists): unknown, not absent.
-		return applicability{st: stUnknown, note: "not captured: " + l.ResourceRead.Message}
+		return applicability{st: stUnknown, note: l.ResourceRead.Message}
 	case l.ResourceRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the resource-based policy", l.ResourceRead)}
 	case e.awsOwned && (l.Resource == nil || l.Resource.Document == nil):
