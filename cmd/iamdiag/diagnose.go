@@ -64,8 +64,9 @@ SERVICE:ACTION [--resource ARN]. --principal, --action, --resource and
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,
---boundary, --session-policy, --resource-policy, --scp, --rcp). Without
-either, the live account: the SDK's default credentials (--profile,
+--boundary, --session-policy, --resource-policy, --scp, --rcp; given with
+--snapshot, each replaces the snapshot's layer). Without either, the live
+account: the SDK's default credentials (--profile,
 --region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
 layer read from IAM, Organizations, S3 and KMS, and the verdict
 cross-checked with iam:SimulatePrincipalPolicy. -v prints the AWS calls

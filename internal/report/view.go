@@ -63,7 +63,11 @@ func newView(d *Diagnosis) *view {
 	if req.Principal.IAMARN != "" && req.Principal.IAMARN != req.Principal.ARN {
 		v.request = append(v.request, field{"role", req.Principal.IAMARN})
 	}
-	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", orUnknown(req.Resource)})
+	resource := orUnknown(req.Resource)
+	if req.ResourceUnknown {
+		resource = `(not given: evaluated as "*")`
+	}
+	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", resource})
 	// Keys the engine inferred (aws:PrincipalArn …) are left out: the
 	// conditions below show the values that mattered, and the JSON report
 	// lists them.
