@@ -176,6 +176,8 @@ func (f *fixer) get(key string, init func() (*Fix, *working)) (*Fix, *working) {
 // blocker adds the change that clears blocker i.
 func (f *fixer) blocker(i int, b simulate.Blocker) {
 	switch {
+	case b.Kind == simulate.BlockerImplicitDeny && absentPerimeterKey(b.Conditions, false) != "":
+		f.perimeterAllow(i, b, absentPerimeterKey(b.Conditions, false))
 	case b.Kind == simulate.BlockerExplicitDeny:
 		f.explicitDeny(i, b)
 	case b.Layer == policy.LayerIdentity:
@@ -275,8 +277,8 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 		fx.Change = NoChange
 		fx.Summary = joinSummary(fx.Summary, "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: give the caller's role or user ARN, then add the exception to statement "+b.Statement)
 		return
-	case perimeterKey(b.Conditions) != "":
-		key := perimeterKey(b.Conditions)
+	case absentPerimeterKey(b.Conditions, true) != "":
+		key := absentPerimeterKey(b.Conditions, true)
 		fx.Change = NoChange
 		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+QuoteName(b.PolicyName, b.Policy)+" is a network or data perimeter on "+key+
 			", and the request as given carried no "+key+": make the call the way the perimeter expects (through the VPC endpoint, network or organization it names), or, if the call carried the key, diagnose again with its value; an exception would remove the perimeter for this principal")
@@ -318,15 +320,35 @@ var perimeterKeys = map[string]bool{
 	"aws:sourcevpcarn": true, "aws:ec2instancesourcevpc": true, "aws:ec2instancesourceprivateipv4": true,
 }
 
-// perimeterKey returns the first perimeter key that a matched Deny
-// condition tested while the request lacked it, or "".
-func perimeterKey(cs []policy.ConditionTrace) string {
+// absentPerimeterKey returns the first perimeter key that a condition
+// tested while the request lacked it, or "": with matched, a Deny's
+// condition that matched (a negated operator); without, an Allow's that
+// failed.
+func absentPerimeterKey(cs []policy.ConditionTrace, matched bool) string {
 	for _, c := range cs {
-		if !c.KeyPresent && c.Matched && perimeterKeys[strings.ToLower(c.Key)] {
+		if !c.KeyPresent && len(c.RequestValues) == 0 && c.Matched == matched && perimeterKeys[strings.ToLower(c.Key)] {
 			return c.Key
 		}
 	}
 	return ""
+}
+
+// perimeterAllow is the fix of an Allow that failed on a perimeter key the
+// request lacked: an Allow without the condition would take the principal
+// out of the perimeter, so the fix is to make the call inside it.
+func (f *fixer) perimeterAllow(i int, b simulate.Blocker, key string) {
+	fx, _ := f.get(string(b.Layer)+"|"+b.Policy, func() (*Fix, *working) {
+		return &Fix{Layer: b.Layer, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
+	})
+	fx.Blockers = append(fx.Blockers, i)
+	fx.Change = NoChange
+	where := "the " + b.Layer.Title()
+	if b.Policy != "" || b.PolicyName != "" {
+		where = QuoteName(b.PolicyName, b.Policy)
+	}
+	fx.Summary = joinSummary(fx.Summary, where+" allows this call only with "+key+
+		", and the request as given carried none: make the call the way the perimeter expects (through the VPC endpoint, network or organization it names), or, if the call carried the key, diagnose again with its value; an Allow without the condition would take this principal out of the perimeter")
+	fx.Notes = appendUnique(fx.Notes, "data perimeters: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html")
 }
 
 // namesPrincipal reports whether a matched condition singles out arn with
