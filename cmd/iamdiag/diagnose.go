@@ -74,8 +74,9 @@ read, one line says why and the layers are walked as usual.
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,
---boundary, --session-policy, --resource-policy, --scp, --rcp). Without
-either, the live account: the SDK's default credentials (--profile,
+--boundary, --session-policy, --resource-policy, --scp, --rcp; given with
+--snapshot, each replaces the snapshot's layer). Without either, the live
+account: the SDK's default credentials (--profile,
 --region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
 layer read from IAM, Organizations, S3 and KMS, and the verdict
 cross-checked with iam:SimulatePrincipalPolicy. -v prints the AWS calls
@@ -129,15 +130,27 @@ func (o *diagnoseOptions) policyFiles() bool {
 		o.ResourcePolicy != "" || len(o.SCPs) > 0 || len(o.RCPs) > 0
 }
 
+// files are the policy files the flags name.
+func (o *diagnoseOptions) files() layers.Files {
+	return layers.Files{
+		Identity:          o.IdentityPolicies,
+		Session:           o.SessionPolicies,
+		Boundary:          o.Boundary,
+		Resource:          o.ResourcePolicy,
+		SCP:               o.SCPs,
+		RCP:               o.RCPs,
+		NoDefaultSCP:      o.NoDefaultSCP,
+		ManagementAccount: o.ManagementAccount,
+		ResourceAccount:   o.ResourceAccount,
+	}
+}
+
 // validate checks the flags' combinations (usage errors).
 func (o *diagnoseOptions) validate() error {
 	switch o.Format {
 	case "text", "json", "markdown", "slack":
 	default:
 		return usageErrorf("--format %q: want text, json, markdown or slack", o.Format)
-	}
-	if o.Snapshot != "" && o.policyFiles() {
-		return usageErrorf("give --snapshot or policy files, not both")
 	}
 	if o.NoDefaultSCP && len(o.SCPs) == 0 {
 		return usageErrorf("--no-default-scp needs --scp")
@@ -186,18 +199,12 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
 		}
 		src.Layers = diagnose.Snapshot(snap)
+		if opts.policyFiles() {
+			// Policy files given with a snapshot replace its layers.
+			src.Layers = diagnose.Overlay(src.Layers, opts.files())
+		}
 	case opts.policyFiles():
-		src.Layers = diagnose.Files(layers.Files{
-			Identity:          opts.IdentityPolicies,
-			Session:           opts.SessionPolicies,
-			Boundary:          opts.Boundary,
-			Resource:          opts.ResourcePolicy,
-			SCP:               opts.SCPs,
-			RCP:               opts.RCPs,
-			NoDefaultSCP:      opts.NoDefaultSCP,
-			ManagementAccount: opts.ManagementAccount,
-			ResourceAccount:   opts.ResourceAccount,
-		})
+		src.Layers = diagnose.Files(opts.files())
 	default:
 		// No offline source: read the live account.
 		var cancel context.CancelFunc

@@ -264,6 +264,7 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	if h := dec.Hint; h != nil {
 		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = h.Layer, hintKind(h.Kind), h.PolicyARN
 	}
+	followHint(d)
 	if g.CrossCheck != nil {
 		d.CrossCheck = g.CrossCheck.CrossCheck(ctx, d, l)
 	}
@@ -271,6 +272,35 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 		d.Record = recordCheck(rec, ev, res)
 	}
 	return d, nil
+}
+
+// followHint treats the layer AWS named as evidence when the source does
+// not reproduce it: the call was denied, so a local "allowed" is
+// inconclusive, and AWS's layer is the first suspect, which the fix
+// follows.
+func followHint(d *report.Diagnosis) {
+	if !d.Disagrees() {
+		return
+	}
+	r := d.Result
+	layer := policy.Layer(d.Hint.Layer)
+	switch r.Decision {
+	case simulate.Allowed:
+		if r.Exception != nil {
+			return
+		}
+		r.Decision = simulate.Inconclusive
+	case simulate.Inconclusive:
+	default:
+		return
+	}
+	suspects := []policy.Layer{layer}
+	for _, s := range r.Suspects {
+		if s != layer {
+			suspects = append(suspects, s)
+		}
+	}
+	r.Suspects = suspects
 }
 
 // Decode reads the input into the request it describes, completed by the
@@ -389,6 +419,7 @@ func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 		warnings = append(warnings, "the error carries an encoded authorization message with the full request context: decode it (give the encoded message to iamdiag, or run aws sts decode-authorization-message) for an exact answer")
 	}
 	req := policy.NewRequest(in.Principal, in.Action, resource)
+	req.ResourceUnknown = in.Resource == ""
 	req.Principal.IAMARN = in.RoleARN
 	req.Principal.Account = in.Account
 	if in.Context != nil {

@@ -69,6 +69,59 @@ func Files(f layers.Files) Gatherer {
 	})
 }
 
+// Overlay answers from base with the layers f gives in place of base's: a
+// "what if" on top of a real account, or the bucket policy in hand added to
+// a snapshot that never captured it. Each replaced layer is named in a
+// warning. The principal, organization and resource account stay base's.
+func Overlay(base Gatherer, f layers.Files) Gatherer {
+	return GathererFunc(func(ctx context.Context, req *policy.Request) (*Gathered, error) {
+		g, err := base.Gather(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		fl, err := layers.FromFiles(f, req)
+		if err != nil {
+			return nil, offlineError(err)
+		}
+		l := *g.Layers
+		var replaced []string
+		if len(f.Identity) > 0 {
+			l.Identity, l.IdentityRead = fl.Identity, policy.Readability{}
+			replaced = append(replaced, policy.LayerIdentity.Title()+" ("+strings.Join(f.Identity, ", ")+")")
+		}
+		if f.Boundary != "" {
+			l.Boundary, l.BoundaryRead = fl.Boundary, policy.Readability{}
+			replaced = append(replaced, policy.LayerBoundary.Title()+" ("+f.Boundary+")")
+		}
+		if len(f.Session) > 0 {
+			l.Session, l.SessionKnown, l.SessionRead = fl.Session, true, policy.Readability{}
+			replaced = append(replaced, policy.LayerSession.Title()+" ("+strings.Join(f.Session, ", ")+")")
+		}
+		if f.Resource != "" {
+			l.Resource, l.ResourceRead = fl.Resource, policy.Readability{}
+			if l.ResourceAccount == "" {
+				l.ResourceAccount = fl.ResourceAccount
+			}
+			replaced = append(replaced, policy.LayerResource.Title()+" ("+f.Resource+")")
+		}
+		if len(f.SCP) > 0 {
+			l.SCP, l.SCPRead = fl.SCP, policy.Readability{}
+			replaced = append(replaced, policy.LayerSCP.Title()+" ("+strings.Join(f.SCP, ", ")+")")
+		}
+		if len(f.RCP) > 0 {
+			l.RCP, l.RCPRead = fl.RCP, policy.Readability{}
+			replaced = append(replaced, policy.LayerRCP.Title()+" ("+strings.Join(f.RCP, ", ")+")")
+		}
+		out := *g
+		out.Layers = &l
+		if len(replaced) > 0 {
+			out.Warnings = append(append([]string(nil), g.Warnings...),
+				"what if: the source's layers with these given in their place: "+strings.Join(replaced, "; "))
+		}
+		return &out, nil
+	})
+}
+
 // Fallback answers from first, and from then when first does not know the
 // principal: a snapshot with the live account behind it.
 func Fallback(first, then Gatherer) Gatherer {

@@ -16,6 +16,10 @@ func newResourceData(snap *layers.Snapshot) *resourceData {
 	d := &resourceData{buckets: map[string]string{}, keys: map[string]string{}}
 	for i := range snap.ResourcePolicies {
 		rp := &snap.ResourcePolicies[i]
+		if rp.Policy.IsZero() {
+			// Captured as having no policy.
+			continue
+		}
 		text := docText(rp.Policy)
 		switch {
 		case strings.HasPrefix(rp.ARN, "arn:aws:s3:::") || strings.Contains(rp.ARN, ":s3:::"):

@@ -178,6 +178,8 @@ func (f *fixer) blocker(i int, b simulate.Blocker) {
 	switch {
 	case b.Layer == policy.LayerS3PublicAccess:
 		f.publicAccess(i, b)
+	case b.Kind == simulate.BlockerImplicitDeny && absentPerimeterKey(b.Conditions, false) != "":
+		f.perimeterAllow(i, b, absentPerimeterKey(b.Conditions, false))
 	case b.Kind == simulate.BlockerExplicitDeny:
 		f.explicitDeny(i, b)
 	case b.Layer == policy.LayerIdentity:
@@ -288,6 +290,13 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 		fx.Change = NoChange
 		fx.Summary = joinSummary(fx.Summary, "the caller's IAM ARN is unknown, so no aws:PrincipalArn exception can be written: give the caller's role or user ARN, then add the exception to statement "+b.Statement)
 		return
+	case absentPerimeterKey(b.Conditions, true) != "":
+		key := absentPerimeterKey(b.Conditions, true)
+		fx.Change = NoChange
+		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+QuoteName(b.PolicyName, b.Policy)+" is a network or data perimeter on "+key+
+			", and the request as given carried no "+key+": make the call the way the perimeter expects (through the VPC endpoint, network or organization it names), or, if the call carried the key, diagnose again with its value; an exception would remove the perimeter for this principal")
+		fx.Notes = appendUnique(fx.Notes, "data perimeters: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html")
+		return
 	case namesPrincipal(b.Conditions, arn):
 		fx.Change = NoChange
 		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+QuoteName(b.PolicyName, b.Policy)+" denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it")
@@ -310,6 +319,49 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	if b.Layer == policy.LayerBoundary || b.Layer == policy.LayerIdentity {
 		f.sharedReach(fx, src)
 	}
+}
+
+// perimeterKeys are the condition keys of network and data perimeters
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html):
+// a Deny on one of them is a guardrail, not a mistake to except a
+// principal from.
+var perimeterKeys = map[string]bool{
+	"aws:sourcevpce": true, "aws:sourcevpc": true, "aws:sourceip": true, "aws:vpcsourceip": true,
+	"aws:principalorgid": true, "aws:principalorgpaths": true, "aws:resourceorgid": true, "aws:resourceorgpaths": true,
+	"aws:sourceorgid": true, "aws:sourceorgpaths": true, "aws:sourceaccount": true, "aws:principalisawsservice": true,
+	"aws:calledvia": true, "aws:calledviafirst": true, "aws:calledvialast": true, "aws:viaawsservice": true,
+	"aws:sourcevpcarn": true, "aws:ec2instancesourcevpc": true, "aws:ec2instancesourceprivateipv4": true,
+}
+
+// absentPerimeterKey returns the first perimeter key that a condition
+// tested while the request lacked it, or "": with matched, a Deny's
+// condition that matched (a negated operator); without, an Allow's that
+// failed.
+func absentPerimeterKey(cs []policy.ConditionTrace, matched bool) string {
+	for _, c := range cs {
+		if !c.KeyPresent && len(c.RequestValues) == 0 && c.Matched == matched && perimeterKeys[strings.ToLower(c.Key)] {
+			return c.Key
+		}
+	}
+	return ""
+}
+
+// perimeterAllow is the fix of an Allow that failed on a perimeter key the
+// request lacked: an Allow without the condition would take the principal
+// out of the perimeter, so the fix is to make the call inside it.
+func (f *fixer) perimeterAllow(i int, b simulate.Blocker, key string) {
+	fx, _ := f.get(string(b.Layer)+"|"+b.Policy, func() (*Fix, *working) {
+		return &Fix{Layer: b.Layer, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
+	})
+	fx.Blockers = append(fx.Blockers, i)
+	fx.Change = NoChange
+	where := "the " + b.Layer.Title()
+	if b.Policy != "" || b.PolicyName != "" {
+		where = QuoteName(b.PolicyName, b.Policy)
+	}
+	fx.Summary = joinSummary(fx.Summary, where+" allows this call only with "+key+
+		", and the request as given carried none: make the call the way the perimeter expects (through the VPC endpoint, network or organization it names), or, if the call carried the key, diagnose again with its value; an Allow without the condition would take this principal out of the perimeter")
+	fx.Notes = appendUnique(fx.Notes, "data perimeters: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html")
 }
 
 // namesPrincipal reports whether a matched condition singles out arn with
@@ -454,9 +506,36 @@ func (f *fixer) inconclusive() []Fix {
 			why = " (" + lr.Error + ")"
 		}
 		fx.Summary = "no fix can be written before the " + l.Title() + " is read" + why + ": " + readAdvice(l)
+		switch u := undecidedIn(f.res, l); {
+		case u != nil && lr != nil && lr.Readable:
+			fx.Policy = u.Policy
+			fx.Summary = "no fix can be written while statement " + u.Statement + " of the " + l.Title() + " cannot be decided: " + undecidedAdvice(u)
+		case lr != nil && lr.Readable && lr.Decision != simulate.LayerUnknown:
+			// AWS named this layer, and the source's copy does not deny.
+			fx.Summary = "no fix can be written from the " + l.Title() + " as the source holds it, which does not deny this call while AWS says it does: read it again from the account (the source may be stale) and diagnose again"
+		}
 		out = append(out, fx)
 	}
 	return out
+}
+
+// undecidedIn returns the first statement of layer l that the request
+// cannot decide, or nil.
+func undecidedIn(res *simulate.Result, l policy.Layer) *simulate.Undecided {
+	for i := range res.Undecided {
+		if res.Undecided[i].Layer == l {
+			return &res.Undecided[i]
+		}
+	}
+	return nil
+}
+
+// undecidedAdvice says what decides an undecided statement.
+func undecidedAdvice(u *simulate.Undecided) string {
+	if u.Reason == simulate.UndecidedOperator {
+		return "its condition operator " + u.Detail + " is not one AWS defines; read the policy as AWS stores it and diagnose again"
+	}
+	return "it applies only to " + u.Detail + ", and the input names no resource; give the resource's ARN and diagnose again"
 }
 
 // readAdvice says how to read a layer.

@@ -116,6 +116,12 @@ func corpusCases(t *testing.T) []fixCase {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if c.Request.ResourceUnknown {
+			// A fix for a call whose resource is unknown has no
+			// resource to grant on (issue 9, "Fixes that are valid and
+			// safe"): those cases are not checked here.
+			continue
+		}
 		l, err := c.PolicyLayers()
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)

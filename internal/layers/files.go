@@ -122,6 +122,13 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 		l.Resource = &src
 	}
 
+	// The layers no file was given for are not part of the question.
+	l.BoundaryRead.Omitted = f.Boundary == ""
+	l.SessionRead.Omitted = len(f.Session) == 0
+	l.ResourceRead.Omitted = f.Resource == ""
+	l.SCPRead.Omitted = len(f.SCP) == 0
+	l.RCPRead.Omitted = len(f.RCP) == 0
+
 	defaults, err := defaultOrgPolicies()
 	if err != nil {
 		return nil, err

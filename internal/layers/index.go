@@ -170,6 +170,12 @@ func (s *Snapshot) Index() error {
 		if _, bad := ix.resourceRead[rp.ARN]; dup || bad {
 			return fmt.Errorf("%w: resource_policies lists %s twice", errInvalid, rp.ARN)
 		}
+		if rp.Policy.IsZero() {
+			// "policy": null: the snapshot captured that the resource
+			// has no resource-based policy.
+			ix.resources[rp.ARN] = nil
+			continue
+		}
 		if err := rp.Policy.parse(); err != nil {
 			de := &DocumentError{Document: "the resource policy of " + rp.ARN, Policy: rp.ARN, Owner: rp.ARN, Layer: policy.LayerResource, Err: err}
 			ix.unreadable = append(ix.unreadable, de)

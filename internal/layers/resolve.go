@@ -465,22 +465,28 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 		// snapshot's account. An object ARN (arn:aws:s3:::bucket/key) is
 		// governed by its bucket's policy.
 		src, read := ix.resources[res], ix.resourceRead[res]
+		_, captured := ix.resources[res]
+		bucket, _, _ := strings.Cut(a.Resource, "/")
+		bucketARN := "arn:" + a.Partition + ":s3:::" + bucket
 		if src == nil && !read.Unreadable {
-			bucket, _, _ := strings.Cut(a.Resource, "/")
-			src, read = ix.resources["arn:"+a.Partition+":s3:::"+bucket], ix.resourceRead["arn:"+a.Partition+":s3:::"+bucket]
+			src, read = ix.resources[bucketARN], ix.resourceRead[bucketARN]
+			_, captured = ix.resources[bucketARN]
 		}
 		if read.Unreadable {
 			l.ResourceRead, l.ResourceAccount = read, s.AccountID
 			return s.AccountID
 		}
 		if src == nil {
+			if !captured {
+				l.ResourceRead = notCaptured(bucketARN, "aws s3api get-bucket-policy")
+			}
 			return ""
 		}
 		l.Resource = src
 		l.ResourceAccount = s.AccountID
 		return s.AccountID
 	}
-	if src := ix.resources[res]; src != nil {
+	if src, captured := ix.resources[res]; captured {
 		l.Resource = src
 		return a.AccountID()
 	}
@@ -498,8 +504,48 @@ func (s *Snapshot) resource(req *policy.Request, l *policy.Layers) string {
 	case a.Account != "" && s.AccountID != "" && a.Account != s.AccountID:
 		l.ResourceRead = policy.Readability{Unreadable: true, Error: "NotInSnapshot",
 			Message: "the resource " + res + " is in account " + a.Account + ", outside the snapshot of " + ix.snapshotDesc + ", and its resource policy is not in resource_policies: add it, or give it as the resource policy"}
+	case resourcePolicyServices[a.Service] != "":
+		l.ResourceRead = notCaptured(res, resourcePolicyServices[a.Service])
 	}
 	return a.Account
+}
+
+// CodeNotCaptured is the Readability.Error of a resource-based policy the
+// snapshot does not hold for a service whose resources can have one.
+const CodeNotCaptured = "NotCaptured"
+
+// notCaptured is the readability of a resource-based policy the snapshot
+// does not hold: neither get-account-authorization-details nor iamdiag
+// snapshot captures resource-based policies, so its absence from
+// resource_policies says nothing about the resource.
+func notCaptured(res, read string) policy.Readability {
+	return policy.Readability{Unreadable: true, Error: CodeNotCaptured,
+		Message: "the snapshot did not capture the resource-based policy of " + res + ": read it (" + read + ") and give it as the resource policy, with the snapshot"}
+}
+
+// resourcePolicyServices are the services whose resources may have a
+// resource-based policy, with the command that reads one
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-services-that-work-with-iam.html,
+// column "Resource-based policies"). KMS keys and role trust policies are
+// handled on their own.
+var resourcePolicyServices = map[string]string{
+	"s3":                "aws s3api get-bucket-policy",
+	"sqs":               "aws sqs get-queue-attributes --attribute-names Policy",
+	"sns":               "aws sns get-topic-attributes",
+	"secretsmanager":    "aws secretsmanager get-resource-policy",
+	"lambda":            "aws lambda get-policy",
+	"ecr":               "aws ecr get-repository-policy",
+	"logs":              "aws logs describe-resource-policies",
+	"events":            "aws events describe-event-bus",
+	"glacier":           "aws glacier get-vault-access-policy",
+	"backup":            "aws backup get-backup-vault-access-policy",
+	"elasticfilesystem": "aws efs describe-file-system-policy",
+	"dynamodb":          "aws dynamodb get-resource-policy",
+	"kinesis":           "aws kinesis get-resource-policy",
+	"es":                "aws opensearch describe-domain-config",
+	"glue":              "aws glue get-resource-policy",
+	"codeartifact":      "aws codeartifact get-repository-permissions-policy",
+	"execute-api":       "aws apigateway get-rest-api",
 }
 
 // CodeNotInUse is the error every Organizations call returns when the

@@ -58,7 +58,10 @@ type Snapshot struct {
 	// Organization with Standalone set ({"standalone": true}) says the
 	// account is in no organization: no SCP or RCP applies to it.
 	Organization *Organization `json:"organization,omitempty"`
-	// ResourcePolicies are resource-based policies by resource ARN.
+	// ResourcePolicies are resource-based policies by resource ARN; a null
+	// policy says the resource has none. A resource of a service with
+	// resource-based policies that is not listed is not captured: its
+	// resource-policy layer is unknown.
 	ResourcePolicies []ResourcePolicy `json:"resource_policies,omitempty"`
 	// SessionPolicies maps a session ARN (assumed-role or federated-user) to
 	// the session policy passed when the session was created.

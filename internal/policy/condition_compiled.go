@@ -108,3 +108,22 @@ func (st *Statement) conditionMatcher(j int) *compiledCondition {
 	}
 	return nil
 }
+
+// UnknownOperator returns the first condition operator of st that AWS does
+// not define, or "" when it has none. AWS rejects such a policy when it is
+// written, so a document that holds one cannot be evaluated as AWS would:
+// the statement's match is unknown.
+func (st *Statement) UnknownOperator() string {
+	for j := range st.Conditions {
+		if cc := st.conditionMatcher(j); cc != nil {
+			if !cc.opOK {
+				return st.Conditions[j].Operator
+			}
+			continue
+		}
+		if _, ok := parseOperator(st.Conditions[j].Operator); !ok {
+			return st.Conditions[j].Operator
+		}
+	}
+	return ""
+}

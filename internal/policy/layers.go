@@ -54,6 +54,10 @@ type Readability struct {
 	Error string
 	// Message says what happened and what to do.
 	Message string
+	// Omitted is true when the source was not asked about this layer
+	// (policy files given without one): the layer is evaluated as empty,
+	// and it is not part of the question rather than known to be empty.
+	Omitted bool
 }
 
 // OrgLevel is one level of the organization between the root and the

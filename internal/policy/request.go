@@ -11,6 +11,11 @@ type Request struct {
 	// Resource is the resource ARN, or "*" when the action takes no resource
 	// or the input did not say.
 	Resource string
+	// ResourceUnknown is true when the input did not say the resource and
+	// "*" stands in for it: a statement that names specific resources can
+	// then neither be said to match nor not to match (internal/simulate
+	// decides it as unknown).
+	ResourceUnknown bool
 	// Context holds the condition keys and values. Never nil after
 	// NewRequest; a nil Context is treated as empty.
 	Context *Context

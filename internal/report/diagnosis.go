@@ -124,6 +124,84 @@ func (d *Diagnosis) agrees() (agrees, known bool) {
 	return false, true
 }
 
+// Disagrees reports whether the input named a layer the engine evaluates
+// (an error text's "explicit deny in a resource control policy") that the
+// evaluation neither blocks with nor finds denying: AWS's finding, which
+// the source does not reproduce.
+func (d *Diagnosis) Disagrees() bool {
+	agrees, known := d.agrees()
+	if !known || agrees || d.Hint.Layer == "" || !evaluatedLayers[d.Hint.Layer] {
+		return false
+	}
+	if lr := d.layerResult(policy.Layer(d.Hint.Layer)); lr != nil &&
+		(lr.Decision == simulate.LayerExplicitDeny || lr.Decision == simulate.LayerImplicitDeny) {
+		// The layer denies as read, only not as the input says.
+		return false
+	}
+	return true
+}
+
+// hintLayerFound reports whether the layer the hint names reaches the
+// verdict the hint says, though it is not a blocker (an implicit deny of
+// identity-based policies where the key policy decides).
+func (d *Diagnosis) hintLayerFound() bool {
+	h := d.Hint
+	if h == nil || h.Layer == "" || h.PolicyARN != "" {
+		return false
+	}
+	lr := d.layerResult(policy.Layer(h.Layer))
+	if lr == nil {
+		return false
+	}
+	switch h.Kind {
+	case simulate.BlockerExplicitDeny:
+		return lr.Decision == simulate.LayerExplicitDeny
+	case simulate.BlockerImplicitDeny:
+		return lr.Decision == simulate.LayerImplicitDeny
+	}
+	return lr.Decision == simulate.LayerExplicitDeny || lr.Decision == simulate.LayerImplicitDeny
+}
+
+// disagreement says why the source may not reproduce what AWS said: the
+// layer AWS named unread, context keys the request lacks, other unread
+// layers, a stale source.
+func (d *Diagnosis) disagreement() string {
+	r := d.Result
+	l := policy.Layer(d.Hint.Layer)
+	var why []string
+	if lr := d.layerResult(l); lr != nil && lr.Decision == simulate.LayerUnknown {
+		why = append(why, "the "+l.Title()+" could not be read")
+	} else {
+		why = append(why, "the "+l.Title()+" as read does not deny it (the source may be stale)")
+	}
+	if len(r.Missing) > 0 {
+		var keys []string
+		for _, m := range r.Missing {
+			keys = appendUniqueKey(keys, m.Key)
+		}
+		why = append(why, "the request lacks "+strings.Join(keys, ", ")+", which the policies test")
+	}
+	var unread []string
+	for i := range r.Layers {
+		if lr := &r.Layers[i]; lr.Layer != l && lr.Decision == simulate.LayerUnknown {
+			unread = append(unread, lr.Layer.Title())
+		}
+	}
+	if len(unread) > 0 {
+		why = append(why, "unknown: "+strings.Join(unread, ", "))
+	}
+	return strings.Join(why, "; ")
+}
+
+func appendUniqueKey(keys []string, k string) []string {
+	for _, have := range keys {
+		if have == k {
+			return keys
+		}
+	}
+	return append(keys, k)
+}
+
 // hintWarning explains a disagreement between the input and the evaluation,
 // the case where the person must look further than the layers read.
 func (d *Diagnosis) hintWarning() string {
@@ -135,6 +213,11 @@ func (d *Diagnosis) hintWarning() string {
 	src := sourcePhrase(d.Hint.Source)
 	if d.Hint.Layer != "" && !evaluatedLayers[d.Hint.Layer] {
 		return src + " names " + said + ", which iamdiag does not evaluate: read that policy directly"
+	}
+	if d.hintLayerFound() || d.Disagrees() {
+		// The layer line, or the first line, says it: one view of the
+		// layer.
+		return ""
 	}
 	if d.Result != nil && d.Result.Decision == simulate.Allowed {
 		return src + " says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy iamdiag cannot see (session policy, VPC endpoint policy)"

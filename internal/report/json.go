@@ -23,6 +23,12 @@ type jsonDiagnosis struct {
 	InferredContextKeys []string          `json:"inferred_context_keys"`
 	MissingContextKeys  []jsonMissing     `json:"missing_context_keys"`
 	Suspects            []policy.Layer    `json:"suspects"`
+	// RestsOnMissingKeys are the condition keys absent from the request on
+	// which the blockers rest; omitted when none.
+	RestsOnMissingKeys []string `json:"rests_on_missing_keys,omitempty"`
+	// Undecided are the statements the request cannot decide (no
+	// resource given, an unknown condition operator); omitted when none.
+	Undecided []jsonUndecided `json:"undecided,omitempty"`
 	// CrossCheck is omitted when the diagnosis has none.
 	CrossCheck *jsonCrossCheck `json:"crosscheck,omitempty"`
 	// Record is AWS's record of the request the diagnosis was made from;
@@ -31,6 +37,9 @@ type jsonDiagnosis struct {
 	// Exception is set when a rule of AWS decides the call whatever the
 	// policies say; omitted otherwise.
 	Exception *jsonException `json:"exception,omitempty"`
+
+	// result is the evaluation, for renderers built on this view (Slack).
+	result *simulate.Result
 }
 
 // jsonException is a rule of AWS that decides the call whatever the
@@ -110,6 +119,20 @@ type jsonHint struct {
 	Kind      *string `json:"kind"`
 	PolicyARN *string `json:"policy_arn"`
 	Agrees    *bool   `json:"agrees"`
+	// Disagreement says, when the input named a layer the source does
+	// not reproduce, why the source may differ from AWS; omitted
+	// otherwise.
+	Disagreement string `json:"disagreement,omitempty"`
+}
+
+// jsonUndecided is a statement whose match the request cannot decide.
+type jsonUndecided struct {
+	Layer     policy.Layer  `json:"layer"`
+	Policy    string        `json:"policy"`
+	Statement string        `json:"statement"`
+	Effect    policy.Effect `json:"effect"`
+	Reason    string        `json:"reason"`
+	Detail    string        `json:"detail"`
 }
 
 type jsonMissing struct {
@@ -161,6 +184,8 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		InferredContextKeys: ctx.InferredKeys(),
 		MissingContextKeys:  []jsonMissing{},
 		Suspects:            r.Suspects,
+		RestsOnMissingKeys:  restsOnMissing(r),
+		result:              r,
 		CrossCheck:          crossCheckJSON(d.CrossCheck),
 		Record:              recordJSON(d.Record),
 	}
@@ -169,6 +194,10 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 	}
 	if out.InferredContextKeys == nil {
 		out.InferredContextKeys = []string{}
+	}
+	for _, u := range r.Undecided {
+		out.Undecided = append(out.Undecided, jsonUndecided{Layer: u.Layer, Policy: u.Policy, Statement: u.Statement,
+			Effect: u.Effect, Reason: u.Reason, Detail: u.Detail})
 	}
 	if out.Suspects == nil {
 		out.Suspects = []policy.Layer{}
@@ -241,6 +270,9 @@ func hintJSON(d *Diagnosis) jsonHint {
 	}
 	if agrees, known := d.agrees(); known {
 		h.Agrees = &agrees
+	}
+	if d.Disagrees() {
+		h.Disagreement = d.disagreement()
 	}
 	return h
 }

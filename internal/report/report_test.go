@@ -308,8 +308,14 @@ func TestAgrees(t *testing.T) {
 			if diff := cmp.Diff([2]bool{tt.wantAgree, tt.wantKnown}, [2]bool{agree, known}); diff != "" {
 				t.Errorf("agrees() (-want +got):\n%s", diff)
 			}
+			// A disagreement is said once: in the first line when the
+			// source does not reproduce the layer, else in a warning.
 			w := d.hintWarning()
-			if (w != "") != (tt.wantKnown && !tt.wantAgree) {
+			if d.Disagrees() {
+				if w != "" || !strings.HasPrefix(verdict(d), "DENIED BY AWS") {
+					t.Errorf("hintWarning() = %q, verdict %q", w, verdict(d))
+				}
+			} else if (w != "") != (tt.wantKnown && !tt.wantAgree) {
 				t.Errorf("hintWarning() = %q", w)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/iamdiag/iamdiag/internal/fix"
+	"github.com/iamdiag/iamdiag/internal/policy"
 	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
@@ -208,6 +209,12 @@ func slackVerdict(v *jsonDiagnosis) string {
 		}
 		return "ALLOWED: " + ex.Reason
 	}
+	if h := v.Hint; h.Disagreement != "" && h.Layer != nil {
+		return "DENIED BY AWS: " + sourcePhrase(h.Source) + " names " + policy.Layer(*h.Layer).Title() + "; the source does not reproduce it: " + escapeMrkdwn(h.Disagreement)
+	}
+	if u := undecidedSuspect(v.result); u != "" {
+		return "INCONCLUSIVE: " + escapeMrkdwn(u)
+	}
 	switch v.Decision {
 	case simulate.Allowed:
 		return "ALLOWED: the layers read allow the call"
@@ -226,6 +233,9 @@ func slackVerdict(v *jsonDiagnosis) string {
 	line := "DENIED: " + strings.ReplaceAll(b.Kind.String(), "-", " ") + " in " + article(b.Layer.Title())
 	if n := len(v.Blockers) - 1; n > 0 {
 		line += fmt.Sprintf(" (and %d more)", n)
+	}
+	if len(v.RestsOnMissingKeys) > 0 {
+		line += "; rests on " + escapeMrkdwn(strings.Join(v.RestsOnMissingKeys, ", ")) + ", absent from the request"
 	}
 	return line
 }

@@ -50,6 +50,9 @@ func Text(w io.Writer, d *Diagnosis, opt TextOptions) error {
 	case simulate.Inconclusive, simulate.AlwaysFails:
 		verdictColor = ansiYellow
 	}
+	if d.Disagrees() {
+		verdictColor = ansiYellow
+	}
 	fmt.Fprintln(bw, paint(verdictColor, TerminalSafe(v.verdict)))
 	fmt.Fprintln(bw)
 	writeFields(bw, "  ", v.request)

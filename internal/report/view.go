@@ -63,7 +63,11 @@ func newView(d *Diagnosis) *view {
 	if req.Principal.IAMARN != "" && req.Principal.IAMARN != req.Principal.ARN {
 		v.request = append(v.request, field{"role", req.Principal.IAMARN})
 	}
-	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", orUnknown(req.Resource)})
+	resource := orUnknown(req.Resource)
+	if req.ResourceUnknown {
+		resource = `(not given: evaluated as "*")`
+	}
+	v.request = append(v.request, field{"action", orUnknown(req.Action)}, field{"resource", resource})
 	// Keys the engine inferred (aws:PrincipalArn …) are left out: the
 	// conditions below show the values that mattered, and the JSON report
 	// lists them.
@@ -106,12 +110,15 @@ func newView(d *Diagnosis) *view {
 		}
 		v.others = append(v.others, field{string(l.Layer), layerSummary(l)})
 	}
-	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != 0 || d.Hint.PolicyARN != "") {
+	if d.Hint != nil && (d.Hint.Layer != "" || d.Hint.Kind != 0 || d.Hint.PolicyARN != "") && !d.Disagrees() {
 		src := d.Hint.Source
 		v.hint = sourcePhrase(src) + " says " + hintPhrase(d.Hint)
-		if agrees, _ := d.agrees(); agrees {
+		switch agrees, _ := d.agrees(); {
+		case agrees:
 			v.hint += ": the evaluation agrees"
-		} else {
+		case d.hintLayerFound():
+			v.hint += ": the evaluation finds it too, but another layer decides the call (see the layers above)"
+		default:
 			v.hint += ": the evaluation does not find it (see warnings)"
 		}
 	}
@@ -135,12 +142,6 @@ func newView(d *Diagnosis) *view {
 // verdict is the first line: what happened and which layer did it.
 func verdict(d *Diagnosis) string {
 	r := d.Result
-	more := ""
-	if n := len(r.Blockers) - 1; n == 1 {
-		more = "; 1 more layer also blocks"
-	} else if n > 1 {
-		more = "; " + strconv.Itoa(n) + " more layers also block"
-	}
 	if ex := r.Exception; ex != nil {
 		switch r.Decision {
 		case simulate.Allowed:
@@ -156,13 +157,54 @@ func verdict(d *Diagnosis) string {
 			return what
 		}
 	}
+	if d.Disagrees() {
+		// What AWS said is evidence: it comes first.
+		own := ""
+		switch r.Decision {
+		case simulate.Allowed:
+			own = "; the layers read allow the call"
+		case simulate.ExplicitDeny, simulate.ImplicitDeny:
+			own = "; the evaluation finds: " + strings.ToLower(ownVerdict(d))
+		}
+		how := "does not reproduce it"
+		if lr := d.layerResult(policy.Layer(d.Hint.Layer)); lr != nil && lr.Decision == simulate.LayerUnknown {
+			how = "cannot confirm it"
+		}
+		return "DENIED BY AWS — " + sourcePhrase(d.Hint.Source) + " says " + hintPhrase(d.Hint) +
+			"; the source " + how + ": " + d.disagreement() + own
+	}
+	return ownVerdict(d)
+}
+
+// ownVerdict is the evaluation's verdict, whatever the input said.
+func ownVerdict(d *Diagnosis) string {
+	r := d.Result
+	more := ""
+	if n := len(r.Blockers) - 1; n == 1 {
+		more = "; 1 more layer also blocks"
+	} else if n > 1 {
+		more = "; " + strconv.Itoa(n) + " more layers also block"
+	}
 	switch r.Decision {
 	case simulate.Allowed:
 		return "ALLOWED — every layer read allows this call"
 	case simulate.Inconclusive:
 		var s []string
+		undecided := map[policy.Layer]bool{}
+		for _, u := range r.Undecided {
+			undecided[u.Layer] = true
+		}
 		for _, l := range r.Suspects {
+			if lr := d.layerResult(l); lr != nil && lr.Readable && undecided[l] {
+				continue
+			}
 			s = append(s, l.Title())
+		}
+		if u := undecidedSuspect(r); u != "" {
+			if len(s) > 0 {
+				u += "; unread: " + strings.Join(s, ", ")
+			}
+			return "INCONCLUSIVE — " + u
 		}
 		if len(s) == 0 {
 			return "INCONCLUSIVE — the layers read do not explain the deny"
@@ -177,13 +219,17 @@ func verdict(d *Diagnosis) string {
 		if b.Layer == policy.LayerS3PublicAccess {
 			return "DENIED — S3 Block Public Access (RestrictPublicBuckets) refuses this caller, whatever the bucket policy grants" + more
 		}
+		rests := ""
+		if keys := restsOnMissing(r); len(keys) > 0 {
+			rests = "; this rests on " + keyList(keys) + ", absent from the request"
+		}
 		if b.Kind == simulate.BlockerExplicitDeny {
-			return "DENIED — explicit deny in " + article(title) + more
+			return "DENIED — explicit deny in " + article(title) + more + rests
 		}
 		if b.Layer == policy.LayerIdentity || b.Layer == policy.LayerSession || b.Layer == policy.LayerResource {
-			return "DENIED — no " + title + " allows this call (implicit deny)" + more
+			return "DENIED — no " + title + " allows this call (implicit deny)" + more + rests
 		}
-		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more
+		return "DENIED — the " + title + " does not allow this call (implicit deny)" + more + rests
 	}
 	return strings.ToUpper(r.Decision.String())
 }
@@ -386,4 +432,61 @@ func blockerPolicy(b simulate.Blocker) string {
 		return policy.Label(b.PolicyName, b.Policy)
 	}
 	return sourceLabel(&policy.Source{Name: b.PolicyName, Origin: b.Policy})
+}
+
+// undecidedSuspect says why a suspect layer that was read cannot be
+// decided: the first undecided statement of a suspect layer; "" when no
+// suspect is undecided.
+func undecidedSuspect(r *simulate.Result) string {
+	for _, l := range r.Suspects {
+		for _, u := range r.Undecided {
+			if u.Layer != l {
+				continue
+			}
+			if u.Reason == simulate.UndecidedOperator {
+				return "the " + l.Title() + " uses the condition operator " + strconv.Quote(u.Detail) +
+					", which AWS does not define: AWS would have rejected the document, so what the account holds is unknown (read the policy as AWS stores it)"
+			}
+			action := "this call"
+			if r.Request != nil && r.Request.Action != "" {
+				action = r.Request.Action
+			}
+			return "the input names no resource, and the " + l.Title() + " decides " + action + " only for " + u.Detail +
+				": give the resource's ARN for a verdict"
+		}
+	}
+	return ""
+}
+
+// restsOnMissing returns the condition keys, absent from the request, on
+// which the blockers rest: a Deny's negated condition that matched because
+// the key was absent, or an Allow's condition that failed for the same
+// reason. AWS treats an absent key per operator
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+// had the request carried the key, the verdict could differ.
+func restsOnMissing(r *simulate.Result) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, b := range r.Blockers {
+		for _, c := range b.Conditions {
+			if c.KeyPresent || len(c.RequestValues) > 0 || seen[c.Key] || c.Err != "" {
+				continue
+			}
+			if strings.HasPrefix(c.Operator, "Null") {
+				// Null tests presence itself: its verdict is exact.
+				continue
+			}
+			seen[c.Key] = true
+			keys = append(keys, c.Key)
+		}
+	}
+	return keys
+}
+
+// keyList names condition keys in a sentence.
+func keyList(keys []string) string {
+	if len(keys) == 1 {
+		return "the key " + keys[0]
+	}
+	return "the keys " + strings.Join(keys, ", ")
 }

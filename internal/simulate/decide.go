@@ -13,6 +13,10 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 	if l == nil {
 		l = &policy.Layers{}
 	}
+	if undecidableInput(req, l) {
+		// Statements the request cannot decide need the traces.
+		return Evaluate(req, l, opt).Decision
+	}
 	e := newEnv(req, l)
 	if rule := exceptionFor(&e, req.Action, req.Resource); rule != nil {
 		return decideException(rule)

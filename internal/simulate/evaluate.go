@@ -25,7 +25,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 		layers [len(layerOrder)]LayerResult
 	}{}
 	eff := &a.eff
-	*eff = policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, Context: req.Context.Clone()}
+	*eff = policy.Request{Principal: e.p, Action: req.Action, Resource: req.Resource, ResourceUnknown: req.ResourceUnknown, Context: req.Context.Clone()}
 	inferContext(eff.Context, &e, req.Resource, opt, kAll)
 	a.res = Result{Request: eff, Layers: a.layers[:0]}
 
@@ -44,6 +44,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	f.boundary, fi.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
 	f.session, fi.session = ev.layer(policy.LayerSession, l.Session, nil, (l.SessionKnown && !l.SessionRead.Unreadable) || !isSession(&e.p), l.SessionRead.Error, sessionApplies(&e), sessionState)
 
+	settleUndecided(&a.res, &e, &f, &fi)
 	o := combine(&f)
 	o.implicit = combine(&fi).implicit
 	r := ev.res

@@ -10,6 +10,10 @@ import "github.com/iamdiag/iamdiag/internal/policy"
 func resourceApplies(e *env) applicability {
 	l := e.l
 	switch {
+	case l.ResourceRead.Unreadable && l.ResourceRead.Error == "NotCaptured":
+		// The source never read it (a snapshot holds only the resource
+		// policies it lists): unknown, not absent.
+		return applicability{st: stUnknown, note: l.ResourceRead.Message}
 	case l.ResourceRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the resource-based policy", l.ResourceRead)}
 	case e.awsOwned && (l.Resource == nil || l.Resource.Document == nil):
@@ -29,11 +33,11 @@ func resourceApplies(e *env) applicability {
 		case e.cross:
 			// Cross-account access needs the resource-based policy to
 			// allow (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
-			return applicability{st: stImplicit, note: "the resource has no resource-based policy, and cross-account access needs one that allows the request"}
+			return applicability{st: stImplicit, note: orOmitted(l.ResourceRead, "the resource has no resource-based policy", "resource-based policy") + ", and cross-account access needs one that allows the request"}
 		case e.resourceOnly:
-			return applicability{st: stImplicit, note: "the resource has no resource-based policy, the only policy that can grant access to " + describeType(e.p.Type)}
+			return applicability{st: stImplicit, note: orOmitted(l.ResourceRead, "the resource has no resource-based policy", "resource-based policy") + ", the only policy that can grant access to " + describeType(e.p.Type)}
 		}
-		return applicability{st: stNA, note: "the resource has no resource-based policy"}
+		return applicability{st: stNA, note: orOmitted(l.ResourceRead, "the resource has no resource-based policy", "resource-based policy")}
 	}
 	return applicability{evaluate: true}
 }
@@ -100,7 +104,7 @@ func boundaryApplies(e *env) applicability {
 	case l.BoundaryRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the permissions boundary", l.BoundaryRead)}
 	case l.Boundary == nil:
-		return applicability{st: stNA, note: "no permissions boundary is attached"}
+		return applicability{st: stNA, note: orOmitted(e.l.BoundaryRead, "no permissions boundary is attached", "permissions boundary")}
 	case l.Boundary.Document == nil:
 		return applicability{st: stUnknown, note: "the permissions boundary's document was not provided"}
 	}
@@ -142,7 +146,7 @@ func sessionApplies(e *env) applicability {
 			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
 			return applicability{st: stImplicit, note: "a federated user session (GetFederationToken) without a session policy gets no permissions from identity-based policies"}
 		}
-		return applicability{st: stNA, note: "no session policy was passed when the session was created"}
+		return applicability{st: stNA, note: orOmitted(e.l.SessionRead, "no session policy was passed when the session was created", "session policy")}
 	}
 	return applicability{evaluate: true}
 }
@@ -165,3 +169,13 @@ func sessionState(d policy.Decision) (state, string) {
 // sessionUnknownWarning is the warning for a session whose session
 // policies could not be known.
 const sessionUnknownWarning = "session policies cannot be read after the fact; if the session was created with a session policy (AssumeRole or GetFederationToken with Policy or PolicyArns), it may limit this request"
+
+// orOmitted returns note, or, when the source was not asked about the
+// layer (policy files without one), that the layer is not part of the
+// question.
+func orOmitted(r policy.Readability, note, what string) string {
+	if r.Omitted {
+		return "not part of the question: no " + what + " was given"
+	}
+	return note
+}

@@ -55,7 +55,7 @@ func scpApplies(e *env) applicability {
 	case l.SCPRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("SCPs", l.SCPRead)}
 	case len(l.SCP) == 0:
-		return applicability{st: stNA, note: "no SCPs apply: the account is not in an organization with SCPs enabled"}
+		return applicability{st: stNA, note: orOmitted(l.SCPRead, "no SCPs apply: the account is not in an organization with SCPs enabled", "service control policy")}
 	}
 	return applicability{evaluate: true}
 }
@@ -78,7 +78,7 @@ func rcpApplies(e *env) applicability {
 	case l.RCPRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("RCPs", l.RCPRead)}
 	case len(l.RCP) == 0:
-		return applicability{st: stNA, note: "no RCPs apply: the resource's account is not in an organization with RCPs enabled"}
+		return applicability{st: stNA, note: orOmitted(l.RCPRead, "no RCPs apply: the resource's account is not in an organization with RCPs enabled", "resource control policy")}
 	}
 	return applicability{evaluate: true}
 }

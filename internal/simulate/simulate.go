@@ -50,6 +50,10 @@ type Result struct {
 	// Missing lists the condition keys that policies test but that are
 	// absent from the request and could not be inferred.
 	Missing []MissingKey
+	// Undecided lists the statements whose match the request cannot
+	// decide (the input named no resource, an unknown condition operator);
+	// a layer whose verdict they could change is LayerUnknown.
+	Undecided []Undecided
 	// Warnings are for people.
 	Warnings []string
 	// Exception is set when a rule of AWS decides the request whatever

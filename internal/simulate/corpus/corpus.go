@@ -74,6 +74,8 @@ type Request struct {
 	Action    string              `json:"action"`
 	Resource  string              `json:"resource"`
 	Context   map[string][]string `json:"context,omitempty"`
+	// ResourceUnknown: the input named no resource, "*" stands in for it.
+	ResourceUnknown bool `json:"resource_unknown,omitempty"`
 }
 
 // Principal is the caller as the source resolved it.
@@ -198,6 +200,7 @@ func Marshal(c *Case) ([]byte, error) {
 // clash with the field.)
 func (c *Case) PolicyRequest() *policy.Request {
 	req := policy.NewRequest(c.Request.Principal, c.Request.Action, c.Request.Resource)
+	req.ResourceUnknown = c.Request.ResourceUnknown
 	for k, v := range c.Request.Context {
 		req.Context.Set(k, v...)
 	}

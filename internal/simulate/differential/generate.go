@@ -931,6 +931,8 @@ func (c *Case) simulation() (map[string]any, error) {
 	switch {
 	case c.IdentityUnreadable != "" || c.BoundaryUnreadable != "" || c.SCPUnreadable != "" || c.RCPUnreadable != "" || c.ResourceUnreadable != "":
 		return nil, fmt.Errorf("%w: case %s has an unreadable layer", ErrUnsupported, c.ID)
+	case c.Request.ResourceUnknown:
+		return nil, fmt.Errorf("%w: case %s does not know its resource", ErrUnsupported, c.ID)
 	case c.SessionKnown != nil && !*c.SessionKnown:
 		return nil, fmt.Errorf("%w: case %s does not know its session policies", ErrUnsupported, c.ID)
 	case len(c.Session) > 1:

@@ -70,6 +70,7 @@ func Files() (map[string][]byte, error) {
 		cases = append(cases, c)
 	}
 	conditionCases(add)
+	undecidedCases(add)
 	variableCases(add)
 	actionResourceCases(add)
 	principalCases(add)
