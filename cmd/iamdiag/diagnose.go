@@ -34,6 +34,8 @@ type diagnoseOptions struct {
 
 	// aws holds --timeout of the live source.
 	aws awsOptions
+	// org holds the credentials per account of the live source.
+	org orgOptions
 
 	Format string
 	// FixFormat, when set, prints only the fixes: json, diff or terraform.
@@ -99,6 +101,7 @@ made and the round trips on the critical path.`,
 	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
 	opts.aws.addFlags(fs, defaultLiveTimeout)
+	opts.org.addFlags(fs)
 	return cmd
 }
 
@@ -137,6 +140,9 @@ func (o *diagnoseOptions) validate() error {
 		return usageErrorf("--fix-format %q: want json, diff or terraform", o.FixFormat)
 	}
 	if err := o.redact.validate(); err != nil {
+		return err
+	}
+	if err := o.org.validate(); err != nil {
 		return err
 	}
 	return o.input.validate()
@@ -185,7 +191,7 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		var cancel context.CancelFunc
 		ctx, cancel = liveContext(ctx, opts.aws.Timeout)
 		defer cancel()
-		ls, err := newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.log)
+		ls, err := newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.org, opts.log)
 		if err != nil {
 			return err
 		}

@@ -95,6 +95,11 @@ type Options struct {
 	// malformed response, cancellation). A daemon counts calls by it; it
 	// must be safe for concurrent use and quick.
 	OnCall func(op, code string)
+	// Accounts, when set, gives the clients of each account: the
+	// principal's IAM entities are read with its account's, the resource's
+	// policy with the resource account's (Clients' IAM, S3 and KMS are then
+	// the credentials' own account's, Organizations stays as it is).
+	Accounts Accounts
 }
 
 // UnknownErrorCode is the code OnCall reports for a failed call that
@@ -127,6 +132,7 @@ func New(c Clients, opt Options) *Reader {
 // walk is one resolution: its calls, its stats and its first fatal error.
 type walk struct {
 	l      *Reader
+	iam    IAMReader // the principal's account's
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -222,7 +228,7 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &walk{l: l, ctx: wctx, cancel: cancel, stats: Stats{Calls: map[string]int{}, Errors: map[string]int{}}}
+	w := &walk{l: l, iam: l.c.IAM, ctx: wctx, cancel: cancel, stats: Stats{Calls: map[string]int{}, Errors: map[string]int{}}}
 
 	out := &policy.Layers{Principal: req.Principal}
 	p := &out.Principal
@@ -231,20 +237,34 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 
 	// Everything below starts at once; each part fills its own fields.
 	var ent *layers.Entity
-	switch pa.Kind {
-	case layers.KindAssumedRole, layers.KindRole:
+	var principalRead *policy.Readability
+	if k := pa.Kind; k == layers.KindAssumedRole || k == layers.KindRole || k == layers.KindUser {
+		c, r, err := w.accountClients(acct, "the identity policies and permissions boundary of "+req.Principal.ARN)
+		if err != nil {
+			return nil, nil, fmt.Errorf("resolving layers of %s: %w", req.Principal.ARN, err)
+		}
+		if principalRead = r; r == nil {
+			w.iam = c.IAM
+		}
+	}
+	switch {
+	case principalRead != nil:
+		// The principal's account could not be read: only its layers are
+		// unknown.
+		ent = unreadEntity(pa, *principalRead)
+	case pa.Kind == layers.KindAssumedRole || pa.Kind == layers.KindRole:
 		w.goDo(func() error {
 			e, err := w.role(pa, 0)
 			ent = e
 			return err
 		})
-	case layers.KindUser:
+	case pa.Kind == layers.KindUser:
 		w.goDo(func() error {
 			e, err := w.user(pa)
 			ent = e
 			return err
 		})
-	case layers.KindFederatedUser:
+	case pa.Kind == layers.KindFederatedUser:
 		p.Type = "FederatedUser"
 		p.IAMARN = ""
 		// aws:userid of a federated user is ACCOUNT:NAME
@@ -254,11 +274,11 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		out.IdentityRead, out.BoundaryRead = r, r
 		// Session policies cannot be read after the session was created.
 		out.Session, out.SessionKnown = nil, false
-	case layers.KindAnonymous, layers.KindService:
+	case pa.Kind == layers.KindAnonymous || pa.Kind == layers.KindService:
 		// No identity to read: only the resource's policy and RCPs apply.
 		layers.NonIAMPrincipal(p, pa)
 		out.SessionKnown = true
-	case layers.KindRoot:
+	case pa.Kind == layers.KindRoot:
 		// The root user has no identity-based policies
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
 		p.Type = "Account"
@@ -449,7 +469,7 @@ func readRank(op string) int {
 // and its identity policies and boundary; the identity reads start at once
 // from the name, beside iam:GetRole.
 func (w *walk) role(pa layers.Caller, after int) (*layers.Entity, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	name := pa.Name
 	origin := "role/" + name
 	var (
@@ -543,7 +563,7 @@ func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa layers.Caller) (e *layers.En
 // boundary. A user's permissions include its groups' policies
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
 func (w *walk) user(pa layers.Caller) (*layers.Entity, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	name := pa.Name
 	origin := "user/" + name
 	what := "the identity policies of " + origin
@@ -630,7 +650,7 @@ func (w *walk) user(pa layers.Caller) (*layers.Entity, error) {
 // groups reads the policies of every group of a user, in the order IAM
 // lists the groups.
 func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Source, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	names, d, listed, err := listPages(w, 0, "iam:ListGroupsForUser",
 		func(ctx context.Context, marker *string) ([]string, *string, error) {
 			o, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user, Marker: marker})
@@ -938,7 +958,7 @@ type managed struct {
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
 // A failed read marks rs and returns nil.
 func (w *walk) managedPolicy(after int, policyARN string, rs *readState, what string) (*managed, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	var po *iam.GetPolicyOutput
 	d, err := w.call("iam:GetPolicy", after, func(ctx context.Context) error {
 		var err error
