@@ -2,13 +2,18 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/layers"
@@ -123,5 +128,33 @@ func cmdFakeSessions(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, s := range v.(*fakeaws.Org).Sessions() {
 		fmt.Fprintf(ts.Stdout(), "%s %s %s\n", s.RoleARN, s.SessionName, s.ExternalID)
+	}
+}
+
+// TestServeOrgEnv: the daemon takes its credentials per account from
+// IAMDIAG_ORG_ROLE_ARN, IAMDIAG_ACCOUNT_ROLE and IAMDIAG_EXTERNAL_ID, as
+// every flag from its variable.
+func TestServeOrgEnv(t *testing.T) {
+	env := map[string]string{
+		"IAMDIAG_ORG_ROLE_ARN": "arn:aws:iam::999999999999:role/OrganizationsReader",
+		"IAMDIAG_ACCOUNT_ROLE": "iamdiag-reader",
+		"IAMDIAG_EXTERNAL_ID":  "iamdiag-test",
+	}
+	cmd := newServeCmd(streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, &globalOptions{log: zap.NewNop()})
+	opts := &serveOptions{getenv: func(k string) string { return env[k] }}
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	opts.org.addFlags(fs)
+	if err := opts.applyEnv(fs); err != nil {
+		t.Fatal(err)
+	}
+	got := opts.org
+	want := orgOptions{OrgRoleARN: env["IAMDIAG_ORG_ROLE_ARN"], AccountRole: "iamdiag-reader", ExternalID: "iamdiag-test"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("org options from the environment (-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"org-profile", "org-role-arn", "account-role", "external-id"} {
+		if cmd.Flags().Lookup(name) == nil {
+			t.Errorf("serve has no --%s", name)
+		}
 	}
 }

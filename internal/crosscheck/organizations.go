@@ -53,7 +53,10 @@ func OrganizationsVerdict(d *report.Diagnosis, l *policy.Layers, c *report.Cross
 	for i := range res.Blockers {
 		if b := &res.Blockers[i]; b.Layer == policy.LayerSCP {
 			// The policy, statement and level are AWS's secret: say so.
-			b.Policy, b.Statement, b.Target, b.Conditions = "", "(unknown)", "", nil
+			b.Policy, b.PolicyName, b.Statement, b.Target, b.Conditions = "", SimulatorSCPName, "(unknown)", "", nil
+			if b.Kind == simulate.BlockerImplicitDeny {
+				b.Statement, b.Target = "", "(unknown)"
+			}
 		}
 	}
 	for i := range res.Layers {
@@ -74,13 +77,13 @@ func OrganizationsVerdict(d *report.Diagnosis, l *policy.Layers, c *report.Cross
 }
 
 // simulatorSCP is a stand-in SCP for the simulator's verdict: a Deny of
-// the action beside an Allow of everything, or no statement at all
-// (nothing allows).
+// the action beside an Allow of everything, or an Allow of everything but
+// the action (nothing allows it).
 func simulatorSCP(action string, explicit bool) (*policy.Document, error) {
-	st := []map[string]any{}
+	st := []map[string]any{{"Effect": "Allow", "NotAction": action, "Resource": "*"}}
 	if explicit {
-		st = append(st, map[string]any{"Effect": "Deny", "Action": action, "Resource": "*"},
-			map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"})
+		st = []map[string]any{{"Effect": "Deny", "Action": action, "Resource": "*"},
+			{"Effect": "Allow", "Action": "*", "Resource": "*"}}
 	}
 	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": st})
 	if err != nil {
