@@ -168,6 +168,13 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	}
 	src := diagnose.Sources{ResourceAccount: opts.ResourceAccount, ManagementAccount: opts.ManagementAccount, Log: opts.log}
 	switch {
+	case opts.Snapshot != "" && layers.IsOrgSnapshot(opts.Snapshot):
+		// A multi-account snapshot: each account loaded when needed.
+		o, err := layers.LoadOrg(opts.Snapshot)
+		if err != nil {
+			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
+		}
+		src.Layers = diagnose.OrgSnapshot(o)
 	case opts.Snapshot != "":
 		snap, err := layers.LoadFile(opts.Snapshot)
 		if err != nil {

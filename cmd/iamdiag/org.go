@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
+	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/live"
 )
@@ -70,7 +74,7 @@ func (o *orgOptions) apply(ctx context.Context, cfg aws.Config, region string, c
 	if o.AccountRole == "" {
 		return nil, nil
 	}
-	base := &live.AccountClients{IAM: c.iam, S3: c.s3, KMS: c.kms, Simulator: c.iam}
+	base := &live.AccountClients{IAM: c.iam, S3: c.s3, KMS: c.kms, Simulator: c.iam, Details: c.iam}
 	return live.NewRoleAccounts(cfg, live.RoleOptions{Role: o.AccountRole, ExternalID: o.ExternalID, Home: home, Base: base}), nil
 }
 
@@ -79,4 +83,74 @@ func (o *orgOptions) assumeOptions(ao *stscreds.AssumeRoleOptions) {
 	if o.ExternalID != "" {
 		ao.ExternalID = aws.String(o.ExternalID)
 	}
+}
+
+// orgCaptureOptions are the flags of `iamdiag snapshot --org`.
+type orgCaptureOptions struct {
+	Org         bool
+	Concurrency int
+	Accounts    []string
+	OUs         []string
+	org         orgOptions
+}
+
+func (o *orgCaptureOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Org, "org", false, "capture the whole organization into the folder -o DIR: the tree, SCPs and RCPs once, then every account through --account-role")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "with --org: accounts read at once (`N`)")
+	fs.StringSliceVar(&o.Accounts, "accounts", nil, "with --org: capture only these account `IDS` (repeat, or separate with commas)")
+	fs.StringSliceVar(&o.OUs, "ou", nil, "with --org: capture only the accounts under these OU `IDS` (at any depth)")
+	o.org.addFlags(fs)
+}
+
+// runOrgSnapshot captures the organization into the folder opts.Output.
+func runOrgSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) error {
+	o := &opts.orgCapture
+	if err := o.org.validate(); err != nil {
+		return err
+	}
+	if o.org.AccountRole == "" {
+		return usageErrorf("--org needs --account-role NAME: the role each account is read through")
+	}
+	if o.Concurrency < 1 {
+		return usageErrorf("--concurrency %d: want 1 or more", o.Concurrency)
+	}
+	if fi, err := os.Stat(opts.Output); err == nil && !fi.IsDir() {
+		return usageErrorf("-o %s: with --org the snapshot is a folder, and %s is a file", opts.Output, opts.Output)
+	}
+	ctx, cancel := liveContext(ctx, opts.aws.Timeout)
+	defer cancel()
+	cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	c := newAWSClients(cfg)
+	accounts, err := o.org.apply(ctx, cfg, opts.Region, c, "")
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	var p *progressLine
+	if opts.progress {
+		p = &progressLine{w: stderr}
+	}
+	start := time.Now()
+	snap, warnings, err := live.CaptureOrg(ctx, c.org, accounts, opts.Output, live.OrgCaptureOptions{
+		Concurrency: o.Concurrency, Accounts: o.Accounts, OUs: o.OUs, Progress: p.update,
+	})
+	p.clear()
+	if err != nil {
+		return explainAWSError(err, opts.Profile)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "iamdiag: warning: "+w)
+	}
+	read := 0
+	for _, a := range snap.Accounts {
+		if a.File != "" {
+			read++
+		}
+	}
+	opts.log.Info("organization captured", zap.Int("accounts", len(snap.Accounts)), zap.Duration("duration", time.Since(start)))
+	fmt.Fprintf(stderr, "iamdiag: wrote %s: organization %s, %s read of %d, %s\n", opts.Output, snap.Organization.ID,
+		plural(read, "account"), len(snap.Accounts), plural(len(snap.Organization.Policies), "organization policy"))
+	return nil
 }

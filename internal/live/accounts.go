@@ -28,6 +28,9 @@ type AccountClients struct {
 	S3        BucketPolicyReader
 	KMS       KeyPolicyReader
 	Simulator crosscheck.SimulatePrincipalPolicyAPI
+	// Details reads the whole account for a capture; nil where only
+	// diagnoses read.
+	Details AuthorizationDetailsReader
 }
 
 // Accounts hands out the clients of each account of an organization. A
@@ -175,7 +178,7 @@ func (r *RoleAccounts) Clients(ctx context.Context, account string) (*AccountCli
 		cfg := r.cfg.Copy()
 		cfg.Credentials = creds
 		ic := iam.NewFromConfig(cfg)
-		a = &assumedAccount{role: role, creds: creds, c: &AccountClients{IAM: ic, S3: s3.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), Simulator: ic}}
+		a = &assumedAccount{role: role, creds: creds, c: &AccountClients{IAM: ic, S3: s3.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), Simulator: ic, Details: ic}}
 		r.accs[account] = a
 	}
 	r.mu.Unlock()
