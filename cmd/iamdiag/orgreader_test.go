@@ -33,10 +33,10 @@ func TestOrgReaderPolicies(t *testing.T) {
 	}{
 		{
 			name: "member reader", policy: "member-reader.json", template: "member-reader-stackset.yaml",
-			want: append(append(append(
+			want: append(append(
 				methods("iam", (*live.IAMReader)(nil), (*crosscheck.SimulatePrincipalPolicyAPI)(nil), (*live.AuthorizationDetailsReader)(nil)),
 				methods("s3", (*live.BucketPolicyReader)(nil))...),
-				methods("kms", (*live.KeyPolicyReader)(nil))...)),
+				methods("kms", (*live.KeyPolicyReader)(nil))...),
 		},
 		{
 			name: "organizations reader", policy: "organizations-reader.json", template: "organizations-reader.yaml",
