@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -137,6 +138,9 @@ func runOrgSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer
 		Concurrency: o.Concurrency, Accounts: o.Accounts, OUs: o.OUs, Progress: p.update,
 	})
 	p.clear()
+	if errors.Is(err, live.ErrOrganizationUnreadable) {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%w; pass --org-role-arn or --org-profile with credentials of the management account or a delegated administrator", err)}
+	}
 	if err != nil {
 		return explainAWSError(err, opts.Profile)
 	}

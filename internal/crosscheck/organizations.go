@@ -72,7 +72,7 @@ func OrganizationsVerdict(d *report.Diagnosis, l *policy.Layers, c *report.Cross
 	}
 	res.Suspects = slices.DeleteFunc(res.Suspects, func(x policy.Layer) bool { return x == policy.LayerSCP })
 	d.Result = res
-	d.Warnings = append(d.Warnings, "the SCPs could not be read, but AWS's simulator (iam:SimulatePrincipalPolicy) says the organization denies the request: the SCP blocker is its verdict, without the policy or statement; read the SCPs from the management account or a delegated administrator (--org-role-arn or --org-profile) to see them")
+	d.Warnings = append(d.Warnings, "the SCPs could not be read, but AWS's simulator (iam:SimulatePrincipalPolicy) says the organization denies the request: the SCP blocker is its verdict, without the policy or statement; read the SCPs with Organizations credentials of the management account or a delegated administrator to see them")
 	return true
 }
 

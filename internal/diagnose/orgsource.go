@@ -37,7 +37,7 @@ func OrgSnapshot(o *layers.OrgSnapshot) Gatherer {
 			// A service or anonymous caller: the resource's account
 			// answers everything.
 		case errors.Is(err, layers.ErrAccountNotInSnapshot):
-			return nil, &Error{Kind: PrincipalNotFound, Err: fmt.Errorf("%w: %w: the principal's account %s; capture it (iamdiag snapshot --org)", layers.ErrPrincipalNotFound, err, acct)}
+			return nil, &Error{Kind: PrincipalNotFound, Err: fmt.Errorf("%w: %w: the principal's account %s; capture that account into the organization snapshot", layers.ErrPrincipalNotFound, err, acct)}
 		case errors.Is(err, layers.ErrAccountUnreadable):
 			l, err = unreadAccountLayers(o, req, pa, err)
 			if err != nil {

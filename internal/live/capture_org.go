@@ -15,6 +15,11 @@ import (
 	"github.com/iamdiag/iamdiag/internal/layers"
 )
 
+// ErrOrganizationUnreadable is wrapped when CaptureOrg cannot read the
+// organization: its credentials are not the management account's or a
+// delegated administrator's.
+var ErrOrganizationUnreadable = errors.New("capturing the organization: the organization cannot be read with these credentials")
+
 // OrgCaptureOptions tunes CaptureOrg. The zero value captures every
 // account, 8 at a time.
 type OrgCaptureOptions struct {
@@ -67,7 +72,7 @@ func CaptureOrg(ctx context.Context, org OrganizationCaptureReader, accounts Acc
 	case err != nil:
 		return nil, nil, err
 	case o == nil:
-		return nil, nil, fmt.Errorf("capturing the organization: %s; pass --org-role-arn or --org-profile with credentials of the management account or a delegated administrator", warn)
+		return nil, nil, fmt.Errorf("%w: %s", ErrOrganizationUnreadable, warn)
 	case o.Standalone:
 		return nil, nil, errors.New("capturing the organization: the credentials' account is in no organization (AWSOrganizationsNotInUseException): capture it with iamdiag snapshot -o FILE")
 	}
