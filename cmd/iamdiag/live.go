@@ -39,7 +39,7 @@ func newLiveSource(ctx context.Context, profile, region string, org orgOptions, 
 	}
 	c := newAWSClients(cfg)
 	log.Info("AWS configuration loaded", zap.String("region", cfg.Region), zap.String("profile", profile))
-	accounts, err := org.apply(ctx, cfg, region, c, "")
+	accounts, err := org.apply(ctx, cfg, region, c, "", nil)
 	if err != nil {
 		return nil, &exitError{code: exitFailure, err: err}
 	}

@@ -59,7 +59,8 @@ func (o *orgOptions) set() bool {
 // apply points c's Organizations client at the Organizations credentials
 // and returns the reader options' Accounts (nil without --account-role).
 // home is the base credentials' account.
-func (o *orgOptions) apply(ctx context.Context, cfg aws.Config, region string, c *awsClients, home string) (live.Accounts, error) {
+// onCall, when set, counts the AssumeRole calls of --account-role.
+func (o *orgOptions) apply(ctx context.Context, cfg aws.Config, region string, c *awsClients, home string, onCall func(op, code string)) (live.Accounts, error) {
 	switch {
 	case o.OrgProfile != "":
 		oc, err := loadAWSConfig(ctx, o.OrgProfile, region)
@@ -76,7 +77,7 @@ func (o *orgOptions) apply(ctx context.Context, cfg aws.Config, region string, c
 		return nil, nil
 	}
 	base := &live.AccountClients{IAM: c.iam, S3: c.s3, KMS: c.kms, Simulator: c.iam, Details: c.iam}
-	return live.NewRoleAccounts(cfg, live.RoleOptions{Role: o.AccountRole, ExternalID: o.ExternalID, Home: home, Base: base}), nil
+	return live.NewRoleAccounts(cfg, live.RoleOptions{Role: o.AccountRole, ExternalID: o.ExternalID, Home: home, Base: base, OnCall: onCall}), nil
 }
 
 func (o *orgOptions) assumeOptions(ao *stscreds.AssumeRoleOptions) {
@@ -125,7 +126,7 @@ func runOrgSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer
 		return &exitError{code: exitFailure, err: err}
 	}
 	c := newAWSClients(cfg)
-	accounts, err := o.org.apply(ctx, cfg, opts.Region, c, "")
+	accounts, err := o.org.apply(ctx, cfg, opts.Region, c, "", nil)
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}

@@ -361,7 +361,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			return nil, err
 		}
 		src.clients = newAWSClients(cfg)
-		if src.accounts, err = opts.org.apply(ctx, cfg, opts.Region, src.clients, ""); err != nil {
+		if src.accounts, err = opts.org.apply(ctx, cfg, opts.Region, src.clients, "", m.ObserveAWSCall); err != nil {
 			return nil, err
 		}
 		id := &live.CallerCheck{STS: src.clients.sts}

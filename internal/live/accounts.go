@@ -99,6 +99,10 @@ type RoleOptions struct {
 	Home string
 	// Base are the clients of the base credentials.
 	Base *AccountClients
+	// OnCall, when set, is called after every sts:AssumeRole with
+	// "sts:AssumeRole" and its AWS error code, as Options.OnCall: a daemon
+	// counts AssumeRole outcomes by it.
+	OnCall func(op, code string)
 }
 
 // RoleARN returns the role to assume in account: role is a name or an ARN
@@ -118,14 +122,13 @@ func RoleARN(role, partition, account string) string {
 // AssumeRole per account per credential lifetime, refreshed before expiry.
 // It is safe for concurrent use.
 type RoleAccounts struct {
-	cfg aws.Config
-	sts *sts.Client
-	opt RoleOptions
-
-	homeOnce sync.Once
-	home     string
+	cfg    aws.Config
+	sts    *sts.Client
+	assume stscreds.AssumeRoleAPIClient
+	opt    RoleOptions
 
 	mu   sync.Mutex
+	home string // the base credentials' account, once known
 	accs map[string]*assumedAccount
 }
 
@@ -142,24 +145,39 @@ func NewRoleAccounts(cfg aws.Config, opt RoleOptions) *RoleAccounts {
 	if opt.SessionName == "" {
 		opt.SessionName = DefaultSessionName
 	}
-	return &RoleAccounts{cfg: cfg, sts: sts.NewFromConfig(cfg), opt: opt, accs: map[string]*assumedAccount{}}
+	c := sts.NewFromConfig(cfg)
+	r := &RoleAccounts{cfg: cfg, sts: c, assume: c, opt: opt, accs: map[string]*assumedAccount{}}
+	if opt.OnCall != nil {
+		r.assume = observedAssume{c: c, on: opt.OnCall}
+	}
+	return r
+}
+
+// observedAssume reports every AssumeRole to on.
+type observedAssume struct {
+	c  stscreds.AssumeRoleAPIClient
+	on func(op, code string)
+}
+
+// AssumeRole calls STS and reports the outcome.
+func (o observedAssume) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	out, err := o.c.AssumeRole(ctx, in, optFns...)
+	code := ""
+	if err != nil {
+		if code = awserr.Code(err); code == "" {
+			code = UnknownErrorCode
+		}
+	}
+	o.on("sts:AssumeRole", code)
+	return out, err
 }
 
 // Clients returns account's clients, assuming its role on the first call
 // (and again when the credentials near expiry). A failed AssumeRole is an
 // *AssumeRoleError.
 func (r *RoleAccounts) Clients(ctx context.Context, account string) (*AccountClients, error) {
-	r.homeOnce.Do(func() {
-		r.home = r.opt.Home
-		if r.home == "" {
-			// Unknown when STS does not answer: every account, the
-			// credentials' own included, is then read through the role.
-			if id, err := r.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-				r.home = aws.ToString(id.Account)
-			}
-		}
-	})
-	if account == "" || (account == r.home && r.opt.Base != nil) {
+	home := r.homeAccount(ctx)
+	if account == "" || (account == home && r.opt.Base != nil) {
 		if r.opt.Base == nil {
 			return nil, errors.New("reading an account: no base clients")
 		}
@@ -169,7 +187,7 @@ func (r *RoleAccounts) Clients(ctx context.Context, account string) (*AccountCli
 	a := r.accs[account]
 	if a == nil {
 		role := RoleARN(r.opt.Role, r.opt.Partition, account)
-		creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(r.sts, role, func(o *stscreds.AssumeRoleOptions) {
+		creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(r.assume, role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = r.opt.SessionName
 			if r.opt.ExternalID != "" {
 				o.ExternalID = aws.String(r.opt.ExternalID)
@@ -192,6 +210,30 @@ func (r *RoleAccounts) Clients(ctx context.Context, account string) (*AccountCli
 		return nil, &AssumeRoleError{Account: account, RoleARN: a.role, Err: err}
 	}
 	return a.c, nil
+}
+
+// homeAccount is the base credentials' account: RoleOptions.Home, else
+// what sts:GetCallerIdentity says, asked until it answers; "" while
+// unknown (every account, the credentials' own included, is then read
+// through the role).
+func (r *RoleAccounts) homeAccount(ctx context.Context) string {
+	r.mu.Lock()
+	if r.home == "" {
+		r.home = r.opt.Home
+	}
+	home := r.home
+	r.mu.Unlock()
+	if home != "" {
+		return home
+	}
+	id, err := r.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return ""
+	}
+	r.mu.Lock()
+	r.home = aws.ToString(id.Account)
+	r.mu.Unlock()
+	return aws.ToString(id.Account)
 }
 
 // accountClients returns the clients of acct for reading what: the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,10 +64,10 @@ func orgFake(t testing.TB, opts fakeaws.OrgOptions) (*fakeaws.Org, aws.Config) {
 	}
 }
 
-func orgReader(cfg aws.Config, opt live.Options) (*live.Reader, *live.RoleAccounts) {
+func orgReader(cfg aws.Config, opt live.Options, onCall func(op, code string)) (*live.Reader, *live.RoleAccounts) {
 	ic := iam.NewFromConfig(cfg)
 	base := &live.AccountClients{IAM: ic, S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), KMS: kms.NewFromConfig(cfg), Simulator: ic}
-	acc := live.NewRoleAccounts(cfg, live.RoleOptions{Role: "iamdiag-reader", ExternalID: "iamdiag-test", Base: base})
+	acc := live.NewRoleAccounts(cfg, live.RoleOptions{Role: "iamdiag-reader", ExternalID: "iamdiag-test", Base: base, OnCall: onCall})
 	opt.Accounts = acc
 	return live.New(live.Clients{IAM: base.IAM, Organizations: organizations.NewFromConfig(cfg), S3: base.S3, KMS: base.KMS}, opt), acc
 }
@@ -74,7 +75,15 @@ func orgReader(cfg aws.Config, opt live.Options) (*live.Reader, *live.RoleAccoun
 func TestRoleAccounts(t *testing.T) {
 	ctx := context.Background()
 	o, cfg := orgFake(t, fakeaws.OrgOptions{ExternalID: "iamdiag-test"})
-	_, acc := orgReader(cfg, live.Options{})
+	var (
+		mu    sync.Mutex
+		calls []string
+	)
+	_, acc := orgReader(cfg, live.Options{}, func(op, code string) {
+		mu.Lock()
+		calls = append(calls, op+" "+code)
+		mu.Unlock()
+	})
 
 	home, err := acc.Clients(ctx, "123456789012")
 	if err != nil {
@@ -109,6 +118,11 @@ func TestRoleAccounts(t *testing.T) {
 	if ae.Account != "333344445555" || ae.RoleARN != "arn:aws:iam::333344445555:role/iamdiag-reader" {
 		t.Errorf("AssumeRoleError = %+v, want the sandbox's account and role", ae)
 	}
+	mu.Lock()
+	if diff := cmp.Diff([]string{"sts:AssumeRole ", "sts:AssumeRole AccessDenied"}, calls); diff != "" {
+		t.Errorf("AssumeRole outcomes reported (-want +got):\n%s", diff)
+	}
+	mu.Unlock()
 	r := ae.Readability("the identity policies")
 	if !r.Unreadable || r.Error != "AccessDenied" || !strings.Contains(r.Message, "is not authorized to perform: sts:AssumeRole") || !strings.Contains(r.Message, "account 333344445555") {
 		t.Errorf("Readability = %+v, want unreadable, AccessDenied, naming the account and AWS's message", r)
@@ -118,7 +132,7 @@ func TestRoleAccounts(t *testing.T) {
 func TestLayersAcrossAccounts(t *testing.T) {
 	ctx := context.Background()
 	_, cfg := orgFake(t, fakeaws.OrgOptions{ExternalID: "iamdiag-test"})
-	rd, _ := orgReader(cfg, live.Options{AccountID: "123456789012"})
+	rd, _ := orgReader(cfg, live.Options{AccountID: "123456789012"}, nil)
 	ctxKeys := func(kv ...string) *policy.Context {
 		c := &policy.Context{}
 		for i := 0; i+1 < len(kv); i += 2 {
