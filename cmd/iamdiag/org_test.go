@@ -158,3 +158,59 @@ func TestServeOrgEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestServeLiveOrganization: `serve --live` with IAMDIAG_ORG_ROLE_ARN,
+// IAMDIAG_ACCOUNT_ROLE and IAMDIAG_EXTERNAL_ID answers for principals of
+// any account of the organization, each account's role assumed once and
+// kept while its credentials last, the AssumeRole outcomes counted.
+func TestServeLiveOrganization(t *testing.T) {
+	var snaps []*layers.Snapshot
+	for _, n := range []string{"management", "workloads", "data", "sandbox"} {
+		s, err := layers.LoadFile(filepath.Join("..", "..", "internal", "fakeaws", "testdata", "org", n+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, s)
+	}
+	o := fakeaws.NewOrg(snaps, fakeaws.OrgOptions{ExternalID: "iamdiag-test", Keys: map[string]string{"AKIAWORKLOADONCALL01": "arn:aws:iam::123456789012:user/oncall"}})
+	u := o.Start()
+	t.Cleanup(o.Close)
+	for k, v := range fakeaws.Env(u, "AKIAWORKLOADONCALL01", t.TempDir()) {
+		t.Setenv(k, v)
+	}
+	t.Setenv("IAMDIAG_ORG_ROLE_ARN", "arn:aws:iam::999999999999:role/OrganizationsReader")
+	t.Setenv("IAMDIAG_ACCOUNT_ROLE", "iamdiag-reader")
+	t.Setenv("IAMDIAG_EXTERNAL_ID", "iamdiag-test")
+	d := &liveDaemon{addr: startDaemon(t, "--live")}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"the member's own role, SCPs through the management account", `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`, `"statement": "NoEC2"`},
+		{"a cross-account bucket, read in its account", `{"principal": "arn:aws:sts::123456789012:assumed-role/Analytics/job", "action": "s3:PutObject", "resource": "arn:aws:s3:::data-prod-exports/x", "context": {"aws:ResourceAccount": ["222233334444"]}}`, `"statement": "NoWritesFromOutside"`},
+		{"again: no new AssumeRole", `{"principal": "arn:aws:sts::123456789012:assumed-role/Analytics/job", "action": "s3:PutObject", "resource": "arn:aws:s3:::data-prod-exports/x", "context": {"aws:ResourceAccount": ["222233334444"]}}`, `"statement": "NoWritesFromOutside"`},
+		{"a role of the data account", `{"principal": "arn:aws:iam::222233334444:role/iamdiag-reader", "action": "s3:DeleteBucket", "resource": "arn:aws:s3:::data-prod-exports"}`, `"decision": "implicit-deny"`},
+		{"an account without the reader role", `{"principal": "arn:aws:iam::333344445555:role/Builder", "action": "ec2:RunInstances"}`, `"decision": "inconclusive"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, b := d.do(t, "POST", "/v1/diagnose", tc.body)
+			if code != 200 || !strings.Contains(strings.ReplaceAll(b, `":"`, `": "`), tc.want) {
+				t.Errorf("POST /v1/diagnose: %d, want 200 and %s:\n%s", code, tc.want, b)
+			}
+		})
+	}
+	perRole := map[string]int{}
+	for _, s := range o.Sessions() {
+		perRole[s.RoleARN]++
+	}
+	want := map[string]int{"arn:aws:iam::999999999999:role/OrganizationsReader": 1, "arn:aws:iam::222233334444:role/iamdiag-reader": 1}
+	if diff := cmp.Diff(want, perRole); diff != "" {
+		t.Errorf("roles assumed (-want +got):\n%s", diff)
+	}
+	_, metrics := d.do(t, "GET", "/metrics", "")
+	for _, m := range []string{`operation="sts:AssumeRole"`, `code="AccessDenied"`} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+}
