@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/iamdiag/iamdiag/internal/diagnose"
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/server"
 )
@@ -196,6 +197,9 @@ func secret(flag, file, env string, getenv func(string) string) (string, error) 
 func (o *serveOptions) validate() error {
 	if err := o.org.validate(); err != nil {
 		return err
+	}
+	if o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
+		return usageErrorf("--snapshot %s is a multi-account snapshot folder, which serve does not read yet: give a single-account snapshot file, or --live with --account-role", o.Snapshot)
 	}
 	if err := server.CheckListen(o.Listen, o.NoAuth); err != nil {
 		if o.NoAuth {
