@@ -132,9 +132,9 @@ func New(c Clients, opt Options) *Reader {
 // walk is one resolution: its calls, its stats and its first fatal error.
 type walk struct {
 	l      *Reader
-	iam    IAMReader // the principal's account's
 	ctx    context.Context
 	cancel context.CancelFunc
+	iam    IAMReader // the principal's account's: set before its reads start, read only by them
 
 	mu    sync.Mutex
 	stats Stats
@@ -237,34 +237,31 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 
 	// Everything below starts at once; each part fills its own fields.
 	var ent *layers.Entity
-	var principalRead *policy.Readability
-	if k := pa.Kind; k == layers.KindAssumedRole || k == layers.KindRole || k == layers.KindUser {
-		c, r, err := w.accountClients(acct, "the identity policies and permissions boundary of "+req.Principal.ARN)
-		if err != nil {
-			return nil, nil, fmt.Errorf("resolving layers of %s: %w", req.Principal.ARN, err)
-		}
-		if principalRead = r; r == nil {
+	// principal reads the role or user with its account's clients (beside
+	// the other reads: assuming a role there takes a round trip); an
+	// account that cannot be read leaves only its layers unknown.
+	principal := func(read func() (*layers.Entity, error)) func() error {
+		return func() error {
+			c, r, err := w.accountClients(acct, "the identity policies and permissions boundary of "+req.Principal.ARN)
+			switch {
+			case err != nil:
+				return err
+			case r != nil:
+				ent = unreadEntity(pa, *r)
+				return nil
+			}
 			w.iam = c.IAM
+			e, err := read()
+			ent = e
+			return err
 		}
 	}
-	switch {
-	case principalRead != nil:
-		// The principal's account could not be read: only its layers are
-		// unknown.
-		ent = unreadEntity(pa, *principalRead)
-	case pa.Kind == layers.KindAssumedRole || pa.Kind == layers.KindRole:
-		w.goDo(func() error {
-			e, err := w.role(pa, 0)
-			ent = e
-			return err
-		})
-	case pa.Kind == layers.KindUser:
-		w.goDo(func() error {
-			e, err := w.user(pa)
-			ent = e
-			return err
-		})
-	case pa.Kind == layers.KindFederatedUser:
+	switch pa.Kind {
+	case layers.KindAssumedRole, layers.KindRole:
+		w.goDo(principal(func() (*layers.Entity, error) { return w.role(pa, 0) }))
+	case layers.KindUser:
+		w.goDo(principal(func() (*layers.Entity, error) { return w.user(pa) }))
+	case layers.KindFederatedUser:
 		p.Type = "FederatedUser"
 		p.IAMARN = ""
 		// aws:userid of a federated user is ACCOUNT:NAME
@@ -274,11 +271,11 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		out.IdentityRead, out.BoundaryRead = r, r
 		// Session policies cannot be read after the session was created.
 		out.Session, out.SessionKnown = nil, false
-	case pa.Kind == layers.KindAnonymous || pa.Kind == layers.KindService:
+	case layers.KindAnonymous, layers.KindService:
 		// No identity to read: only the resource's policy and RCPs apply.
 		layers.NonIAMPrincipal(p, pa)
 		out.SessionKnown = true
-	case pa.Kind == layers.KindRoot:
+	case layers.KindRoot:
 		// The root user has no identity-based policies
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html).
 		p.Type = "Account"
