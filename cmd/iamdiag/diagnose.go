@@ -145,6 +145,9 @@ func (o *diagnoseOptions) validate() error {
 	if err := o.org.validate(); err != nil {
 		return err
 	}
+	if o.org.set() && (o.Snapshot != "" || o.policyFiles()) {
+		return usageErrorf("--org-profile, --org-role-arn and --account-role are for the live account; not with --snapshot or policy files")
+	}
 	return o.input.validate()
 }
 
