@@ -71,7 +71,12 @@ either, the live account: the SDK's default credentials (--profile,
 --region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
 layer read from IAM, Organizations, S3 and KMS, and the verdict
 cross-checked with iam:SimulatePrincipalPolicy. -v prints the AWS calls
-made and the round trips on the critical path.`,
+made and the round trips on the critical path.
+
+In an organization: --org-role-arn or --org-profile read the SCPs and RCPs
+with the management account's (or a delegated administrator's) credentials;
+--account-role NAME (with --external-id) reads the principal's and the
+resource's accounts through a role assumed in each.`,
 		Example: `  iamdiag diagnose --encoded-message "$MSG" --profile prod
   iamdiag diagnose --snapshot examples/seed/snapshot.json --error-file examples/seed/error.txt
   iamdiag diagnose --identity-policy role.json --boundary boundary.json \
