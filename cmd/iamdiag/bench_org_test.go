@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,4 +133,80 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// TestServeOrgScale runs `iamdiag serve --live --account-role` from the
+// management account of a generated organization (50 accounts × 50 roles;
+// IAMDIAG_BENCH_ACCOUNTS changes it) behind a fake AWS with 50 ms per
+// call, and diagnoses a role of every account three times over, 8 clients
+// at once: it reports the latencies and checks that each account's role
+// was assumed once. Run with IAMDIAG_BENCH_ORG=1.
+func TestServeOrgScale(t *testing.T) {
+	if os.Getenv("IAMDIAG_BENCH_ORG") == "" {
+		t.Skip("set IAMDIAG_BENCH_ORG=1 to run the daemon against a generated organization with 50 ms per AWS call")
+	}
+	accounts := 50
+	if n, err := strconv.Atoi(os.Getenv("IAMDIAG_BENCH_ACCOUNTS")); err == nil && n > 1 {
+		accounts = n
+	}
+	snaps := generatedOrg(t, accounts, 50)
+	o := fakeaws.NewOrg(snaps, fakeaws.OrgOptions{
+		Options: fakeaws.Options{Latency: benchLatency},
+		Keys:    map[string]string{"AKIAMANAGEMENTBENCH1": "arn:aws:iam::999999999999:user/security"},
+	})
+	u := o.Start()
+	t.Cleanup(o.Close)
+	for k, v := range fakeaws.Env(u, "AKIAMANAGEMENTBENCH1", t.TempDir()) {
+		t.Setenv(k, v)
+	}
+	d := &liveDaemon{addr: startDaemon(t, "--live", "--account-role", "iamdiag-reader", "--rate-limit", "0")}
+	var bodies []string
+	for range 3 {
+		for _, s := range snaps {
+			bodies = append(bodies, fmt.Sprintf(`{"principal": "arn:aws:sts::%s:assumed-role/app-001/oncall", "action": "s3:GetObject", "resource": "arn:aws:s3:::app-data/key", "context": {"aws:RequestedRegion": ["us-east-1"]}}`, s.AccountID))
+		}
+	}
+	lat := make([]time.Duration, len(bodies))
+	next := make(chan int)
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			for i := range next {
+				start := time.Now()
+				code, b := d.do(t, "POST", "/v1/diagnose", bodies[i])
+				lat[i] = time.Since(start)
+				if code != 200 || !strings.Contains(b, `"allowed"`) {
+					t.Errorf("request %d: %d\n%s", i, code, b)
+				}
+			}
+			done <- struct{}{}
+		}()
+	}
+	start := time.Now()
+	for i := range bodies {
+		next <- i
+	}
+	close(next)
+	for range 8 {
+		<-done
+	}
+	wall := time.Since(start)
+	sorted := slices.Clone(lat)
+	slices.Sort(sorted)
+	pct := func(p float64) time.Duration { return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))] }
+	assumed := map[string]int{}
+	for _, s := range o.Sessions() {
+		assumed[s.RoleARN]++
+	}
+	t.Logf("serve --live --account-role: %d diagnoses of %d accounts, 8 clients, %v per AWS call: %.1f s wall, p50 %v, p90 %v, p99 %v, max %v; %d AWS calls, %d AssumeRole for %d roles",
+		len(bodies), accounts, benchLatency, wall.Seconds(), pct(0.5).Round(time.Millisecond), pct(0.9).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond),
+		o.TotalCalls(), len(o.Sessions()), len(assumed))
+	for role, n := range assumed {
+		if n != 1 {
+			t.Errorf("%s assumed %d times, want once per credential lifetime", role, n)
+		}
+	}
+	if len(assumed) != accounts-1 {
+		t.Errorf("%d roles assumed, want %d (every account but the credentials' own)", len(assumed), accounts-1)
+	}
 }
