@@ -99,6 +99,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	if o.Snapshot != "" && (o.Profile != "" || o.Region != "") {
 		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
 	}
+	if o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
+		return usageErrorf("--snapshot %s is a multi-account snapshot folder, which audit does not read yet: audit one account's file (%s/accounts/ACCOUNT.json)", o.Snapshot, o.Snapshot)
+	}
 	var base audit.Baseline
 	if o.Baseline != "" {
 		f, err := os.Open(o.Baseline)

@@ -36,6 +36,8 @@ type diagnoseOptions struct {
 
 	// aws holds --timeout of the live source.
 	aws awsOptions
+	// org holds the credentials per account of the live source.
+	org orgOptions
 
 	Format string
 	// FixFormat, when set, prints only the fixes: json, diff or terraform.
@@ -80,7 +82,12 @@ account: the SDK's default credentials (--profile,
 --region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
 layer read from IAM, Organizations, S3 and KMS, and the verdict
 cross-checked with iam:SimulatePrincipalPolicy. -v prints the AWS calls
-made and the round trips on the critical path.`,
+made and the round trips on the critical path.
+
+In an organization: --org-role-arn or --org-profile read the SCPs and RCPs
+with the management account's (or a delegated administrator's) credentials;
+--account-role NAME (with --external-id) reads the principal's and the
+resource's accounts through a role assumed in each.`,
 		Example: `  iamdiag diagnose --encoded-message "$MSG" --profile prod
   iamdiag diagnose --snapshot examples/seed/snapshot.json --error-file examples/seed/error.txt
   iamdiag diagnose --identity-policy role.json --boundary boundary.json \
@@ -111,6 +118,7 @@ made and the round trips on the critical path.`,
 	fs.StringVar(&opts.FixFormat, "fix-format", "", "print only the fixes, as `FORMAT`: json (the fix entries), diff (the unified diffs) or terraform (aws_iam_policy_document data sources)")
 	opts.redact.addFlags(fs)
 	opts.aws.addFlags(fs, defaultLiveTimeout)
+	opts.org.addFlags(fs)
 	return cmd
 }
 
@@ -163,6 +171,12 @@ func (o *diagnoseOptions) validate() error {
 	if err := o.redact.validate(); err != nil {
 		return err
 	}
+	if err := o.org.validate(); err != nil {
+		return err
+	}
+	if o.org.set() && (o.Snapshot != "" || o.policyFiles()) {
+		return usageErrorf("--org-profile, --org-role-arn and --account-role are for the live account; not with --snapshot or policy files")
+	}
 	return o.input.validate()
 }
 
@@ -193,6 +207,16 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	switch {
 	case opts.input.AuthorizationRecord != "" && opts.Snapshot == "" && !opts.policyFiles():
 		// A saved record is the whole source: no AWS.
+	case opts.Snapshot != "" && layers.IsOrgSnapshot(opts.Snapshot):
+		// A multi-account snapshot: each account loaded when needed.
+		o, err := layers.LoadOrg(opts.Snapshot)
+		if err != nil {
+			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
+		}
+		src.Layers = diagnose.OrgSnapshot(o)
+		if opts.policyFiles() {
+			src.Layers = diagnose.Overlay(src.Layers, opts.files())
+		}
 	case opts.Snapshot != "":
 		snap, err := layers.LoadFile(opts.Snapshot)
 		if err != nil {
@@ -210,7 +234,7 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 		var cancel context.CancelFunc
 		ctx, cancel = liveContext(ctx, opts.aws.Timeout)
 		defer cancel()
-		ls, err := newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.log)
+		ls, err := newLiveSource(ctx, opts.input.Profile, opts.input.Region, opts.org, opts.log)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ const liveConcurrency = 16
 
 // newLiveSource loads the AWS configuration (--profile, --region and the
 // SDK's environment), resolves the credentials and builds the live source.
-func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger) (*live.Source, error) {
+func newLiveSource(ctx context.Context, profile, region string, org orgOptions, log *zap.Logger) (*live.Source, error) {
 	cfg, err := loadAWSConfig(ctx, profile, region)
 	if err != nil {
 		return nil, &exitError{code: exitFailure, err: err}
@@ -39,7 +39,11 @@ func newLiveSource(ctx context.Context, profile, region string, log *zap.Logger)
 	}
 	c := newAWSClients(cfg)
 	log.Info("AWS configuration loaded", zap.String("region", cfg.Region), zap.String("profile", profile))
-	s, err := live.NewSource(ctx, c.source(), live.Options{Concurrency: liveConcurrency}, log)
+	accounts, err := org.apply(ctx, cfg, region, c, "", nil)
+	if err != nil {
+		return nil, &exitError{code: exitFailure, err: err}
+	}
+	s, err := live.NewSource(ctx, c.source(), live.Options{Concurrency: liveConcurrency, Accounts: accounts}, log)
 	if err != nil {
 		return nil, explainAWSError(err, profile)
 	}

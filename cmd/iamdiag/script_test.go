@@ -107,10 +107,12 @@ func TestScripts(t *testing.T) {
 			return copyTree(examples, filepath.Join(env.WorkDir, "examples"))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":    cmdStatus,
-			"fakeaws":   cmdFakeAWS,
-			"verdict":   cmdVerdict,
-			"fakecalls": cmdFakeCalls,
+			"status":       cmdStatus,
+			"fakeaws":      cmdFakeAWS,
+			"verdict":      cmdVerdict,
+			"fakecalls":    cmdFakeCalls,
+			"fakeorg":      cmdFakeOrg,
+			"fakesessions": cmdFakeSessions,
 		},
 	})
 }

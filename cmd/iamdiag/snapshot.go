@@ -27,6 +27,8 @@ type snapshotOptions struct {
 	Profile string
 	Region  string
 	aws     awsOptions
+	// orgCapture holds --org and its flags.
+	orgCapture orgCaptureOptions
 
 	log *zap.Logger
 	// progress, when true, shows a progress line on stderr (a terminal).
@@ -36,7 +38,7 @@ type snapshotOptions struct {
 func newSnapshotCmd(s streams, g *globalOptions) *cobra.Command {
 	opts := &snapshotOptions{}
 	cmd := &cobra.Command{
-		Use:   "snapshot -o FILE",
+		Use:   "snapshot -o FILE | snapshot --org -o DIR",
 		Short: "Capture the live account (and its organization, where readable) into a snapshot file",
 		Long: `snapshot reads the account's IAM authorization details (every role, user,
 group and managed policy: iam:GetAccountAuthorizationDetails) and, where the
@@ -47,8 +49,16 @@ replaced atomically) for diagnose --snapshot, audit and serve.
 Without Organizations access (a member account that is not a delegated
 administrator) the file has no organization and a warning says so: the SCP
 and RCP layers are then unknown, never empty. An account in no organization
-is recorded as such ({"standalone": true}).`,
+is recorded as such ({"standalone": true}).
+
+With --org, the whole organization goes into the folder DIR (docs/org-snapshot.md):
+the tree and every SCP and RCP once, through --org-role-arn or --org-profile
+(or the credentials themselves in the management account), then each
+account's authorization details through --account-role, --concurrency
+accounts at a time; --accounts and --ou limit the accounts. An account that
+cannot be read is recorded with its error.`,
 		Example: `  iamdiag snapshot -o prod.json --profile prod
+  iamdiag snapshot --org -o org-snapshot --org-role-arn arn:aws:iam::999999999999:role/OrganizationsReader --account-role iamdiag-reader
   iamdiag diagnose --snapshot prod.json --error-file error.txt`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -62,6 +72,7 @@ is recorded as such ({"standalone": true}).`,
 	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's)")
 	opts.aws.addFlags(fs, defaultCaptureTimeout)
+	opts.orgCapture.addFlags(fs)
 	return cmd
 }
 
@@ -76,6 +87,9 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	}
 	if opts.Output == "-" {
 		return usageErrorf("-o -: the snapshot is written to a file, atomically; give a file name")
+	}
+	if opts.orgCapture.Org {
+		return runOrgSnapshot(ctx, opts, stderr)
 	}
 	// Before the capture, which takes minutes on a large account: a target
 	// that is no regular file or a folder that takes no file fails now.

@@ -24,6 +24,11 @@
 // pages, and a SimulatePrincipalPolicy answer that disagrees with the local
 // engine. Calls, Log and RoundTrips report what the client did.
 //
+// Org serves an organization of such accounts behind one URL: each request
+// is answered by the account whose credentials signed it, sts:AssumeRole
+// issues credentials of the role's account, and Organizations answers only
+// the management account and delegated administrators.
+//
 // The package is test infrastructure: it serves only loopback addresses
 // and never makes an outbound connection.
 package fakeaws

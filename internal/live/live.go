@@ -95,6 +95,11 @@ type Options struct {
 	// malformed response, cancellation). A daemon counts calls by it; it
 	// must be safe for concurrent use and quick.
 	OnCall func(op, code string)
+	// Accounts, when set, gives the clients of each account: the
+	// principal's IAM entities are read with its account's, the resource's
+	// policy with the resource account's (Clients' IAM, S3 and KMS are then
+	// the credentials' own account's, Organizations stays as it is).
+	Accounts Accounts
 }
 
 // UnknownErrorCode is the code OnCall reports for a failed call that
@@ -129,6 +134,7 @@ type walk struct {
 	l      *Reader
 	ctx    context.Context
 	cancel context.CancelFunc
+	iam    IAMReader // the principal's account's: set before its reads start, read only by them
 
 	mu    sync.Mutex
 	stats Stats
@@ -222,7 +228,7 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &walk{l: l, ctx: wctx, cancel: cancel, stats: Stats{Calls: map[string]int{}, Errors: map[string]int{}}}
+	w := &walk{l: l, iam: l.c.IAM, ctx: wctx, cancel: cancel, stats: Stats{Calls: map[string]int{}, Errors: map[string]int{}}}
 
 	out := &policy.Layers{Principal: req.Principal}
 	p := &out.Principal
@@ -231,19 +237,30 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 
 	// Everything below starts at once; each part fills its own fields.
 	var ent *layers.Entity
+	// principal reads the role or user with its account's clients (beside
+	// the other reads: assuming a role there takes a round trip); an
+	// account that cannot be read leaves only its layers unknown.
+	principal := func(read func() (*layers.Entity, error)) func() error {
+		return func() error {
+			c, r, err := w.accountClients(acct, "the identity policies and permissions boundary of "+req.Principal.ARN)
+			switch {
+			case err != nil:
+				return err
+			case r != nil:
+				ent = unreadEntity(pa, *r)
+				return nil
+			}
+			w.iam = c.IAM
+			e, err := read()
+			ent = e
+			return err
+		}
+	}
 	switch pa.Kind {
 	case layers.KindAssumedRole, layers.KindRole:
-		w.goDo(func() error {
-			e, err := w.role(pa, 0)
-			ent = e
-			return err
-		})
+		w.goDo(principal(func() (*layers.Entity, error) { return w.role(pa, 0) }))
 	case layers.KindUser:
-		w.goDo(func() error {
-			e, err := w.user(pa)
-			ent = e
-			return err
-		})
+		w.goDo(principal(func() (*layers.Entity, error) { return w.user(pa) }))
 	case layers.KindFederatedUser:
 		p.Type = "FederatedUser"
 		p.IAMARN = ""
@@ -449,7 +466,7 @@ func readRank(op string) int {
 // and its identity policies and boundary; the identity reads start at once
 // from the name, beside iam:GetRole.
 func (w *walk) role(pa layers.Caller, after int) (*layers.Entity, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	name := pa.Name
 	origin := "role/" + name
 	var (
@@ -543,7 +560,7 @@ func (w *walk) roleEntity(ro *iam.GetRoleOutput, pa layers.Caller) (e *layers.En
 // boundary. A user's permissions include its groups' policies
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html).
 func (w *walk) user(pa layers.Caller) (*layers.Entity, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	name := pa.Name
 	origin := "user/" + name
 	what := "the identity policies of " + origin
@@ -630,7 +647,7 @@ func (w *walk) user(pa layers.Caller) (*layers.Entity, error) {
 // groups reads the policies of every group of a user, in the order IAM
 // lists the groups.
 func (w *walk) groups(user string, rs *readState, what string) ([][]policy.Source, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	names, d, listed, err := listPages(w, 0, "iam:ListGroupsForUser",
 		func(ctx context.Context, marker *string) ([]string, *string, error) {
 			o, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user, Marker: marker})
@@ -938,7 +955,7 @@ type managed struct {
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
 // A failed read marks rs and returns nil.
 func (w *walk) managedPolicy(after int, policyARN string, rs *readState, what string) (*managed, error) {
-	c := w.l.c.IAM
+	c := w.iam
 	var po *iam.GetPolicyOutput
 	d, err := w.call("iam:GetPolicy", after, func(ctx context.Context) error {
 		var err error

@@ -38,26 +38,53 @@ func (w *walk) resource(req *policy.Request, pa layers.Caller) (resourceResult, 
 		return r, nil
 	}
 	r.account = a.AccountID()
+	// The account whose credentials read the policy: the resource's, or
+	// for a bucket (S3 ARNs name no account) the one bucketAccount picks.
+	acct, what := a.Account, "the resource policy of "+res
+	var read func(c *AccountClients) (resourceResult, error)
 	switch {
 	case layers.IsTrustAction(req.Action) && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
-		return w.trustPolicy(res, a)
+		read = func(c *AccountClients) (resourceResult, error) { return w.trustPolicy(c, res, a) }
+		what = "the trust policy of " + res
 	case a.Service == "s3" && a.Account == "":
-		return w.bucketPolicy(res, a, pa)
+		acct = bucketAccount(req, w.l.opt.AccountID, pa.ARN.Account)
+		if w.l.opt.Accounts != nil {
+			// Through Accounts any account can be read: the principal's
+			// is likelier the bucket's than the credentials' own.
+			acct = bucketAccount(req, pa.ARN.Account, w.l.opt.AccountID)
+		}
+		read = func(c *AccountClients) (resourceResult, error) { return w.bucketPolicy(c, acct, res, a) }
+		bucket, _, _ := strings.Cut(a.Resource, "/")
+		what = "the bucket policy of " + bucket
 	case a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):
-		return w.keyPolicy(res, a)
+		read = func(c *AccountClients) (resourceResult, error) { return w.keyPolicy(c, res, a) }
+		what = "the key policy of " + res
+	default:
+		return r, nil
 	}
-	return r, nil
+	c, rd, err := w.accountClients(acct, what)
+	if err != nil {
+		return r, err
+	}
+	if rd != nil {
+		if r.account == "" {
+			r.account = acct
+		}
+		r.read = *rd
+		return r, nil
+	}
+	return read(c)
 }
 
 // trustPolicy reads the trust policy of the role an sts:AssumeRole … names
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy).
-func (w *walk) trustPolicy(res string, a policy.ARN) (resourceResult, error) {
+func (w *walk) trustPolicy(c *AccountClients, res string, a policy.ARN) (resourceResult, error) {
 	r := resourceResult{account: a.Account}
 	name := lastSegment(a.Resource)
 	var o *iam.GetRoleOutput
 	_, err := w.call("iam:GetRole", 0, func(ctx context.Context) error {
 		var err error
-		o, err = w.l.c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+		o, err = c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
 		return err
 	})
 	notFound := policy.Readability{Unreadable: true, Error: "NoSuchEntity",
@@ -101,13 +128,13 @@ func roleAccount(roleARN string) string {
 // (S3 ARNs carry no account:
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html;
 // an object is governed by its bucket's policy).
-func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourceResult, error) {
+func (w *walk) bucketPolicy(c *AccountClients, acct, res string, a policy.ARN) (resourceResult, error) {
 	var r resourceResult
 	bucket, _, _ := strings.Cut(a.Resource, "/")
 	if bucket == "" {
 		return r, nil
 	}
-	if w.l.c.S3 == nil {
+	if c.S3 == nil {
 		r.read = policy.Readability{Unreadable: true, Error: "NotConfigured",
 			Message: "cannot read the bucket policy of " + bucket + ": no S3 client was configured; give the bucket policy as the resource policy"}
 		return r, nil
@@ -115,7 +142,7 @@ func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourc
 	var o *s3.GetBucketPolicyOutput
 	_, err := w.call("s3:GetBucketPolicy", 0, func(ctx context.Context) error {
 		var err error
-		o, err = w.l.c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket})
+		o, err = c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket})
 		return err
 	})
 	if err != nil {
@@ -136,10 +163,7 @@ func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourc
 	if err != nil {
 		return r, fmt.Errorf("parsing the bucket policy of %s: %w", bucket, err)
 	}
-	r.account = w.l.opt.AccountID
-	if r.account == "" {
-		r.account = pa.ARN.Account
-	}
+	r.account = acct
 	bucketARN := "arn:" + a.Partition + ":s3:::" + bucket
 	r.src = &policy.Source{Layer: policy.LayerResource, ARN: bucketARN, Origin: "resource policy of " + bucketARN, Document: doc}
 	return r, nil
@@ -148,9 +172,9 @@ func (w *walk) bucketPolicy(res string, a policy.ARN, pa layers.Caller) (resourc
 // keyPolicy reads a KMS key's policy; every key has exactly one, named
 // "default" (https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html).
 // The call goes to the key's region.
-func (w *walk) keyPolicy(res string, a policy.ARN) (resourceResult, error) {
+func (w *walk) keyPolicy(c *AccountClients, res string, a policy.ARN) (resourceResult, error) {
 	r := resourceResult{account: a.Account}
-	if w.l.c.KMS == nil {
+	if c.KMS == nil {
 		r.read = policy.Readability{Unreadable: true, Error: "NotConfigured",
 			Message: "cannot read the key policy of " + res + ": no KMS client was configured; give the key policy as the resource policy"}
 		return r, nil
@@ -158,7 +182,7 @@ func (w *walk) keyPolicy(res string, a policy.ARN) (resourceResult, error) {
 	var o *kms.GetKeyPolicyOutput
 	_, err := w.call("kms:GetKeyPolicy", 0, func(ctx context.Context) error {
 		var err error
-		o, err = w.l.c.KMS.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &res, PolicyName: aws.String("default")},
+		o, err = c.KMS.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &res, PolicyName: aws.String("default")},
 			func(o *kms.Options) {
 				if a.Region != "" {
 					o.Region = a.Region

@@ -164,6 +164,10 @@ func (s *Source) Gather(ctx context.Context, req *policy.Request) (*diagnose.Gat
 		}
 	}
 	w := AccountMismatch(s.account, req)
+	if s.reader.opt.Accounts != nil {
+		// Each account is read through its own role.
+		w = ""
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -198,8 +202,21 @@ func (s *Source) CrossCheck(ctx context.Context, d *report.Diagnosis, l *policy.
 	if req == nil {
 		req = d.Input
 	}
+	sim := s.c.Simulator
+	if acc := s.reader.opt.Accounts; acc != nil {
+		// The simulator knows the principal's own account's entities.
+		ac, err := acc.Clients(ctx, l.Principal.Account)
+		if err != nil {
+			detail := "cross-check skipped: " + err.Error()
+			if ae := (*AssumeRoleError)(nil); errors.As(err, &ae) {
+				detail = fmt.Sprintf("cross-check skipped: sts:AssumeRole of %s in account %s failed (%s)", ae.RoleARN, ae.Account, awserr.Code(ae.Err))
+			}
+			return &report.CrossCheck{PolicySourceARN: l.Principal.IAMARN, Detail: detail, Skipped: true}
+		}
+		sim = ac.Simulator
+	}
 	start := time.Now()
-	c, called := crosscheck.Report(ctx, s.c.Simulator, d.Result, req, l.Principal.IAMARN)
+	c, called := crosscheck.Report(ctx, sim, d.Result, req, l.Principal.IAMARN)
 	s.mu.Lock()
 	s.usage.CrossTime += time.Since(start)
 	if called {
@@ -208,6 +225,9 @@ func (s *Source) CrossCheck(ctx context.Context, d *report.Diagnosis, l *policy.
 	s.mu.Unlock()
 	if c.Skipped {
 		s.log.Info("cross-check skipped", zap.String("detail", c.Detail))
+	}
+	if crosscheck.OrganizationsVerdict(d, l, c) {
+		s.log.Info("SCP layer unreadable: the simulator's OrganizationsDecisionDetail used")
 	}
 	return c
 }
