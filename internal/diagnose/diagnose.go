@@ -184,6 +184,11 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	if err != nil {
 		return nil, err
 	}
+	checked, err := checkAction(req.Action, req.Resource, in.Action != "")
+	if err != nil {
+		return nil, err
+	}
+	warnings = append(checked, warnings...)
 	if src.Layers == nil {
 		return nil, &Error{Kind: Source, Err: errors.New("no source of policy layers was configured")}
 	}
@@ -266,6 +271,10 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 		return nil, &Error{Kind: kind, Field: field, Err: err}
 	}
 	log.Info("input decoded", zap.String("source", req.Source), zap.String("action", req.Action))
+	operationAction(req)
+	if req, err = encodedOnly(ctx, req, src); err != nil {
+		return nil, err
+	}
 	return complete(req, in)
 }
 
@@ -309,10 +318,17 @@ func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 		missing = append(missing, FieldAction)
 	}
 	if len(missing) > 0 {
+		if err := unevaluable(in, missing); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, &Error{Kind: Incomplete, Missing: missing}
 	}
 	var warnings []string
 	resource := in.Resource
+	if w := nonARNResource(in); w != "" {
+		warnings = append(warnings, w)
+		resource = "*"
+	}
 	if resource == "" {
 		resource = "*"
 		warnings = append(warnings, `the input names no resource: evaluated against "*"; give the resource's ARN for an exact answer`)
