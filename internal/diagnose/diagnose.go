@@ -227,6 +227,13 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 	if log == nil {
 		log = zap.NewNop()
 	}
+	if p := strings.TrimSpace(in.Principal); p != "" {
+		// A caller typed in a form no source resolves is the question's
+		// fault, not the source's.
+		if _, err := layers.ParseCaller(p); err != nil {
+			return nil, &Error{Kind: Invalid, Field: FieldPrincipal, Err: err}
+		}
+	}
 	msgs := in.messages()
 	switch {
 	case len(msgs) > 1:

@@ -227,6 +227,13 @@ type fileTarget struct {
 // target is part of the file name.
 func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 	t, path, found := strings.Cut(s, "=")
+	if found && !looksLikeTarget(t) && !strings.ContainsAny(t, `/\.`) {
+		// "bogus=scp.json": a word before "=" is a target mistyped, unless
+		// the whole argument is a file's name.
+		if _, err := os.Stat(s); err != nil {
+			return fileTarget{}, fmt.Errorf("%w: %s %q: unknown target %q: want root, a root id (r-…), an OU id (ou-…), account or a 12-digit account id", ErrInvalidPolicyFile, layer, s, t)
+		}
+	}
 	if !found || !looksLikeTarget(t) {
 		t, path = "account", s
 	}
