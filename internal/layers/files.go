@@ -228,9 +228,9 @@ type fileTarget struct {
 func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 	t, path, found := strings.Cut(s, "=")
 	if found && !looksLikeTarget(t) && !strings.ContainsAny(t, `/\.`) {
-		// "bogus=scp.json": a word before "=" is a target mistyped, unless
-		// the whole argument is a file's name.
-		if _, err := os.Stat(s); err != nil {
+		// "bogus=scp.json": a word before "=" is a target mistyped when
+		// what follows is a file and the whole argument is not.
+		if _, err := os.Stat(s); err != nil && fileExists(path) {
 			return fileTarget{}, fmt.Errorf("%w: %s %q: unknown target %q: want root, a root id (r-…), an OU id (ou-…), account or a 12-digit account id", ErrInvalidPolicyFile, layer, s, t)
 		}
 	}
@@ -259,6 +259,11 @@ func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 		}
 		return fileTarget{NodeAccount, t, path}, nil
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func looksLikeTarget(t string) bool {
