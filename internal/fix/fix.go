@@ -96,6 +96,19 @@ type Fix struct {
 	doc *policy.Document
 	// target is, for a new SCP, the level it is to be attached to.
 	target string
+	// reach are the sentences of Summary that say who must act and what
+	// else the change touches, which Who and AlsoAffects also hold.
+	reach []string
+}
+
+// What is Summary without the sentences that Who and AlsoAffects repeat,
+// for renderers that show those fields on lines of their own.
+func (fx *Fix) What() string {
+	s := fx.Summary
+	for _, r := range fx.reach {
+		s = strings.Replace(s, r, "", 1)
+	}
+	return s
 }
 
 // Companion is a permission an action usually needs besides itself: another
@@ -473,7 +486,9 @@ func (f *fixer) orgReach(fx *Fix, src *policy.Source, b simulate.Blocker) {
 	if partial {
 		what += " (the source lists only the levels above this account: the policy may be attached elsewhere too; aws organizations list-targets-for-policy lists them all)"
 	}
-	fx.Summary += ". Who: " + whoOrganizations + ". The change applies to " + what
+	who := ". Who: " + whoOrganizations + ". The change applies to " + what
+	fx.Summary += who
+	fx.reach = append(fx.reach, who)
 }
 
 // sharedReach says which other principals a managed policy or boundary
@@ -502,7 +517,9 @@ func (f *fixer) sharedReach(fx *Fix, src *policy.Source) {
 	}
 	if len(users) > 0 {
 		fx.AlsoAffects = appendUnique(fx.AlsoAffects, users...)
-		fx.Summary += ". The policy is shared: the change also reaches " + strings.Join(users, ", ")
+		reach := ". The policy is shared: the change also reaches " + strings.Join(users, ", ")
+		fx.Summary += reach
+		fx.reach = append(fx.reach, reach)
 	}
 }
 

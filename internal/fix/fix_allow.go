@@ -892,7 +892,9 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 			target = lr.LevelName(b.Target)
 		}
 		fx.AlsoAffects = []string{target}
-		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+". Who: "+whoOrganizations+". It applies to "+under(target)+", for "+orUnknown(arn)+" only")
+		who := ". Who: " + whoOrganizations + ". It applies to " + under(target)
+		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+", for "+orUnknown(arn)+" only"+who)
+		fx.reach = append(fx.reach, who)
 		return
 	}
 	fx, w := f.get(string(b.Layer)+"|"+src.ID(), func() (*Fix, *working) {

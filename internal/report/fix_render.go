@@ -31,14 +31,14 @@ func fixTitle(fx *fix.Fix) string {
 
 // fixFields are the lines shown under a fix's title.
 func fixFields(fx *fix.Fix) []field {
-	fields := []field{{"change", fx.Summary}}
+	fields := []field{{"change", fx.What()}}
 	if fx.Who != "" {
 		fields = append(fields, field{"who", fx.Who})
 	}
 	if len(fx.AlsoAffects) > 0 {
 		v := strings.Join(fx.AlsoAffects, ", ")
 		if fx.AlsoAffectsPartial {
-			v += " (may be partial)"
+			v += " (may be partial: aws organizations list-targets-for-policy lists every target)"
 		}
 		fields = append(fields, field{"also affects", v})
 	}
