@@ -165,7 +165,14 @@ func parseFailure(text []byte, at *fixedLocator, file string, kind Kind, label s
 	if at != nil {
 		line, col = at.line, at.col
 	}
-	f := finding(file, line, col, RuleParse, Error, kind, stmt, err.Error(),
+	msg := err.Error()
+	if stmt != "" {
+		// The finding names the statement: the message does not again.
+		q := *pe
+		q.Statement, q.Sid = 0, ""
+		msg = q.Error()
+	}
+	f := finding(file, line, col, RuleParse, Error, kind, stmt, msg,
 		"Fix the document so that it parses; IAM, Organizations and the resource's service reject it as it is.")
 	f.Policy = label
 	return []Finding{f}

@@ -22,6 +22,11 @@ func fixTitle(fx *fix.Fix) string {
 		fix.NewSession:      "start a new session with this session policy",
 		fix.NoChange:        "no document can fix this",
 	}[fx.Change]
+	if fx.PolicyName == "" && fx.Policy == "" {
+		// No policy is known (a session policy that cannot be read):
+		// the layer alone, not "session policy the policy".
+		return fx.Layer.Title() + ": " + what
+	}
 	name := fix.QuoteName(fx.PolicyName, fx.Policy)
 	if fx.Change == fix.NewPolicy && fx.Policy == "" {
 		name = "new " + fx.PolicyName
