@@ -424,7 +424,7 @@ func addPrincipalException(st *policy.Statement, arn string) string {
 		c.Values = append(slices.Clip(c.Values), arn)
 		return "extend its " + c.Operator + " aws:PrincipalArn exception with"
 	}
-	// As the write-up's SCP example does: the Deny stays, the principal is
+	// As AWS's example SCPs do: the Deny stays, the principal is
 	// excepted by its ARN (aws:PrincipalArn carries the role's path).
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 	st.Conditions = append(slices.Clip(st.Conditions), policy.Condition{Operator: "StringNotEquals", Key: "aws:PrincipalArn", Values: []string{arn}})
