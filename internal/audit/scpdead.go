@@ -57,7 +57,7 @@ func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
 		if l.SCPRead.Error == "NoOrganizationData" {
 			// The layer's message offers policy files, which audit
 			// does not take: say what audit can do.
-			a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: the snapshot has no organization data; capture one with `iamdiag snapshot` from the management account or a delegated administrator, or run `iamdiag audit` there without --snapshot", l.SCPRead.Error)
+			a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: the snapshot has no organization data; capture one with `iamdiag snapshot` from the management account or a delegated administrator, or audit the live account from there", l.SCPRead.Error)
 			return nil
 		}
 		a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: %s", l.SCPRead.Error, l.SCPRead.Message)
