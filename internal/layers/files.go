@@ -15,6 +15,10 @@ import (
 // or its target.
 var ErrInvalidPolicyFile = errors.New("invalid policy file")
 
+// ErrUnknownTarget is wrapped, with ErrInvalidPolicyFile, when the TARGET
+// of "TARGET=FILE" is no organization level: the question is malformed.
+var ErrUnknownTarget = errors.New("unknown target")
+
 // Files names ad-hoc policy files for a "what if" question: each file holds
 // one whole JSON policy document. Layers no field names are not part of the
 // question: FromFiles returns them empty and readable.
@@ -231,7 +235,7 @@ func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 		// "bogus=scp.json": a word before "=" is a target mistyped when
 		// what follows is a file and the whole argument is not.
 		if _, err := os.Stat(s); err != nil && fileExists(path) {
-			return fileTarget{}, fmt.Errorf("%w: %s %q: unknown target %q: want root, a root id (r-…), an OU id (ou-…), account or a 12-digit account id", ErrInvalidPolicyFile, layer, s, t)
+			return fileTarget{}, fmt.Errorf("%w: %s %q: %w %q: want root, a root id (r-…), an OU id (ou-…), account or a 12-digit account id", ErrInvalidPolicyFile, layer, s, ErrUnknownTarget, t)
 		}
 	}
 	if !found || !looksLikeTarget(t) {
