@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # capture-snapshot.sh: write an iamdiag-snapshot/v1 file for the current
-# account by hand, until `iamdiag snapshot` exists.
+# account by hand, with the AWS CLI alone (`iamdiag snapshot -o FILE` does the
+# same from iamdiag).
 #
 #   bash examples/capture-snapshot.sh > snapshot.json
 #

@@ -1,7 +1,8 @@
 // Command fakeaws serves a snapshot file as a fake AWS endpoint on a
 // loopback address, for trying iamdiag's live mode by hand and for CLI
 // scripts. It prints the base URL on the first line of standard output,
-// then one encoded authorization message per -encode flag, and serves until
+// then one encoded authorization message per -encode flag (a decoded message,
+// or what `aws sts decode-authorization-message` printed), and serves until
 // interrupted.
 //
 // Usage:
@@ -18,6 +19,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -75,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "fakeaws:", err)
 			return 1
 		}
-		tokens = append(tokens, srv.Encode(b))
+		tokens = append(tokens, srv.Encode(innerMessage(b)))
 	}
 	u, err := srv.StartAt(*addr)
 	if err != nil {
@@ -109,3 +111,16 @@ func readLimited(path string) ([]byte, error) {
 }
 
 var errTooLarge = errors.New("larger than 1 MiB")
+
+// innerMessage returns the decoded message itself when b is what `aws sts
+// decode-authorization-message` prints ({"DecodedMessage": "…"}), b
+// otherwise.
+func innerMessage(b []byte) []byte {
+	var out struct {
+		DecodedMessage *string
+	}
+	if json.Unmarshal(b, &out) == nil && out.DecodedMessage != nil {
+		return []byte(*out.DecodedMessage)
+	}
+	return b
+}

@@ -82,3 +82,20 @@ func TestUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestInnerMessage: -encode takes what `aws sts decode-authorization-message`
+// prints as well as the decoded message itself.
+func TestInnerMessage(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"CLI output", `{"DecodedMessage": "{\"allowed\":false}"}`, `{"allowed":false}`},
+		{"decoded message", `{"allowed":false}`, `{"allowed":false}`},
+		{"not JSON", `nope`, `nope`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(innerMessage([]byte(tt.in))); got != tt.want {
+				t.Errorf("innerMessage(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}

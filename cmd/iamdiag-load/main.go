@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-// defaultBody is the seed incident given by flags: a warm diagnosis from
+// defaultBody is the seed example given by flags: a warm diagnosis from
 // examples/seed/snapshot.json.
 const defaultBody = `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/session-name",
  "action": "ec2:RunInstances", "resource": "arn:aws:ec2:us-east-1:123456789012:instance/*",
@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the daemon's base URL (loopback only)")
 	fs.StringVar(&o.token, "token", os.Getenv("IAMDIAG_TOKEN"), "bearer token (default $IAMDIAG_TOKEN)")
-	fs.StringVar(&o.body, "body", "", "file holding the POST /v1/diagnose body (default: the seed incident by flags)")
+	fs.StringVar(&o.body, "body", "", "file holding the POST /v1/diagnose body (default: the seed example by flags)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send requests (at most 10m)")
 	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent workers")
 	fs.IntVar(&o.pid, "pid", 0, "the daemon's pid, to sample its resident memory")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -131,6 +132,11 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		snap, warns, err = deps.capture(ctx, o.Profile, o.Region, bar.stage)
 		if err != nil {
 			bar.done()
+			var ee *exitError
+			if errors.As(err, &ee) {
+				// Already says what to do (credentials).
+				return err
+			}
 			return fmt.Errorf("capturing the account for the audit (or pass --snapshot FILE): %w", err)
 		}
 		source = "live account " + snap.AccountID
@@ -165,7 +171,7 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 // captureLive captures the account the default credentials reach, with its
 // organization where they may read it.
 func captureLive(ctx context.Context, profile, region string, progress func(string, int, int)) (*layers.Snapshot, []string, error) {
-	cfg, err := loadAWSConfig(ctx, profile, region)
+	cfg, err := credentialedConfig(ctx, profile, region, "audit offline with --snapshot FILE")
 	if err != nil {
 		return nil, nil, err
 	}

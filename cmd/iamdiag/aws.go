@@ -126,6 +126,12 @@ func newAWSClients(cfg aws.Config) *awsClients {
 // explainAWSError turns an AWS failure into a message that says what to do;
 // other errors are returned as they are.
 func explainAWSError(err error, profile string) error {
+	return explainAWSErrorOffline(err, profile, "diagnose offline with --snapshot FILE")
+}
+
+// explainAWSErrorOffline is explainAWSError with the command's own offline
+// alternative for a credentials problem ("" when it has none).
+func explainAWSErrorOffline(err error, profile, offline string) error {
 	if err == nil {
 		return nil
 	}
@@ -145,7 +151,10 @@ func explainAWSError(err error, profile string) error {
 		if code := awserr.Code(err); code != "" {
 			what = "AWS rejected the credentials (" + code + ")"
 		}
-		return &exitError{code: exitFailure, err: fmt.Errorf("%s: refresh the credentials and run again: %s; or diagnose offline with --snapshot FILE: %w", what, how, err)}
+		if offline != "" {
+			how += "; or " + offline
+		}
+		return &exitError{code: exitFailure, err: fmt.Errorf("%s: refresh the credentials and run again: %s: %w", what, how, err)}
 	case errors.Is(err, decode.ErrSTS):
 		code := awserr.Code(err)
 		switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
@@ -40,7 +41,11 @@ type awsLogger struct{ log *zap.Logger }
 
 // Logf logs one SDK line.
 func (l awsLogger) Logf(c logging.Classification, format string, v ...any) {
-	if c == logging.Warn {
+	// Off EC2 (a laptop, a container with no metadata service) the
+	// credential chain's instance-metadata client falls back to IMDSv1 on
+	// every start: a normal step of the chain, not something to act on,
+	// so it stays at debug.
+	if c == logging.Warn && !strings.HasPrefix(format, "falling back to IMDSv1") {
 		l.log.Warn(fmt.Sprintf(format, v...))
 		return
 	}

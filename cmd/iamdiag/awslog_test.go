@@ -26,12 +26,16 @@ func TestAWSLogThroughZap(t *testing.T) {
 	}
 	cfg.Logger.Logf(logging.Warn, "Response has no supported checksum. Not validating response payload.")
 	cfg.Logger.Logf(logging.Debug, "Request\nGET / HTTP/1.1")
+	cfg.Logger.Logf(logging.Warn, "falling back to IMDSv1: %v", "operation error ec2imds: getToken, http response error StatusCode: 403")
 	got := out.String()
 	if !strings.Contains(got, `"level":"warn"`) || !strings.Contains(got, `"logger":"iamdiag.aws"`) || !strings.Contains(got, "no supported checksum") {
 		t.Errorf("the SDK's warning is not a JSON line of the daemon's log:\n%s", got)
 	}
 	if strings.Contains(got, "GET / HTTP/1.1") {
 		t.Errorf("the SDK's debug line is logged at info level:\n%s", got)
+	}
+	if strings.Contains(got, "IMDSv1") {
+		t.Errorf("the credential chain's IMDSv1 fallback is logged at info level:\n%s", got)
 	}
 	if strings.Count(got, "\n") != 1 {
 		t.Errorf("want one JSON line, got:\n%s", got)

@@ -56,7 +56,7 @@ cannot be read), 2 on a usage error.`,
 type findingsError struct{ n int }
 
 func (e *findingsError) Error() string {
-	return fmt.Sprintf("%d finding(s) at or above the --fail-on level", e.n)
+	return plural(e.n, "finding") + " at or above the --fail-on level"
 }
 
 // runLint lints every file and writes the findings, sorted by file and line.
@@ -108,7 +108,7 @@ func runLint(opts *lintOptions, files []string, stdin io.Reader, stdout io.Write
 	case "json":
 		err = lint.JSON(stdout, all)
 	case "sarif":
-		err = lint.SARIF(stdout, all, "")
+		err = lint.SARIF(stdout, all, buildVersion())
 	default:
 		err = lint.Text(stdout, all)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/live"
@@ -23,19 +24,9 @@ const liveConcurrency = 16
 // newLiveSource loads the AWS configuration (--profile, --region and the
 // SDK's environment), resolves the credentials and builds the live source.
 func newLiveSource(ctx context.Context, profile, region string, org orgOptions, log *zap.Logger) (*live.Source, error) {
-	cfg, err := loadAWSConfig(ctx, profile, region)
+	cfg, err := credentialedConfig(ctx, profile, region, "diagnose offline with --snapshot FILE")
 	if err != nil {
-		return nil, &exitError{code: exitFailure, err: err}
-	}
-	// Resolve the credentials now: a missing, expired or unrefreshable
-	// one (no profile, an SSO session that needs `aws sso login`) is then
-	// reported as such, not as the first call's failure. The SDK caches
-	// them for the calls that follow.
-	if cfg.Credentials == nil {
-		return nil, explainAWSError(live.ErrNoCredentials, profile)
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, explainAWSError(fmt.Errorf("%w: %w", live.ErrNoCredentials, err), profile)
+		return nil, err
 	}
 	c := newAWSClients(cfg)
 	log.Info("AWS configuration loaded", zap.String("region", cfg.Region), zap.String("profile", profile))
@@ -48,6 +39,26 @@ func newLiveSource(ctx context.Context, profile, region string, org orgOptions, 
 		return nil, explainAWSError(err, profile)
 	}
 	return s, nil
+}
+
+// credentialedConfig loads the AWS configuration (--profile, --region and
+// the SDK's environment) and resolves its credentials now: a missing,
+// expired or unrefreshable one (no profile, an SSO session that needs `aws
+// sso login`) is then reported as such, with the command's offline
+// alternative, not as the first call's failure. The SDK caches them for the
+// calls that follow.
+func credentialedConfig(ctx context.Context, profile, region, offline string) (aws.Config, error) {
+	cfg, err := loadAWSConfig(ctx, profile, region)
+	if err != nil {
+		return aws.Config{}, &exitError{code: exitFailure, err: err}
+	}
+	if cfg.Credentials == nil {
+		return aws.Config{}, explainAWSErrorOffline(live.ErrNoCredentials, profile, offline)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return aws.Config{}, explainAWSErrorOffline(fmt.Errorf("%w: %w", live.ErrNoCredentials, err), profile, offline)
+	}
+	return cfg, nil
 }
 
 // logStats prints, with -v, what the AWS calls cost: their number and the

@@ -66,6 +66,7 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          noArgs,
+		Version:       buildVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			g.log = newLogger(s.err, g.verbose)
 			// The AWS SDK logs through it too (awslog.go); serve
@@ -96,6 +97,7 @@ missing Allow), naming the policy, statement, attachment point and condition.`,
 		newAuditCmd(s, g),
 		newSnapshotCmd(s, g),
 	)
+	root.SetVersionTemplate("iamdiag {{.Version}}\n")
 	return root
 }
 

@@ -98,9 +98,9 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	}
 	ctx, cancel := liveContext(ctx, opts.aws.Timeout)
 	defer cancel()
-	cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
+	cfg, err := credentialedConfig(ctx, opts.Profile, opts.Region, "")
 	if err != nil {
-		return &exitError{code: exitFailure, err: err}
+		return err
 	}
 	c := newAWSClients(cfg)
 	start := time.Now()

@@ -150,6 +150,25 @@ func isAWSManaged(arn string) bool {
 	return strings.Contains(arn, ":iam::aws:policy/")
 }
 
+// awsManagedFinding says who can act on a finding in an AWS managed policy,
+// which no customer can edit
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies).
+// The policy of a service-linked role is AWS's alone, as is the role: the
+// finding is informational
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
+// Any other AWS managed policy was attached by someone in the account, who
+// can detach it and attach a narrower customer managed policy instead.
+func awsManagedFinding(f *Finding, arn string) {
+	if strings.Contains(arn, ":policy/aws-service-role/") {
+		f.Severity = lint.Info
+		f.Message += " (AWS managed policy of a service-linked role)"
+		f.Fix = "Nothing to change here: AWS maintains both the service-linked role and this policy, and only AWS can change them; the service assumes the role for its own work. To be rid of it, stop using the service and delete the service-linked role."
+		return
+	}
+	f.Message += " (AWS managed policy: only AWS can change it)"
+	f.Fix = "AWS maintains this policy; you cannot edit it. Whoever manages IAM in the account can detach it from the principals above and attach a customer managed policy that grants only what they need: " + f.Fix
+}
+
 func sorted(s []string) []string {
 	if len(s) == 0 {
 		return nil
@@ -199,6 +218,9 @@ func (u *lintUnit) check() []Finding {
 				f.Severity = lint.Info
 				f.Message += " (the policy is attached to nothing)"
 			}
+		}
+		if u.awsManaged {
+			awsManagedFinding(&f, u.policy)
 		}
 		f.ID = findingID(f.Rule, u.owner, f.Policy, f.Statement, f.subject)
 		out = append(out, f)

@@ -102,8 +102,8 @@ func JSON(w io.Writer, r *Report) error {
 func Text(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	e, wn, in := r.Counts()
-	ew.printf("audit of %s: %d roles, %d users, %d policies\n", describe(r), r.Roles, r.Users, r.Policies)
-	ew.printf("%d findings: %d error, %d warning, %d info", len(r.Findings), e, wn, in)
+	ew.printf("audit of %s: %s, %s, %s\n", describe(r), count(r.Roles, "role"), count(r.Users, "user"), count(r.Policies, "policy"))
+	ew.printf("%s: %s, %s, %d info", count(len(r.Findings), "finding"), count(e, "error"), count(wn, "warning"), in)
 	if r.Baseline != nil {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}
@@ -130,12 +130,23 @@ func Text(w io.Writer, r *Report) error {
 	return ew.err
 }
 
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // Markdown writes r as a Markdown document (for tickets and chat).
 func Markdown(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	e, wn, in := r.Counts()
 	ew.printf("# iamdiag audit: %s\n\n", mdEscape(describe(r)))
-	ew.printf("%d roles, %d users, %d policies. **%d findings**: %d error, %d warning, %d info", r.Roles, r.Users, r.Policies, len(r.Findings), e, wn, in)
+	ew.printf("%s, %s, %s. **%s**: %s, %s, %d info", count(r.Roles, "role"), count(r.Users, "user"), count(r.Policies, "policy"), count(len(r.Findings), "finding"), count(e, "error"), count(wn, "warning"), in)
 	if r.Baseline != nil {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}

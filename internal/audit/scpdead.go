@@ -54,6 +54,12 @@ var notDenied = &scpVerdict{}
 func (a *auditor) deadGrants(p principal, l *policy.Layers) []Finding {
 	switch {
 	case l.SCPRead.Unreadable:
+		if l.SCPRead.Error == "NoOrganizationData" {
+			// The layer's message offers policy files, which audit
+			// does not take: say what audit can do.
+			a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: the snapshot has no organization data; capture one with `iamdiag snapshot` from the management account or a delegated administrator, or audit the live account from there", l.SCPRead.Error)
+			return nil
+		}
 		a.warnf("SCPs are unknown (%s), so grants dead by an SCP were not looked for: %s", l.SCPRead.Error, l.SCPRead.Message)
 		return nil
 	case len(l.SCP) == 0, l.Principal.ServiceLinked:

@@ -584,3 +584,57 @@ func TestDecodeCorrupt(t *testing.T) {
 		decode(regzip(b)) // must not panic; a flip in a name can still decode
 	}
 }
+
+func TestActionsNamed(t *testing.T) {
+	prefixes := func(as []*Action) []string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.Service.Prefix)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		op   string
+		want []string
+	}{
+		{"one service", "RunInstances", []string{"ec2"}},
+		{"any case", "getsecretvalue", []string{"secretsmanager"}},
+		{"several services", "PutObject", []string{"backup-storage", "mediapackagev2", "mediastore", "s3", "s3-object-lambda", "s3-outposts"}},
+		{"none", "NoSuchOperation", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, prefixes(ActionsNamed(tt.op))); diff != "" {
+				t.Errorf("ActionsNamed(%q) (-want +got):\n%s", tt.op, diff)
+			}
+		})
+	}
+}
+
+func TestFits(t *testing.T) {
+	tests := []struct {
+		action, arn string
+		want        bool
+	}{
+		{"ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/*", true},
+		{"ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instnce/*", false},
+		{"ec2:RunInstances", "arn:aws:s3:::bucket", false},
+		{"s3:GetObject", "arn:aws:s3:::bucket/key", true},
+		{"s3:GetObject", "*", true},
+		{"sts:AssumeRole", "arn:aws:iam::123456789012:role/R", true},
+		{"logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:", true},
+		{"s3:ListAllMyBuckets", "arn:aws:s3:::bucket", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action+" "+tt.arn, func(t *testing.T) {
+			a, ok := Lookup(tt.action)
+			if !ok {
+				t.Fatalf("Lookup(%q) failed", tt.action)
+			}
+			if got := a.Fits(tt.arn); got != tt.want {
+				t.Errorf("Fits(%q) = %v, want %v (types %v)", tt.arn, got, tt.want, a.ResourceTypeNames())
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,7 +238,87 @@ func fromRecord(rec *ctRecord) *Request {
 	}
 
 	r.Context = recordContext(rec)
+	if r.Action == "ec2:RunInstances" {
+		r.Context = runInstancesContext(rec, part, r.Context)
+	}
 	return r
+}
+
+// runInstancesContext adds the condition keys that a RunInstances record's
+// requestParameters state: the instance type, the subnet, the image and the
+// tags requested, which AWS evaluates as ec2:InstanceType, ec2:Subnet,
+// ec2:ImageID, aws:RequestTag/KEY and aws:TagKeys
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-actions-as-permissions,
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-runinstances),
+// so that a fix can pin them.
+func runInstancesContext(rec *ctRecord, part string, c *policy.Context) *policy.Context {
+	var params struct {
+		InstanceType string `json:"instanceType"`
+		SubnetID     string `json:"subnetId"`
+		InstancesSet struct {
+			Items []struct {
+				ImageID string `json:"imageId"`
+			} `json:"items"`
+		} `json:"instancesSet"`
+		NetworkInterfaceSet struct {
+			Items []struct {
+				SubnetID string `json:"subnetId"`
+			} `json:"items"`
+		} `json:"networkInterfaceSet"`
+		TagSpecificationSet struct {
+			Items []struct {
+				Tags []struct {
+					Key   string `json:"key"`
+					Value string `json:"value"`
+				} `json:"tags"`
+			} `json:"items"`
+		} `json:"tagSpecificationSet"`
+	}
+	raw, err := json.Marshal(rec.RequestParameters)
+	if err != nil || json.Unmarshal(raw, &params) != nil {
+		return c
+	}
+	if c == nil {
+		c = &policy.Context{}
+	}
+	if params.InstanceType != "" {
+		c.Set("ec2:InstanceType", params.InstanceType)
+	}
+	region, account := rec.AWSRegion, rec.RecipientAccountID
+	if account == "" && rec.UserIdentity != nil {
+		account = rec.UserIdentity.AccountID
+	}
+	subnet := params.SubnetID
+	for _, ni := range params.NetworkInterfaceSet.Items {
+		if subnet == "" {
+			subnet = ni.SubnetID
+		}
+	}
+	if subnet != "" && region != "" && policy.IsAccountID(account) {
+		c.Set("ec2:Subnet", "arn:"+part+":ec2:"+region+":"+account+":subnet/"+subnet)
+	}
+	if items := params.InstancesSet.Items; len(items) == 1 && items[0].ImageID != "" {
+		c.Set("ec2:ImageID", items[0].ImageID)
+	}
+	var keys []string
+	for _, ts := range params.TagSpecificationSet.Items {
+		for _, t := range ts.Tags {
+			if t.Key == "" {
+				continue
+			}
+			c.Set("aws:RequestTag/"+t.Key, t.Value)
+			if !slices.Contains(keys, t.Key) {
+				keys = append(keys, t.Key)
+			}
+		}
+	}
+	if len(keys) > 0 {
+		c.Set("aws:TagKeys", keys...)
+	}
+	if c.Len() == 0 {
+		return nil
+	}
+	return c
 }
 
 // derived reports whether a Missing list says field was derived or absent.

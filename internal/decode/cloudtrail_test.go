@@ -25,7 +25,7 @@ func TestFromCloudTrail(t *testing.T) {
 			"context":{"aws:MultiFactorAuthPresent":["false"],"aws:PrincipalAccount":["123456789012"],
 				"aws:PrincipalArn":["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_abc123"],
 				"aws:PrincipalType":["AssumedRole"],"aws:RequestedRegion":["eu-west-1"],"aws:SecureTransport":["true"],"aws:SourceIp":["203.0.113.7"],
-				"aws:TokenIssueTime":["2026-06-16T12:27:13Z"],"aws:UserAgent":["aws-cli/2.15.0"],"aws:userid":["AROAEXAMPLEID:jane"]},
+				"aws:TokenIssueTime":["2026-06-16T12:27:13Z"],"aws:UserAgent":["aws-cli/2.15.0"],"aws:userid":["AROAEXAMPLEID:jane"],"ec2:InstanceType":["p4d.24xlarge"]},
 			"hint":{"layer":"scp","kind":"explicit-deny","policy_arn":null},"encoded_message":"AbCdEf0123456789_-AbCdEf0123456789","authorization_id":null}`),
 		RoleARN: "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_abc123",
 		Account: "123456789012",
@@ -136,5 +136,39 @@ func TestFromCloudTrailNonIAMCallers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunInstancesContext: a RunInstances record's request parameters give
+// the keys a fix pins: instance type, subnet, image and requested tags.
+func TestRunInstancesContext(t *testing.T) {
+	rec := `{"eventVersion":"1.09","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1",
+		"recipientAccountId":"123456789012","errorCode":"Client.UnauthorizedOperation",
+		"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/R/s","accountId":"123456789012"},
+		"requestParameters":{"instanceType":"t3.medium","instancesSet":{"items":[{"imageId":"ami-0abc","minCount":1,"maxCount":1}]},
+			"networkInterfaceSet":{"items":[{"deviceIndex":0,"subnetId":"subnet-0def"}]},
+			"tagSpecificationSet":{"items":[{"resourceType":"instance","tags":[{"key":"team","value":"data"},{"key":"env","value":"dev"}]}]}}}`
+	r, err := FromCloudTrail([]byte(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"ec2:InstanceType":     {"t3.medium"},
+		"ec2:ImageID":          {"ami-0abc"},
+		"ec2:Subnet":           {"arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0def"},
+		"aws:RequestTag/team":  {"data"},
+		"aws:RequestTag/env":   {"dev"},
+		"aws:TagKeys":          {"team", "env"},
+		"aws:RequestedRegion":  {"us-east-1"},
+		"aws:PrincipalAccount": {"123456789012"},
+		"aws:PrincipalType":    {"AssumedRole"},
+	}
+	got := map[string][]string{}
+	for _, k := range r.Context.Keys() {
+		v, _ := r.Context.Get(k)
+		got[k] = v
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("context (-want +got):\n%s", diff)
 	}
 }

@@ -64,6 +64,19 @@ var (
 	denialRE   = regexp.MustCompile(`(?i)access\s*denied|unauthorized\s*operation|not\s+authorized|authorization\s*error|\bforbidden\b|access\s+to\s+the\s+resource\s+\S+\s+is\s+denied`)
 	ansiRE     = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
 	linePrefRE = regexp.MustCompile(`(?m)^[ \t]*(?:[│╷╵]|>)[ \t]?`)
+
+	// s3TransferRE is the AWS CLI's s3 commands' failure line: "upload
+	// failed: ./f to s3://bucket/key An error occurred (AccessDenied) …",
+	// "download failed: s3://bucket/key to ./f …", "copy failed: s3://a/k
+	// to s3://b/k …", "delete failed: s3://bucket/key …". The object
+	// written (the destination of an upload or copy, else the source) is
+	// the resource of the denied call.
+	s3TransferRE = regexp.MustCompile(`(?i)\b(upload|download|copy|move|delete|remove)\s+failed\s*:\s*(\S+)(?:\s+to\s+(\S+))?`)
+	// sqsDeniedRE is SQS's "Access to the resource
+	// https://sqs.us-east-1.amazonaws.com/123456789012/queue is denied."
+	// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-responses.html):
+	// the queue URL names region, account and queue.
+	sqsDeniedRE = regexp.MustCompile(`(?i)\baccess\s+to\s+the\s+resource\s+https?://(?:sqs\.)?([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:queue\.)?amazonaws\.com(?:\.cn)?/(\d{12})/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)\s+is\s+denied`)
 )
 
 // FromErrorText reads an AccessDenied or UnauthorizedOperation error exactly
@@ -84,6 +97,9 @@ func FromErrorText(text string) (*Request, error) {
 	r := &Request{Source: SourceErrorText}
 	p := &textParser{s: s, r: r}
 	found := p.parseDenial()
+	if r.Resource == "" && len(p.placeholders) == 0 {
+		p.resourceFromURL()
+	}
 	r.EncodedMessage = p.encoded()
 	r.AuthorizationID, r.AuthorizationRegion = authorizationID(s)
 	if !found && r.EncodedMessage == "" && r.AuthorizationID == "" && !denialRE.MatchString(s) && reasonHint(s) == nil {
@@ -134,6 +150,35 @@ type textParser struct {
 	placeholders []string
 	// end is where the denial sentence's resource ended.
 	end int
+	// urlService is the service of a resource read from a URL of the
+	// failed call itself (s3://, an SQS queue URL), "" otherwise.
+	urlService string
+}
+
+// resourceFromURL reads the resource from the URL that the AWS CLI's s3
+// commands or SQS print for the denied call, when no denial sentence named
+// it.
+func (p *textParser) resourceFromURL() {
+	if m := sqsDeniedRE.FindStringSubmatch(p.s); m != nil {
+		p.r.Resource = "arn:aws:sqs:" + strings.ToLower(m[1]) + ":" + m[2] + ":" + m[3]
+		p.urlService = "sqs"
+		return
+	}
+	m := s3TransferRE.FindStringSubmatch(p.s)
+	if m == nil {
+		return
+	}
+	url := m[2]
+	if verb := strings.ToLower(m[1]); (verb == "upload" || verb == "copy" || verb == "move") && m[3] != "" {
+		url = m[3]
+	}
+	bucketKey, ok := strings.CutPrefix(url, "s3://")
+	if !ok || bucketKey == "" {
+		return
+	}
+	bucketKey = strings.TrimRight(bucketKey, ".,;")
+	p.r.Resource = "arn:aws:s3:::" + bucketKey
+	p.urlService = "s3"
 }
 
 // parseDenial reads the first "not authorized to perform" sentence that names
@@ -288,12 +333,30 @@ func (p *textParser) setResource(v string) {
 		p.placeholders = append(p.placeholders, v)
 		return
 	}
-	v = trimTrailing(v)
-	if placeholder(v) {
+	v = trimResource(v)
+	// "on resource: *" names every resource (actions that support only
+	// "*"); "**" and "***" hide one.
+	if v != "*" && placeholder(v) {
 		p.placeholders = append(p.placeholders, v)
 		return
 	}
 	p.r.Resource = v
+}
+
+// logsStreamRE is a CloudWatch Logs ARN that ends with an empty log stream
+// or log group qualifier ("…:log-group:/aws/lambda/f:log-stream:"): Logs
+// writes the trailing colon, which is part of the ARN
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html#amazoncloudwatchlogs-resources-for-iam-policies).
+var logsStreamRE = regexp.MustCompile(`^arn:[a-z-]+:logs:[^:]*:[^:]*:log-group:[^:]*(?::log-stream)?:$`)
+
+// trimResource is trimTrailing, keeping the trailing colon of a CloudWatch
+// Logs ARN.
+func trimResource(v string) string {
+	t := trimTrailing(v)
+	if t != v && logsStreamRE.MatchString(strings.TrimRight(v, ".,;\\")) {
+		return strings.TrimRight(v, ".,;\\")
+	}
+	return t
 }
 
 // encoded returns the encoded authorization failure message, rejoined where a
@@ -346,6 +409,11 @@ func (p *textParser) deriveAction() {
 			prefix, prefixFrom = pr, fmt.Sprintf("the service %q", m[1])
 		}
 	}
+	if prefix == "" && p.urlService != "" {
+		// The URL is the failed call's own (the s3 command's object, the
+		// queue SQS named): its service is the operation's.
+		prefix, prefixFrom = p.urlService, "the "+p.urlService+" URL in the text"
+	}
 	if prefix == "" && p.op != "" && r.Resource != "" {
 		if svc := arnService(r.Resource); svc != "" {
 			prefix, prefixFrom = svc, "the resource ARN"
@@ -355,6 +423,7 @@ func (p *textParser) deriveAction() {
 	case op == "":
 		r.addMissing("action")
 	case prefix == "":
+		r.Operation = op
 		r.addMissing(fmt.Sprintf("action: the text names the %s operation but not its service", op))
 	default:
 		action, renamed := actionFor(prefix, op)

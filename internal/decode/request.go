@@ -82,6 +82,11 @@ type Request struct {
 	// AuthorizationRegion is the region of the record, when the console
 	// link names it; "" otherwise.
 	AuthorizationRegion string
+	// Operation is the API operation a wrapper named ("when calling the
+	// PutObject operation") when the text does not say its service, so
+	// that Action is ""; "" otherwise. Which services have an action of
+	// that name is for the caller to tell (internal/catalog).
+	Operation string
 	// Source is one of the Source constants.
 	Source string
 	// Missing says, for people, what the input did not say: each entry starts

@@ -237,6 +237,11 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 			warnings = append([]string{recNote}, warnings...)
 		}
 	}
+	checked, err := checkAction(req.Action, req.Resource, in.Action != "")
+	if err != nil {
+		return nil, err
+	}
+	warnings = append(checked, warnings...)
 	if layersSrc == nil {
 		return nil, &Error{Kind: Source, Err: errors.New("no source of policy layers was configured")}
 	}
@@ -311,6 +316,13 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 	if log == nil {
 		log = zap.NewNop()
 	}
+	if p := strings.TrimSpace(in.Principal); p != "" {
+		// A caller typed in a form no source resolves is the question's
+		// fault, not the source's.
+		if _, err := layers.ParseCaller(p); err != nil {
+			return nil, &Error{Kind: Invalid, Field: FieldPrincipal, Err: err}
+		}
+	}
 	msgs := in.messages()
 	switch {
 	case len(msgs) > 1:
@@ -364,6 +376,10 @@ func Decode(ctx context.Context, in Input, src Sources) (*decode.Request, error)
 	if in.AuthorizationID != "" && in.AuthorizationID != req.AuthorizationID {
 		req.AuthorizationID, req.AuthorizationRegion = in.AuthorizationID, ""
 	}
+	operationAction(req)
+	if req, err = encodedOnly(ctx, req, src); err != nil {
+		return nil, err
+	}
 	return complete(req, in)
 }
 
@@ -407,10 +423,17 @@ func evaluationRequest(in *decode.Request) (*policy.Request, []string, error) {
 		missing = append(missing, FieldAction)
 	}
 	if len(missing) > 0 {
+		if err := unevaluable(in, missing); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, &Error{Kind: Incomplete, Missing: missing}
 	}
 	var warnings []string
 	resource := in.Resource
+	if w := nonARNResource(in); w != "" {
+		warnings = append(warnings, w)
+		resource = "*"
+	}
 	if resource == "" {
 		resource = "*"
 		warnings = append(warnings, `the input names no resource: evaluated against "*"; give the resource's ARN for an exact answer`)

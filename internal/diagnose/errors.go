@@ -61,10 +61,15 @@ type Error struct {
 	// Field is the input at fault (the message that could not be read);
 	// FieldNone when the failure is not about one input.
 	Field Field
-	// Missing lists what the input does not name (Kind Incomplete).
+	// Missing lists what the input does not name (Kind Incomplete); Err,
+	// when also set, says what the input shows instead.
 	Missing []Field
 	// Err is the cause; nil for Incomplete.
 	Err error
+	// Want, when set, is the input to give instead (Kind Incomplete):
+	// the encoded message an error text holds, the action an operation
+	// name leaves ambiguous.
+	Want Field
 }
 
 // Error describes the failure with Field's own names.
@@ -77,16 +82,31 @@ func (e *Error) Unwrap() error { return e.Err }
 // passes its own words for them (a flag, an API field).
 func (e *Error) Describe(name func(Field) string) string {
 	switch {
-	case e.Kind == Incomplete && e.Err != nil:
-		// The input names something, but not enough to tell which
-		// (a session ARN whose role name the snapshot holds twice).
-		return "reading " + name(e.Field) + ": " + e.Err.Error()
-	case e.Kind == Incomplete:
+	case e.Kind == Incomplete && len(e.Missing) > 0 && (e.Err == nil || e.Field != e.Missing[0]):
+		// (An Err about the missing field itself, as an ambiguous
+		// principal, reads as the case below.)
 		parts := make([]string, len(e.Missing))
 		for i, f := range e.Missing {
 			parts[i] = what(f) + " (" + name(f) + ")"
 		}
-		return "the input does not name " + strings.Join(parts, " or ")
+		msg := "the input does not name " + strings.Join(parts, " or ")
+		if e.Err != nil {
+			// What the input shows instead (an operation several
+			// services have, an encoded message only).
+			msg += ": " + e.Err.Error()
+		}
+		if e.Want != FieldNone {
+			msg += "; give it with " + name(e.Want)
+		}
+		return msg
+	case e.Kind == Incomplete && e.Err != nil:
+		// The input names something, but not enough to tell which
+		// (a session ARN whose role name the snapshot holds twice), or
+		// a request iamdiag cannot evaluate (a web identity's).
+		if e.Field == FieldNone {
+			return e.Err.Error()
+		}
+		return "reading " + name(e.Field) + ": " + e.Err.Error()
 	case e.Err == nil:
 		return e.Kind.String()
 	case e.Field != FieldNone && e.Kind != Invalid:

@@ -142,6 +142,9 @@ func offlineError(err error) error {
 	if errors.Is(err, layers.ErrPrincipalNotFound) {
 		return &Error{Kind: PrincipalNotFound, Err: err}
 	}
+	if errors.Is(err, layers.ErrUnknownTarget) {
+		return &Error{Kind: Invalid, Err: err}
+	}
 	if errors.Is(err, layers.ErrAmbiguousPrincipal) {
 		return &Error{Kind: Incomplete, Field: FieldPrincipal, Missing: []Field{FieldPrincipal}, Err: err}
 	}

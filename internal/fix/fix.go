@@ -96,6 +96,19 @@ type Fix struct {
 	doc *policy.Document
 	// target is, for a new SCP, the level it is to be attached to.
 	target string
+	// reach are the sentences of Summary that say who must act and what
+	// else the change touches, which Who and AlsoAffects also hold.
+	reach []string
+}
+
+// What is Summary without the sentences that Who and AlsoAffects repeat,
+// for renderers that show those fields on lines of their own.
+func (fx *Fix) What() string {
+	s := fx.Summary
+	for _, r := range fx.reach {
+		s = strings.Replace(s, r, "", 1)
+	}
+	return s
 }
 
 // Companion is a permission an action usually needs besides itself: another
@@ -302,6 +315,18 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 		fx.Summary = joinSummary(fx.Summary, "statement "+b.Statement+" of "+QuoteName(b.PolicyName, b.Policy)+" denies this principal by name (aws:PrincipalArn): it is meant to; an exception would undo it. Ask the policy's owner why, rather than changing it")
 		return
 	}
+	if (b.Layer == policy.LayerIdentity || b.Layer == policy.LayerBoundary) && f.onlyThisPrincipal(src) {
+		// An aws:PrincipalArn exception for the only principal the
+		// policy applies to would cancel the Deny for everyone it
+		// guards: narrow it to this action on this resource instead.
+		only := "statement " + b.Statement + " of " + QuoteName(b.PolicyName, b.Policy) + " applies only to " + arn + ", so an aws:PrincipalArn exception for it would cancel the Deny's guardrail for its only target"
+		if sid, ok := f.narrowDeny(w.doc, st); ok {
+			fx.Statements = appendUnique(fx.Statements, st.ID(), sid)
+			fx.Summary = joinSummary(fx.Summary, only+". Narrower: the statement no longer denies "+f.req.Action+" on "+f.req.Resource+" (statement "+sid+" denies it on every other resource) and still denies everything else it did")
+			return
+		}
+		fx.Notes = appendUnique(fx.Notes, only+"; the narrower change (this action on this resource only) cannot be written for this statement: consider deleting or rewriting it knowingly instead")
+	}
 	how := addPrincipalException(st, arn)
 	fx.Statements = appendUnique(fx.Statements, st.ID())
 	var s strings.Builder
@@ -364,6 +389,70 @@ func (f *fixer) perimeterAllow(i int, b simulate.Blocker, key string) {
 	fx.Notes = appendUnique(fx.Notes, "data perimeters: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html")
 }
 
+// onlyThisPrincipal reports whether an identity policy or boundary applies
+// to the caller alone: an inline policy of the caller's role or user, or a
+// customer managed policy the source says is attached to no one else.
+func (f *fixer) onlyThisPrincipal(src *policy.Source) bool {
+	if src == nil || src.AWSManaged {
+		return false
+	}
+	if src.ARN == "" {
+		// layers names inline policies "role/NAME (inline POLICY)".
+		return src.Layer == policy.LayerIdentity && strings.Contains(src.Origin, " (inline ") &&
+			(strings.HasPrefix(src.Origin, "role/") || strings.HasPrefix(src.Origin, "user/"))
+	}
+	lookup := f.opt.PolicyUsers
+	if src.Layer == policy.LayerBoundary {
+		lookup = f.opt.BoundaryUsers
+	}
+	if lookup == nil {
+		return false
+	}
+	self := f.principalARN()
+	users := lookup(src.ARN)
+	for _, u := range users {
+		if u != self {
+			return false
+		}
+	}
+	return len(users) > 0
+}
+
+// narrowDeny rewrites a Deny statement on "*" that lists the request's action
+// so that it no longer denies that action on the request's resource: the
+// action leaves the statement, and a new Deny statement with the same
+// conditions denies it on every other resource (NotResource). It returns the
+// new statement's Sid, or false when the statement has another shape.
+func (f *fixer) narrowDeny(doc *policy.Document, st *policy.Statement) (string, bool) {
+	res := f.req.Resource
+	if st.Effect != policy.Deny || st.NotAction != nil || st.NotResource != nil || len(st.Resource) != 1 || st.Resource[0] != "*" ||
+		res == "*" || !strings.HasPrefix(res, "arn:") || strings.ContainsAny(res, "*?") {
+		return "", false
+	}
+	i := slices.IndexFunc(st.Action, func(a string) bool { return strings.EqualFold(a, f.req.Action) })
+	if i < 0 {
+		return "", false
+	}
+	sid := st.Sid + "Except" + camel(strings.ReplaceAll(f.req.Action, ":", "-"))
+	if st.Sid == "" {
+		sid = "DenyElsewhere" + camel(strings.ReplaceAll(f.req.Action, ":", "-"))
+	}
+	ns := policy.Statement{Sid: sid, Effect: policy.Deny, Action: []string{st.Action[i]}, NotResource: []string{res},
+		Conditions: slices.Clone(st.Conditions)}
+	pos := slices.IndexFunc(doc.Statements, func(s policy.Statement) bool { return s.ID() == st.ID() })
+	if len(st.Action) == 1 {
+		ns.Sid = st.Sid
+		if ns.Sid == "" {
+			ns.Sid = sid
+		}
+		doc.Statements[pos] = ns
+		return ns.Sid, true
+	}
+	st.Action = slices.Delete(slices.Clone(st.Action), i, i+1)
+	doc.Statements = slices.Insert(doc.Statements, pos+1, ns)
+	return ns.Sid, true
+}
+
 // namesPrincipal reports whether a matched condition singles out arn with
 // a positive operator (the Deny targets the caller on purpose).
 func namesPrincipal(cs []policy.ConditionTrace, arn string) bool {
@@ -400,7 +489,7 @@ func addPrincipalException(st *policy.Statement, arn string) string {
 		c.Values = append(slices.Clip(c.Values), arn)
 		return "extend its " + c.Operator + " aws:PrincipalArn exception with"
 	}
-	// As the write-up's SCP example does: the Deny stays, the principal is
+	// As AWS's example SCPs do: the Deny stays, the principal is
 	// excepted by its ARN (aws:PrincipalArn carries the role's path).
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 	st.Conditions = append(slices.Clip(st.Conditions), policy.Condition{Operator: "StringNotEquals", Key: "aws:PrincipalArn", Values: []string{arn}})
@@ -462,7 +551,9 @@ func (f *fixer) orgReach(fx *Fix, src *policy.Source, b simulate.Blocker) {
 	if partial {
 		what += " (the source lists only the levels above this account: the policy may be attached elsewhere too; aws organizations list-targets-for-policy lists them all)"
 	}
-	fx.Summary += ". Who: " + whoOrganizations + ". The change applies to " + what
+	who := ". Who: " + whoOrganizations + ". The change applies to " + what
+	fx.Summary += who
+	fx.reach = append(fx.reach, who)
 }
 
 // sharedReach says which other principals a managed policy or boundary
@@ -491,7 +582,9 @@ func (f *fixer) sharedReach(fx *Fix, src *policy.Source) {
 	}
 	if len(users) > 0 {
 		fx.AlsoAffects = appendUnique(fx.AlsoAffects, users...)
-		fx.Summary += ". The policy is shared: the change also reaches " + strings.Join(users, ", ")
+		reach := ". The policy is shared: the change also reaches " + strings.Join(users, ", ")
+		fx.Summary += reach
+		fx.reach = append(fx.reach, reach)
 	}
 }
 

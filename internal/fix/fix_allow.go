@@ -309,6 +309,17 @@ func (f *fixer) resourceGroups(s scope, withTypes bool, p *allowPlan) []resource
 		}
 		groups = append(groups, g)
 	}
+	if req.Resource == "*" && len(groups) == 0 {
+		// No resource named and none the action requires (S3's object
+		// actions): a statement on "*" would grant every object of every
+		// bucket. Name the action's simplest resource type with its ids
+		// marked for the person to fill in; as written it matches nothing.
+		if g, ok := f.placeholderGroup(s, condsFor); ok {
+			p.notes = append(p.notes[:len(p.notes)-1], "the input named no resource: replace the <…> parts of "+g.arns[0]+" with the resource's names (a key prefix and * for several objects), or diagnose again with the resource's ARN; as written the statement matches nothing")
+			groups = append(groups, g)
+			haveReq = true
+		}
+	}
 	if !haveReq && req.Resource != "*" {
 		// A resource the catalog does not type: allow it as named.
 		groups = append([]resourceGroup{{arns: []string{req.Resource}, first: true,
@@ -342,6 +353,32 @@ func (f *fixer) resourceGroups(s scope, withTypes bool, p *allowPlan) []resource
 		}
 	}
 	return groups
+}
+
+// placeholderGroup is the action's resource type with the fewest ids, its
+// ARN built with each id written "<Name>" (the template's variable name).
+func (f *fixer) placeholderGroup(s scope, condsFor func(*catalog.ActionResource) []policy.Condition) (resourceGroup, bool) {
+	var best *catalog.ActionResource
+	bestVars := 0
+	for i := range s.act.Resources {
+		ar := &s.act.Resources[i]
+		if ar.Type == nil || len(ar.Type.ARNs) == 0 {
+			continue
+		}
+		if n := strings.Count(ar.Type.ARNs[0], "${"); best == nil || n < bestVars {
+			best, bestVars = ar, n
+		}
+	}
+	if best == nil {
+		return resourceGroup{}, false
+	}
+	vars := map[string]string{}
+	for _, part := range strings.Split(best.Type.ARNs[0], "${")[1:] {
+		name, _, _ := strings.Cut(part, "}")
+		vars[name] = "<" + name + ">"
+	}
+	arn := best.Type.BuildARN(s.partition, s.region, s.account, vars)
+	return resourceGroup{name: best.Type.Name, arns: []string{arn}, conds: condsFor(best), first: true}, true
 }
 
 // arnsOf builds the ARNs of a resource type for the request: the ARNs the
@@ -905,7 +942,9 @@ func (f *fixer) missingOrg(i int, b simulate.Blocker) {
 			target = lr.LevelName(b.Target)
 		}
 		fx.AlsoAffects = []string{target}
-		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+". Who: "+whoOrganizations+". It applies to "+under(target)+", for "+orUnknown(arn)+" only")
+		who := ". Who: " + whoOrganizations + ". It applies to " + under(target)
+		fx.Summary = joinSummary(fx.Summary, "no "+title+" attached to "+target+" allows this call, and none there can be changed ("+strings.Join(levelPolicies, ", ")+"): create the "+title+" "+name+" and attach it to "+target+"; it would "+allowText(s, p)+", for "+orUnknown(arn)+" only"+who)
+		fx.reach = append(fx.reach, who)
 		return
 	}
 	fx, w := f.get(string(b.Layer)+"|"+src.ID(), func() (*Fix, *working) {

@@ -607,3 +607,95 @@ func TestDenyNamingPrincipal(t *testing.T) {
 		t.Errorf("summary does not say the Deny names the principal: %s", fixes[0].Summary)
 	}
 }
+
+// TestOnlyTargetDeny: a Deny in a policy that applies to the caller alone is
+// narrowed to the request's action and resource, not cancelled by an
+// aws:PrincipalArn exception; a policy shared with others keeps the
+// exception.
+func TestOnlyTargetDeny(t *testing.T) {
+	const (
+		role    = "arn:aws:iam::111122223333:role/App"
+		managed = "arn:aws:iam::111122223333:policy/Guard"
+	)
+	tests := []struct {
+		name      string
+		doc       string
+		src       policy.Source
+		users     []string
+		wantDoc   string // "" when the exception is expected
+		wantWords string
+	}{
+		{
+			name:      "inline, action listed with others",
+			doc:       `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":["s3:DeleteObject","s3:PutObject"],"Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"storage"}}},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			src:       policy.Source{Layer: policy.LayerIdentity, Name: "p", Origin: "role/App (inline p)"},
+			wantDoc:   `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":["s3:DeleteObject"],"Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"storage"}}},{"Sid":"GuardExceptS3PutObject","Effect":"Deny","Action":"s3:PutObject","NotResource":"arn:aws:s3:::b/k","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"storage"}}},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			wantWords: "cancel the Deny's guardrail for its only target. Narrower",
+		},
+		{
+			name:      "managed, attached only to the caller",
+			doc:       `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":"s3:PutObject","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			src:       policy.Source{Layer: policy.LayerIdentity, Name: "Guard", ARN: managed},
+			users:     []string{role},
+			wantDoc:   `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":"s3:PutObject","NotResource":"arn:aws:s3:::b/k"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			wantWords: "applies only to " + role,
+		},
+		{
+			name:      "managed, shared",
+			doc:       `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":"s3:PutObject","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			src:       policy.Source{Layer: policy.LayerIdentity, Name: "Guard", ARN: managed},
+			users:     []string{role, "arn:aws:iam::111122223333:role/Other"},
+			wantWords: "aws:PrincipalArn",
+		},
+		{
+			name:      "inline, wildcard action: exception with a note",
+			doc:       `{"Version":"2012-10-17","Statement":[{"Sid":"Guard","Effect":"Deny","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
+			src:       policy.Source{Layer: policy.LayerIdentity, Name: "p", Origin: "role/App (inline p)"},
+			wantWords: "aws:PrincipalArn",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := policy.Parse([]byte(tc.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := tc.src
+			src.Document = doc
+			req := policy.NewRequest("arn:aws:sts::111122223333:assumed-role/App/s", "s3:PutObject", "arn:aws:s3:::b/k")
+			l := &policy.Layers{SessionKnown: true, Principal: policy.Principal{IAMARN: role, Account: "111122223333", Tags: map[string]string{"team": "data"}},
+				Identity: []policy.Source{src}}
+			res := simulate.Evaluate(req, l, simulate.Options{})
+			opt := Options{PolicyUsers: func(string) []string { return tc.users }}
+			fixes := Suggest(res, opt)
+			if len(fixes) != 1 || fixes[0].doc == nil {
+				t.Fatalf("want one fix with a document, got %s", dumpFixes(fixes))
+			}
+			fx := fixes[0]
+			if !strings.Contains(fx.Summary, tc.wantWords) {
+				t.Errorf("summary lacks %q: %s", tc.wantWords, fx.Summary)
+			}
+			if tc.wantDoc != "" {
+				got, _ := fx.doc.MarshalJSON()
+				if diff := cmp.Diff(tc.wantDoc, string(got)); diff != "" {
+					t.Errorf("document (-want +got):\n%s", diff)
+				}
+			} else if len(fx.Notes) == 0 && tc.users == nil {
+				t.Errorf("no note that the exception cancels the guardrail: %s", dumpFixes(fixes))
+			}
+			l2, err := applyFixes(l, fixes, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res2 := simulate.Evaluate(req, l2, simulate.Options{}); res2.Decision != simulate.Allowed {
+				t.Errorf("after the fix: %s", res2.Decision)
+			}
+			other := policy.NewRequest("arn:aws:sts::111122223333:assumed-role/App/s", "s3:PutObject", "arn:aws:s3:::b/other")
+			if tc.wantDoc != "" {
+				if res3 := simulate.Evaluate(other, l2, simulate.Options{}); res3.Decision != simulate.ExplicitDeny {
+					t.Errorf("after the fix, another object: %s, want the Deny to stay", res3.Decision)
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,10 @@ import (
 // or its target.
 var ErrInvalidPolicyFile = errors.New("invalid policy file")
 
+// ErrUnknownTarget is wrapped, with ErrInvalidPolicyFile, when the TARGET
+// of "TARGET=FILE" is no organization level: the question is malformed.
+var ErrUnknownTarget = errors.New("unknown target")
+
 // Files names ad-hoc policy files for a "what if" question: each file holds
 // one whole JSON policy document. Layers no field names are not part of the
 // question: FromFiles returns them empty and readable.
@@ -234,6 +238,13 @@ type fileTarget struct {
 // target is part of the file name.
 func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 	t, path, found := strings.Cut(s, "=")
+	if found && !looksLikeTarget(t) && !strings.ContainsAny(t, `/\.`) {
+		// "bogus=scp.json": a word before "=" is a target mistyped when
+		// what follows is a file and the whole argument is not.
+		if _, err := os.Stat(s); err != nil && fileExists(path) {
+			return fileTarget{}, fmt.Errorf("%w: %s %q: %w %q: want root, a root id (r-…), an OU id (ou-…), account or a 12-digit account id", ErrInvalidPolicyFile, layer, s, ErrUnknownTarget, t)
+		}
+	}
 	if !found || !looksLikeTarget(t) {
 		t, path = "account", s
 	}
@@ -259,6 +270,11 @@ func parseTarget(s, account string, layer policy.Layer) (fileTarget, error) {
 		}
 		return fileTarget{NodeAccount, t, path}, nil
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func looksLikeTarget(t string) bool {

@@ -1,8 +1,10 @@
 package lint
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -47,6 +49,11 @@ func Lint(data []byte, opts Options) []Finding {
 	}
 	root, err := readTree(data)
 	if err != nil {
+		if dec, ok := urlEncoded(data); ok {
+			// As the IAM API returns documents: lint the decoded one;
+			// positions are in the decoded text.
+			return Lint(dec, opts)
+		}
 		// Let the policy parser say where the JSON breaks.
 		return parseFailure(data, nil, opts.File, opts.Kind, "", err)
 	}
@@ -59,6 +66,21 @@ func Lint(data []byte, opts Options) []Finding {
 		out = append(out, src.lint(opts.File, kind)...)
 	}
 	return out
+}
+
+// urlEncoded decodes a URL-encoded document ("%7B%22Version%22…"), as the
+// IAM API returns them
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html).
+func urlEncoded(data []byte) ([]byte, bool) {
+	t := bytes.TrimSpace(data)
+	if len(t) < 3 || !bytes.EqualFold(t[:3], []byte("%7B")) {
+		return nil, false
+	}
+	dec, err := url.PathUnescape(string(t))
+	if err != nil {
+		return nil, false
+	}
+	return []byte(dec), true
 }
 
 // source is one policy document inside a file: the file itself, or a JSON
@@ -143,7 +165,14 @@ func parseFailure(text []byte, at *fixedLocator, file string, kind Kind, label s
 	if at != nil {
 		line, col = at.line, at.col
 	}
-	f := finding(file, line, col, RuleParse, Error, kind, stmt, err.Error(),
+	msg := err.Error()
+	if stmt != "" {
+		// The finding names the statement: the message does not again.
+		q := *pe
+		q.Statement, q.Sid = 0, ""
+		msg = q.Error()
+	}
+	f := finding(file, line, col, RuleParse, Error, kind, stmt, msg,
 		"Fix the document so that it parses; IAM, Organizations and the resource's service reject it as it is.")
 	f.Policy = label
 	return []Finding{f}

@@ -105,7 +105,7 @@ func (c *checker) checkOperators(i int, st *policy.Statement) {
 		if !operatorFits(op.family, elem, cd.Key) {
 			c.add(l, cl, RuleOperatorType, st,
 				fmt.Sprintf("%s compares %s as %s, but the key's type is %s", cd.Operator, cd.Key, strings.ToLower(op.family), elem),
-				fmt.Sprintf("Use a %s operator for %s (%s).", elem, cd.Key, operatorsFor(elem)))
+				fmt.Sprintf("Use %s operator for %s (%s).", article(elem), cd.Key, operatorsFor(elem)))
 			continue
 		}
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html:
@@ -168,4 +168,13 @@ func operatorsFor(typ string) string {
 		return "ArnEquals, ArnLike, or the String operators"
 	}
 	return "StringEquals, StringLike, ..."
+}
+
+// article writes s after "a" or, before a vowel ("an ARN", "an IPAddress"),
+// "an".
+func article(s string) string {
+	if s != "" && strings.ContainsRune("AEIOUaeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }

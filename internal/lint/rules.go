@@ -119,23 +119,25 @@ var Rules = []Rule{
 		"https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate"},
 }
 
-// ruleWhy holds each rule's reason, with the page or incident behind it.
+// ruleWhy holds each rule's reason, with the AWS page behind it.
 var ruleWhy = map[string]string{
 	RuleParse: "IAM rejects a document that does not follow the policy grammar, so the change fails at deploy time " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html).",
 	RuleAllowAll: "Allowing every action on a role hands anyone holding one of its sessions the whole account; " +
 		"AWS advises granting least privilege (https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege).",
-	RuleServiceWildcard: "A service wildcard grants every present and future action of the service: the incident write-up's " +
-		"\"fix\" with ec2:* let a stolen session launch instances anywhere and pass privileged roles to them.",
+	RuleServiceWildcard: "A service wildcard grants every present and future action of the service: ec2:* given to fix an " +
+		"access denied lets a stolen session launch instances anywhere; AWS advises granting only the actions a task needs " +
+		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege).",
 	RuleRunInstances: "ec2:RunInstances on every resource without conditions lets a stolen session launch any instance type " +
-		"in any region and VPC (the incident write-up's CKV_AWS_274-style rule; " +
+		"in any region and VPC; AWS's examples name the resources and add conditions (" +
 		"https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-runinstances).",
 	RulePassRoleAny: "iam:PassRole on every role lets the holder give any role, including administrators, to a service it " +
 		"controls and act with that role's permissions (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).",
 	RulePassRoleNoService: "Without iam:PassedToService the role can be passed to any service, not only the one that needs it " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService).",
 	RuleEscalation: "These permissions together let the holder grant itself more than the policy says (Rhino Security Labs' " +
-		"privilege-escalation methods; the write-up: \"ec2:RunInstances + iam:PassRole is a full account compromise vector\").",
+		"privilege-escalation methods; with ec2:RunInstances and iam:PassRole an instance can run as any role passed to it: " +
+		"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).",
 	RuleAllowNotAction: "Allow with NotAction grants every action not listed, in every service, including actions AWS adds later " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html).",
 	RuleAllowNotResource: "Allow with NotResource grants every resource not listed, including resources created later " +
@@ -162,7 +164,7 @@ var ruleWhy = map[string]string{
 	RulePublicPrincipal: "Principal \"*\" without conditions allows everyone, including anonymous callers and every AWS account " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous).",
 	RuleDenyNoExemption: "An SCP Deny with no exemption also blocks the break-glass and automation roles you need during an " +
-		"incident (the write-up's fix adds an aws:PrincipalARN exception; " +
+		"outage; AWS's example SCPs exempt an administrator role with an aws:PrincipalARN condition (" +
 		"https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html).",
 	RuleDuplicateSid: "IAM requires Sid values to be unique within a policy " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html).",

@@ -212,7 +212,7 @@ func lineColumn(data []byte, off int64) (line, col int) {
 // duplicate keys and trailing data.
 func (p *parser) tree() (*jnode, error) {
 	if bytes.HasPrefix(bytes.TrimSpace(p.data), []byte("%7B")) || bytes.HasPrefix(bytes.TrimSpace(p.data), []byte("%7b")) {
-		return nil, p.errAt(0, "", "policy document is URL-encoded (as the IAM API returns it); decode it first (ParseEncoded does)")
+		return nil, p.errAt(0, "", "policy document is URL-encoded (as the IAM API returns it); decode it first")
 	}
 	if root, ok := fastTree(p.data); ok {
 		return root, nil

@@ -163,7 +163,7 @@ func TestParseBad(t *testing.T) {
 		{"condition duplicate key", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:x":"a","aws:x":"b"}}}}`, []string{`duplicate key "aws:x"`}, 1},
 		{"duplicate key in second statement", `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Action":"*","Resource":"*"}]}`, []string{`statement #2: duplicate key "Action"`}, 2},
 		{"duplicate top-level key", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"},"Statement":[]}`, []string{`duplicate key "Statement"`}, 0},
-		{"url-encoded", url.PathEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`), []string{"URL-encoded", "ParseEncoded"}, 0},
+		{"url-encoded", url.PathEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`), []string{"URL-encoded", "decode it first"}, 0},
 		{"too large", `{"Id":"` + strings.Repeat("x", MaxDocumentSize) + `"}`, []string{"larger than 1048576 bytes"}, 0},
 		{"too deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), []string{"nested too deeply"}, 0},
 	}

@@ -22,8 +22,9 @@ func fixTitle(fx *fix.Fix) string {
 		fix.NewSession:      "start a new session with this session policy",
 		fix.NoChange:        "no document can fix this",
 	}[fx.Change]
-	if fx.Policy == "" && fx.PolicyName == "" {
-		// No single policy: the layer names the fix.
+	if fx.PolicyName == "" && fx.Policy == "" {
+		// No policy is known (a session policy that cannot be read):
+		// the layer alone, not "session policy the policy".
 		return fx.Layer.Title() + ": " + what
 	}
 	name := fix.QuoteName(fx.PolicyName, fx.Policy)
@@ -35,14 +36,14 @@ func fixTitle(fx *fix.Fix) string {
 
 // fixFields are the lines shown under a fix's title.
 func fixFields(fx *fix.Fix) []field {
-	fields := []field{{"change", fx.Summary}}
+	fields := []field{{"change", fx.What()}}
 	if fx.Who != "" {
 		fields = append(fields, field{"who", fx.Who})
 	}
 	if len(fx.AlsoAffects) > 0 {
 		v := strings.Join(fx.AlsoAffects, ", ")
 		if fx.AlsoAffectsPartial {
-			v += " (may be partial)"
+			v += " (may be partial: aws organizations list-targets-for-policy lists every target)"
 		}
 		fields = append(fields, field{"also affects", v})
 	}
