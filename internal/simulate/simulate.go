@@ -151,12 +151,20 @@ func (lr *LayerResult) LevelName(target string) string {
 			continue
 		}
 		kind := levelType(lv.Type, target)
-		if lv.Name != "" {
+		switch {
+		case lv.Name != "":
 			return kind + " " + lv.Name + " (" + target + ")"
+		case strings.EqualFold(target, kind):
+			// A level named by its kind alone ("root" given for a policy
+			// file): "the root", not "root root".
+			return "the " + kind
 		}
 		return kind + " " + target
 	}
-	return levelType("", target) + " " + target
+	if kind := levelType("", target); !strings.EqualFold(target, kind) {
+		return kind + " " + target
+	}
+	return "the " + strings.ToLower(target)
 }
 
 // levelType names an organization node type, guessing from the id when the
