@@ -54,6 +54,10 @@ type Diagnosis struct {
 	// Record is AWS's record of the request when the diagnosis was made
 	// from it; nil otherwise.
 	Record *Record
+	// InputCaveat, when set, is a problem of the input that the verdict
+	// depends on (an action the catalog does not know): the first line
+	// carries it, and the warnings too.
+	InputCaveat string
 }
 
 // request returns the request to show: the effective one when known.

@@ -37,6 +37,9 @@ type jsonDiagnosis struct {
 	// Exception is set when a rule of AWS decides the call whatever the
 	// policies say; omitted otherwise.
 	Exception *jsonException `json:"exception,omitempty"`
+	// InputCaveat is a problem of the input the verdict depends on (an
+	// action unknown to the catalog); omitted when there is none.
+	InputCaveat string `json:"input_caveat,omitempty"`
 
 	// result is the evaluation, for renderers built on this view (Slack).
 	result *simulate.Result
@@ -187,6 +190,7 @@ func toJSON(d *Diagnosis) jsonDiagnosis {
 		RestsOnMissingKeys:  restsOnMissing(r),
 		result:              r,
 		CrossCheck:          crossCheckJSON(d.CrossCheck),
+		InputCaveat:         d.InputCaveat,
 		Record:              recordJSON(d.Record),
 	}
 	if out.Warnings == nil {

@@ -203,6 +203,14 @@ func slackFix(f *fix.Fix) string {
 
 // slackVerdict says the decision and the first blocker in one line.
 func slackVerdict(v *jsonDiagnosis) string {
+	if v.InputCaveat != "" {
+		return slackVerdictOnly(v) + " — but " + v.InputCaveat
+	}
+	return slackVerdictOnly(v)
+}
+
+// slackVerdictOnly is the verdict line without the input's caveat.
+func slackVerdictOnly(v *jsonDiagnosis) string {
 	if ex := v.Exception; ex != nil {
 		if v.Decision == simulate.AlwaysFails {
 			return "FAILS whatever the policies say: " + ex.Reason

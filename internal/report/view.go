@@ -141,6 +141,15 @@ func newView(d *Diagnosis) *view {
 
 // verdict is the first line: what happened and which layer did it.
 func verdict(d *Diagnosis) string {
+	v := verdictOnly(d)
+	if d.InputCaveat != "" {
+		v += " — but " + d.InputCaveat
+	}
+	return v
+}
+
+// verdictOnly is the first line without the input's caveat.
+func verdictOnly(d *Diagnosis) string {
 	r := d.Result
 	if ex := r.Exception; ex != nil {
 		switch r.Decision {
