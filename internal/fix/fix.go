@@ -192,6 +192,8 @@ func (f *fixer) blocker(i int, b simulate.Blocker) {
 		f.missingResource(i, b)
 	case b.Layer == policy.LayerSCP || b.Layer == policy.LayerRCP:
 		f.missingOrg(i, b)
+	case b.Layer == policy.LayerVPCEndpoint:
+		f.missingVPCEndpoint(i, b)
 	}
 }
 
@@ -318,6 +320,9 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	}
 	if b.Layer == policy.LayerBoundary || b.Layer == policy.LayerIdentity {
 		f.sharedReach(fx, src)
+	}
+	if b.Layer == policy.LayerVPCEndpoint {
+		f.vpceReach(fx, src)
 	}
 }
 
@@ -549,6 +554,8 @@ func readAdvice(l policy.Layer) string {
 		return "read the resource's policy (for example aws s3api get-bucket-policy, aws kms get-key-policy) and give it as the resource policy"
 	case policy.LayerBoundary:
 		return "read the permissions boundary (aws iam get-role, then aws iam get-policy-version) and give it as the permissions boundary"
+	case policy.LayerVPCEndpoint:
+		return "read the endpoint's policy (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids VPCE_ID, its PolicyDocument) and give it as the VPC endpoint policy"
 	case policy.LayerS3PublicAccess:
 		return "read the bucket's and the account's settings (aws s3api get-public-access-block --bucket BUCKET, aws s3control get-public-access-block --account-id ACCOUNT) and give the stricter as the S3 Block Public Access settings"
 	}
@@ -608,6 +615,9 @@ func sizeLimit(fx *Fix) (int, string) {
 		return 10240, "a role's inline policies together"
 	case policy.LayerSession:
 		return 2048, "a session policy (packed)"
+	case policy.LayerVPCEndpoint:
+		// https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+		return 20480, "a VPC endpoint policy"
 	}
 	return 0, ""
 }
