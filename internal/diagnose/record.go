@@ -36,11 +36,7 @@ type RecordFetcher interface {
 // ev was read for.
 func Record(ev *authrecord.Evaluated) Gatherer {
 	return GathererFunc(func(_ context.Context, _ *policy.Request) (*Gathered, error) {
-		g := &Gathered{Layers: ev.Layers}
-		for _, v := range ev.VPCEndpoint {
-			g.Warnings = append(g.Warnings, "AWS evaluated the VPC endpoint policy "+policy.Label(v.Name, v.ARN)+", which iamdiag does not evaluate yet: read it beside the report")
-		}
-		return g, nil
+		return &Gathered{Layers: ev.Layers}, nil
 	})
 }
 
@@ -117,7 +113,7 @@ func recordCheck(rec *authrecord.Record, ev *authrecord.Evaluated, res *simulate
 		}
 	}
 	for _, v := range ev.VPCEndpoint {
-		out.VPCEndpoint = append(out.VPCEndpoint, policy.Label(v.Name, v.ARN))
+		out.VPCEndpoint = append(out.VPCEndpoint, v.Name)
 	}
 	out.Agrees, out.Detail = recordAgrees(out, res)
 	return out

@@ -995,7 +995,7 @@ func (f *fixer) vpceReach(fx *Fix, src *policy.Source) {
 	if id != "" {
 		fx.AlsoAffects = appendUnique(fx.AlsoAffects, "every request through "+id)
 	}
-	how := "aws ec2 modify-vpc-endpoint --vpc-endpoint-id " + orUnknown(id) + " --policy-document file://policy.json"
+	how := "aws ec2 modify-vpc-endpoint --policy-document file://policy.json --vpc-endpoint-id " + orUnknown(id)
 	if !strings.Contains(fx.Summary, "Who: ") {
 		fx.Summary += ". Who: " + fx.Who + " (" + how + ")"
 	}

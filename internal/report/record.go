@@ -22,8 +22,8 @@ type Record struct {
 	Decision string
 	// Matched are the statements AWS matched; none for an implicit deny.
 	Matched []RecordStatement
-	// VPCEndpoint names the VPC endpoint policies AWS evaluated, which
-	// iamdiag does not evaluate yet.
+	// VPCEndpoint names the VPC endpoint policies AWS evaluated (the
+	// vpc-endpoint-policy layer).
 	VPCEndpoint []string
 	// Agrees says whether AWS's decision and matched Deny statements
 	// agree with the local verdict; Detail says how.
@@ -83,7 +83,7 @@ func RecordFields(d *Diagnosis) []Field {
 		out = append(out, Field{"matched", "no statement (no policy allowed the request)"})
 	}
 	if len(r.VPCEndpoint) > 0 {
-		out = append(out, Field{"VPC endpoint", strings.Join(r.VPCEndpoint, ", ") + " (evaluated by AWS, not by iamdiag)"})
+		out = append(out, Field{"VPC endpoint", strings.Join(r.VPCEndpoint, ", ")})
 	}
 	out = append(out, Field{"detail", r.Detail})
 	if !r.Agrees && d.Result != nil {
