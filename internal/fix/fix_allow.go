@@ -961,7 +961,7 @@ func (f *fixer) missingVPCEndpoint(i int, b simulate.Blocker) {
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
-	fx.Summary = joinSummary(fx.Summary, "append to the VPC endpoint policy "+QuoteName(src.Name, src.ID())+" a statement with Principal \"*\" and aws:PrincipalArn "+arn+" to "+allowText(s, p)+
+	fx.Summary = joinSummary(fx.Summary, "append to the VPC endpoint policy "+QuoteName(src.Name, src.ID())+" a statement with Principal \"*\" to "+allowText(s, p)+
 		" through the endpoint; it grants nothing by itself, the other layers still decide")
 	f.vpceReach(fx, src)
 }

@@ -174,7 +174,7 @@ func (d *Diagnosis) disagreement() string {
 		why = append(why, "the "+l.Title()+" could not be read")
 	} else if lr != nil && l == policy.LayerVPCEndpoint && lr.Decision == simulate.LayerNotApplicable {
 		// Not evaluated is not "does not deny": say why.
-		why = append(why, "the "+l.Title()+" was not evaluated: "+lr.Note)
+		why = append(why, lr.Note)
 	} else {
 		why = append(why, "the "+l.Title()+" as read does not deny it (the source may be stale)")
 	}

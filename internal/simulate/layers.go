@@ -190,7 +190,7 @@ func vpceApplies(e *env) applicability {
 	case e.vpce != "":
 		return applicability{st: stNA, note: "no policy was given for VPC endpoint " + e.vpce + " the request went through: it was not evaluated"}
 	}
-	return applicability{st: stNA, note: "the request's VPC endpoint is unknown (no aws:SourceVpce): if it went through one, that endpoint's policy was not evaluated"}
+	return applicability{st: stNA, note: "the request's VPC endpoint is unknown (no aws:SourceVpce): if it went through one, its policy was not evaluated"}
 }
 
 // vpceState maps the endpoint policy's decision to a state: like an SCP,
