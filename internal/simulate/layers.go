@@ -177,6 +177,9 @@ const sessionUnknownWarning = "session policies cannot be read after the fact; i
 func vpceApplies(e *env) applicability {
 	l := e.l
 	switch {
+	case l.VPCEndpointRead.Unreadable && l.VPCEndpointRead.Message != "" && (l.VPCEndpointRead.Error == "NotCaptured" || l.VPCEndpointRead.Error == "NotRead"):
+		// The source never read it: its message says why and what to do.
+		return applicability{st: stUnknown, note: l.VPCEndpointRead.Message}
 	case l.VPCEndpointRead.Unreadable:
 		return applicability{st: stUnknown, note: unreadableNote("the VPC endpoint policy", l.VPCEndpointRead)}
 	case l.VPCEndpoint != nil && l.VPCEndpoint.Document == nil:
