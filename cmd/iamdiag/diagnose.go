@@ -207,6 +207,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			// Policy files given with a snapshot replace its layers.
 			src.Layers = diagnose.Overlay(src.Layers, opts.files())
 		}
+		// Beside AWS's record, the snapshot is the account's policies
+		// now: what changed since the denial.
+		src.Current = src.Layers
 	case opts.policyFiles():
 		src.Layers = diagnose.Files(opts.files())
 	default:
