@@ -95,7 +95,9 @@ func newEnv(req *policy.Request, l *policy.Layers) env {
 	e.required = requiredFor(e.service, req.Resource)
 	e.resourceOnly = e.p.Type == typeService || e.p.Type == typeAnonymous
 	e.roleAsCaller = e.p.Type == typeAssumedRole && isRoleARN(e.p.ARN)
-	if v, ok := req.Context.Get("aws:SourceVpce"); ok && len(v) > 0 {
+	// Context keys are matched case-insensitively; the key in lower case
+	// spares Get an allocation on the hot path.
+	if v, ok := req.Context.Get("aws:sourcevpce"); ok && len(v) > 0 {
 		e.vpce = v[0]
 	}
 	e.principalInOrg = l.OrgID != "" && e.p.Account != "" && !e.resourceOnly &&
