@@ -26,6 +26,7 @@ type diagnoseOptions struct {
 	Boundary          string
 	SessionPolicies   []string
 	ResourcePolicy    string
+	VPCEndpointPolicy string
 	SCPs              []string // [TARGET=]FILE
 	RCPs              []string // [TARGET=]FILE
 	NoDefaultSCP      bool
@@ -76,7 +77,8 @@ read, one line says why and the layers are walked as usual.
 
 Source: --snapshot FILE (an iamdiag snapshot or the output of
 aws iam get-account-authorization-details), or policy files (--identity-policy,
---boundary, --session-policy, --resource-policy, --scp, --rcp; given with
+--boundary, --session-policy, --resource-policy, --vpc-endpoint-policy, --scp,
+--rcp; given with
 --snapshot, each replaces the snapshot's layer). Without either, the live
 account: the SDK's default credentials (--profile,
 --region, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL*, SSO profiles), every
@@ -108,6 +110,7 @@ resource's accounts through a role assumed in each.`,
 	fs.StringVar(&opts.Boundary, "boundary", "", "permissions boundary policy `FILE`")
 	fs.StringArrayVar(&opts.SessionPolicies, "session-policy", nil, "session policy `FILE` (repeatable)")
 	fs.StringVar(&opts.ResourcePolicy, "resource-policy", "", "resource-based policy `FILE` of the target resource")
+	fs.StringVar(&opts.VPCEndpointPolicy, "vpc-endpoint-policy", "", "policy `FILE` of the VPC endpoint the call went through (give its id with --context aws:SourceVpce=vpce-…)")
 	fs.StringArrayVar(&opts.SCPs, "scp", nil, "service control policy `[TARGET=]FILE` (repeatable; TARGET is the root, OU or account id it is attached to)")
 	fs.StringArrayVar(&opts.RCPs, "rcp", nil, "resource control policy `[TARGET=]FILE` (repeatable)")
 	fs.BoolVar(&opts.NoDefaultSCP, "no-default-scp", false, "with --scp: do not assume FullAWSAccess at the levels the files do not cover")
@@ -135,7 +138,7 @@ func colorable(w io.Writer) bool {
 // policyFiles reports whether a policy file flag was given.
 func (o *diagnoseOptions) policyFiles() bool {
 	return len(o.IdentityPolicies) > 0 || o.Boundary != "" || len(o.SessionPolicies) > 0 ||
-		o.ResourcePolicy != "" || len(o.SCPs) > 0 || len(o.RCPs) > 0
+		o.ResourcePolicy != "" || o.VPCEndpointPolicy != "" || len(o.SCPs) > 0 || len(o.RCPs) > 0
 }
 
 // files are the policy files the flags name.
@@ -145,6 +148,7 @@ func (o *diagnoseOptions) files() layers.Files {
 		Session:           o.SessionPolicies,
 		Boundary:          o.Boundary,
 		Resource:          o.ResourcePolicy,
+		VPCEndpoint:       o.VPCEndpointPolicy,
 		SCP:               o.SCPs,
 		RCP:               o.RCPs,
 		NoDefaultSCP:      o.NoDefaultSCP,
@@ -227,6 +231,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			// Policy files given with a snapshot replace its layers.
 			src.Layers = diagnose.Overlay(src.Layers, opts.files())
 		}
+		// Beside AWS's record, the snapshot is the account's policies
+		// now: what changed since the denial.
+		src.Current = src.Layers
 	case opts.policyFiles():
 		src.Layers = diagnose.Files(opts.files())
 	default:

@@ -43,7 +43,7 @@ type diagnoseRun struct {
 // offlineFlags name an offline source of diagnose.
 var offlineFlags = map[string]bool{
 	"--snapshot": true, "--identity-policy": true, "--boundary": true, "--session-policy": true,
-	"--resource-policy": true, "--scp": true, "--rcp": true,
+	"--resource-policy": true, "--vpc-endpoint-policy": true, "--scp": true, "--rcp": true,
 }
 
 // diagnoseRuns collects the diagnose commands that exit 0 in

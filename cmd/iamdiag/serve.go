@@ -302,6 +302,11 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		// request carries.
 		sources.Records = src.records
 	}
+	if src.snap != nil {
+		// Beside AWS's record, the snapshot is the account's policies
+		// now: what changed since the denial.
+		sources.Current = src.snap
+	}
 	var sched *server.Scheduler
 	if opts.StateDir != "" {
 		store, err := server.OpenStore(opts.StateDir)

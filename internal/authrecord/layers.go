@@ -16,10 +16,13 @@ type Evaluated struct {
 	// request context (the record's, then the evaluation's own keys).
 	Request *policy.Request
 	// Layers are the evaluated policies by layer; every layer is read,
-	// save those whose document could not be fetched.
+	// save those whose document could not be fetched. The VPC endpoint
+	// policy AWS evaluated is Layers.VPCEndpoint; a record that evaluated
+	// none says the request went through no endpoint (NoVPCEndpoint).
 	Layers *policy.Layers
-	// VPCEndpoint are the VPC endpoint policies AWS evaluated, which the
-	// engine has no layer for: kept to be shown.
+	// VPCEndpoint are the VPC endpoint policies AWS evaluated, as the
+	// record names them (a request goes through one endpoint: the first is
+	// the layer).
 	VPCEndpoint []policy.Source
 	// Evaluation is the evaluation that denied the request; nil when the
 	// record holds none that did.
@@ -88,6 +91,9 @@ func (r *Record) Evaluate(principal, action string) (*Evaluated, error) {
 				l.RCPRead = unreadable
 			case TypeResource:
 				l.ResourceRead = unreadable
+			case TypeVPCEndpoint:
+				l.VPCEndpointRead = unreadable
+				out.VPCEndpoint = append(out.VPCEndpoint, src)
 			}
 			continue
 		}
@@ -114,9 +120,23 @@ func (r *Record) Evaluate(principal, action string) (*Evaluated, error) {
 		case TypeRCP:
 			rcp.add(l, p, src)
 		case TypeVPCEndpoint:
-			out.VPCEndpoint = append(out.VPCEndpoint, src)
+			s := src
+			if len(p.AttachedTo) > 0 {
+				s.ARN = p.AttachedTo[0].ARN
+			}
+			out.VPCEndpoint = append(out.VPCEndpoint, s)
 		}
 	}
+	for i := range out.VPCEndpoint {
+		if out.VPCEndpoint[i].Document != nil {
+			v := out.VPCEndpoint[i]
+			l.VPCEndpoint = &v
+			break
+		}
+	}
+	// AWS's record lists every policy it evaluated: without an endpoint
+	// policy, the request went through no VPC endpoint.
+	l.NoVPCEndpoint = len(out.VPCEndpoint) == 0
 	l.SCP, l.RCP = scp.ordered(), rcp.ordered()
 	l.Principal = req.Principal
 	return out, nil
@@ -169,8 +189,7 @@ func parseDocument(raw json.RawMessage) (*policy.Document, error) {
 	return doc, nil
 }
 
-// layerOf maps a record's policy type to the engine's layer; the VPC
-// endpoint policy keeps the name error messages give it.
+// layerOf maps a record's policy type to the engine's layer.
 func layerOf(t string) policy.Layer {
 	switch t {
 	case TypeIdentity:
@@ -186,7 +205,7 @@ func layerOf(t string) policy.Layer {
 	case TypeRCP:
 		return policy.LayerRCP
 	case TypeVPCEndpoint:
-		return "vpc-endpoint-policy"
+		return policy.LayerVPCEndpoint
 	}
 	return policy.Layer(strings.ToLower(t))
 }

@@ -332,7 +332,7 @@ func Compare(local simulate.Decision, r *Result) (agrees bool, detail string) {
 
 // Explain is Compare with the local blockers at hand: a local deny whose
 // blockers are all in layers the simulator does not evaluate (session
-// policy, resource policy, RCP) against a simulator allow is an agreement.
+// policy, resource policy, RCP, VPC endpoint policy) against a simulator allow is an agreement.
 func Explain(local *simulate.Result, r *Result) (agrees bool, detail string) {
 	if local == nil {
 		return false, "no local result"
@@ -344,7 +344,7 @@ func Explain(local *simulate.Result, r *Result) (agrees bool, detail string) {
 	var layers []string
 	for _, b := range local.Blockers {
 		switch b.Layer {
-		case policy.LayerSession, policy.LayerResource, policy.LayerRCP:
+		case policy.LayerSession, policy.LayerResource, policy.LayerRCP, policy.LayerVPCEndpoint:
 			layers = append(layers, string(b.Layer))
 		default:
 			return false, detail

@@ -179,6 +179,11 @@ type Sources struct {
 	// Records fetches AWS's record of a denial when the input carries
 	// its authorization ID; nil when none can be fetched.
 	Records RecordFetcher
+	// Current, when set, is the account's policies now: a diagnosis made
+	// from AWS's record says which of the policies AWS evaluated have
+	// changed since, and diagnoses the request against them too. Nil
+	// compares nothing.
+	Current Gatherer
 	// ResourceAccount and ManagementAccount, when set, override what the
 	// source says: the account owning the resource and the organization's
 	// management account.
@@ -281,6 +286,9 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	}
 	if rec != nil {
 		d.Record = recordCheck(rec, ev, res)
+		if src.Current != nil {
+			d.Record.Current = currentCheck(ctx, src.Current, req, l, src)
+		}
 	}
 	return d, nil
 }

@@ -44,7 +44,7 @@ func TestOneViewPerLayer(t *testing.T) {
 		name := "corpus/" + strings.TrimSuffix(filepath.Base(f), ".json")
 		res := simulate.Evaluate(c.PolicyRequest(), l, simulate.Options{Now: now})
 		ds = append(ds, named{name, &report.Diagnosis{Result: res}})
-		for _, layer := range []policy.Layer{policy.LayerSCP, policy.LayerRCP, policy.LayerResource, policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession} {
+		for _, layer := range []policy.Layer{policy.LayerSCP, policy.LayerRCP, policy.LayerResource, policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession, policy.LayerVPCEndpoint} {
 			for _, kind := range []simulate.BlockerKind{simulate.BlockerExplicitDeny, simulate.BlockerImplicitDeny} {
 				res := simulate.Evaluate(c.PolicyRequest(), l, simulate.Options{Now: now})
 				ds = append(ds, named{name + "/hint-" + string(layer) + "-" + kind.String(),

@@ -36,11 +36,7 @@ type RecordFetcher interface {
 // ev was read for.
 func Record(ev *authrecord.Evaluated) Gatherer {
 	return GathererFunc(func(_ context.Context, _ *policy.Request) (*Gathered, error) {
-		g := &Gathered{Layers: ev.Layers}
-		for _, v := range ev.VPCEndpoint {
-			g.Warnings = append(g.Warnings, "AWS evaluated the VPC endpoint policy "+policy.Label(v.Name, v.ARN)+", which iamdiag does not evaluate yet: read it beside the report")
-		}
-		return g, nil
+		return &Gathered{Layers: ev.Layers}, nil
 	})
 }
 
@@ -117,7 +113,7 @@ func recordCheck(rec *authrecord.Record, ev *authrecord.Evaluated, res *simulate
 		}
 	}
 	for _, v := range ev.VPCEndpoint {
-		out.VPCEndpoint = append(out.VPCEndpoint, policy.Label(v.Name, v.ARN))
+		out.VPCEndpoint = append(out.VPCEndpoint, v.Name)
 	}
 	out.Agrees, out.Detail = recordAgrees(out, res)
 	return out
@@ -165,4 +161,167 @@ func recordAgrees(r *report.Record, res *simulate.Result) (bool, string) {
 		return false, "AWS matched " + strings.Join(missing, ", ") + ", which iamdiag does not find blocking"
 	}
 	return true, "AWS's evaluation and iamdiag's agree"
+}
+
+// currentCheck diagnoses the request against the account's policies now
+// and says which of the policies AWS evaluated have changed since the
+// denial.
+func currentCheck(ctx context.Context, cur Gatherer, req *policy.Request, then *policy.Layers, src Sources) *report.RecordCurrent {
+	g, err := cur.Gather(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &report.RecordCurrent{Error: ctx.Err().Error()}
+		}
+		return &report.RecordCurrent{Error: err.Error()}
+	}
+	now := *g.Layers
+	if src.ResourceAccount != "" {
+		now.ResourceAccount = src.ResourceAccount
+	}
+	if src.ManagementAccount != "" {
+		now.ManagementAccount = src.ManagementAccount
+	}
+	if src.S3PublicAccess != nil {
+		now.S3PublicAccess = src.S3PublicAccess
+	}
+	return &report.RecordCurrent{Changes: policyChanges(then, &now), Result: simulate.Evaluate(req, &now, simulate.Options{})}
+}
+
+// policyChanges lists, for people, how the policies now differ from the
+// ones AWS evaluated: a policy with an ARN is matched by it (and, for an
+// SCP or RCP, by where it is attached); the single policies of a layer
+// (boundary, resource-based, VPC endpoint) by layer; policies without an
+// ARN (inline, session) by their documents, since the record names them
+// its own way. A layer the current source cannot read is said to be
+// unknown, not compared.
+func policyChanges(then, now *policy.Layers) []string {
+	var out []string
+	unknown := func(l policy.Layer, r policy.Readability) bool {
+		if r.Unreadable {
+			out = append(out, "the current "+l.Title()+" layer is unknown ("+r.Error+"): not compared")
+		}
+		return r.Unreadable || r.Omitted
+	}
+	if !unknown(policy.LayerSCP, now.SCPRead) && !then.SCPRead.Unreadable {
+		out = append(out, orgChanges(policy.LayerSCP, then.SCP, now.SCP)...)
+	}
+	if !unknown(policy.LayerRCP, now.RCPRead) && !then.RCPRead.Unreadable {
+		out = append(out, orgChanges(policy.LayerRCP, then.RCP, now.RCP)...)
+	}
+	if !unknown(policy.LayerIdentity, now.IdentityRead) && !then.IdentityRead.Unreadable {
+		out = append(out, listChanges(policy.LayerIdentity, then.Identity, now.Identity)...)
+	}
+	if !unknown(policy.LayerBoundary, now.BoundaryRead) && !then.BoundaryRead.Unreadable {
+		out = append(out, oneChange(policy.LayerBoundary, then.Boundary, now.Boundary)...)
+	}
+	// Session policies cannot be read after the fact: only a source that
+	// knows them is compared.
+	if now.SessionKnown && !unknown(policy.LayerSession, now.SessionRead) && !then.SessionRead.Unreadable {
+		out = append(out, listChanges(policy.LayerSession, then.Session, now.Session)...)
+	}
+	if !unknown(policy.LayerResource, now.ResourceRead) && !then.ResourceRead.Unreadable {
+		out = append(out, oneChange(policy.LayerResource, then.Resource, now.Resource)...)
+	}
+	if !unknown(policy.LayerVPCEndpoint, now.VPCEndpointRead) && !then.VPCEndpointRead.Unreadable &&
+		(then.VPCEndpoint != nil || now.VPCEndpoint != nil) {
+		out = append(out, oneChange(policy.LayerVPCEndpoint, then.VPCEndpoint, now.VPCEndpoint)...)
+	}
+	return out
+}
+
+// canonical is a document's text as iamdiag writes it, so that
+// formatting does not count as a change; "" for none.
+func canonical(d *policy.Document) string {
+	if d == nil {
+		return ""
+	}
+	b, err := d.MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// orgChanges compares SCPs or RCPs level by level, by policy ARN.
+func orgChanges(layer policy.Layer, then, now []policy.OrgLevel) []string {
+	flat := func(levels []policy.OrgLevel) []policy.Source {
+		var out []policy.Source
+		for _, lv := range levels {
+			for _, s := range lv.Policies {
+				s.Target = lv.Target
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return listChanges(layer, flat(then), flat(now))
+}
+
+// listChanges compares a layer's policies: by ARN (and attachment
+// target) where they have one, by document where they do not.
+func listChanges(layer policy.Layer, then, now []policy.Source) []string {
+	var out []string
+	key := func(s *policy.Source) string { return s.ARN + "@" + s.Target }
+	at := func(s *policy.Source) string {
+		if s.Target != "" {
+			return " at " + s.Target
+		}
+		return ""
+	}
+	byKey := map[string]*policy.Source{}
+	docsNow := map[string]int{}
+	for i := range now {
+		if now[i].ARN != "" {
+			byKey[key(&now[i])] = &now[i]
+		} else {
+			docsNow[canonical(now[i].Document)]++
+		}
+	}
+	seen := map[string]bool{}
+	for i := range then {
+		s := &then[i]
+		name := layer.Title() + " " + policy.Label(s.Name, s.ARN) + at(s)
+		if s.ARN == "" {
+			c := canonical(s.Document)
+			if docsNow[c] > 0 {
+				docsNow[c]--
+				continue
+			}
+			out = append(out, "the "+layer.Title()+" "+s.Name+" that AWS evaluated is gone or has changed")
+			continue
+		}
+		seen[key(s)] = true
+		cur, ok := byKey[key(s)]
+		switch {
+		case !ok:
+			out = append(out, "the "+name+" is no longer attached")
+		case canonical(cur.Document) != canonical(s.Document):
+			out = append(out, "the "+name+" has changed")
+		}
+	}
+	for i := range now {
+		s := &now[i]
+		switch {
+		case s.ARN != "" && !seen[key(s)]:
+			out = append(out, "the "+layer.Title()+" "+policy.Label(s.Name, s.ARN)+at(s)+" is attached now, and AWS did not evaluate it")
+		case s.ARN == "" && docsNow[canonical(s.Document)] > 0:
+			docsNow[canonical(s.Document)]--
+			out = append(out, "the "+layer.Title()+" "+s.Name+" is in force now, and AWS did not evaluate it")
+		}
+	}
+	return out
+}
+
+// oneChange compares the single policy of a layer.
+func oneChange(layer policy.Layer, then, now *policy.Source) []string {
+	hasThen, hasNow := then != nil && then.Document != nil, now != nil && now.Document != nil
+	switch {
+	case hasThen && !hasNow:
+		return []string{"the " + layer.Title() + " " + policy.Label(then.Name, then.ARN) + " that AWS evaluated is gone"}
+	case !hasThen && hasNow:
+		return []string{"the " + layer.Title() + " " + policy.Label(now.Name, now.ARN) + " is in force now, and AWS did not evaluate one"}
+	case hasThen && canonical(then.Document) != canonical(now.Document):
+		return []string{"the " + layer.Title() + " " + policy.Label(then.Name, then.ARN) + " has changed"}
+	}
+	return nil
 }

@@ -42,7 +42,7 @@ func unreadableWarnings(bad []*layers.DocumentError, l *policy.Layers) []string 
 		more = fmt.Sprintf(" and %d more", len(bad)-maxNamed)
 	}
 	effect := "this diagnosis reads none of them"
-	for _, r := range []policy.Readability{l.IdentityRead, l.BoundaryRead, l.SessionRead, l.SCPRead, l.RCPRead, l.ResourceRead} {
+	for _, r := range []policy.Readability{l.IdentityRead, l.BoundaryRead, l.SessionRead, l.SCPRead, l.RCPRead, l.ResourceRead, l.VPCEndpointRead} {
 		if r.Unreadable && strings.Contains(r.Error, layers.CodeMalformed) {
 			effect = "this diagnosis reads one of them: the layers that use it are unknown"
 			break
@@ -103,6 +103,10 @@ func Overlay(base Gatherer, f layers.Files) Gatherer {
 				l.ResourceAccount = fl.ResourceAccount
 			}
 			replaced = append(replaced, policy.LayerResource.Title()+" ("+f.Resource+")")
+		}
+		if f.VPCEndpoint != "" {
+			l.VPCEndpoint, l.VPCEndpointRead = fl.VPCEndpoint, policy.Readability{}
+			replaced = append(replaced, policy.LayerVPCEndpoint.Title()+" ("+f.VPCEndpoint+")")
 		}
 		if len(f.SCP) > 0 {
 			l.SCP, l.SCPRead = fl.SCP, policy.Readability{}

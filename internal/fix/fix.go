@@ -205,6 +205,8 @@ func (f *fixer) blocker(i int, b simulate.Blocker) {
 		f.missingResource(i, b)
 	case b.Layer == policy.LayerSCP || b.Layer == policy.LayerRCP:
 		f.missingOrg(i, b)
+	case b.Layer == policy.LayerVPCEndpoint:
+		f.missingVPCEndpoint(i, b)
 	}
 }
 
@@ -343,6 +345,9 @@ func (f *fixer) explicitDeny(i int, b simulate.Blocker) {
 	}
 	if b.Layer == policy.LayerBoundary || b.Layer == policy.LayerIdentity {
 		f.sharedReach(fx, src)
+	}
+	if b.Layer == policy.LayerVPCEndpoint {
+		f.vpceReach(fx, src)
 	}
 }
 
@@ -603,6 +608,9 @@ func (f *fixer) inconclusive() []Fix {
 		case u != nil && lr != nil && lr.Readable:
 			fx.Policy = u.Policy
 			fx.Summary = "no fix can be written while statement " + u.Statement + " of the " + l.Title() + " cannot be decided: " + undecidedAdvice(u)
+		case lr != nil && l == policy.LayerVPCEndpoint && lr.Decision == simulate.LayerNotApplicable:
+			// Not evaluated: the endpoint or its policy is missing,
+			// not stale.
 		case lr != nil && lr.Readable && lr.Decision != simulate.LayerUnknown:
 			// AWS named this layer, and the source's copy does not deny.
 			fx.Summary = "no fix can be written from the " + l.Title() + " as the source holds it, which does not deny this call while AWS says it does: read it again from the account (the source may be stale) and diagnose again"
@@ -642,6 +650,8 @@ func readAdvice(l policy.Layer) string {
 		return "read the resource's policy (for example aws s3api get-bucket-policy, aws kms get-key-policy) and give it as the resource policy"
 	case policy.LayerBoundary:
 		return "read the permissions boundary (aws iam get-role, then aws iam get-policy-version) and give it as the permissions boundary"
+	case policy.LayerVPCEndpoint:
+		return "read the policy of the endpoint the call went through (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids VPCE_ID, its PolicyDocument; CloudTrail's vpcEndpointId names the endpoint) and give it as the VPC endpoint policy, with the endpoint's id as aws:SourceVpce"
 	case policy.LayerS3PublicAccess:
 		return "read the bucket's and the account's settings (aws s3api get-public-access-block --bucket BUCKET, aws s3control get-public-access-block --account-id ACCOUNT) and give the stricter as the S3 Block Public Access settings"
 	}
@@ -701,6 +711,9 @@ func sizeLimit(fx *Fix) (int, string) {
 		return 10240, "a role's inline policies together"
 	case policy.LayerSession:
 		return 2048, "a session policy (packed)"
+	case policy.LayerVPCEndpoint:
+		// https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+		return 20480, "a VPC endpoint policy"
 	}
 	return 0, ""
 }

@@ -964,3 +964,78 @@ func under(level string) string {
 	}
 	return "every account under " + level
 }
+
+// missingVPCEndpoint appends to the policy of the VPC endpoint the request
+// went through a statement that lets the caller through for this call:
+// Principal "*" with an aws:PrincipalArn condition, the form gateway
+// endpoints require and interface endpoints accept
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+// The endpoint policy grants nothing itself: the other layers still decide.
+func (f *fixer) missingVPCEndpoint(i int, b simulate.Blocker) {
+	lr := f.layer(policy.LayerVPCEndpoint)
+	var src *policy.Source
+	if lr != nil && len(lr.Policies) > 0 {
+		src = lr.Policies[0].Source
+	}
+	s := f.scopeOf()
+	arn := f.principalARN()
+	if src == nil || src.Document == nil || arn == "" {
+		fx, _ := f.get(string(policy.LayerVPCEndpoint)+"|"+b.Policy, func() (*Fix, *working) {
+			return &Fix{Layer: policy.LayerVPCEndpoint, Policy: b.Policy, PolicyName: b.PolicyName, Change: NoChange}, nil
+		})
+		fx.Blockers = append(fx.Blockers, i)
+		fx.Summary = joinSummary(fx.Summary, "the VPC endpoint policy must allow the call: add a statement with Principal \"*\", the condition StringEquals aws:PrincipalArn "+orUnknown(arn)+", Action "+s.action+" and Resource "+f.req.Resource)
+		f.vpceReach(fx, src)
+		return
+	}
+	p := f.plan(s, sidBase(s.action), false)
+	for j := range p.statements {
+		p.statements[j].Principal = &policy.Principals{Wildcard: true}
+		p.statements[j].Conditions = append(p.statements[j].Conditions, policy.Condition{Operator: "StringEquals", Key: "aws:PrincipalArn", Values: []string{arn}})
+	}
+	fx, w := f.get(string(policy.LayerVPCEndpoint)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: policy.LayerVPCEndpoint, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
+			&working{old: src.Document, doc: clone(src.Document)}
+	})
+	fx.Blockers = append(fx.Blockers, i)
+	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
+	fx.Notes = appendUnique(fx.Notes, p.notes...)
+	fx.Summary = joinSummary(fx.Summary, "append to the VPC endpoint policy "+QuoteName(src.Name, src.ID())+" a statement with Principal \"*\" to "+allowText(s, p)+
+		" through the endpoint; it grants nothing by itself, the other layers still decide")
+	f.vpceReach(fx, src)
+}
+
+// vpceReach says who changes a VPC endpoint policy, the account that owns
+// the endpoint, and what the change reaches: every request through it.
+func (f *fixer) vpceReach(fx *Fix, src *policy.Source) {
+	id := ""
+	if v, ok := f.req.Context.Get("aws:SourceVpce"); ok && len(v) > 0 {
+		id = v[0]
+	}
+	owner := ""
+	if src != nil {
+		if a, ok := policy.ParseARN(src.ARN); ok && a.Service == "ec2" {
+			owner = a.Account
+			if r := strings.TrimPrefix(a.Resource, "vpc-endpoint/"); r != a.Resource {
+				id = r
+			}
+		}
+	}
+	endpoint := "the VPC endpoint"
+	if id != "" {
+		endpoint += " " + id
+	}
+	switch {
+	case owner != "":
+		fx.Who = "the owner of " + endpoint + ": account " + owner
+	default:
+		fx.Who = "the owner of " + endpoint + ": the account that owns its VPC"
+	}
+	if id != "" {
+		fx.AlsoAffects = appendUnique(fx.AlsoAffects, "every request through "+id)
+	}
+	how := "aws ec2 modify-vpc-endpoint --policy-document file://policy.json --vpc-endpoint-id " + orUnknown(id)
+	if !strings.Contains(fx.Summary, "Who: ") {
+		fx.Summary += ". Who: " + fx.Who + " (" + how + ")"
+	}
+}

@@ -152,6 +152,10 @@ func copyLayers(l *policy.Layers) *policy.Layers {
 		r := *l.Resource
 		cp.Resource = &r
 	}
+	if l.VPCEndpoint != nil {
+		v := *l.VPCEndpoint
+		cp.VPCEndpoint = &v
+	}
 	levels := func(in []policy.OrgLevel) []policy.OrgLevel {
 		out := slices.Clone(in)
 		for i := range out {
@@ -200,6 +204,11 @@ func applyFixes(l *policy.Layers, fixes []Fix, keep func(Fix) bool) (*policy.Lay
 		case policy.LayerResource:
 			if out.Resource != nil {
 				out.Resource.Document = fx.doc
+				n = 1
+			}
+		case policy.LayerVPCEndpoint:
+			if out.VPCEndpoint != nil {
+				out.VPCEndpoint.Document = fx.doc
 				n = 1
 			}
 		case policy.LayerSCP, policy.LayerRCP:

@@ -31,6 +31,9 @@ type Files struct {
 	Boundary string
 	// Resource is the resource-based policy of the request's resource.
 	Resource string
+	// VPCEndpoint is the policy of the VPC endpoint the request went
+	// through (named by aws:SourceVpce in the request's context).
+	VPCEndpoint string
 	// SCP and RCP are "[TARGET=]FILE": TARGET is "root", a root id
 	// ("r-…"), an OU id ("ou-…"), an account id or "account" (the
 	// default). Levels are ordered root, OUs in the order first given,
@@ -125,11 +128,19 @@ func FromFiles(f Files, req *policy.Request) (*policy.Layers, error) {
 		src.ARN = policyHolder(req.Resource)
 		l.Resource = &src
 	}
+	if f.VPCEndpoint != "" {
+		src, err := readSource(f.VPCEndpoint, policy.LayerVPCEndpoint, maxBytes)
+		if err != nil {
+			return nil, err
+		}
+		l.VPCEndpoint = &src
+	}
 
 	// The layers no file was given for are not part of the question.
 	l.BoundaryRead.Omitted = f.Boundary == ""
 	l.SessionRead.Omitted = len(f.Session) == 0
 	l.ResourceRead.Omitted = f.Resource == ""
+	l.VPCEndpointRead.Omitted = f.VPCEndpoint == ""
 	l.SCPRead.Omitted = len(f.SCP) == 0
 	l.RCPRead.Omitted = len(f.RCP) == 0
 

@@ -23,9 +23,13 @@ type index struct {
 	userNamesCI map[nameKey]*Entity
 	resources   map[string]*policy.Source
 	sessions    map[string][]policy.Source
-	org         *orgIndex
-	noOrgSCP    policy.Readability
-	noOrgRCP    policy.Readability
+	// vpces are the VPC endpoints' policies by endpoint id; vpceRead
+	// holds those that cannot be parsed.
+	vpces    map[string]*policy.Source
+	vpceRead map[string]policy.Readability
+	org      *orgIndex
+	noOrgSCP policy.Readability
+	noOrgRCP policy.Readability
 	// standalone: the snapshot's account is in no organization.
 	standalone   bool
 	snapshotDesc string // "account 123456789012 captured 2026-…" for messages
@@ -203,6 +207,7 @@ func (s *Snapshot) Index() error {
 		}}
 		s.SessionPolicies[sess] = raw
 	}
+	ix.indexVPCEndpoints(s)
 	if s.Organization == nil {
 		// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html:
 		// reading SCPs needs the management account or a delegated
@@ -605,4 +610,44 @@ func indexOrganization(o *Organization, all *[]*DocumentError) (*orgIndex, error
 		oi.accounts[id] = ap
 	}
 	return oi, nil
+}
+
+// indexVPCEndpoints parses the snapshot's VPC endpoint policies, in order
+// of their ids.
+func (ix *index) indexVPCEndpoints(s *Snapshot) {
+	ix.vpces, ix.vpceRead = make(map[string]*policy.Source, len(s.VPCEndpoints)), map[string]policy.Readability{}
+	for _, id := range slices.Sorted(maps.Keys(s.VPCEndpoints)) {
+		ep := s.VPCEndpoints[id]
+		if err := ep.Policy.parse(); err != nil {
+			de := &DocumentError{Document: "the policy of VPC endpoint " + id, Policy: id, Owner: id, Layer: policy.LayerVPCEndpoint, Err: err}
+			ix.unreadable = append(ix.unreadable, de)
+			ix.vpceRead[id] = de.use()
+			continue
+		}
+		src := &policy.Source{Layer: policy.LayerVPCEndpoint, Name: id, Origin: "policy of VPC endpoint " + id, Document: ep.Policy.doc}
+		if policy.IsAccountID(ep.OwnerID) && ep.Region != "" {
+			src.ARN = "arn:aws:ec2:" + ep.Region + ":" + ep.OwnerID + ":vpc-endpoint/" + id
+		}
+		ix.vpces[id] = src
+		s.VPCEndpoints[id] = ep
+	}
+}
+
+// vpcEndpoint returns the policy of the VPC endpoint the request went
+// through (aws:SourceVpce): nil and readable when it names none, unknown
+// when the snapshot does not hold that endpoint.
+func (ix *index) vpcEndpoint(req *policy.Request) (*policy.Source, policy.Readability) {
+	v, ok := req.Context.Get("aws:SourceVpce")
+	if !ok || len(v) == 0 || v[0] == "" {
+		return nil, policy.Readability{}
+	}
+	id := v[0]
+	if src, ok := ix.vpces[id]; ok {
+		return src, policy.Readability{}
+	}
+	if r, ok := ix.vpceRead[id]; ok {
+		return nil, r
+	}
+	return nil, policy.Readability{Unreadable: true, Error: "NotCaptured",
+		Message: "the request went through VPC endpoint " + id + ", whose policy the snapshot of " + ix.snapshotDesc + " does not hold: add it under vpc_endpoints (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids " + id + ", its PolicyDocument), or give it as a policy file"}
 }

@@ -270,6 +270,7 @@ func (s *Snapshot) Layers(req *policy.Request) (*policy.Layers, error) {
 	}
 
 	resAcct := s.resource(req, l)
+	l.VPCEndpoint, l.VPCEndpointRead = ix.vpcEndpoint(req)
 	switch {
 	case ix.standalone:
 		// The snapshot's account is in no organization: no SCP or RCP

@@ -66,8 +66,24 @@ type Snapshot struct {
 	// SessionPolicies maps a session ARN (assumed-role or federated-user) to
 	// the session policy passed when the session was created.
 	SessionPolicies map[string]RawPolicy `json:"session_policies,omitempty"`
+	// VPCEndpoints maps a VPC endpoint id ("vpce-…") to the endpoint: its
+	// owner and policy. A request through an endpoint it does not list
+	// (aws:SourceVpce) has an unknown VPC endpoint policy layer.
+	VPCEndpoints map[string]VPCEndpoint `json:"vpc_endpoints,omitempty"`
 
 	idx *index
+}
+
+// VPCEndpoint is one VPC endpoint of a snapshot, as
+// ec2:DescribeVpcEndpoints describes it.
+type VPCEndpoint struct {
+	// OwnerID is the account that owns the endpoint; Region is its
+	// region. Both optional: they name the endpoint's ARN and who can
+	// change its policy.
+	OwnerID string `json:"owner_id,omitempty"`
+	Region  string `json:"region,omitempty"`
+	// Policy is the endpoint's PolicyDocument (a JSON object or string).
+	Policy RawPolicy `json:"policy"`
 }
 
 // Organization is the part of AWS Organizations a snapshot holds.

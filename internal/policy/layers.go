@@ -13,6 +13,12 @@ const (
 	LayerIdentity Layer = "identity-policy"
 	LayerBoundary Layer = "permissions-boundary"
 	LayerSession  Layer = "session-policy"
+	// LayerVPCEndpoint is the policy of the VPC endpoint the request went
+	// through: a resource-based policy with a Principal that must allow
+	// every request through the endpoint, whoever makes it and whatever the
+	// other policies grant; the default policy allows everything
+	// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+	LayerVPCEndpoint Layer = "vpc-endpoint-policy"
 	// LayerS3PublicAccess is S3 Block Public Access: not a policy, but
 	// settings that refuse public and cross-account access to a bucket
 	// whose policy is public
@@ -121,6 +127,17 @@ type Layers struct {
 	// the request's bucket (the bucket's and its account's combined, the
 	// stricter winning); nil when they are unknown.
 	S3PublicAccess *PublicAccessBlock
+
+	// VPCEndpoint is the policy of the VPC endpoint the request went
+	// through (aws:SourceVpce, or AWS's record of the request says so);
+	// nil when it went through none or none is known. A request that went
+	// through an endpoint whose policy the source does not have is
+	// VPCEndpointRead.Unreadable: the layer is then unknown.
+	VPCEndpoint     *Source
+	VPCEndpointRead Readability
+	// NoVPCEndpoint is true when the source knows the request went
+	// through no VPC endpoint (AWS's record evaluated no endpoint policy).
+	NoVPCEndpoint bool
 }
 
 // PublicAccessBlock is S3 Block Public Access: each setting is true when
@@ -136,9 +153,9 @@ type PublicAccessBlock struct {
 }
 
 // Title names the layer for people: "service control policy". It also
-// names the layers AWS's error messages mention that are not evaluated as
-// layers of their own ("vpc-endpoint-policy", "role-trust-policy"), and
-// returns any other name as it is.
+// names the layer AWS's error messages mention that is not evaluated as a
+// layer of its own ("role-trust-policy"), and returns any other name as it
+// is.
 func (l Layer) Title() string {
 	switch l {
 	case LayerSCP:
@@ -155,7 +172,7 @@ func (l Layer) Title() string {
 		return "session policy"
 	case LayerS3PublicAccess:
 		return "S3 Block Public Access"
-	case "vpc-endpoint-policy":
+	case LayerVPCEndpoint:
 		return "VPC endpoint policy"
 	case "role-trust-policy":
 		return "role trust policy"

@@ -93,14 +93,15 @@ func (d *Diagnosis) warnings() []string {
 }
 
 // evaluatedLayers are the layers the engine evaluates; a hint naming another
-// layer (a VPC endpoint policy, a role trust policy) cannot be confirmed.
+// layer (a role trust policy) cannot be confirmed.
 var evaluatedLayers = map[string]bool{
-	string(policy.LayerSCP):      true,
-	string(policy.LayerRCP):      true,
-	string(policy.LayerResource): true,
-	string(policy.LayerIdentity): true,
-	string(policy.LayerBoundary): true,
-	string(policy.LayerSession):  true,
+	string(policy.LayerVPCEndpoint): true,
+	string(policy.LayerSCP):         true,
+	string(policy.LayerRCP):         true,
+	string(policy.LayerResource):    true,
+	string(policy.LayerIdentity):    true,
+	string(policy.LayerBoundary):    true,
+	string(policy.LayerSession):     true,
 }
 
 // agrees reports whether the evaluation's blockers match what the input said
@@ -175,6 +176,9 @@ func (d *Diagnosis) disagreement() string {
 	var why []string
 	if lr := d.layerResult(l); lr != nil && lr.Decision == simulate.LayerUnknown {
 		why = append(why, "the "+l.Title()+" could not be read")
+	} else if lr != nil && l == policy.LayerVPCEndpoint && lr.Decision == simulate.LayerNotApplicable {
+		// Not evaluated is not "does not deny": say why.
+		why = append(why, lr.Note)
 	} else {
 		why = append(why, "the "+l.Title()+" as read does not deny it (the source may be stale)")
 	}
@@ -224,7 +228,7 @@ func (d *Diagnosis) hintWarning() string {
 		return ""
 	}
 	if d.Result != nil && d.Result.Decision == simulate.Allowed {
-		return src + " says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy iamdiag cannot see (session policy, VPC endpoint policy)"
+		return src + " says " + said + " but the layers read allow the call: the snapshot may be stale, or the deny comes from a policy the source does not hold (session policy, VPC endpoint policy)"
 	}
 	return src + " says " + said + " but the evaluation does not find it: the snapshot may be stale or incomplete"
 }

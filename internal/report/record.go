@@ -3,6 +3,8 @@ package report
 import (
 	"strings"
 	"time"
+
+	"github.com/iamdiag/iamdiag/internal/simulate"
 )
 
 // Record is AWS's own record of the request (IAM Access Troubleshooter's
@@ -22,13 +24,28 @@ type Record struct {
 	Decision string
 	// Matched are the statements AWS matched; none for an implicit deny.
 	Matched []RecordStatement
-	// VPCEndpoint names the VPC endpoint policies AWS evaluated, which
-	// iamdiag does not evaluate yet.
+	// VPCEndpoint names the VPC endpoint policies AWS evaluated (the
+	// vpc-endpoint-policy layer).
 	VPCEndpoint []string
 	// Agrees says whether AWS's decision and matched Deny statements
 	// agree with the local verdict; Detail says how.
 	Agrees bool
 	Detail string
+	// Current compares the record with the account's policies now, when
+	// a current source was given too; nil otherwise.
+	Current *RecordCurrent
+}
+
+// RecordCurrent is the account's policies now beside AWS's record: what
+// changed since the denial, and the request diagnosed again against them.
+type RecordCurrent struct {
+	// Changes say, for people, which policies AWS evaluated have changed,
+	// gone or been added since the denial; empty when none has.
+	Changes []string
+	// Result is the request evaluated against the current policies; nil
+	// when they could not be read (Error says why).
+	Result *simulate.Result
+	Error  string
 }
 
 // RecordStatement is a statement AWS matched.
@@ -83,11 +100,24 @@ func RecordFields(d *Diagnosis) []Field {
 		out = append(out, Field{"matched", "no statement (no policy allowed the request)"})
 	}
 	if len(r.VPCEndpoint) > 0 {
-		out = append(out, Field{"VPC endpoint", strings.Join(r.VPCEndpoint, ", ") + " (evaluated by AWS, not by iamdiag)"})
+		out = append(out, Field{"VPC endpoint", strings.Join(r.VPCEndpoint, ", ")})
 	}
 	out = append(out, Field{"detail", r.Detail})
 	if !r.Agrees && d.Result != nil {
 		out = append(out, Field{"local verdict", localSide(d.Result)})
+	}
+	if c := r.Current; c != nil {
+		switch {
+		case c.Error != "":
+			out = append(out, Field{"since then", "the current policies could not be read: " + c.Error})
+		case len(c.Changes) == 0:
+			out = append(out, Field{"since then", "no policy AWS evaluated has changed"})
+		default:
+			out = append(out, Field{"since then", strings.Join(c.Changes, "; ")})
+		}
+		if c.Result != nil && (d.Result == nil || c.Result.Decision != d.Result.Decision || len(c.Changes) > 0) {
+			out = append(out, Field{"now", localSide(c.Result)})
+		}
 	}
 	return out
 }
@@ -102,6 +132,23 @@ type jsonRecord struct {
 	VPCEndpoint     []string              `json:"vpc_endpoint_policies"`
 	Agrees          bool                  `json:"agrees"`
 	Detail          string                `json:"detail"`
+	Current         *jsonRecordCurrent    `json:"current,omitempty"`
+}
+
+// jsonRecordCurrent is the "current" field of "authorization_record": the
+// policies now beside the record.
+type jsonRecordCurrent struct {
+	Changes  []string             `json:"changes"`
+	Decision *simulate.Decision   `json:"decision"`
+	Blockers []jsonCurrentBlocker `json:"blockers"`
+	Error    string               `json:"error,omitempty"`
+}
+
+type jsonCurrentBlocker struct {
+	Layer     string `json:"layer"`
+	Kind      string `json:"kind"`
+	Policy    string `json:"policy"`
+	Statement string `json:"statement"`
 }
 
 type jsonRecordStatement struct {
@@ -123,6 +170,17 @@ func recordJSON(r *Record) *jsonRecord {
 	}
 	for _, st := range r.Matched {
 		out.Matched = append(out.Matched, jsonRecordStatement(st))
+	}
+	if c := r.Current; c != nil {
+		jc := &jsonRecordCurrent{Changes: append([]string{}, c.Changes...), Blockers: []jsonCurrentBlocker{}, Error: c.Error}
+		if c.Result != nil {
+			d := c.Result.Decision
+			jc.Decision = &d
+			for _, b := range c.Result.Blockers {
+				jc.Blockers = append(jc.Blockers, jsonCurrentBlocker{Layer: string(b.Layer), Kind: b.Kind.String(), Policy: b.Policy, Statement: b.Statement})
+			}
+		}
+		out.Current = jc
 	}
 	return out
 }

@@ -160,9 +160,10 @@ func nearest(layer policy.Layer, pols []PolicyResult) Blocker {
 		if count == 1 {
 			b.Statement = stmt
 		}
-	case policies == 0 && len(pols) == 1 && (layer == policy.LayerBoundary || layer == policy.LayerResource):
+	case policies == 0 && len(pols) == 1 && (layer == policy.LayerBoundary || layer == policy.LayerResource || layer == policy.LayerVPCEndpoint):
 		// A layer of one policy (the boundary, the resource-based
-		// policy): that policy is where an Allow is missing.
+		// policy, the VPC endpoint policy): that policy is where an
+		// Allow is missing.
 		b.Policy, b.PolicyName = policyID(pols[0].Source), pols[0].Source.Name
 	}
 	return b

@@ -36,6 +36,8 @@ func (s state) decision() LayerDecision {
 // same decision.
 type facts struct {
 	scp, rcp, resource, identity, boundary, session state
+	// vpce is the VPC endpoint policy's state.
+	vpce state
 	// grant is how the resource-based policy grants access, when
 	// resource is stAllow.
 	grant grantClass
@@ -60,6 +62,8 @@ func (f *facts) state(layer policy.Layer) state {
 		return f.boundary
 	case policy.LayerSession:
 		return f.session
+	case policy.LayerVPCEndpoint:
+		return f.vpce
 	}
 	return stNA
 }
@@ -77,6 +81,7 @@ const (
 	bitIdentity
 	bitBoundary
 	bitSession
+	bitVPCE
 )
 
 // outcome is the result of combine.
@@ -93,7 +98,10 @@ type outcome struct {
 //
 // Explicit denies in any layer win
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html,
-// "Deny evaluation"). Then RCPs and SCPs must allow, then the grant:
+// "Deny evaluation"). Then RCPs and SCPs must allow, and so must the policy
+// of the VPC endpoint the request went through
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html),
+// then the grant:
 //
 //   - cross-account, both the identity-based side (limited by the boundary
 //     and session policies) and the resource-based policy must allow
@@ -108,19 +116,24 @@ type outcome struct {
 //     "Resource-based policies").
 func combine(f *facts) outcome {
 	var o outcome
-	for i, s := range [...]state{f.rcp, f.scp, f.resource, f.identity, f.boundary, f.session} {
+	for i, s := range [...]state{f.rcp, f.scp, f.resource, f.identity, f.boundary, f.session, f.vpce} {
 		if s == stUnknown {
 			o.unknown |= 1 << i
 		}
 	}
 	deny := f.rcp == stDeny || f.scp == stDeny || f.resource == stDeny ||
-		f.identity == stDeny || f.boundary == stDeny || f.session == stDeny
+		f.identity == stDeny || f.boundary == stDeny || f.session == stDeny || f.vpce == stDeny
 
 	if f.rcp == stImplicit {
 		o.implicit |= bitRCP
 	}
 	if f.scp == stImplicit {
 		o.implicit |= bitSCP
+	}
+	if f.vpce == stImplicit {
+		// The endpoint policy must allow, as an SCP must, whatever grants
+		// the request.
+		o.implicit |= bitVPCE
 	}
 	o.implicit |= grantBlockers(f)
 
@@ -228,6 +241,8 @@ func bitLayer(bit int) policy.Layer {
 		return policy.LayerIdentity
 	case bitBoundary:
 		return policy.LayerBoundary
+	case bitVPCE:
+		return policy.LayerVPCEndpoint
 	}
 	return policy.LayerSession
 }

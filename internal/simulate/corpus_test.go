@@ -39,6 +39,7 @@ var (
 	corpusLayers = []string{
 		string(policy.LayerSCP), string(policy.LayerRCP), string(policy.LayerResource),
 		string(policy.LayerIdentity), string(policy.LayerBoundary), string(policy.LayerSession),
+		string(policy.LayerVPCEndpoint),
 	}
 )
 

@@ -75,6 +75,14 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 	} else {
 		f.session = app.st
 	}
+	if f.session == stDeny {
+		return ExplicitDeny
+	}
+	if app := vpceApplies(&e); app.evaluate {
+		f.vpce, _ = vpceState(prep.Decide(l.VPCEndpoint.Document, policy.ResourceBased))
+	} else {
+		f.vpce = app.st
+	}
 	d := combine(&f).decision
 	if d == Allowed {
 		switch publicAccess(&e, req.Resource) {
@@ -151,6 +159,9 @@ func layersKeys(l *policy.Layers) int {
 	}
 	if l.Resource != nil {
 		bits |= docKeys(l.Resource.Document)
+	}
+	if l.VPCEndpoint != nil {
+		bits |= docKeys(l.VPCEndpoint.Document)
 	}
 	return bits
 }

@@ -43,6 +43,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 		func(d policy.Decision) (state, string) { return identityState(&e, d) })
 	f.boundary, fi.boundary = ev.layer(policy.LayerBoundary, nil, l.Boundary, !l.BoundaryRead.Unreadable, l.BoundaryRead.Error, boundaryApplies(&e), boundaryState)
 	f.session, fi.session = ev.layer(policy.LayerSession, l.Session, nil, (l.SessionKnown && !l.SessionRead.Unreadable) || !isSession(&e.p), l.SessionRead.Error, sessionApplies(&e), sessionState)
+	f.vpce, fi.vpce = ev.vpceLayer(&e)
 
 	settleUndecided(&a.res, &e, &f, &fi)
 	o := combine(&f)
@@ -140,7 +141,7 @@ func (ev *evaluator) reserve(l *policy.Layers) {
 			add(&srcs[i])
 		}
 	}
-	for _, s := range [...]*policy.Source{l.Boundary, l.Resource} {
+	for _, s := range [...]*policy.Source{l.Boundary, l.Resource, l.VPCEndpoint} {
 		if s != nil {
 			add(s)
 		}
@@ -390,6 +391,25 @@ func (ev *evaluator) layer(layer policy.Layer, srcs []policy.Source, one *policy
 	return st, imp
 }
 
+// vpceLayer evaluates the policy of the VPC endpoint the request went
+// through, a resource-based policy whose Principal must match.
+func (ev *evaluator) vpceLayer(e *env) (st, imp state) {
+	l := e.l
+	lr := LayerResult{Layer: policy.LayerVPCEndpoint, Readable: !l.VPCEndpointRead.Unreadable, Error: l.VPCEndpointRead.Error}
+	app := vpceApplies(e)
+	st, imp = app.st, app.st
+	lr.Note = app.note
+	if app.evaluate {
+		var d, noDeny policy.Decision
+		lr.Policies, d, noDeny = ev.evalPoliciesAllow(nil, l.VPCEndpoint, policy.ResourceBased)
+		st, lr.Note = vpceState(d)
+		imp, _ = vpceState(noDeny)
+	}
+	lr.Decision = st.decision()
+	ev.res.Layers = append(ev.res.Layers, lr)
+	return st, imp
+}
+
 // layer returns the result of layer.
 func (r *Result) layer(layer policy.Layer) *LayerResult {
 	for i := range r.Layers {
@@ -413,6 +433,8 @@ func layerBit(layer policy.Layer) int {
 		return bitIdentity
 	case policy.LayerBoundary:
 		return bitBoundary
+	case policy.LayerVPCEndpoint:
+		return bitVPCE
 	}
 	return bitSession
 }

@@ -170,6 +170,47 @@ func sessionState(d policy.Decision) (state, string) {
 // policies could not be known.
 const sessionUnknownWarning = "session policies cannot be read after the fact; if the session was created with a session policy (AssumeRole or GetFederationToken with Policy or PolicyArns), it may limit this request"
 
+// vpceApplies decides whether the VPC endpoint policy is evaluated: it
+// takes part in every request that went through an endpoint, and in no
+// other
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+func vpceApplies(e *env) applicability {
+	l := e.l
+	switch {
+	case l.VPCEndpointRead.Unreadable && l.VPCEndpointRead.Message != "" && (l.VPCEndpointRead.Error == "NotCaptured" || l.VPCEndpointRead.Error == "NotRead"):
+		// The source never read it: its message says why and what to do.
+		return applicability{st: stUnknown, note: l.VPCEndpointRead.Message}
+	case l.VPCEndpointRead.Unreadable:
+		return applicability{st: stUnknown, note: unreadableNote("the VPC endpoint policy", l.VPCEndpointRead)}
+	case l.VPCEndpoint != nil && l.VPCEndpoint.Document == nil:
+		return applicability{st: stUnknown, note: "the VPC endpoint policy's document was not provided; an endpoint policy must allow every request through the endpoint"}
+	case l.VPCEndpoint != nil:
+		return applicability{evaluate: true}
+	case l.VPCEndpointRead.Omitted:
+		return applicability{st: stNA, note: orOmitted(l.VPCEndpointRead, "", "VPC endpoint policy")}
+	case l.NoVPCEndpoint:
+		return applicability{st: stNA, note: "the request did not go through a VPC endpoint"}
+	case e.vpce != "":
+		return applicability{st: stNA, note: "no policy was given for VPC endpoint " + e.vpce + " the request went through: it was not evaluated"}
+	}
+	return applicability{st: stNA, note: "the request's VPC endpoint is unknown (no aws:SourceVpce): if it went through one, its policy was not evaluated"}
+}
+
+// vpceState maps the endpoint policy's decision to a state: like an SCP,
+// it must allow and cannot grant
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html:
+// it "does not override or replace identity-based policies or
+// resource-based policies").
+func vpceState(d policy.Decision) (state, string) {
+	switch d {
+	case policy.Denied:
+		return stDeny, "a Deny statement of the VPC endpoint policy applies"
+	case policy.Allowed:
+		return stAllow, ""
+	}
+	return stImplicit, "no statement of the VPC endpoint policy allows the request; it must allow every request that goes through the endpoint"
+}
+
 // orOmitted returns note, or, when the source was not asked about the
 // layer (policy files without one), that the layer is not part of the
 // question.

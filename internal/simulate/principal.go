@@ -52,6 +52,9 @@ type env struct {
 	// a session's: a role makes no request itself, so the request is
 	// evaluated as one by a session of the role.
 	roleAsCaller bool
+	// vpce is the VPC endpoint the request went through (aws:SourceVpce),
+	// "" when unknown.
+	vpce string
 }
 
 // requiredKind names the resources whose resource-based policy must allow
@@ -92,6 +95,11 @@ func newEnv(req *policy.Request, l *policy.Layers) env {
 	e.required = requiredFor(e.service, req.Resource)
 	e.resourceOnly = e.p.Type == typeService || e.p.Type == typeAnonymous
 	e.roleAsCaller = e.p.Type == typeAssumedRole && isRoleARN(e.p.ARN)
+	// Context keys are matched case-insensitively; the key in lower case
+	// spares Get an allocation on the hot path.
+	if v, ok := req.Context.Get("aws:sourcevpce"); ok && len(v) > 0 {
+		e.vpce = v[0]
+	}
 	e.principalInOrg = l.OrgID != "" && e.p.Account != "" && !e.resourceOnly &&
 		(e.p.Account == l.ManagementAccount || levelsCover(l.SCP, e.p.Account))
 	e.resourceInOrg = l.OrgID != "" && e.resAccount != "" &&

@@ -42,7 +42,7 @@ type Result struct {
 	Blockers []Blocker
 	// Layers has one entry per layer, in the order scp, rcp,
 	// resource-policy, identity-policy, permissions-boundary,
-	// session-policy.
+	// session-policy, vpc-endpoint-policy.
 	Layers []LayerResult
 	// Suspects are, for Inconclusive, the unreadable or unknown layers
 	// that could explain the deny.
@@ -132,12 +132,15 @@ type MissingKey struct {
 var layerOrder = [...]policy.Layer{
 	policy.LayerSCP, policy.LayerRCP, policy.LayerResource,
 	policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession,
+	policy.LayerVPCEndpoint,
 }
 
 // evalOrder is AWS's evaluation order, used to sort blockers
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+// The VPC endpoint policy, which AWS's page does not place, comes after the
+// SCPs: like them it must allow and cannot grant.
 var evalOrder = [...]policy.Layer{
-	policy.LayerRCP, policy.LayerSCP, policy.LayerResource,
+	policy.LayerRCP, policy.LayerSCP, policy.LayerVPCEndpoint, policy.LayerResource,
 	policy.LayerIdentity, policy.LayerBoundary, policy.LayerSession,
 }
 

@@ -218,7 +218,8 @@ func undecidableInput(req *policy.Request, l *policy.Layers) bool {
 			}
 		}
 	}
-	return (l.Boundary != nil && doc(l.Boundary.Document)) || (l.Resource != nil && doc(l.Resource.Document))
+	return (l.Boundary != nil && doc(l.Boundary.Document)) || (l.Resource != nil && doc(l.Resource.Document)) ||
+		(l.VPCEndpoint != nil && doc(l.VPCEndpoint.Document))
 }
 
 // settleUndecided finds the statements of r's layers that the request
@@ -289,6 +290,8 @@ func postOf(layer policy.Layer, e *env) func(policy.Decision) state {
 			s, _ = identityState(e, d)
 		case policy.LayerBoundary:
 			s, _ = boundaryState(d)
+		case policy.LayerVPCEndpoint:
+			s, _ = vpceState(d)
 		default:
 			s, _ = sessionState(d)
 		}
@@ -311,6 +314,8 @@ func setState(f *facts, layer policy.Layer, s state) {
 		f.boundary = s
 	case policy.LayerSession:
 		f.session = s
+	case policy.LayerVPCEndpoint:
+		f.vpce = s
 	}
 }
 

@@ -58,7 +58,8 @@ function summarise(analysis) {
       boundary: layer(analysis.permissionBoundaryAnalysis, false),
       resource: layer(analysis.resourceAnalysis, true),
       scp: org(analysis.scpAnalysis),
-      rcp: org(analysis.rcpAnalysis)
+      rcp: org(analysis.rcpAnalysis),
+      endpoint: layer(analysis.endpointAnalysis, false)
     }
   }
 }

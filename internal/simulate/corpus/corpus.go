@@ -51,6 +51,10 @@ type Case struct {
 	// S3PublicAccess holds the S3 Block Public Access settings; absent
 	// means unknown.
 	S3PublicAccess *PublicAccess `json:"s3_public_access,omitempty"`
+	// VPCEndpointPolicy is the policy of the VPC endpoint the request went
+	// through; VPCEndpointUnreadable says why it is unknown.
+	VPCEndpointPolicy     *Policy `json:"vpc_endpoint_policy,omitempty"`
+	VPCEndpointUnreadable string  `json:"vpc_endpoint_policy_unreadable,omitempty"`
 
 	// Differential is set on a case kept from the differential test
 	// against iam-simulate (package simulate/differential).
@@ -257,6 +261,14 @@ func (c *Case) PolicyLayers() (*policy.Layers, error) {
 	}
 	l.ResourceRead = readability(c.ResourceUnreadable)
 	l.ResourceAccount = c.ResourceAccount
+	if c.VPCEndpointPolicy != nil {
+		s, err := c.VPCEndpointPolicy.source(policy.LayerVPCEndpoint, "")
+		if err != nil {
+			return nil, err
+		}
+		l.VPCEndpoint = &s
+	}
+	l.VPCEndpointRead = readability(c.VPCEndpointUnreadable)
 	if pa := c.S3PublicAccess; pa != nil {
 		l.S3PublicAccess = &policy.PublicAccessBlock{BlockPublicAcls: pa.BlockPublicAcls, IgnorePublicAcls: pa.IgnorePublicAcls,
 			BlockPublicPolicy: pa.BlockPublicPolicy, RestrictPublicBuckets: pa.RestrictPublicBuckets, Origin: "the case"}

@@ -32,6 +32,7 @@ type Answer struct {
 		Resource *LayerAnswer `json:"resource"`
 		SCP      *OrgAnswer   `json:"scp"`
 		RCP      *OrgAnswer   `json:"rcp"`
+		Endpoint *LayerAnswer `json:"endpoint"`
 	} `json:"layers"`
 }
 
@@ -150,6 +151,12 @@ func Theirs(c *Case, s *Answer) (Verdict, simulate.Decision) {
 	}
 	if explicitL(L.Resource) {
 		set["resource-policy/explicit"] = true
+	}
+	// The VPC endpoint policy must allow, as iamdiag's layer does.
+	if explicitL(L.Endpoint) {
+		set["vpc-endpoint-policy/explicit"] = true
+	} else if L.Endpoint != nil && len(L.Endpoint.Allow) == 0 {
+		set["vpc-endpoint-policy/implicit"] = true
 	}
 	org := func(o *OrgAnswer, layer string) {
 		if o == nil {

@@ -230,7 +230,38 @@ func Generate(seed uint64, i int) *Case {
 	// iam-simulate does not model S3 Block Public Access: with the
 	// settings known to be off, both engines answer on the policies alone.
 	g.c.S3PublicAccess = &corpus.PublicAccess{}
+	// The endpoint policy comes last, from a stream of its own, so that
+	// every other part of a case is what it was before it existed.
+	g.r = rand.New(rand.NewPCG(seed^endpointSalt, uint64(i)))
+	g.endpointPolicy()
 	return g.c
+}
+
+// endpointSalt separates the stream that builds a case's VPC endpoint
+// policy.
+const endpointSalt = 0x7c3e9a51d2b4f608
+
+// endpointPolicy gives half the requests made through a VPC endpoint
+// (aws:SourceVpce) the endpoint's policy: statements like an identity
+// policy's with Principal "*", the form gateway endpoints require
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html);
+// iam-simulate does not match an endpoint policy's Principal, so no other
+// form is generated.
+func (g *generator) endpointPolicy() {
+	c := g.c
+	if _, ok := c.Request.Context["aws:SourceVpce"]; !ok || !g.chance(0.5) {
+		return
+	}
+	stmts := g.identityStatements()
+	if g.chance(0.3) {
+		// The default policy, full access, beside the others.
+		stmts = append(stmts, statement{Effect: "Allow", Action: "*", Resource: "*"})
+	}
+	for i := range stmts {
+		stmts[i].Principal = "*"
+	}
+	c.VPCEndpointPolicy = &corpus.Policy{Name: "endpoint-policy", ARN: "arn:aws:ec2:us-east-1:" + account + ":vpc-endpoint/" + c.Request.Context["aws:SourceVpce"][0],
+		Document: g.doc(stmts, false)}
 }
 
 func (g *generator) principal() {
@@ -929,7 +960,7 @@ func rcpFullAWSAccessPolicy() corpus.Policy {
 // policies that cannot be known or more than one session policy.
 func (c *Case) simulation() (map[string]any, error) {
 	switch {
-	case c.IdentityUnreadable != "" || c.BoundaryUnreadable != "" || c.SCPUnreadable != "" || c.RCPUnreadable != "" || c.ResourceUnreadable != "":
+	case c.IdentityUnreadable != "" || c.BoundaryUnreadable != "" || c.SCPUnreadable != "" || c.RCPUnreadable != "" || c.ResourceUnreadable != "" || c.VPCEndpointUnreadable != "":
 		return nil, fmt.Errorf("%w: case %s has an unreadable layer", ErrUnsupported, c.ID)
 	case c.Request.ResourceUnknown:
 		return nil, fmt.Errorf("%w: case %s does not know its resource", ErrUnsupported, c.ID)
@@ -997,6 +1028,9 @@ func (c *Case) simulation() (map[string]any, error) {
 	}
 	if c.ResourcePolicy != nil {
 		sim["resourcePolicy"] = c.ResourcePolicy.Document
+	}
+	if c.VPCEndpointPolicy != nil {
+		sim["vpcEndpointPolicies"] = named([]corpus.Policy{*c.VPCEndpointPolicy})
 	}
 	return sim, nil
 }

@@ -3,6 +3,7 @@ package differential
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -98,6 +99,7 @@ func TestSimulation(t *testing.T) {
 		{"unreadable layer", func(c *Case) { c.SCPUnreadable = "AccessDeniedException" }},
 		{"unknown session policies", func(c *Case) { f := false; c.SessionKnown = &f }},
 		{"two session policies", func(c *Case) { c.Session = make([]corpus.Policy, 2) }},
+		{"unreadable VPC endpoint policy", func(c *Case) { c.VPCEndpointUnreadable = "NotCaptured" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,5 +134,40 @@ func TestShapes(t *testing.T) {
 	}
 	if got[ShapeClassic] < n*70/100 {
 		t.Errorf("%d of %d classic cases, want about 76%%", got[ShapeClassic], n)
+	}
+}
+
+// TestEndpointPolicies checks that requests through a VPC endpoint get the
+// endpoint's policy in about half the cases, that no other request gets
+// one, and that iam-simulate receives it.
+func TestEndpointPolicies(t *testing.T) {
+	const n = 2000
+	through, with := 0, 0
+	for i := range n {
+		c := Generate(9, i)
+		_, ok := c.Request.Context["aws:SourceVpce"]
+		if ok {
+			through++
+		}
+		if c.VPCEndpointPolicy == nil {
+			continue
+		}
+		with++
+		if !ok {
+			t.Fatalf("case %s: an endpoint policy without aws:SourceVpce", c.ID)
+		}
+		sim, err := c.simulation()
+		if err != nil {
+			if errors.Is(err, ErrUnsupported) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if got := len(sim["vpcEndpointPolicies"].([]map[string]any)); got != 1 {
+			t.Fatalf("case %s: %d endpoint policies sent to iam-simulate, want 1", c.ID, got)
+		}
+	}
+	if with < through*35/100 || with > through*65/100 {
+		t.Errorf("%d of %d requests through an endpoint have its policy, want about half", with, through)
 	}
 }

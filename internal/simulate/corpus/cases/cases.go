@@ -85,6 +85,7 @@ func Files() (map[string][]byte, error) {
 	exceptionCases(add)
 	publicAccessCases(add)
 	serviceCases(add)
+	vpceCases(add)
 
 	seen := map[string]bool{}
 	for _, c := range cases {
