@@ -19,6 +19,9 @@ func TestFixDocumentsLint(t *testing.T) {
 	kinds := map[policy.Layer]lint.Kind{
 		policy.LayerIdentity: lint.Identity, policy.LayerBoundary: lint.Boundary, policy.LayerSCP: lint.SCP,
 		policy.LayerRCP: lint.RCP, policy.LayerResource: lint.Resource, policy.LayerSession: lint.Identity,
+		// A VPC endpoint policy has a resource-based policy's grammar
+		// (Principal, Action, Resource, Condition).
+		policy.LayerVPCEndpoint: lint.Resource,
 	}
 	linted := 0
 	for _, c := range append(exampleCases(t), corpusCases(t)...) {
@@ -77,7 +80,7 @@ func findSource(l *policy.Layers, name string, layer policy.Layer) *policy.Sourc
 	for i := range l.Session {
 		all = append(all, &l.Session[i])
 	}
-	all = append(all, l.Boundary, l.Resource)
+	all = append(all, l.Boundary, l.Resource, l.VPCEndpoint)
 	for _, lv := range append(append([]policy.OrgLevel(nil), l.SCP...), l.RCP...) {
 		for i := range lv.Policies {
 			all = append(all, &lv.Policies[i])
