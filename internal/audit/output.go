@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,7 @@ func (r *Report) Since(b Baseline, file string) {
 	}
 	r.Findings = kept
 	r.Baseline = &BaselineInfo{File: file, Known: known}
+	r.recount()
 }
 
 // AtLeast leaves in r only the findings of severity min or above.
@@ -73,6 +75,7 @@ func (r *Report) AtLeast(min lint.Severity) {
 		}
 	}
 	r.Findings = kept
+	r.recount()
 }
 
 // Counts returns how many findings r has of each severity.
@@ -108,8 +111,27 @@ func Text(w io.Writer, r *Report) error {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}
 	ew.printf("\n")
+	if sm := r.Summary; sm != nil {
+		ew.printf("\nby account:\n")
+		for _, a := range sm.Accounts {
+			ew.printf("  %s: %s\n", accountLabel(a.Account, a.Name, a.OU), countsText(a.Counts))
+			if a.Unreadable != "" {
+				ew.printf("    not audited: %s\n", a.Unreadable)
+			}
+		}
+		if sm.Organization.Findings > 0 {
+			ew.printf("  organization policies (SCPs, RCPs): %s\n", countsText(sm.Organization))
+		}
+		ew.printf("by OU:\n")
+		for _, o := range sm.OUs {
+			ew.printf("  %s (%d accounts): %s\n", cmp.Or(o.OU, "(not in the tree)"), o.Accounts, countsText(o.Counts))
+		}
+	}
 	for _, f := range r.Findings {
 		ew.printf("\n%s %s %s [%s]\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Principal, f.ID)
+		if f.Account != "" {
+			ew.printf("  account: %s\n", accountLabel(f.Account, f.AccountName, f.OU))
+		}
 		if f.Policy != "" {
 			loc := f.Policy
 			if f.Statement != "" {
@@ -140,14 +162,37 @@ func Markdown(w io.Writer, r *Report) error {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}
 	ew.printf(".\n")
+	if sm := r.Summary; sm != nil {
+		ew.printf("\n## Summary by account\n\n| account | name | OU | roles | users | error | warning | info | not audited |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, a := range sm.Accounts {
+			ew.printf("| %s | %s | %s | %d | %d | %d | %d | %d | %s |\n", mdCode(a.Account), mdEscape(a.Name), mdEscape(a.OU), a.Roles, a.Users, a.Error, a.Warning, a.Info, mdEscape(a.Unreadable))
+		}
+		if o := sm.Organization; o.Findings > 0 {
+			ew.printf("| (organization policies) | | | | | %d | %d | %d | |\n", o.Error, o.Warning, o.Info)
+		}
+		ew.printf("\n## Summary by OU\n\n| OU | accounts | error | warning | info |\n|---|---|---|---|---|\n")
+		for _, o := range sm.OUs {
+			ew.printf("| %s | %d | %d | %d | %d |\n", mdEscape(o.OU), o.Accounts, o.Error, o.Warning, o.Info)
+		}
+	}
 	if len(r.Findings) > 0 {
-		ew.printf("\n| severity | rule | principal | policy | statement | finding |\n|---|---|---|---|---|---|\n")
-		for _, f := range r.Findings {
-			ew.printf("| %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+		if r.Summary != nil {
+			ew.printf("\n## Findings\n\n| severity | rule | account | principal | policy | statement | finding |\n|---|---|---|---|---|---|---|\n")
+			for _, f := range r.Findings {
+				ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Account), mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+			}
+		} else {
+			ew.printf("\n| severity | rule | principal | policy | statement | finding |\n|---|---|---|---|---|---|\n")
+			for _, f := range r.Findings {
+				ew.printf("| %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+			}
 		}
 		for _, f := range r.Findings {
 			ew.printf("\n## %s %s: %s\n\n", f.Rule, mdEscape(f.Severity.String()), mdEscape(f.Principal))
 			ew.printf("- id: `%s`\n", f.ID)
+			if f.Account != "" {
+				ew.printf("- account: %s\n", mdEscape(accountLabel(f.Account, f.AccountName, f.OU)))
+			}
 			if f.Policy != "" {
 				ew.printf("- policy: %s", mdCode(f.Policy))
 				if f.Statement != "" {
@@ -175,6 +220,16 @@ func describe(r *Report) string {
 	if s == "" {
 		s = "snapshot"
 	}
+	if r.Organization != "" {
+		s += " (organization " + r.Organization
+		if r.Summary != nil {
+			s += fmt.Sprintf(", %d accounts", len(r.Summary.Accounts))
+		}
+		if r.CapturedAt != nil {
+			s += ", captured " + r.CapturedAt.Format("2006-01-02T15:04:05Z")
+		}
+		s += ")"
+	}
 	if r.Account != "" {
 		s += " (account " + r.Account
 		if r.CapturedAt != nil {
@@ -183,6 +238,22 @@ func describe(r *Report) string {
 		s += ")"
 	}
 	return s
+}
+
+// accountLabel names an account for people: "123456789012 (prod) in
+// Root/Workloads".
+func accountLabel(id, name, ou string) string {
+	if name != "" {
+		id += " (" + name + ")"
+	}
+	if ou != "" {
+		id += " in " + ou
+	}
+	return id
+}
+
+func countsText(c Counts) string {
+	return fmt.Sprintf("%d findings: %d error, %d warning, %d info", c.Findings, c.Error, c.Warning, c.Info)
 }
 
 // mdEscape keeps text from breaking a Markdown table or turning into markup.
