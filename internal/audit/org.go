@@ -159,7 +159,7 @@ func unreadableAccount(a *layers.OrgAccount, err error) Finding {
 		Message: "account " + a.ID + " was not audited: " + err.Error(), Why: why[RuleUnreadableAccount],
 		Fix:     "Make the account readable (deploy the reader role there: examples/org-reader; check --account-role and --external-id) and capture the organization again (iamdiag snapshot --org -o DIR), or repair the account's file in the folder.",
 		subject: a.ID}
-	if a.ErrorCode != "" {
+	if a.ErrorCode != "" && !strings.Contains(f.Message, a.ErrorCode) {
 		f.Message += " (" + a.ErrorCode + ")"
 	}
 	f.ID = findingID(f.Rule, "", "", "", f.subject)
