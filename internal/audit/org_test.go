@@ -155,17 +155,17 @@ func TestRunOrg(t *testing.T) {
 	}{
 		{name: "every account", wantAccounts: []string{testMgmt, testProd, testSandbox, testData},
 			wantLines: []orgLine{
-				{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", "AccessDenied"},
+				{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", testSandbox},
 				{RuleTrustOutsideOrg, testProd, "Root/Workloads", "arn:aws:iam::111111111111:role/Vendor", testOutside},
 			}},
 		{name: "an OU", opt: OrgOptions{OUs: []string{"ou-test-data"}}, wantAccounts: []string{testData}},
 		{name: "the root is every account", opt: OrgOptions{OUs: []string{"r-test"}}, wantAccounts: []string{testMgmt, testProd, testSandbox, testData},
 			wantLines: []orgLine{
-				{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", "AccessDenied"},
+				{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", testSandbox},
 				{RuleTrustOutsideOrg, testProd, "Root/Workloads", "arn:aws:iam::111111111111:role/Vendor", testOutside},
 			}},
 		{name: "accounts", opt: OrgOptions{Accounts: []string{testSandbox}}, wantAccounts: []string{testSandbox},
-			wantLines: []orgLine{{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", "AccessDenied"}}},
+			wantLines: []orgLine{{RuleUnreadableAccount, testSandbox, "Root/Workloads", "", testSandbox}}},
 		{name: "an account outside the organization", opt: OrgOptions{Accounts: []string{testOutside}}, wantErr: ErrNotInOrganization},
 		{name: "an OU outside the organization", opt: OrgOptions{OUs: []string{"ou-test-nope"}}, wantErr: ErrNotInOrganization},
 		{name: "an account is no OU", opt: OrgOptions{OUs: []string{testProd}}, wantErr: ErrNotInOrganization},
@@ -190,7 +190,10 @@ func TestRunOrg(t *testing.T) {
 			for _, f := range r.Findings {
 				switch f.Rule {
 				case RuleUnreadableAccount:
-					lines = append(lines, orgLine{f.Rule, f.Account, f.OU, f.Principal, strings.TrimSuffix(strings.TrimPrefix(f.Message[strings.LastIndex(f.Message, "("):], "("), ")")})
+					if !strings.Contains(f.Message, "(AccessDenied: denied)") {
+						t.Errorf("IAMA007 message %q lacks the recorded error", f.Message)
+					}
+					fallthrough
 				case RuleTrustOutsideOrg:
 					lines = append(lines, orgLine{f.Rule, f.Account, f.OU, f.Principal, f.subject})
 				}
