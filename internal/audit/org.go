@@ -157,7 +157,7 @@ func auditAccount(ctx context.Context, org *layers.OrgSnapshot, a *layers.OrgAcc
 func unreadableAccount(a *layers.OrgAccount, err error) Finding {
 	f := Finding{Rule: RuleUnreadableAccount, Severity: ruleSeverity(RuleUnreadableAccount),
 		Message: "account " + a.ID + " was not audited: " + err.Error(), Why: why[RuleUnreadableAccount],
-		Fix:     "Make the account readable (deploy the reader role there: examples/org-reader; check --account-role and --external-id) and capture the organization again (iamdiag snapshot --org -o DIR), or repair the account's file in the folder.",
+		Fix:     "Make the account readable (deploy the reader role there, see examples/org-reader; check the account role and external id the capture used) and capture the organization again, or repair the account's file in the folder.",
 		subject: a.ID}
 	if a.ErrorCode != "" && !strings.Contains(f.Message, a.ErrorCode) {
 		f.Message += " (" + a.ErrorCode + ")"
