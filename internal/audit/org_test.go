@@ -370,3 +370,36 @@ func TestOrgOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONStreamed: the findings written one at a time give the bytes of
+// encoding the report whole, for a single account and an organization.
+func TestJSONStreamed(t *testing.T) {
+	single := run(t, loadExample(t, "seed"), Options{Source: "snapshot <seed> & \"quoted\""})
+	single.Warnings = []string{`a warning with "findings": [] in it`}
+	org, err := runOrg(t, testOrg(t), OrgOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		r    *Report
+	}{
+		{"single account", single},
+		{"organization", org},
+		{"no findings", &Report{Source: "empty", Findings: []Finding{}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var whole, streamed strings.Builder
+			if err := encodeIndented(&whole, tc.r, ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := JSON(&streamed, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(whole.String(), streamed.String()); diff != "" {
+				t.Errorf("streamed JSON differs (-whole +streamed):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -93,12 +95,56 @@ func (r *Report) Counts() (errs, warnings, infos int) {
 	return errs, warnings, infos
 }
 
-// JSON writes r as indented JSON.
+// JSON writes r as indented JSON. The findings are encoded one at a time,
+// straight to w, so that an organization's hundreds of thousands of
+// findings are never held twice in memory as one encoded document; the
+// bytes are those of encoding r whole.
 func JSON(w io.Writer, r *Report) error {
+	if len(r.Findings) == 0 {
+		return encodeIndented(w, r, "")
+	}
+	shell := *r
+	shell.Findings = []Finding{}
+	var head bytes.Buffer
+	if err := encodeIndented(&head, &shell, ""); err != nil {
+		return err
+	}
+	// The only `"findings": []` of the shell is its key: inside a string
+	// value the quotes would be escaped.
+	const empty = `"findings": []`
+	before, after, ok := bytes.Cut(head.Bytes(), []byte(empty))
+	if !ok {
+		return errors.New("encoding the audit: no findings list in the report")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	bw.WriteString(`"findings": [` + "\n")
+	var item bytes.Buffer
+	for i := range r.Findings {
+		item.Reset()
+		item.WriteString("    ")
+		if err := encodeIndented(&item, &r.Findings[i], "    "); err != nil {
+			return err
+		}
+		b := bytes.TrimSuffix(item.Bytes(), []byte("\n"))
+		if i < len(r.Findings)-1 {
+			b = append(b, ',')
+		}
+		bw.Write(b)
+		bw.WriteString("\n")
+	}
+	bw.WriteString("  ]")
+	bw.Write(after)
+	return bw.Flush()
+}
+
+// encodeIndented writes v as json.Encoder does with SetIndent(prefix, "  ")
+// and no HTML escaping.
+func encodeIndented(w io.Writer, v any, prefix string) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // Text writes r for a terminal: a summary, then one block per finding.
