@@ -29,6 +29,9 @@ type auditOptions struct {
 	Conditional bool
 	Profile     string
 	Region      string
+	// Accounts and OUs limit an audit of a multi-account snapshot folder.
+	Accounts []string
+	OUs      []string
 }
 
 // auditDeps are what runAudit needs besides its options; tests replace
@@ -59,6 +62,15 @@ reports, each with the principal, policy, statement, why and fix:
   - IAMA005: policy documents of the snapshot that cannot be parsed (the
     layers that use them are unknown to every diagnosis).
 
+--snapshot DIR, a multi-account folder of 'iamdiag snapshot --org', audits
+every account, one at a time (memory is bounded by the largest account):
+findings carry their account and OU, the report sums them up by account,
+OU and severity, and two rules are added:
+  - IAMA006: a role's trust policy names an account outside the
+    organization;
+  - IAMA007: an account the capture could not read (not audited).
+--accounts and --ou (accounts under the OUs, at any depth) limit it.
+
 Findings are sorted by severity, then principal. Each has a stable id;
 --baseline FILE (a previous --format json output) reports only new ones.
 Without --snapshot the live account is captured first, as 'iamdiag snapshot'
@@ -67,6 +79,7 @@ AWS_ENDPOINT_URL* honoured).
 
 Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
 		Example: `  iamdiag audit --snapshot snapshot.json
+  iamdiag audit --snapshot org-snapshot --ou ou-ab12-workloads --format markdown
   iamdiag audit --snapshot snapshot.json --format json > audit.json
   iamdiag audit --snapshot new.json --baseline audit.json --min-severity warning`,
 		Args: noArgs,
@@ -81,6 +94,8 @@ Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
 	fs.StringVar(&opts.Baseline, "baseline", "", "report only findings not in `FILE`, a previous --format json output")
 	fs.StringVar(&opts.MinSeverity, "min-severity", "info", "report findings of at least `LEVEL`: error, warning or info")
 	fs.BoolVar(&opts.Conditional, "conditional", false, "also report grants an SCP denies unless the request meets its condition (IAMA003)")
+	fs.StringSliceVar(&opts.Accounts, "accounts", nil, "multi-account snapshot: audit only these account `IDS`")
+	fs.StringSliceVar(&opts.OUs, "ou", nil, "multi-account snapshot: audit only the accounts under these OU `IDS` (at any depth)")
 	fs.StringVar(&opts.Profile, "profile", "", "live account: the AWS shared-config `PROFILE`")
 	fs.StringVar(&opts.Region, "region", "", "live account: the AWS `REGION` for the API calls")
 	return cmd
@@ -100,8 +115,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	if o.Snapshot != "" && (o.Profile != "" || o.Region != "") {
 		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
 	}
-	if o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
-		return usageErrorf("--snapshot %s is a multi-account snapshot folder, which audit does not read yet: audit one account's file (%s/accounts/ACCOUNT.json)", o.Snapshot, o.Snapshot)
+	orgFolder := o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot)
+	if !orgFolder && (len(o.Accounts) > 0 || len(o.OUs) > 0) {
+		return usageErrorf("--accounts and --ou are for a multi-account snapshot folder (--snapshot DIR of 'iamdiag snapshot --org')")
 	}
 	var base audit.Baseline
 	if o.Baseline != "" {
@@ -121,6 +137,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		source string
 		warns  []string
 	)
+	if orgFolder {
+		return auditOrg(ctx, o, deps, stdout, minSev, base, bar)
+	}
 	if o.Snapshot != "" {
 		snap, err = layers.LoadFile(o.Snapshot)
 		if err != nil {
@@ -150,6 +169,13 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	rep.Warnings = append(warns, rep.Warnings...)
 	deps.log.Info("audit finished", zap.Int("roles", rep.Roles), zap.Int("users", rep.Users),
 		zap.Int("policies", rep.Policies), zap.Int("findings", len(rep.Findings)), zap.Duration("took", time.Since(start)))
+	return writeAudit(o, stdout, rep, minSev, base)
+}
+
+// writeAudit filters the report (--min-severity, --baseline) and writes it
+// in the chosen format.
+func writeAudit(o *auditOptions, stdout io.Writer, rep *audit.Report, minSev lint.Severity, base audit.Baseline) error {
+	var err error
 	rep.AtLeast(minSev)
 	if base != nil {
 		rep.Since(base, o.Baseline)
@@ -166,6 +192,30 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		return fmt.Errorf("writing the audit: %w", err)
 	}
 	return nil
+}
+
+// auditOrg audits a multi-account snapshot folder account by account
+// (audit.RunOrg: one account's snapshot in memory at a time).
+func auditOrg(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Writer, minSev lint.Severity, base audit.Baseline, bar *progressBar) error {
+	org, err := layers.LoadOrg(o.Snapshot)
+	if err != nil {
+		return fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+	}
+	start := time.Now()
+	rep, err := audit.RunOrg(ctx, org, audit.OrgOptions{
+		Options:  audit.Options{Source: "organization snapshot " + o.Snapshot, Conditional: o.Conditional, Progress: bar.update},
+		Accounts: o.Accounts, OUs: o.OUs,
+	})
+	bar.done()
+	if errors.Is(err, audit.ErrNotInOrganization) {
+		return usageErrorf("--accounts/--ou: %v", err)
+	}
+	if err != nil {
+		return err
+	}
+	deps.log.Info("audit finished", zap.Int("accounts", len(rep.Summary.Accounts)), zap.Int("roles", rep.Roles), zap.Int("users", rep.Users),
+		zap.Int("policies", rep.Policies), zap.Int("findings", len(rep.Findings)), zap.Duration("took", time.Since(start)))
+	return writeAudit(o, stdout, rep, minSev, base)
 }
 
 // captureLive captures the account the default credentials reach, with its

@@ -39,6 +39,12 @@ type Options struct {
 // when snap cannot be read or ctx is done; parts of the audit that cannot
 // run are listed in Report.Warnings.
 func Run(ctx context.Context, snap *layers.Snapshot, opt Options) (*Report, error) {
+	return runSnapshot(ctx, snap, opt, nil)
+}
+
+// runSnapshot is Run; inOrg, when set, holds the organization's accounts, and a
+// trust policy naming another account is a finding (IAMA006).
+func runSnapshot(ctx context.Context, snap *layers.Snapshot, opt Options, inOrg map[string]bool) (*Report, error) {
 	if snap == nil {
 		return nil, errors.New("auditing: no snapshot")
 	}
@@ -49,6 +55,7 @@ func Run(ctx context.Context, snap *layers.Snapshot, opt Options) (*Report, erro
 		opt.MaxActions = 2000
 	}
 	a := newAuditor(snap, opt)
+	a.inOrg = inOrg
 	units := a.lintUnits()
 	principals := a.principals()
 	total := len(units) + len(principals)
@@ -176,6 +183,9 @@ type principal struct {
 type auditor struct {
 	snap *layers.Snapshot
 	opt  Options
+	// inOrg holds the organization's accounts when they are all known
+	// (a multi-account snapshot); nil otherwise.
+	inOrg map[string]bool
 
 	// profileRoles are the roles in an instance profile.
 	profileRoles []profileRole
@@ -249,6 +259,9 @@ func (a *auditor) auditPrincipal(p principal) ([]Finding, error) {
 	var out []Finding
 	if p.role != nil {
 		out = append(out, federatedNoBoundary(p.role)...)
+		if a.inOrg != nil {
+			out = append(out, trustOutsideOrg(p.role, a.inOrg, a.orgID())...)
+		}
 	}
 	if l.IdentityRead.Unreadable {
 		a.warnf("%s: %s", p.arn, l.IdentityRead.Message)

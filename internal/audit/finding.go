@@ -29,6 +29,12 @@ const (
 	// RuleUnreadableDocument: a policy document of the snapshot cannot be
 	// parsed, so the layers that use it are unknown to every diagnosis.
 	RuleUnreadableDocument = "IAMA005"
+	// RuleTrustOutsideOrg: a role's trust policy names an account that is
+	// not in the organization (audits of a multi-account snapshot only).
+	RuleTrustOutsideOrg = "IAMA006"
+	// RuleUnreadableAccount: an account of a multi-account snapshot could
+	// not be read, so nothing in it was audited.
+	RuleUnreadableAccount = "IAMA007"
 )
 
 // Rule describes one audit rule.
@@ -63,6 +69,12 @@ var Rules = []Rule{
 	{RuleUnreadableDocument, "unreadable-policy-document", lint.Error,
 		"A policy document of the snapshot cannot be parsed: the layers that use it are unknown, and diagnoses of the principals they apply to are inconclusive.",
 		"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"},
+	{RuleTrustOutsideOrg, "trust-outside-organization", lint.Warning,
+		"A role's trust policy lets an account outside the organization assume it.",
+		"https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"},
+	{RuleUnreadableAccount, "unreadable-account", lint.Error,
+		"An account of the organization snapshot could not be read: none of its roles, users and policies were audited.",
+		"https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html"},
 }
 
 // why says why each audit rule matters; findings carry it.
@@ -71,6 +83,8 @@ var why = map[string]string{
 	RuleSCPDead:                   "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): the grant looks correct in the role's policy but every call is denied, which sends whoever debugs an access denied to the wrong policy; a dead grant also invites widening the role's policy, which cannot help.",
 	RuleSCPDeadUnless:             "An SCP Deny wins over any Allow in the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html): calls that do not meet the SCP's condition are denied although the role's policy allows them.",
 	RuleUnreadableDocument:        "IAM rejects a document that breaks the policy grammar (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html), so this one was changed or damaged after the capture; iamdiag cannot evaluate it, so every diagnosis that needs it is inconclusive and the audit's other rules skip it.",
+	RuleTrustOutsideOrg:           "Whoever controls the trusted account can assume the role: a vendor's account is a confused-deputy risk unless the trust requires sts:ExternalId (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html), and an account that left the organization, or a mistyped id, hands the role to someone the organization's SCPs do not govern (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).",
+	RuleUnreadableAccount:         "The account's roles, users and policies are unknown: a dangerous grant there is neither found by the audit nor explained by a diagnosis, which is then inconclusive (docs/org-snapshot.md).",
 	RuleInstanceProfileEscalation: "A stolen session with ec2:RunInstances and iam:PassRole can launch an instance with a privileged instance profile and read that role's credentials from the instance metadata service: a full account compromise (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html).",
 }
 
@@ -120,10 +134,37 @@ type Finding struct {
 	// Roles lists the more privileged roles the principal can launch an
 	// instance with (escalation), most privileged first.
 	Roles []string `json:"roles,omitempty"`
+	// Account is the account the finding is about, in an audit of a
+	// multi-account snapshot; empty for a single account and for the
+	// organization's own policies (SCPs, RCPs).
+	Account string `json:"account,omitempty"`
+	// AccountName is the account's name, where the snapshot has it.
+	AccountName string `json:"account_name,omitempty"`
+	// OU is the path of the account in the organization, root first
+	// ("Root/Workloads/Prod"), in an audit of a multi-account snapshot.
+	OU string `json:"ou,omitempty"`
 	// subject disambiguates findings of one rule on one statement; it is
 	// part of the id.
 	subject string
+	// scope says whether the id names the account; see findingScope.
+	scope findingScope
 }
+
+// findingScope says what a finding's id hashes besides the rule: an
+// audit of several accounts relies on it to keep ids distinct.
+type findingScope uint8
+
+const (
+	// scopeAccount: the id hashes a principal, or a policy ARN, that
+	// names the account.
+	scopeAccount findingScope = iota
+	// scopeShared: the id hashes only an AWS managed policy's ARN, the
+	// same in every account.
+	scopeShared
+	// scopeOrganization: the finding is about an SCP or RCP, the same
+	// in every account of the organization.
+	scopeOrganization
+)
 
 // Report is the result of one audit.
 type Report struct {
@@ -145,6 +186,12 @@ type Report struct {
 	Baseline *BaselineInfo `json:"baseline,omitempty"`
 	// Warnings are for people: parts of the audit that could not run.
 	Warnings []string `json:"warnings,omitempty"`
+	// Organization is the organization's id, in an audit of a
+	// multi-account snapshot.
+	Organization string `json:"organization,omitempty"`
+	// Summary counts the findings by account, OU and severity, in an
+	// audit of a multi-account snapshot.
+	Summary *Summary `json:"summary,omitempty"`
 }
 
 // BaselineInfo says how a baseline filtered the report.

@@ -223,6 +223,12 @@ func (u *lintUnit) check() []Finding {
 			awsManagedFinding(&f, u.policy)
 		}
 		f.ID = findingID(f.Rule, u.owner, f.Policy, f.Statement, f.subject)
+		switch {
+		case u.kind == lint.SCP || u.kind == lint.RCP:
+			f.scope = scopeOrganization
+		case u.awsManaged:
+			f.scope = scopeShared
+		}
 		out = append(out, f)
 	}
 	return out

@@ -1,10 +1,14 @@
 package audit
 
 import (
+	"bufio"
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/lint"
@@ -62,6 +66,7 @@ func (r *Report) Since(b Baseline, file string) {
 	}
 	r.Findings = kept
 	r.Baseline = &BaselineInfo{File: file, Known: known}
+	r.recount()
 }
 
 // AtLeast leaves in r only the findings of severity min or above.
@@ -73,6 +78,7 @@ func (r *Report) AtLeast(min lint.Severity) {
 		}
 	}
 	r.Findings = kept
+	r.recount()
 }
 
 // Counts returns how many findings r has of each severity.
@@ -90,12 +96,56 @@ func (r *Report) Counts() (errs, warnings, infos int) {
 	return errs, warnings, infos
 }
 
-// JSON writes r as indented JSON.
+// JSON writes r as indented JSON. The findings are encoded one at a time,
+// straight to w, so that an organization's hundreds of thousands of
+// findings are never held twice in memory as one encoded document; the
+// bytes are those of encoding r whole.
 func JSON(w io.Writer, r *Report) error {
+	if len(r.Findings) == 0 {
+		return encodeIndented(w, r, "")
+	}
+	shell := *r
+	shell.Findings = []Finding{}
+	var head bytes.Buffer
+	if err := encodeIndented(&head, &shell, ""); err != nil {
+		return err
+	}
+	// The only `"findings": []` of the shell is its key: inside a string
+	// value the quotes would be escaped.
+	const empty = `"findings": []`
+	before, after, ok := bytes.Cut(head.Bytes(), []byte(empty))
+	if !ok {
+		return errors.New("encoding the audit: no findings list in the report")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	bw.WriteString(`"findings": [` + "\n")
+	var item bytes.Buffer
+	for i := range r.Findings {
+		item.Reset()
+		item.WriteString("    ")
+		if err := encodeIndented(&item, &r.Findings[i], "    "); err != nil {
+			return err
+		}
+		b := bytes.TrimSuffix(item.Bytes(), []byte("\n"))
+		if i < len(r.Findings)-1 {
+			b = append(b, ',')
+		}
+		bw.Write(b)
+		bw.WriteString("\n")
+	}
+	bw.WriteString("  ]")
+	bw.Write(after)
+	return bw.Flush()
+}
+
+// encodeIndented writes v as json.Encoder does with SetIndent(prefix, "  ")
+// and no HTML escaping.
+func encodeIndented(w io.Writer, v any, prefix string) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // Text writes r for a terminal: a summary, then one block per finding.
@@ -108,8 +158,27 @@ func Text(w io.Writer, r *Report) error {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}
 	ew.printf("\n")
+	if sm := r.Summary; sm != nil {
+		ew.printf("\nby account:\n")
+		for _, a := range sm.Accounts {
+			ew.printf("  %s: %s\n", accountLabel(a.Account, a.Name, a.OU), countsText(a.Counts))
+			if a.Unreadable != "" {
+				ew.printf("    not audited: %s\n", a.Unreadable)
+			}
+		}
+		if sm.Organization.Findings > 0 {
+			ew.printf("  organization policies (SCPs, RCPs): %s\n", countsText(sm.Organization))
+		}
+		ew.printf("by OU:\n")
+		for _, o := range sm.OUs {
+			ew.printf("  %s (%s): %s\n", cmp.Or(o.OU, "(not in the tree)"), count(o.Accounts, "account"), countsText(o.Counts))
+		}
+	}
 	for _, f := range r.Findings {
 		ew.printf("\n%s %s %s [%s]\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Principal, f.ID)
+		if f.Account != "" {
+			ew.printf("  account: %s\n", accountLabel(f.Account, f.AccountName, f.OU))
+		}
 		if f.Policy != "" {
 			loc := f.Policy
 			if f.Statement != "" {
@@ -151,14 +220,37 @@ func Markdown(w io.Writer, r *Report) error {
 		ew.printf(" (new since the baseline; %d known findings left out)", r.Baseline.Known)
 	}
 	ew.printf(".\n")
+	if sm := r.Summary; sm != nil {
+		ew.printf("\n## Summary by account\n\n| account | name | OU | roles | users | error | warning | info | not audited |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, a := range sm.Accounts {
+			ew.printf("| %s | %s | %s | %d | %d | %d | %d | %d | %s |\n", mdCode(a.Account), mdEscape(a.Name), mdEscape(a.OU), a.Roles, a.Users, a.Error, a.Warning, a.Info, mdEscape(a.Unreadable))
+		}
+		if o := sm.Organization; o.Findings > 0 {
+			ew.printf("| (organization policies) | | | | | %d | %d | %d | |\n", o.Error, o.Warning, o.Info)
+		}
+		ew.printf("\n## Summary by OU\n\n| OU | accounts | error | warning | info |\n|---|---|---|---|---|\n")
+		for _, o := range sm.OUs {
+			ew.printf("| %s | %d | %d | %d | %d |\n", mdEscape(o.OU), o.Accounts, o.Error, o.Warning, o.Info)
+		}
+	}
 	if len(r.Findings) > 0 {
-		ew.printf("\n| severity | rule | principal | policy | statement | finding |\n|---|---|---|---|---|---|\n")
-		for _, f := range r.Findings {
-			ew.printf("| %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+		if r.Summary != nil {
+			ew.printf("\n## Findings\n\n| severity | rule | account | principal | policy | statement | finding |\n|---|---|---|---|---|---|---|\n")
+			for _, f := range r.Findings {
+				ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Account), mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+			}
+		} else {
+			ew.printf("\n| severity | rule | principal | policy | statement | finding |\n|---|---|---|---|---|---|\n")
+			for _, f := range r.Findings {
+				ew.printf("| %s | %s | %s | %s | %s | %s |\n", f.Severity, f.Rule, mdCode(f.Principal), mdCode(f.Policy), mdCode(f.Statement), mdEscape(f.Message))
+			}
 		}
 		for _, f := range r.Findings {
 			ew.printf("\n## %s %s: %s\n\n", f.Rule, mdEscape(f.Severity.String()), mdEscape(f.Principal))
 			ew.printf("- id: `%s`\n", f.ID)
+			if f.Account != "" {
+				ew.printf("- account: %s\n", mdEscape(accountLabel(f.Account, f.AccountName, f.OU)))
+			}
 			if f.Policy != "" {
 				ew.printf("- policy: %s", mdCode(f.Policy))
 				if f.Statement != "" {
@@ -186,6 +278,16 @@ func describe(r *Report) string {
 	if s == "" {
 		s = "snapshot"
 	}
+	if r.Organization != "" {
+		s += " (organization " + r.Organization
+		if r.Summary != nil {
+			s += fmt.Sprintf(", %d accounts", len(r.Summary.Accounts))
+		}
+		if r.CapturedAt != nil {
+			s += ", captured " + r.CapturedAt.Format("2006-01-02T15:04:05Z")
+		}
+		s += ")"
+	}
 	if r.Account != "" {
 		s += " (account " + r.Account
 		if r.CapturedAt != nil {
@@ -194,6 +296,22 @@ func describe(r *Report) string {
 		s += ")"
 	}
 	return s
+}
+
+// accountLabel names an account for people: "123456789012 (prod) in
+// Root/Workloads".
+func accountLabel(id, name, ou string) string {
+	if name != "" {
+		id += " (" + name + ")"
+	}
+	if ou != "" {
+		id += " in " + ou
+	}
+	return id
+}
+
+func countsText(c Counts) string {
+	return count(c.Findings, "finding") + ": " + count(c.Error, "error") + ", " + count(c.Warning, "warning") + ", " + strconv.Itoa(c.Info) + " info"
 }
 
 // mdEscape keeps text from breaking a Markdown table or turning into markup.

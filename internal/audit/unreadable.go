@@ -42,6 +42,12 @@ func unreadableFindings(snap *layers.Snapshot) []Finding {
 		// The principal is left out of the id: a shared policy's finding
 		// keeps its id as attachments change.
 		f.ID = findingID(f.Rule, d.Owner, f.Policy, "", d.Version)
+		switch {
+		case d.Layer == policy.LayerSCP || d.Layer == policy.LayerRCP:
+			f.scope = scopeOrganization
+		case d.Owner == "" && isAWSManaged(d.Policy):
+			f.scope = scopeShared
+		}
 		out = append(out, f)
 	}
 	return out
