@@ -1,5 +1,5 @@
 // Package fakeaws is a fake AWS endpoint for tests: one HTTP server on
-// 127.0.0.1 that answers the IAM, STS, Organizations, S3 and KMS calls
+// 127.0.0.1 that answers the IAM, STS, Organizations, S3, KMS and EC2 calls
 // iamdiag makes, from an iamdiag-snapshot/v1, speaking each service's real
 // wire protocol so that the real AWS SDK for Go v2 clients talk to it
 // unchanged:
@@ -12,6 +12,9 @@
 //     X-Amz-Target.
 //   - S3 GetBucketPolicy: restXml, GET /BUCKET?policy answered with the bare
 //     policy document.
+//   - EC2 DescribeVpcEndpoints: ec2 query, a form-encoded POST with
+//     Version=2016-11-15 answered with unwrapped XML, the endpoints coming
+//     from the snapshot's vpc_endpoints and found only in their region.
 //
 // Point a client at Server.URL through AWS_ENDPOINT_URL (every service) or
 // config.WithBaseEndpoint / the client's BaseEndpoint option; give it any

@@ -96,6 +96,13 @@ func (s *Server) parse(r *http.Request, rq *request) (proto, *apiError) {
 		}
 		rq.form = form
 		rq.op = form.Get("Action")
+		if form.Get("Version") == ec2Version {
+			rq.service, rq.region = "ec2", signingRegion(r.Header.Get("Authorization"))
+			if rq.op == "" {
+				return ec2Proto{}, &apiError{Code: "MissingAction", Message: "The request must contain the parameter Action"}
+			}
+			return ec2Proto{}, nil
+		}
 		switch v := form.Get("Version"); {
 		case v == stsVersion || (v == "" && stsActions[rq.op]):
 			rq.service, p.ns = "sts", stsNamespace
@@ -360,6 +367,16 @@ func (s *Server) dispatch(rq *request, p proto) *response {
 		}
 		if h == nil {
 			return pp.fail(rq, &apiError{Code: "UnknownOperationException", Message: fmt.Sprintf("fakeaws: %s: %v", rq.op, errUnknownOp)})
+		}
+		res, e := h(s, rq)
+		if e != nil {
+			return pp.fail(rq, e)
+		}
+		return pp.ok(rq, res)
+	case ec2Proto:
+		h := ec2Ops[rq.op]
+		if h == nil {
+			return pp.fail(rq, &apiError{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", rq.op)})
 		}
 		res, e := h(s, rq)
 		if e != nil {

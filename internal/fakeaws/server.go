@@ -79,7 +79,7 @@ type Options struct {
 
 // Call records one HTTP request the server answered.
 type Call struct {
-	// Service is "iam", "sts", "organizations", "s3", "kms" or "" when the
+	// Service is "iam", "sts", "organizations", "s3", "kms", "ec2" or "" when the
 	// request named no known service.
 	Service string
 	// Op is the operation name, e.g. "GetRole".
@@ -308,6 +308,7 @@ type request struct {
 	form    url.Values // awsquery parameters
 	body    []byte     // awsJson body
 	bucket  string     // S3
+	region  string     // EC2: the region the request was signed for
 	start   time.Time
 	akid    string
 	reqID   string
