@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -29,7 +30,8 @@ import (
 // defaultRegion is used when neither --region, AWS_REGION nor the profile
 // names one: IAM and Organizations are global services and
 // sts:DecodeAuthorizationMessage answers in any region, so the region
-// matters only for S3 and KMS resource policies.
+// matters only for S3 and KMS resource policies and VPC endpoints (read
+// in the request's region when it is known).
 const defaultRegion = "us-east-1"
 
 // awsBackoff, when set, replaces the retryer's backoff and turns off its
@@ -101,11 +103,12 @@ type awsClients struct {
 	org *organizations.Client
 	s3  *s3.Client
 	kms *kms.Client
+	ec2 *ec2.Client
 }
 
 // source returns the clients the live source reads through.
 func (c *awsClients) source() live.SourceClients {
-	return live.SourceClients{Clients: live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, STS: c.sts, Simulator: c.iam}
+	return live.SourceClients{Clients: live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms, EC2: c.ec2}, STS: c.sts, Simulator: c.iam}
 }
 
 // capture returns the clients a capture reads through.
@@ -120,6 +123,7 @@ func newAWSClients(cfg aws.Config) *awsClients {
 		org: organizations.NewFromConfig(cfg),
 		s3:  s3.NewFromConfig(cfg),
 		kms: kms.NewFromConfig(cfg),
+		ec2: ec2.NewFromConfig(cfg),
 	}
 }
 

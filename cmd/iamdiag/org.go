@@ -76,7 +76,7 @@ func (o *orgOptions) apply(ctx context.Context, cfg aws.Config, region string, c
 	if o.AccountRole == "" {
 		return nil, nil
 	}
-	base := &live.AccountClients{IAM: c.iam, S3: c.s3, KMS: c.kms, Simulator: c.iam, Details: c.iam}
+	base := &live.AccountClients{IAM: c.iam, S3: c.s3, KMS: c.kms, EC2: c.ec2, Simulator: c.iam, Details: c.iam}
 	return live.NewRoleAccounts(cfg, live.RoleOptions{Role: o.AccountRole, ExternalID: o.ExternalID, Home: home, Base: base, OnCall: onCall}), nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,9 +25,11 @@ import (
 // AccountClients are the clients that read one account: its IAM entities,
 // its resource policies and its policy simulator.
 type AccountClients struct {
-	IAM       IAMReader
-	S3        BucketPolicyReader
-	KMS       KeyPolicyReader
+	IAM IAMReader
+	S3  BucketPolicyReader
+	KMS KeyPolicyReader
+	// EC2 reads the VPC endpoints the account owns.
+	EC2       VPCEndpointReader
 	Simulator crosscheck.SimulatePrincipalPolicyAPI
 	// Details reads the whole account for a capture; nil where only
 	// diagnoses read.
@@ -196,7 +199,7 @@ func (r *RoleAccounts) Clients(ctx context.Context, account string) (*AccountCli
 		cfg := r.cfg.Copy()
 		cfg.Credentials = creds
 		ic := iam.NewFromConfig(cfg)
-		a = &assumedAccount{role: role, creds: creds, c: &AccountClients{IAM: ic, S3: s3.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), Simulator: ic, Details: ic}}
+		a = &assumedAccount{role: role, creds: creds, c: &AccountClients{IAM: ic, S3: s3.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg), Simulator: ic, Details: ic}}
 		r.accs[account] = a
 	}
 	r.mu.Unlock()
@@ -241,7 +244,7 @@ func (r *RoleAccounts) homeAccount(ctx context.Context) string {
 // not be assumed gives the readability of what instead.
 func (w *walk) accountClients(acct, what string) (*AccountClients, *policy.Readability, error) {
 	if w.l.opt.Accounts == nil {
-		return &AccountClients{IAM: w.l.c.IAM, S3: w.l.c.S3, KMS: w.l.c.KMS}, nil, nil
+		return &AccountClients{IAM: w.l.c.IAM, S3: w.l.c.S3, KMS: w.l.c.KMS, EC2: w.l.c.EC2}, nil, nil
 	}
 	c, err := w.l.opt.Accounts.Clients(w.ctx, acct)
 	if err != nil {

@@ -75,6 +75,9 @@ type Clients struct {
 	Organizations OrganizationsReader
 	S3            BucketPolicyReader
 	KMS           KeyPolicyReader
+	// EC2 reads the policy of the VPC endpoint a request went through
+	// (aws:SourceVpce); nil leaves that layer unreadable.
+	EC2 VPCEndpointReader
 }
 
 // Options tunes a Reader. The zero value is ready to use.
@@ -97,7 +100,7 @@ type Options struct {
 	OnCall func(op, code string)
 	// Accounts, when set, gives the clients of each account: the
 	// principal's IAM entities are read with its account's, the resource's
-	// policy with the resource account's (Clients' IAM, S3 and KMS are then
+	// policy with the resource account's (Clients' IAM, S3, KMS and EC2 are then
 	// the credentials' own account's, Organizations stays as it is).
 	Accounts Accounts
 }
@@ -293,7 +296,13 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 	var (
 		res    resourceResult
 		scpOrg orgResult
+		vpce   vpceResult
 	)
+	w.goDo(func() error {
+		var err error
+		vpce, err = w.vpcEndpoint(req, pa)
+		return err
+	})
 	resDone := make(chan struct{})
 	w.goDo(func() error {
 		defer close(resDone)
@@ -383,6 +392,7 @@ func (l *Reader) LayersStats(ctx context.Context, req *policy.Request) (*policy.
 		}
 	}
 	out.RCP, out.RCPRead = rcpOrg.rcp, rcpOrg.rcpRead
+	out.VPCEndpoint, out.VPCEndpointRead = vpce.src, vpce.read
 	return out, &w.stats, nil
 }
 

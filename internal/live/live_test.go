@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -33,6 +34,7 @@ type sdk struct {
 	s3   *s3.Client
 	kms  *kms.Client
 	sts  *sts.Client
+	ec2  *ec2.Client
 	fake *fakeaws.Server
 }
 
@@ -55,12 +57,12 @@ func startFake(t testing.TB, snap *layers.Snapshot, opts fakeaws.Options) *sdk {
 	return &sdk{
 		iam: iam.NewFromConfig(cfg), org: organizations.NewFromConfig(cfg),
 		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		kms: kms.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), fake: f,
+		kms: kms.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), fake: f,
 	}
 }
 
 func (c *sdk) live(opt live.Options) *live.Reader {
-	return live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms}, opt)
+	return live.New(live.Clients{IAM: c.iam, Organizations: c.org, S3: c.s3, KMS: c.kms, EC2: c.ec2}, opt)
 }
 
 func loadSnap(t testing.TB, path string) *layers.Snapshot {

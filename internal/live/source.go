@@ -183,7 +183,6 @@ func (s *Source) Gather(ctx context.Context, req *policy.Request) (*diagnose.Gat
 		}
 		return nil, &diagnose.Error{Kind: diagnose.Source, Err: err}
 	}
-	vpceNotRead(l, req)
 	g := &diagnose.Gathered{Layers: l}
 	if w != "" {
 		g.Warnings = []string{w}
@@ -283,20 +282,4 @@ func (m *MessageDecoder) DecodeAuthorizationMessage(ctx context.Context, encoded
 		return "", err
 	}
 	return aws.ToString(out.DecodedMessage), nil
-}
-
-// vpceNotRead marks the VPC endpoint policy layer unknown when the request
-// went through an endpoint (aws:SourceVpce): the live source does not read
-// endpoint policies (ec2:DescribeVpcEndpoints needs the SDK's EC2 client,
-// which this build does not include).
-func vpceNotRead(l *policy.Layers, req *policy.Request) {
-	if l == nil || req == nil || l.VPCEndpoint != nil || l.VPCEndpointRead.Unreadable {
-		return
-	}
-	v, ok := req.Context.Get("aws:SourceVpce")
-	if !ok || len(v) == 0 || v[0] == "" {
-		return
-	}
-	l.VPCEndpointRead = policy.Readability{Unreadable: true, Error: "NotRead",
-		Message: "the request went through VPC endpoint " + v[0] + ", whose policy iamdiag does not read from the live account: read it (aws ec2 describe-vpc-endpoints --vpc-endpoint-ids " + v[0] + ", its PolicyDocument) and diagnose from a snapshot with it as the VPC endpoint policy file"}
 }
