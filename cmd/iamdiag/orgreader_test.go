@@ -33,10 +33,11 @@ func TestOrgReaderPolicies(t *testing.T) {
 	}{
 		{
 			name: "member reader", policy: "member-reader.json", template: "member-reader-stackset.yaml",
-			want: append(append(
+			want: append(append(append(
 				methods("iam", (*live.IAMReader)(nil), (*crosscheck.SimulatePrincipalPolicyAPI)(nil), (*live.AuthorizationDetailsReader)(nil)),
 				methods("s3", (*live.BucketPolicyReader)(nil))...),
 				methods("kms", (*live.KeyPolicyReader)(nil))...),
+				methods("ec2", (*live.VPCEndpointReader)(nil))...),
 		},
 		{
 			name: "organizations reader", policy: "organizations-reader.json", template: "organizations-reader.yaml",

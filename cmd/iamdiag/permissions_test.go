@@ -87,6 +87,7 @@ func TestMinimalPolicies(t *testing.T) {
 		want := methods("iam", (*live.IAMReader)(nil), (*crosscheck.SimulatePrincipalPolicyAPI)(nil))
 		want = append(want, methods("s3", (*live.BucketPolicyReader)(nil))...)
 		want = append(want, methods("kms", (*live.KeyPolicyReader)(nil))...)
+		want = append(want, methods("ec2", (*live.VPCEndpointReader)(nil))...)
 		want = append(want, methods("sts", (*decode.Decoder)(nil))...)
 		// A member account may describe its organization
 		// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html):
