@@ -166,7 +166,15 @@ func loadAhead(ctx context.Context, org *layers.OrgSnapshot, accounts []*layers.
 			if a.File == "" {
 				ld.err = errors.New(cmp.Or(a.Error, "the snapshot records no file for it"))
 			} else {
-				ld.snap, ld.err = org.Account(a.ID)
+				// Loading an account parses the organization's
+				// policies into it while the audit of the previous
+				// account reads them: each account gets its own
+				// copy.
+				o := *org.Organization
+				o.Policies = slices.Clone(o.Policies)
+				one := *org
+				one.Organization = &o
+				ld.snap, ld.err = one.Account(a.ID)
 			}
 			select {
 			case out <- ld:
