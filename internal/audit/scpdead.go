@@ -170,7 +170,27 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 		return v.([]candidate)
 	}
 	var out []candidate
-	for _, act := range expandActions(st.Action) {
+	compute := func() []candidate {
+		return a.computeCandidates(acct, pkey, shape, principalARN, l, st.Action, resources)
+	}
+	if chain := a.scpChain(acct, l.SCP); chain >= 0 && pkey == "" && !a.opt.Conditional && !shape.readsResource && !strings.Contains(k.resources, accountMark) {
+		// The verdicts then depend on the resource's account only by
+		// whether it is the principal's (see verdict): the statement's
+		// candidates are those of any account of the chain, with its
+		// account id for the other's.
+		sk := candShareKey{chain: chain, actions: k.actions, resources: strings.ReplaceAll(k.resources, acct, accountMark)}
+		out = a.shared.candidates(sk, acct, compute)
+	} else {
+		out = compute()
+	}
+	v, _ := a.candCache.LoadOrStore(k, out)
+	return v.([]candidate)
+}
+
+// computeCandidates is candidates without the caches of statements.
+func (a *auditor) computeCandidates(acct, pkey string, shape *scpShape, principalARN string, l *policy.Layers, actions, resources []string) []candidate {
+	var out []candidate
+	for _, act := range expandActions(actions) {
 		for _, res := range resources {
 			rk := res
 			if !shape.readsResource {
@@ -183,8 +203,7 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 			out = append(out, candidate{act, res, v})
 		}
 	}
-	v, _ := a.candCache.LoadOrStore(k, out)
-	return v.([]candidate)
+	return out
 }
 
 // resourceSummary keeps of a resource ARN what SCP evaluation can read

@@ -21,11 +21,16 @@ const maxSharedVerdicts = 1 << 20
 // reads it. It is safe for concurrent use.
 type scpShared struct {
 	verdicts sync.Map // sharedKey -> sharedVerdict
+	cands    sync.Map // candShareKey -> sharedCands
 	size     atomic.Int64
 
 	mu     sync.Mutex
 	chains map[string]int
 }
+
+// accountMark stands for the account's id in the resources of a shared
+// statement.
+const accountMark = "\x01"
 
 func newSCPShared() *scpShared { return &scpShared{chains: map[string]int{}} }
 
@@ -110,11 +115,54 @@ func (e sharedVerdict) forAccount(acct string) *scpVerdict {
 	return &v
 }
 
+// candShareKey keys the candidates of a statement shared by the accounts
+// of a chain: its actions and its resources with the account's id
+// replaced by accountMark.
+type candShareKey struct {
+	chain              int
+	actions, resources string
+}
+
+// sharedCands is a statement's candidates as one account computed them.
+type sharedCands struct {
+	cands   []candidate
+	account string
+}
+
+// candidates returns the shared candidates of k for acct, computing them
+// with compute when no account of the same chain has.
+func (s *scpShared) candidates(k candShareKey, acct string, compute func() []candidate) []candidate {
+	if e, ok := s.cands.Load(k); ok {
+		return e.(sharedCands).forAccount(acct)
+	}
+	out := compute()
+	if _, loaded := s.cands.LoadOrStore(k, sharedCands{cands: out, account: acct}); !loaded {
+		s.size.Add(1)
+	}
+	return out
+}
+
+// forAccount is the candidates as acct sees them: its resources and
+// verdicts name acct where they named the account that computed them.
+func (e sharedCands) forAccount(acct string) []candidate {
+	if acct == e.account || len(e.cands) == 0 {
+		return e.cands
+	}
+	out := make([]candidate, len(e.cands))
+	for i, c := range e.cands {
+		c.resource = strings.ReplaceAll(c.resource, e.account, acct)
+		c.v = sharedVerdict{v: c.v, account: e.account}.forAccount(acct)
+		out[i] = c
+	}
+	return out
+}
+
 // trim drops the verdicts when there are too many; it is called between
 // two accounts.
 func (s *scpShared) trim() {
 	if s.size.Load() > maxSharedVerdicts {
 		s.verdicts.Clear()
+		s.cands.Clear()
 		s.size.Store(0)
 	}
 }

@@ -118,3 +118,38 @@ func TestSharedVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedForAccount checks how a shared verdict or statement's
+// candidates read for another account of the chain: what named the
+// account that computed them names the reader.
+func TestSharedForAccount(t *testing.T) {
+	const a, b = "111111111111", "222222222222"
+	atAccount := &scpVerdict{denied: true, regardless: true, target: a}
+	atOU := &scpVerdict{denied: true, regardless: true, explicit: true, policy: "p-1", target: "ou-ab12-11111111"}
+	e := sharedCands{account: a, cands: []candidate{
+		{action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:" + a + ":table/t", v: atAccount},
+		{action: "sns:Publish", resource: "*", v: atOU},
+	}}
+	tests := []struct {
+		name   string
+		reader string
+		want   []candidate
+	}{
+		{name: "the account that computed them", reader: a, want: e.cands},
+		{name: "another account", reader: b, want: []candidate{
+			{action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:" + b + ":table/t", v: &scpVerdict{denied: true, regardless: true, target: b}},
+			{action: "sns:Publish", resource: "*", v: atOU},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := e.forAccount(tt.reader)
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(candidate{}, scpVerdict{})); diff != "" {
+				t.Errorf("forAccount(%s) (-want +got):\n%s", tt.reader, diff)
+			}
+		})
+	}
+	if atAccount.target != a {
+		t.Errorf("forAccount changed the shared verdict: target %s, want %s", atAccount.target, a)
+	}
+}
