@@ -33,7 +33,7 @@ var ErrNotInOrganization = errors.New("not in the organization snapshot")
 // an account is audited, its findings kept and its snapshot dropped while
 // the next is loaded, so memory is bounded by the two largest accounts
 // (plus the findings), not by the organization. Accounts with the same SCP
-// levels above them share the SCP verdicts of the dead-grant check. Every finding carries its
+// levels share the dead-grant check's SCP work. Every finding carries its
 // account and OU; an account recorded unreadable, or whose file cannot be
 // loaded, is a finding (IAMA007), not a failure; a trust policy naming an
 // account outside the organization is a finding (IAMA006). Findings about

@@ -176,8 +176,8 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 	if chain := a.scpChain(acct, l.SCP); chain >= 0 && pkey == "" && !a.opt.Conditional && !shape.readsResource && !strings.Contains(k.resources, accountMark) {
 		// The verdicts then depend on the resource's account only by
 		// whether it is the principal's (see verdict): the statement's
-		// candidates are those of any account of the chain, with its
-		// account id for the other's.
+		// candidates are computed once per chain, each account reading
+		// them with its own id in the resources.
 		sk := candShareKey{chain: chain, actions: k.actions, resources: strings.ReplaceAll(k.resources, acct, accountMark)}
 		out = a.shared.candidates(sk, acct, compute)
 	} else {
