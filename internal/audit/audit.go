@@ -39,12 +39,13 @@ type Options struct {
 // when snap cannot be read or ctx is done; parts of the audit that cannot
 // run are listed in Report.Warnings.
 func Run(ctx context.Context, snap *layers.Snapshot, opt Options) (*Report, error) {
-	return runSnapshot(ctx, snap, opt, nil)
+	return runSnapshot(ctx, snap, opt, nil, nil)
 }
 
 // runSnapshot is Run; inOrg, when set, holds the organization's accounts, and a
-// trust policy naming another account is a finding (IAMA006).
-func runSnapshot(ctx context.Context, snap *layers.Snapshot, opt Options, inOrg map[string]bool) (*Report, error) {
+// trust policy naming another account is a finding (IAMA006); shared, when
+// set, holds SCP verdicts shared with the organization's other accounts.
+func runSnapshot(ctx context.Context, snap *layers.Snapshot, opt Options, inOrg map[string]bool, shared *scpShared) (*Report, error) {
 	if snap == nil {
 		return nil, errors.New("auditing: no snapshot")
 	}
@@ -56,6 +57,7 @@ func runSnapshot(ctx context.Context, snap *layers.Snapshot, opt Options, inOrg 
 	}
 	a := newAuditor(snap, opt)
 	a.inOrg = inOrg
+	a.shared = shared
 	units := a.lintUnits()
 	principals := a.principals()
 	total := len(units) + len(principals)
@@ -201,6 +203,11 @@ type auditor struct {
 	regardlessSCP sync.Map
 	regardlessDoc sync.Map
 	privCache     sync.Map // principal ARN -> *privileges
+	// shared holds the SCP verdicts shared with the other accounts of an
+	// organization audit; nil otherwise. chainIDs caches, by account, the
+	// id of its SCP chain there.
+	shared   *scpShared
+	chainIDs sync.Map
 
 	wmu  sync.Mutex
 	warn map[string]bool

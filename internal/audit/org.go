@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/lint"
@@ -29,9 +30,10 @@ type OrgOptions struct {
 var ErrNotInOrganization = errors.New("not in the organization snapshot")
 
 // RunOrg audits every account of a multi-account snapshot, one at a time:
-// an account is loaded, audited, its findings kept and its snapshot dropped
-// before the next is loaded, so memory is bounded by the largest account
-// (plus the findings), not by the organization. Every finding carries its
+// an account is audited, its findings kept and its snapshot dropped while
+// the next is loaded, so memory is bounded by the two largest accounts
+// (plus the findings), not by the organization. Accounts with the same SCP
+// levels share the dead-grant check's SCP work. Every finding carries its
 // account and OU; an account recorded unreadable, or whose file cannot be
 // loaded, is a finding (IAMA007), not a failure; a trust policy naming an
 // account outside the organization is a finding (IAMA006). Findings about
@@ -84,12 +86,20 @@ func RunOrg(ctx context.Context, org *layers.OrgSnapshot, opt OrgOptions) (*Repo
 	one.Progress = nil
 	seenOrg := map[string]bool{}
 	var warns []string
+	shared := newSCPShared()
+	loads, stop := loadAhead(ctx, org, selected)
+	defer stop()
 	for i, a := range selected {
 		if opt.Progress != nil {
 			opt.Progress(i, len(selected))
 		}
 		as := AccountSummary{Account: a.ID, Name: a.Name, OU: ouPath(nodes, a.ID)}
-		fs, rep, err := auditAccount(ctx, org, a, one, inOrg)
+		ld, ok := <-loads
+		if !ok {
+			return nil, fmt.Errorf("auditing: %w", context.Cause(ctx))
+		}
+		fs, rep, err := auditAccount(ctx, ld, one, inOrg, shared)
+		shared.trim()
 		switch {
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("auditing: %w", ctx.Err())
@@ -135,17 +145,59 @@ func RunOrg(ctx context.Context, org *layers.OrgSnapshot, opt OrgOptions) (*Repo
 	return r, nil
 }
 
-// auditAccount loads one account and audits it; the snapshot is not kept.
-// An error means the account could not be read or audited.
-func auditAccount(ctx context.Context, org *layers.OrgSnapshot, a *layers.OrgAccount, opt Options, inOrg map[string]bool) ([]Finding, *Report, error) {
-	if a.File == "" {
-		return nil, nil, errors.New(cmp.Or(a.Error, "the snapshot records no file for it"))
+// loaded is an account's snapshot as loadAhead loaded it, or why it could
+// not be.
+type loaded struct {
+	snap *layers.Snapshot
+	err  error
+}
+
+// loadAhead loads the accounts, in order, one ahead of the audit: while
+// the audit runs on one account, the next is read. It stops when ctx is
+// done (closing the channel) or when stop is called; stop waits for it.
+func loadAhead(ctx context.Context, org *layers.OrgSnapshot, accounts []*layers.OrgAccount) (<-chan loaded, func()) {
+	out := make(chan loaded)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(out)
+		for _, a := range accounts {
+			var ld loaded
+			if a.File == "" {
+				ld.err = errors.New(cmp.Or(a.Error, "the snapshot records no file for it"))
+			} else {
+				// Loading an account parses the organization's
+				// policies into it while the audit of the previous
+				// account reads them: each account gets its own
+				// copy.
+				o := *org.Organization
+				o.Policies = slices.Clone(o.Policies)
+				one := *org
+				one.Organization = &o
+				ld.snap, ld.err = one.Account(a.ID)
+			}
+			select {
+			case out <- ld:
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	return out, func() {
+		close(done)
+		wg.Wait()
 	}
-	snap, err := org.Account(a.ID)
-	if err != nil {
-		return nil, nil, err
+}
+
+// auditAccount audits one loaded account; the snapshot is not kept. An
+// error means the account could not be read or audited.
+func auditAccount(ctx context.Context, ld loaded, opt Options, inOrg map[string]bool, shared *scpShared) ([]Finding, *Report, error) {
+	if ld.err != nil {
+		return nil, nil, ld.err
 	}
-	rep, err := runSnapshot(ctx, snap, opt, inOrg)
+	rep, err := runSnapshot(ctx, ld.snap, opt, inOrg, shared)
 	if err != nil {
 		return nil, nil, err
 	}

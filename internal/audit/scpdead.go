@@ -170,7 +170,27 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 		return v.([]candidate)
 	}
 	var out []candidate
-	for _, act := range expandActions(st.Action) {
+	compute := func() []candidate {
+		return a.computeCandidates(acct, pkey, shape, principalARN, l, st.Action, resources)
+	}
+	if chain := a.scpChain(acct, l.SCP); chain >= 0 && pkey == "" && !a.opt.Conditional && !shape.readsResource && !strings.Contains(k.resources, accountMark) {
+		// The verdicts then depend on the resource's account only by
+		// whether it is the principal's (see verdict): the statement's
+		// candidates are computed once per chain, each account reading
+		// them with its own id in the resources.
+		sk := candShareKey{chain: chain, actions: k.actions, resources: strings.ReplaceAll(k.resources, acct, accountMark)}
+		out = a.shared.candidates(sk, acct, compute)
+	} else {
+		out = compute()
+	}
+	v, _ := a.candCache.LoadOrStore(k, out)
+	return v.([]candidate)
+}
+
+// computeCandidates is candidates without the caches of statements.
+func (a *auditor) computeCandidates(acct, pkey string, shape *scpShape, principalARN string, l *policy.Layers, actions, resources []string) []candidate {
+	var out []candidate
+	for _, act := range expandActions(actions) {
 		for _, res := range resources {
 			rk := res
 			if !shape.readsResource {
@@ -183,8 +203,7 @@ func (a *auditor) candidates(acct, pkey string, shape *scpShape, principalARN st
 			out = append(out, candidate{act, res, v})
 		}
 	}
-	v, _ := a.candCache.LoadOrStore(k, out)
-	return v.([]candidate)
+	return out
 }
 
 // resourceSummary keeps of a resource ARN what SCP evaluation can read
@@ -294,9 +313,48 @@ func expandActions(patterns []string) []string {
 // verdict returns, cached, what the SCPs alone say about one action on one
 // resource for this principal's account.
 func (a *auditor) verdict(k scpKey, principalARN string, l *policy.Layers, resource string) *scpVerdict {
-	if v, ok := a.scpCache.Load(k); ok {
+	chain := a.scpChain(k.account, l.SCP)
+	if chain < 0 {
+		if v, ok := a.scpCache.Load(k); ok {
+			return v.(*scpVerdict)
+		}
+		v, _ := a.scpCache.LoadOrStore(k, a.computeVerdict(k, principalARN, l, resource))
 		return v.(*scpVerdict)
 	}
+	sk := sharedKey{chain: chain, principal: k.principal, action: k.action, resource: k.resource}
+	if a.scpShapeOf(k.account, l.SCP).readsResource {
+		res, _ := policy.ParseARN(resource)
+		sk.sameAccount = res.Account == k.account
+	} else if self := ":" + k.account; strings.HasSuffix(k.resource, self) {
+		// k.resource is resourceSummary's: the resource's account
+		// last.
+		sk.sameAccount = true
+		if k.principal == "" && !a.opt.Conditional {
+			// The SCPs as evaluated then hold no condition (only
+			// those on the principal would stay, and none reads it)
+			// and no resource: of the resource's account only whether
+			// it is the principal's counts.
+			sk.resource = k.resource[:len(k.resource)-len(k.account)]
+		}
+	}
+	return a.shared.verdict(sk, k.account, func() *scpVerdict { return a.computeVerdict(k, principalARN, l, resource) })
+}
+
+// scpChain returns the id of the account's SCP chain in a.shared; -1 when
+// verdicts are not shared.
+func (a *auditor) scpChain(acct string, levels []policy.OrgLevel) int {
+	if a.shared == nil {
+		return -1
+	}
+	if v, ok := a.chainIDs.Load(acct); ok {
+		return v.(int)
+	}
+	v, _ := a.chainIDs.LoadOrStore(acct, a.shared.chain(acct, levels))
+	return v.(int)
+}
+
+// computeVerdict evaluates the SCPs alone on one action and resource.
+func (a *auditor) computeVerdict(k scpKey, principalARN string, l *policy.Layers, resource string) *scpVerdict {
 	scp := l.SCP
 	if !a.opt.Conditional {
 		// Only denies that hold whatever the request are wanted: drop the
@@ -308,12 +366,10 @@ func (a *auditor) verdict(k scpKey, principalARN string, l *policy.Layers, resou
 	only := &policy.Layers{Principal: l.Principal, OrgID: l.OrgID, ManagementAccount: l.ManagementAccount,
 		SCP: scp, Identity: allowAll, SessionKnown: true}
 	req := &policy.Request{Principal: policy.Principal{ARN: principalARN}, Action: k.action, Resource: resource, Context: &policy.Context{}}
-	v := notDenied
 	if simulate.Decide(req, only, simulate.Options{}) != simulate.Allowed {
-		v = classify(simulate.Evaluate(req, only, simulate.Options{}))
+		return classify(simulate.Evaluate(req, only, simulate.Options{}))
 	}
-	actual, _ := a.scpCache.LoadOrStore(k, v)
-	return actual.(*scpVerdict)
+	return notDenied
 }
 
 // classify picks the SCP blocker to report: one that denies whatever the
