@@ -34,6 +34,9 @@ type OrgSnapshot struct {
 	Accounts []OrgAccount `json:"accounts"`
 
 	dir string
+	// load, when set by WithLoader, reads the readable accounts for
+	// Account.
+	load func(id string) (*Snapshot, error)
 }
 
 // OrgAccount is one account of a multi-account snapshot.
@@ -120,7 +123,37 @@ func (o *OrgSnapshot) Entry(id string) *OrgAccount {
 // Account loads one account's snapshot, with the organization, indexed.
 // An account recorded as unreadable is an error wrapping
 // ErrAccountUnreadable, one absent from the index ErrAccountNotInSnapshot.
+// A readable account is read through the loader of WithLoader, if any.
 func (o *OrgSnapshot) Account(id string) (*Snapshot, error) {
+	if o.load != nil {
+		if a := o.Entry(id); a != nil && a.File != "" {
+			return o.load(id)
+		}
+	}
+	return o.ReadAccount(id)
+}
+
+// WithLoader returns a copy of o whose Account reads the readable accounts
+// through load (a cache in front of ReadAccount, say); the copy shares the
+// index with o.
+func (o *OrgSnapshot) WithLoader(load func(id string) (*Snapshot, error)) *OrgSnapshot {
+	c := *o
+	c.load = load
+	return &c
+}
+
+// AccountPath returns the path of account id's file; "" when the index
+// holds no file for it.
+func (o *OrgSnapshot) AccountPath(id string) string {
+	a := o.Entry(id)
+	if a == nil || a.File == "" {
+		return ""
+	}
+	return filepath.Join(o.dir, filepath.FromSlash(a.File))
+}
+
+// ReadAccount is Account reading the file every time, whatever the loader.
+func (o *OrgSnapshot) ReadAccount(id string) (*Snapshot, error) {
 	a := o.Entry(id)
 	switch {
 	case a == nil:

@@ -101,3 +101,48 @@ func TestOrgSnapshotAccounts(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgSnapshotWithLoader: the loader reads the accounts that have a
+// file; the index still answers for unreadable and absent accounts.
+func TestOrgSnapshotWithLoader(t *testing.T) {
+	dir := writeOrg(t, map[string]string{OrgIndexFile: orgIndexJSON})
+	o, err := LoadOrg(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	cached := &Snapshot{AccountID: "123456789012"}
+	c := o.WithLoader(func(id string) (*Snapshot, error) {
+		asked = append(asked, id)
+		return cached, nil
+	})
+	tests := []struct {
+		name, id string
+		wantErr  error
+		wantPath string
+	}{
+		{name: "readable", id: "123456789012", wantPath: filepath.Join(dir, "accounts", "123456789012.json")},
+		{name: "recorded unreadable", id: "222233334444", wantErr: ErrAccountUnreadable},
+		{name: "not in the index", id: "444455556666", wantErr: ErrAccountNotInSnapshot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			s, err := c.Account(tt.id)
+			switch {
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Errorf("Account(%s) = %v, want %v", tt.id, err, tt.wantErr)
+			case tt.wantErr == nil && (err != nil || s != cached || len(asked) != 1):
+				t.Errorf("Account(%s) = %p, %v after asking %v; want the loader's snapshot", tt.id, s, err, asked)
+			case tt.wantErr != nil && len(asked) != 0:
+				t.Errorf("Account(%s) asked the loader for %v", tt.id, asked)
+			}
+			if got := o.AccountPath(tt.id); got != tt.wantPath {
+				t.Errorf("AccountPath(%s) = %q, want %q", tt.id, got, tt.wantPath)
+			}
+		})
+	}
+	if _, err := o.Account("123456789012"); err == nil {
+		t.Error("the index itself used the loader: its missing file was not read")
+	}
+}

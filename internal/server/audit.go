@@ -44,6 +44,9 @@ type AuditFinding struct {
 	Rule string `json:"rule"`
 	// Severity is "error", "warning" or "info".
 	Severity string `json:"severity"`
+	// Account is the account the finding is about, in an audit of an
+	// organization snapshot.
+	Account string `json:"account,omitempty"`
 	// Principal is the role or user the finding is about.
 	Principal string `json:"principal"`
 	// Policy and Statement locate the finding, when it is about one.
