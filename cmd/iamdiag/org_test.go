@@ -214,3 +214,75 @@ func TestServeLiveOrganization(t *testing.T) {
 		}
 	}
 }
+
+// writeOrgSnapshot writes the fake organization as `snapshot --org` would
+// have captured it: the management, workloads and data accounts read, the
+// sandbox recorded unreadable.
+func writeOrgSnapshot(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "accounts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	idx := &layers.OrgSnapshot{}
+	for _, n := range []string{"management", "workloads", "data", "sandbox"} {
+		s, err := layers.LoadFile(filepath.Join("..", "..", "internal", "fakeaws", "testdata", "org", n+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx.Organization = s.Organization
+		a := layers.OrgAccount{ID: s.AccountID, Name: n}
+		if n == "sandbox" {
+			a.Error, a.ErrorCode = "cannot read the account: sts:AssumeRole of arn:aws:iam::333344445555:role/iamdiag-reader in account 333344445555 failed (AccessDenied: denied)", "AccessDenied"
+			idx.Accounts = append(idx.Accounts, a)
+			continue
+		}
+		s.Organization = nil
+		b, err := s.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.File = layers.AccountFile(s.AccountID)
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(a.File)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		idx.Accounts = append(idx.Accounts, a)
+	}
+	b, err := idx.MarshalIndent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, layers.OrgIndexFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestServeOrgSnapshot: `serve --snapshot DIR` of an organization answers
+// for principals of every account from the folder, without AWS, and
+// /readyz names the account that could not be captured without failing.
+func TestServeOrgSnapshot(t *testing.T) {
+	d := &liveDaemon{addr: startDaemon(t, "--snapshot", writeOrgSnapshot(t), "--snapshot-accounts", "2")}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"the member's own role, the SCP of its OU", `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`, `"statement": "NoEC2"`},
+		{"a cross-account bucket, read in its account", `{"principal": "arn:aws:sts::123456789012:assumed-role/Analytics/job", "action": "s3:PutObject", "resource": "arn:aws:s3:::data-prod-exports/x", "context": {"aws:ResourceAccount": ["222233334444"]}}`, `"statement": "NoWritesFromOutside"`},
+		{"a role of the data account", `{"principal": "arn:aws:iam::222233334444:role/iamdiag-reader", "action": "s3:DeleteBucket", "resource": "arn:aws:s3:::data-prod-exports"}`, `"decision": "implicit-deny"`},
+		{"the management account, a third account past the bound of 2", `{"principal": "arn:aws:iam::999999999999:role/OrganizationsReader", "action": "ec2:RunInstances"}`, `"decision": "`},
+		{"an account that could not be captured", `{"principal": "arn:aws:iam::333344445555:role/Builder", "action": "ec2:RunInstances"}`, `"decision": "inconclusive"`},
+		{"the member again, read anew", `{"principal": "arn:aws:sts::123456789012:assumed-role/MyFederatedRole/s", "action": "ec2:RunInstances"}`, `"statement": "NoEC2"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, b := d.do(t, "POST", "/v1/diagnose", tc.body)
+			if code != 200 || !strings.Contains(strings.ReplaceAll(b, `":"`, `": "`), tc.want) {
+				t.Errorf("POST /v1/diagnose: %d, want 200 and %s:\n%s", code, tc.want, b)
+			}
+		})
+	}
+	code, b := d.do(t, "GET", "/readyz", "")
+	if code != 200 || !strings.Contains(b, "degraded") || !strings.Contains(b, "333344445555 (AccessDenied)") {
+		t.Errorf("GET /readyz: %d %s, want 200, degraded, naming 333344445555", code, b)
+	}
+}

@@ -39,6 +39,7 @@ type serveOptions struct {
 	SlackSigningSecretFile string
 	Snapshot               string
 	SnapshotPoll           time.Duration
+	SnapshotAccounts       int
 	Live                   bool
 	CacheTTL               time.Duration
 	Refresh                time.Duration
@@ -81,9 +82,12 @@ func newServeCmd(s streams, g *globalOptions) *cobra.Command {
 Slack slash command (POST /slack/command), GET /healthz, GET /readyz and
 GET /metrics (Prometheus).
 
-Source: --snapshot FILE (reloaded when it changes), --live (the account read
-through the SDK's default credentials, as diagnose does without a source),
-or both (the snapshot first, the live account for principals it lacks).
+Source: --snapshot FILE (reloaded when it changes), or a folder made by
+snapshot --org (each account's file loaded when a request needs it, the
+--snapshot-accounts most recently used kept loaded), --live (the account
+read through the SDK's default credentials, as diagnose does without a
+source), or both (the snapshot first, the live account for principals it
+lacks).
 
 The API needs a bearer token (--token-file FILE or IAMDIAG_TOKEN) unless the
 daemon listens on loopback with --no-auth. The Slack command is enabled by
@@ -116,7 +120,8 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
 	fs.IntVar(&opts.MaxConns, "max-conns", server.DefaultMaxConns, "most client connections open at once (`N`); at the limit an idle connection, or the one slowest to send its request, is closed to make room")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, or a folder made by snapshot --org; reloaded when it changes")
+	fs.IntVar(&opts.SnapshotAccounts, "snapshot-accounts", server.DefaultOrgAccounts, "with a --snapshot folder of an organization, how many accounts to keep loaded (`N`, the most recently used)")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
 	fs.BoolVar(&opts.Live, "live", false, "source: the live AWS account (the SDK's default credentials, --profile, --region, AWS_ENDPOINT_URL*); with --snapshot, for principals the snapshot lacks")
 	fs.DurationVar(&opts.CacheTTL, "cache-ttl", live.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")
@@ -199,8 +204,11 @@ func (o *serveOptions) validate() error {
 	if err := o.org.validate(); err != nil {
 		return err
 	}
-	if o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
-		return usageErrorf("--snapshot %s is a multi-account snapshot folder, which serve does not read yet: give a single-account snapshot file, or --live with --account-role", o.Snapshot)
+	if o.Refresh > 0 && o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
+		return usageErrorf("--refresh captures one account, not the organization folder %s: recapture it with iamdiag snapshot --org (the daemon reloads it)", o.Snapshot)
+	}
+	if o.SnapshotAccounts <= 0 {
+		return usageErrorf("--snapshot-accounts %d: want 1 or more", o.SnapshotAccounts)
 	}
 	if err := server.CheckListen(o.Listen, o.NoAuth); err != nil {
 		if o.NoAuth {
@@ -302,10 +310,10 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		// request carries.
 		sources.Records = src.records
 	}
-	if src.snap != nil {
+	if cur := src.offline(); cur != nil {
 		// Beside AWS's record, the snapshot is the account's policies
 		// now: what changed since the denial.
-		sources.Current = src.snap
+		sources.Current = cur
 	}
 	var sched *server.Scheduler
 	if opts.StateDir != "" {
@@ -313,7 +321,7 @@ func runServe(ctx context.Context, opts *serveOptions, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		auditor := &server.SnapshotAuditor{Snapshot: src.snap, Workers: opts.AuditWorkers, Log: log}
+		auditor := &server.SnapshotAuditor{Snapshot: src.snap, Org: src.org, Workers: opts.AuditWorkers, Log: log}
 		if src.clients != nil {
 			auditor.Capture = (&live.Capturer{Clients: src.clients.capture(), Log: log}).Capture
 		}
@@ -364,6 +372,8 @@ type sources struct {
 	ready   []server.ReadyCheck
 	// accounts reads each account through --account-role; nil without.
 	accounts live.Accounts
+	// org is a --snapshot folder of an organization, instead of snap.
+	org *server.OrgSnapshotSource
 }
 
 // openSources opens the sources the flags name and starts, in wg, the
@@ -397,7 +407,17 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			}
 		}
 	}
-	if opts.Snapshot != "" {
+	if opts.Snapshot != "" && layers.IsOrgSnapshot(opts.Snapshot) {
+		org, err := server.OpenOrgSnapshot(opts.Snapshot, opts.SnapshotAccounts, log.Named("snapshot"), m)
+		if err != nil {
+			return nil, err
+		}
+		src.org = org
+		src.ready = append(src.ready, server.ReadyCheck{Name: "snapshot", Check: org.Ready, Degraded: org.Degraded})
+		if opts.SnapshotPoll > 0 {
+			wg.Go(func() { org.Watch(ctx, opts.SnapshotPoll) })
+		}
+	} else if opts.Snapshot != "" {
 		snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), m)
 		if err != nil {
 			return nil, err
@@ -427,13 +447,26 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 // account when the snapshot lacks the principal (or there is no
 // snapshot).
 func (s *sources) gatherer() diagnose.Gatherer {
+	off := s.offline()
 	switch {
-	case s.snap != nil && s.live != nil:
-		return diagnose.Fallback(s.snap, s.live)
-	case s.snap != nil:
-		return s.snap
+	case off != nil && s.live != nil:
+		return diagnose.Fallback(off, s.live)
+	case off != nil:
+		return off
 	}
 	return s.live
+}
+
+// offline is the snapshot file or the organization folder; nil when there
+// is neither.
+func (s *sources) offline() diagnose.Gatherer {
+	switch {
+	case s.snap != nil:
+		return s.snap
+	case s.org != nil:
+		return s.org
+	}
+	return nil
 }
 
 // healthcheck GETs url and succeeds when it answers 200: the container

@@ -54,6 +54,7 @@ func TestServeUsage(t *testing.T) {
 		{name: "audit without state dir", args: []string{"--no-auth", "--snapshot", snap, "--audit-every", "24h"}, wantCode: exitUsage, wantErr: "--state-dir"},
 		{name: "missing snapshot", args: []string{"--no-auth", "--snapshot", "nope.json"}, wantCode: exitFailure, wantErr: "nope.json"},
 		{name: "listen taken", args: []string{"--no-auth", "--snapshot", snap, "--listen", "127.0.0.1:bad"}, wantCode: exitFailure, wantErr: "listening on"},
+		{name: "no accounts kept", args: []string{"--no-auth", "--snapshot", snap, "--snapshot-accounts", "0"}, wantCode: exitUsage, wantErr: "--snapshot-accounts 0"},
 		{name: "no connections", args: []string{"--no-auth", "--snapshot", snap, "--max-conns", "0"}, wantCode: exitUsage, wantErr: "--max-conns"},
 		{name: "negative drain delay", args: []string{"--no-auth", "--snapshot", snap, "--drain-delay", "-1s"}, wantCode: exitUsage, wantErr: "--drain-delay"},
 		{name: "bad max-conns by env", args: []string{"--no-auth", "--snapshot", snap}, env: map[string]string{"IAMDIAG_MAX_CONNS": "many"}, wantCode: exitUsage, wantErr: "IAMDIAG_MAX_CONNS"},
