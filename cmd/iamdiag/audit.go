@@ -112,7 +112,7 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	if err != nil {
 		return usageErrorf("--min-severity %q: want error, warning or info", o.MinSeverity)
 	}
-	if o.Snapshot != "" && (o.Profile != "" || o.Region != "") {
+	if o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && (o.Profile != "" || o.Region != "") {
 		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
 	}
 	orgFolder := o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot)
@@ -141,9 +141,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		return auditOrg(ctx, o, deps, stdout, minSev, base, bar)
 	}
 	if o.Snapshot != "" {
-		snap, err = layers.LoadFile(o.Snapshot)
+		snap, err = loadSnapshot(ctx, o.Snapshot, o.Profile, o.Region)
 		if err != nil {
-			return fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+			return err
 		}
 		source = "snapshot " + o.Snapshot
 	} else {

@@ -222,9 +222,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			src.Layers = diagnose.Overlay(src.Layers, opts.files())
 		}
 	case opts.Snapshot != "":
-		snap, err := layers.LoadFile(opts.Snapshot)
+		snap, err := loadSnapshot(ctx, opts.Snapshot, opts.input.Profile, opts.input.Region)
 		if err != nil {
-			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
+			return err
 		}
 		src.Layers = diagnose.Snapshot(snap)
 		if opts.policyFiles() {

@@ -220,6 +220,14 @@ func (o *serveOptions) validate() error {
 	if o.Refresh < 0 || (o.Refresh > 0 && o.Snapshot == "") {
 		return usageErrorf("--refresh needs --snapshot FILE to write to")
 	}
+	if live.IsS3URL(o.Snapshot) {
+		if o.Refresh > 0 {
+			return usageErrorf("--refresh writes a file; with --snapshot %s, run 'iamdiag snapshot -o %s' on a schedule instead", o.Snapshot, o.Snapshot)
+		}
+		if _, err := parseS3Flag("--snapshot", o.Snapshot); err != nil {
+			return err
+		}
+	}
 	if o.AuditWorkers < 0 {
 		return usageErrorf("--audit-workers %d: want 0 (one per core) or more", o.AuditWorkers)
 	}
@@ -398,7 +406,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 		}
 	}
 	if opts.Snapshot != "" {
-		snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), m)
+		snap, err := openSnapshot(ctx, opts, log.Named("snapshot"), m)
 		if err != nil {
 			return nil, err
 		}
@@ -458,4 +466,21 @@ func healthcheck(ctx context.Context, url string, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "healthy")
 	return nil
+}
+
+// openSnapshot opens the daemon's snapshot: a file, or an S3 object whose
+// ETag each poll checks (s3:GetObject).
+func openSnapshot(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*server.SnapshotSource, error) {
+	if !live.IsS3URL(opts.Snapshot) {
+		return server.OpenSnapshot(opts.Snapshot, log, m)
+	}
+	u, err := parseS3Flag("--snapshot", opts.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s3Object(ctx, u, opts.Profile, opts.Region)
+	if err != nil {
+		return nil, err
+	}
+	return server.OpenSnapshotObject(ctx, obj, log, m)
 }
