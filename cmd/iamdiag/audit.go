@@ -89,7 +89,7 @@ Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "audit an iamdiag snapshot `FILE` (or a get-account-authorization-details file) instead of the live account")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "audit an iamdiag snapshot `FILE` (or s3://BUCKET/KEY, or a get-account-authorization-details file) instead of the live account")
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
 	fs.StringVar(&opts.Baseline, "baseline", "", "report only findings not in `FILE`, a previous --format json output")
 	fs.StringVar(&opts.MinSeverity, "min-severity", "info", "report findings of at least `LEVEL`: error, warning or info")

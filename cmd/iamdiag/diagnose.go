@@ -105,7 +105,7 @@ resource's accounts through a role assumed in each.`,
 	}
 	fs := cmd.Flags()
 	opts.input.addFlags(fs)
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "offline source: an iamdiag snapshot `FILE` or a get-account-authorization-details file")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "offline source: an iamdiag snapshot `FILE` (or s3://BUCKET/KEY) or a get-account-authorization-details file")
 	fs.StringArrayVar(&opts.IdentityPolicies, "identity-policy", nil, "identity-based policy `FILE` (repeatable)")
 	fs.StringVar(&opts.Boundary, "boundary", "", "permissions boundary policy `FILE`")
 	fs.StringArrayVar(&opts.SessionPolicies, "session-policy", nil, "session policy `FILE` (repeatable)")

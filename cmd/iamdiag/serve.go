@@ -116,7 +116,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
 	fs.IntVar(&opts.MaxConns, "max-conns", server.DefaultMaxConns, "most client connections open at once (`N`); at the limit an idle connection, or the one slowest to send its request, is closed to make room")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, reloaded when it changes")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE` or s3://BUCKET/KEY, reloaded when it changes (an object: its ETag)")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
 	fs.BoolVar(&opts.Live, "live", false, "source: the live AWS account (the SDK's default credentials, --profile, --region, AWS_ENDPOINT_URL*); with --snapshot, for principals the snapshot lacks")
 	fs.DurationVar(&opts.CacheTTL, "cache-ttl", live.DefaultCacheTTL, "how long the live source keeps organization data (`DURATION`)")

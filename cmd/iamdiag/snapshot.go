@@ -68,7 +68,7 @@ cannot be read is recorded with its error.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&opts.Output, "output", "o", "", "write the snapshot to `FILE` (required)")
+	fs.StringVarP(&opts.Output, "output", "o", "", "write the snapshot to `FILE` (required), or to the S3 object s3://BUCKET/KEY")
 	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's)")
 	opts.aws.addFlags(fs, defaultCaptureTimeout)
