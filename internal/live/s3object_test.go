@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/iamdiag/iamdiag/internal/fakeaws"
 	"github.com/iamdiag/iamdiag/internal/live"
+	"github.com/iamdiag/iamdiag/internal/server"
 )
 
 func TestParseS3URL(t *testing.T) {
@@ -100,5 +102,53 @@ func TestS3Object(t *testing.T) {
 	}
 	if v2 == v1 {
 		t.Errorf("ETag %s unchanged by a write of other content", v2)
+	}
+}
+
+// TestS3ObjectDaemonReload is the daemon's snapshot over S3 (the fake's):
+// a new object, with a new ETag, is reloaded; the same object is not read
+// again.
+func TestS3ObjectDaemonReload(t *testing.T) {
+	c := startFake(t, nil, fakeaws.Options{})
+	seed, err := os.ReadFile("../../examples/seed/snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.fake.PutObject("iamdiag-snapshots", "prod.json", seed)
+	obj := live.S3Object{Client: c.s3, URL: live.S3URL{Bucket: "iamdiag-snapshots", Key: "prod.json"}}
+	s, err := server.OpenSnapshotObject(context.Background(), obj, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Snapshot().AccountID; got != "123456789012" {
+		t.Fatalf("account %q loaded", got)
+	}
+	other := strings.Replace(string(seed), "123456789012", "210987654321", -1)
+	tests := []struct {
+		name      string
+		put       string // "" leaves the object as it is
+		changed   bool
+		account   string
+		getObject int // GetObject calls during the step
+	}{
+		{name: "unchanged", account: "123456789012"},
+		{name: "new ETag", put: other, changed: true, account: "210987654321", getObject: 1},
+		{name: "same ETag", account: "210987654321"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.put != "" {
+				c.fake.PutObject("iamdiag-snapshots", "prod.json", []byte(tt.put))
+			}
+			c.fake.Reset()
+			changed, err := s.Reload()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{changed, s.Snapshot().AccountID, c.fake.Calls()["GetObject"], c.fake.Calls()["HeadObject"]}
+			if diff := cmp.Diff([]any{tt.changed, tt.account, tt.getObject, 1}, got); diff != "" {
+				t.Errorf("changed, account, GetObject, HeadObject calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
