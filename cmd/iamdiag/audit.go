@@ -89,7 +89,7 @@ Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "audit an iamdiag snapshot `FILE` (or a get-account-authorization-details file) instead of the live account")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "audit an iamdiag snapshot `FILE` (or s3://BUCKET/KEY, or a get-account-authorization-details file) instead of the live account")
 	fs.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown")
 	fs.StringVar(&opts.Baseline, "baseline", "", "report only findings not in `FILE`, a previous --format json output")
 	fs.StringVar(&opts.MinSeverity, "min-severity", "info", "report findings of at least `LEVEL`: error, warning or info")
@@ -112,10 +112,10 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	if err != nil {
 		return usageErrorf("--min-severity %q: want error, warning or info", o.MinSeverity)
 	}
-	if o.Snapshot != "" && (o.Profile != "" || o.Region != "") {
+	if o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && (o.Profile != "" || o.Region != "") {
 		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
 	}
-	orgFolder := o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot)
+	orgFolder := o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && layers.IsOrgSnapshot(o.Snapshot)
 	if !orgFolder && (len(o.Accounts) > 0 || len(o.OUs) > 0) {
 		return usageErrorf("--accounts and --ou are for a multi-account snapshot folder (--snapshot DIR of 'iamdiag snapshot --org')")
 	}
@@ -141,9 +141,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		return auditOrg(ctx, o, deps, stdout, minSev, base, bar)
 	}
 	if o.Snapshot != "" {
-		snap, err = layers.LoadFile(o.Snapshot)
+		snap, err = loadSnapshot(ctx, o.Snapshot, o.Profile, o.Region)
 		if err != nil {
-			return fmt.Errorf("reading --snapshot %s: %w", o.Snapshot, err)
+			return err
 		}
 		source = "snapshot " + o.Snapshot
 	} else {

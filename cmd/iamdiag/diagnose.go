@@ -14,6 +14,7 @@ import (
 	"github.com/iamdiag/iamdiag/internal/diagnose"
 	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
+	"github.com/iamdiag/iamdiag/internal/live"
 	"github.com/iamdiag/iamdiag/internal/report"
 )
 
@@ -105,7 +106,7 @@ resource's accounts through a role assumed in each.`,
 	}
 	fs := cmd.Flags()
 	opts.input.addFlags(fs)
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "offline source: an iamdiag snapshot `FILE` or a get-account-authorization-details file")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "offline source: an iamdiag snapshot `FILE` (or s3://BUCKET/KEY) or a get-account-authorization-details file")
 	fs.StringArrayVar(&opts.IdentityPolicies, "identity-policy", nil, "identity-based policy `FILE` (repeatable)")
 	fs.StringVar(&opts.Boundary, "boundary", "", "permissions boundary policy `FILE`")
 	fs.StringArrayVar(&opts.SessionPolicies, "session-policy", nil, "session policy `FILE` (repeatable)")
@@ -211,7 +212,7 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 	switch {
 	case opts.input.AuthorizationRecord != "" && opts.Snapshot == "" && !opts.policyFiles():
 		// A saved record is the whole source: no AWS.
-	case opts.Snapshot != "" && layers.IsOrgSnapshot(opts.Snapshot):
+	case opts.Snapshot != "" && !live.IsS3URL(opts.Snapshot) && layers.IsOrgSnapshot(opts.Snapshot):
 		// A multi-account snapshot: each account loaded when needed.
 		o, err := layers.LoadOrg(opts.Snapshot)
 		if err != nil {
@@ -222,9 +223,9 @@ func runDiagnose(ctx context.Context, opts *diagnoseOptions, stdout, stderr io.W
 			src.Layers = diagnose.Overlay(src.Layers, opts.files())
 		}
 	case opts.Snapshot != "":
-		snap, err := layers.LoadFile(opts.Snapshot)
+		snap, err := loadSnapshot(ctx, opts.Snapshot, opts.input.Profile, opts.input.Region)
 		if err != nil {
-			return fmt.Errorf("reading --snapshot %s: %w", opts.Snapshot, err)
+			return err
 		}
 		src.Layers = diagnose.Snapshot(snap)
 		if opts.policyFiles() {

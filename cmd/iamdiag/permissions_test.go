@@ -121,4 +121,19 @@ func TestMinimalPolicies(t *testing.T) {
 			t.Errorf("(-code +policy):\n%s", diff)
 		}
 	})
+	t.Run("snapshot-s3", func(t *testing.T) {
+		// snapshot -o s3:// writes with PutObject; --snapshot s3:// reads
+		// with GetObject and the daemon checks with HeadObject, which
+		// needs s3:GetObject
+		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+		if diff := cmp.Diff([]string{"s3:GetObject", "s3:HeadObject", "s3:PutObject"}, sorted(methods("s3", (*live.ObjectClient)(nil)))); diff != "" {
+			t.Errorf("live.ObjectClient's calls changed: update the policies (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"s3:PutObject"}, policyActions(t, "snapshot-s3-write.json")); diff != "" {
+			t.Errorf("write (-code +policy):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"s3:GetObject"}, policyActions(t, "snapshot-s3-read.json")); diff != "" {
+			t.Errorf("read (-code +policy):\n%s", diff)
+		}
+	})
 }

@@ -120,7 +120,7 @@ name in capitals with _ for - (IAMDIAG_LISTEN, IAMDIAG_SNAPSHOT, …).
 	fs.StringSliceVar(&opts.AllowedHosts, "allowed-host", nil, "DNS `NAME` requests may be addressed to (Host), besides localhost, IP addresses and --listen's name: the daemon's Service or load balancer names (repeat, or separate with commas)")
 	fs.IntVar(&opts.MaxConns, "max-conns", server.DefaultMaxConns, "most client connections open at once (`N`); at the limit an idle connection, or the one slowest to send its request, is closed to make room")
 	fs.StringVar(&opts.SlackSigningSecretFile, "slack-signing-secret-file", "", "`FILE` holding the Slack app's signing secret (or IAMDIAG_SLACK_SIGNING_SECRET); enables POST /slack/command")
-	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE`, or a folder made by snapshot --org; reloaded when it changes")
+	fs.StringVar(&opts.Snapshot, "snapshot", "", "source: an iamdiag snapshot `FILE` or s3://BUCKET/KEY, or a folder made by snapshot --org; reloaded when it changes (an object: its ETag)")
 	fs.IntVar(&opts.SnapshotAccounts, "snapshot-accounts", server.DefaultOrgAccounts, "with a --snapshot folder of an organization, how many accounts to keep loaded (`N`, the most recently used)")
 	fs.DurationVar(&opts.SnapshotPoll, "snapshot-poll", 10*time.Second, "how often to check the snapshot file for changes (`DURATION`; 0 never)")
 	fs.BoolVar(&opts.Live, "live", false, "source: the live AWS account (the SDK's default credentials, --profile, --region, AWS_ENDPOINT_URL*); with --snapshot, for principals the snapshot lacks")
@@ -204,7 +204,7 @@ func (o *serveOptions) validate() error {
 	if err := o.org.validate(); err != nil {
 		return err
 	}
-	if o.Refresh > 0 && o.Snapshot != "" && layers.IsOrgSnapshot(o.Snapshot) {
+	if o.Refresh > 0 && o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && layers.IsOrgSnapshot(o.Snapshot) {
 		return usageErrorf("--refresh captures one account, not the organization folder %s: recapture it with iamdiag snapshot --org (the daemon reloads it)", o.Snapshot)
 	}
 	if o.SnapshotAccounts <= 0 {
@@ -227,6 +227,14 @@ func (o *serveOptions) validate() error {
 	}
 	if o.Refresh < 0 || (o.Refresh > 0 && o.Snapshot == "") {
 		return usageErrorf("--refresh needs --snapshot FILE to write to")
+	}
+	if live.IsS3URL(o.Snapshot) {
+		if o.Refresh > 0 {
+			return usageErrorf("--refresh writes a file; with --snapshot %s, run 'iamdiag snapshot -o %s' on a schedule instead", o.Snapshot, o.Snapshot)
+		}
+		if _, err := parseS3Flag("--snapshot", o.Snapshot); err != nil {
+			return err
+		}
 	}
 	if o.AuditWorkers < 0 {
 		return usageErrorf("--audit-workers %d: want 0 (one per core) or more", o.AuditWorkers)
@@ -407,7 +415,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			}
 		}
 	}
-	if opts.Snapshot != "" && layers.IsOrgSnapshot(opts.Snapshot) {
+	if opts.Snapshot != "" && !live.IsS3URL(opts.Snapshot) && layers.IsOrgSnapshot(opts.Snapshot) {
 		org, err := server.OpenOrgSnapshot(opts.Snapshot, opts.SnapshotAccounts, log.Named("snapshot"), m)
 		if err != nil {
 			return nil, err
@@ -418,7 +426,7 @@ func openSources(ctx context.Context, opts *serveOptions, log *zap.Logger, m *se
 			wg.Go(func() { org.Watch(ctx, opts.SnapshotPoll) })
 		}
 	} else if opts.Snapshot != "" {
-		snap, err := server.OpenSnapshot(opts.Snapshot, log.Named("snapshot"), m)
+		snap, err := openSnapshot(ctx, opts, log.Named("snapshot"), m)
 		if err != nil {
 			return nil, err
 		}
@@ -491,4 +499,21 @@ func healthcheck(ctx context.Context, url string, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "healthy")
 	return nil
+}
+
+// openSnapshot opens the daemon's snapshot: a file, or an S3 object whose
+// ETag each poll checks (s3:GetObject).
+func openSnapshot(ctx context.Context, opts *serveOptions, log *zap.Logger, m *server.Metrics) (*server.SnapshotSource, error) {
+	if !live.IsS3URL(opts.Snapshot) {
+		return server.OpenSnapshot(opts.Snapshot, log, m)
+	}
+	u, err := parseS3Flag("--snapshot", opts.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s3Object(ctx, u, opts.Profile, opts.Region)
+	if err != nil {
+		return nil, err
+	}
+	return server.OpenSnapshotObject(ctx, obj, log, m)
 }

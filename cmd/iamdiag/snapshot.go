@@ -68,7 +68,7 @@ cannot be read is recorded with its error.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&opts.Output, "output", "o", "", "write the snapshot to `FILE` (required)")
+	fs.StringVarP(&opts.Output, "output", "o", "", "write the snapshot to `FILE` (required), or to the S3 object s3://BUCKET/KEY")
 	fs.StringVar(&opts.Profile, "profile", "", "AWS shared config `PROFILE` (default: AWS_PROFILE, then the default profile)")
 	fs.StringVar(&opts.Region, "region", "", "AWS `REGION` (default: AWS_REGION, then the profile's)")
 	opts.aws.addFlags(fs, defaultCaptureTimeout)
@@ -88,13 +88,26 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	if opts.Output == "-" {
 		return usageErrorf("-o -: the snapshot is written to a file, atomically; give a file name")
 	}
+	var obj *live.S3Object
+	if live.IsS3URL(opts.Output) {
+		if opts.orgCapture.Org {
+			return usageErrorf("-o %s: --org writes a folder; an S3 object takes a single-account snapshot", opts.Output)
+		}
+		u, err := parseS3Flag("-o", opts.Output)
+		if err != nil {
+			return err
+		}
+		obj = &live.S3Object{URL: u}
+	}
 	if opts.orgCapture.Org {
 		return runOrgSnapshot(ctx, opts, stderr)
 	}
 	// Before the capture, which takes minutes on a large account: a target
 	// that is no regular file or a folder that takes no file fails now.
-	if err := atomicfile.CheckTarget(opts.Output); err != nil {
-		return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
+	if obj == nil {
+		if err := atomicfile.CheckTarget(opts.Output); err != nil {
+			return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
+		}
 	}
 	ctx, cancel := liveContext(ctx, opts.aws.Timeout)
 	defer cancel()
@@ -121,11 +134,19 @@ func runSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	// A temporary file renamed over the target: a reader (the daemon's
-	// watcher) never sees half a file; created 0600, as the file lists
-	// every policy of the account. An interruption (SIGINT, SIGTERM
-	// cancel ctx) removes the temporary file.
-	if err := atomicfile.Write(ctx, opts.Output, b); err != nil {
+	if obj != nil {
+		// One PutObject replaces the object whole: readers see the old
+		// snapshot or the new one. No encryption parameters: the bucket's
+		// default encryption applies.
+		obj.Client = c.s3
+		if err := obj.Put(ctx, b); err != nil {
+			return explainAWSError(err, opts.Profile)
+		}
+	} else if err := atomicfile.Write(ctx, opts.Output, b); err != nil {
+		// A temporary file renamed over the target: a reader (the daemon's
+		// watcher) never sees half a file; created 0600, as the file lists
+		// every policy of the account. An interruption (SIGINT, SIGTERM
+		// cancel ctx) removes the temporary file.
 		return fmt.Errorf("writing the snapshot %s: %w", opts.Output, err)
 	}
 	opts.log.Info("snapshot captured", zap.String("account", snap.AccountID), zap.Duration("duration", time.Since(start)))

@@ -11,7 +11,9 @@
 //   - Organizations and KMS: awsJson1_1, a JSON POST naming the operation in
 //     X-Amz-Target.
 //   - S3 GetBucketPolicy: restXml, GET /BUCKET?policy answered with the bare
-//     policy document.
+//     policy document; PutObject, GetObject and HeadObject (path-style
+//     /BUCKET/KEY) on objects kept in memory, every bucket existing, the
+//     ETag the quoted MD5 of the content (Server.PutObject places one).
 //   - EC2 DescribeVpcEndpoints: ec2 query, a form-encoded POST with
 //     Version=2016-11-15 answered with unwrapped XML, the endpoints coming
 //     from the snapshot's vpc_endpoints and found only in their region.

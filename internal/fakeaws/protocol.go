@@ -126,13 +126,16 @@ func (s *Server) parse(r *http.Request, rq *request) (proto, *apiError) {
 		bucket = strings.TrimSuffix(h, ".localhost")
 	}
 	rq.bucket = bucket
+	if ok, e := parseObject(r, rq, key); ok {
+		return p, e
+	}
 	_, policyQuery := r.URL.Query()["policy"]
 	switch {
 	case r.Method == http.MethodGet && bucket != "" && key == "" && policyQuery:
 		rq.op = "GetBucketPolicy"
 	default:
 		rq.op = r.Method + " " + r.URL.Path
-		return p, &apiError{Code: "NotImplemented", Status: http.StatusNotImplemented, Message: "fakeaws serves only GetBucketPolicy (GET /BUCKET?policy)"}
+		return p, &apiError{Code: "NotImplemented", Status: http.StatusNotImplemented, Message: "fakeaws serves only GetBucketPolicy (GET /BUCKET?policy), PutObject, GetObject and HeadObject"}
 	}
 	return p, nil
 }
@@ -386,6 +389,9 @@ func (s *Server) dispatch(rq *request, p proto) *response {
 	case restJSONProto:
 		return s.toolbox(rq, pp)
 	case s3Proto:
+		if rq.key != "" {
+			return s.object(rq, pp)
+		}
 		body, e := s.getBucketPolicy(rq)
 		if e != nil {
 			return pp.fail(rq, e)

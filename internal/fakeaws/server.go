@@ -104,6 +104,7 @@ type Server struct {
 	iam     *iamData
 	org     *orgData
 	res     *resourceData
+	objects objectStore
 
 	mu     sync.Mutex
 	calls  map[string]int // by Op
@@ -306,12 +307,14 @@ type request struct {
 	service string
 	op      string
 	form    url.Values // awsquery parameters
-	body    []byte     // awsJson body
+	body    []byte     // awsJson body; S3 PutObject: the object
 	bucket  string     // S3
+	key     string     // S3 object key
 	region  string     // EC2: the region the request was signed for
 	start   time.Time
 	akid    string
 	reqID   string
+	ctype   string // S3 PutObject: the object's Content-Type
 }
 
 // maxBody bounds a request body: far above any call iamdiag makes.

@@ -31,6 +31,9 @@ var allowedFlags = map[string]map[string]bool{
 	// The Slack slash command's own keyword, typed by the Slack user after
 	// the command's text (and named in its help), not a CLI flag.
 	"server/slack.go": {"--no-redact": true},
+	// Suffixes S3 reserves in bucket names (access point aliases,
+	// directory and table buckets), not CLI flags.
+	"live/s3object.go": {"--ol-s3": true, "--x-s3": true, "--table-s3": true},
 }
 
 // flagsIn returns the CLI flags s names, leaving out AWS CLI commands.

@@ -24,8 +24,13 @@ import (
 // which also sees a file replaced by rename, as a ConfigMap update or
 // `iamdiag snapshot -o` through a temporary file does). A reload that fails
 // keeps the snapshot in use. It is safe for concurrent use.
+//
+// OpenSnapshotObject makes one that reads an object of a store many
+// daemons share (S3) instead, and reloads it when its version (S3's ETag)
+// changes.
 type SnapshotSource struct {
 	path    string
+	obj     SnapshotObject // nil for a file
 	log     *zap.Logger
 	metrics *Metrics
 	cur     atomic.Pointer[loadedSnapshot]
@@ -34,10 +39,27 @@ type SnapshotSource struct {
 }
 
 type loadedSnapshot struct {
-	snap *layers.Snapshot
-	info os.FileInfo
-	at   time.Time
+	snap    *layers.Snapshot
+	info    os.FileInfo // nil for an object
+	version string      // an object's version
+	at      time.Time
 }
+
+// SnapshotObject is a snapshot kept as one object of a store many daemons
+// share; live.S3Object implements it over S3, so that this package needs
+// no AWS SDK.
+type SnapshotObject interface {
+	// Read returns the object's content and its version.
+	Read(ctx context.Context) (content []byte, version string, err error)
+	// Version returns the object's version (S3's ETag) without reading
+	// the content: it changes when the content does.
+	Version(ctx context.Context) (string, error)
+	// String names the object (s3://BUCKET/KEY).
+	String() string
+}
+
+// objectTimeout bounds one check or read of a snapshot object.
+const objectTimeout = time.Minute
 
 // fileState identifies one content of the snapshot file: a failed reload
 // is retried, and warned about, only when the state changes.
@@ -49,10 +71,11 @@ type fileState struct {
 
 // reloadFailure is a reload that failed, with the file state it read.
 type reloadFailure struct {
-	state fileState
-	info  os.FileInfo
-	err   error
-	at    time.Time
+	state   fileState
+	info    os.FileInfo
+	version string // an object's version
+	err     error
+	at      time.Time
 }
 
 // OpenSnapshot loads the snapshot at path. metrics may be nil.
@@ -94,21 +117,91 @@ func (s *SnapshotSource) load() (repeated bool, err error) {
 		s.metrics.reloadFailing.Set(1)
 		return false, err
 	}
+	s.swap(&loadedSnapshot{snap: snap, info: info}, info.Size())
+	return false, nil
+}
+
+// swap puts cur in use, loaded from size bytes.
+func (s *SnapshotSource) swap(cur *loadedSnapshot, size int64) {
+	snap := cur.snap
 	now := time.Now()
-	s.cur.Store(&loadedSnapshot{snap: snap, info: info, at: now})
+	cur.at = now
+	s.cur.Store(cur)
 	s.failed.Store(nil)
 	s.metrics.reloadFailing.Set(0)
 	s.metrics.snapshotAt.Set(float64(now.Unix()))
 	bad := snap.Unreadable()
 	s.metrics.unreadableDocs.Set(float64(len(bad)))
 	s.log.Info("snapshot loaded", zap.String("path", s.path), zap.String("account", snap.AccountID),
-		zap.Time("captured_at", snap.CapturedAt), zap.Int64("bytes", info.Size()))
+		zap.Time("captured_at", snap.CapturedAt), zap.Int64("bytes", size))
 	if len(bad) > 0 {
 		// Once per file state: a state is loaded once.
 		s.log.Warn("snapshot loaded with policy documents that cannot be parsed: the layers that use them are unknown",
 			zap.Int("documents", len(bad)), zap.String("first", bad[0].Error()))
 	}
+}
+
+// OpenSnapshotObject loads the snapshot object obj. metrics may be nil.
+func OpenSnapshotObject(ctx context.Context, obj SnapshotObject, log *zap.Logger, metrics *Metrics) (*SnapshotSource, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if metrics == nil {
+		metrics = NewMetrics()
+	}
+	s := &SnapshotSource{path: obj.String(), obj: obj, log: log, metrics: metrics}
+	if _, err := s.loadObject(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadObject is load for an object: a version that failed before fails
+// again without being parsed again.
+func (s *SnapshotSource) loadObject(ctx context.Context) (repeated bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, objectTimeout)
+	defer cancel()
+	b, version, err := s.obj.Read(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reading the snapshot: %w", err)
+	}
+	if f := s.failed.Load(); f != nil && f.version == version {
+		return true, f.err
+	}
+	snap, err := layers.Load(bytes.NewReader(b))
+	if err != nil {
+		err = fmt.Errorf("reading the snapshot %s: %w", s.path, err)
+		s.failed.Store(&reloadFailure{version: version, err: err, at: time.Now()})
+		s.metrics.reloadFailing.Set(1)
+		return false, err
+	}
+	s.swap(&loadedSnapshot{snap: snap, version: version}, int64(len(b)))
 	return false, nil
+}
+
+// reloadObject is Reload for an object: it reads it again when its
+// version changed.
+func (s *SnapshotSource) reloadObject(ctx context.Context) (bool, error) {
+	vctx, cancel := context.WithTimeout(ctx, objectTimeout)
+	version, err := s.obj.Version(vctx)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("checking the snapshot: %w", err)
+	}
+	if version == s.cur.Load().version {
+		return false, nil
+	}
+	if f := s.failed.Load(); f != nil && f.version == version {
+		return false, f.err
+	}
+	if repeated, err := s.loadObject(ctx); err != nil {
+		if !repeated {
+			s.metrics.reloads.WithLabelValues("failure").Inc()
+		}
+		return false, err
+	}
+	s.metrics.reloads.WithLabelValues("success").Inc()
+	return true, nil
 }
 
 // readSnapshotFile reads the file, up to the size Load accepts.
@@ -138,8 +231,12 @@ func (s *SnapshotSource) Degraded(context.Context) string {
 		return ""
 	}
 	var parts []string
+	what := "file"
+	if s.obj != nil {
+		what = "object"
+	}
 	if f := s.failed.Load(); f != nil {
-		parts = append(parts, fmt.Sprintf("the file changed but cannot be loaded (%v); serving the snapshot loaded %s ago",
+		parts = append(parts, fmt.Sprintf("the "+what+" changed but cannot be loaded (%v); serving the snapshot loaded %s ago",
 			f.err, time.Since(cur.at).Round(time.Second)))
 	}
 	if bad := cur.snap.Unreadable(); len(bad) > 0 {
@@ -156,10 +253,15 @@ func (s *SnapshotSource) Gather(ctx context.Context, req *policy.Request) (*diag
 	return diagnose.Snapshot(s.cur.Load().snap).Gather(ctx, req)
 }
 
-// Ready reports whether a snapshot is loaded and its file still readable.
+// Ready reports whether a snapshot is loaded and its file still readable
+// (an object: loaded).
 func (s *SnapshotSource) Ready(context.Context) error {
 	if s.cur.Load() == nil {
 		return errors.New("no snapshot loaded")
+	}
+	if s.obj != nil {
+		// Checked every poll; a failed check is a reload failure.
+		return nil
 	}
 	if _, err := os.Stat(s.path); err != nil {
 		return fmt.Errorf("snapshot file: %w", err)
@@ -170,6 +272,13 @@ func (s *SnapshotSource) Ready(context.Context) error {
 // Reload reloads the file if it changed since it was loaded, and reports
 // whether it did.
 func (s *SnapshotSource) Reload() (bool, error) {
+	return s.reload(context.Background())
+}
+
+func (s *SnapshotSource) reload(ctx context.Context) (bool, error) {
+	if s.obj != nil {
+		return s.reloadObject(ctx)
+	}
 	info, err := os.Stat(s.path)
 	if err != nil {
 		return false, fmt.Errorf("checking the snapshot %s: %w", s.path, err)
@@ -205,7 +314,7 @@ func (s *SnapshotSource) Watch(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		if _, err := s.Reload(); err != nil {
+		if _, err := s.reload(ctx); err != nil {
 			// Log a persisting failure once, not every interval.
 			if err.Error() != lastErr {
 				s.log.Warn("snapshot reload failed: still serving the previous snapshot", zap.Error(err))
