@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,14 @@ type auditOptions struct {
 	// Accounts and OUs limit an audit of a multi-account snapshot folder.
 	Accounts []string
 	OUs      []string
+	// Org audits the live organization: captured into a temporary folder
+	// with the credentials of org, then audited account by account.
+	Org         bool
+	Concurrency int
+	org         orgOptions
+	aws         awsOptions
+	// source names what is audited when it is not the --snapshot given.
+	source string
 }
 
 // auditDeps are what runAudit needs besides its options; tests replace
@@ -98,6 +107,10 @@ Exit status: 0 the audit ran (whatever it found), 1 it could not run, 2 usage.`,
 	fs.StringSliceVar(&opts.OUs, "ou", nil, "multi-account snapshot: audit only the accounts under these OU `IDS` (at any depth)")
 	fs.StringVar(&opts.Profile, "profile", "", "live account: the AWS shared-config `PROFILE`")
 	fs.StringVar(&opts.Region, "region", "", "live account: the AWS `REGION` for the API calls")
+	fs.BoolVar(&opts.Org, "org", false, "audit the live organization: capture it (the tree, SCPs and RCPs through --org-role-arn or --org-profile, each account through --account-role) into a temporary folder, removed afterwards, then audit it account by account")
+	fs.IntVar(&opts.Concurrency, "concurrency", 8, "with --org: accounts captured at once (`N`)")
+	opts.org.addFlags(fs)
+	opts.aws.addFlags(fs, defaultCaptureTimeout)
 	return cmd
 }
 
@@ -115,8 +128,11 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	if o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && (o.Profile != "" || o.Region != "") {
 		return usageErrorf("--profile and --region are for the live account; not with --snapshot")
 	}
+	if o.Org && o.Snapshot != "" {
+		return usageErrorf("--org captures the live organization; to audit a captured folder, give --snapshot DIR without --org")
+	}
 	orgFolder := o.Snapshot != "" && !live.IsS3URL(o.Snapshot) && layers.IsOrgSnapshot(o.Snapshot)
-	if !orgFolder && (len(o.Accounts) > 0 || len(o.OUs) > 0) {
+	if !orgFolder && !o.Org && (len(o.Accounts) > 0 || len(o.OUs) > 0) {
 		return usageErrorf("--accounts and --ou are for a multi-account snapshot folder (--snapshot DIR of 'iamdiag snapshot --org')")
 	}
 	var base audit.Baseline
@@ -137,6 +153,9 @@ func runAudit(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 		source string
 		warns  []string
 	)
+	if o.Org {
+		return auditLiveOrg(ctx, o, deps, stdout, minSev, base, bar)
+	}
 	if orgFolder {
 		return auditOrg(ctx, o, deps, stdout, minSev, base, bar)
 	}
@@ -194,6 +213,45 @@ func writeAudit(o *auditOptions, stdout io.Writer, rep *audit.Report, minSev lin
 	return nil
 }
 
+// auditLiveOrg captures the live organization into a temporary folder
+// (mode 0700, removed when the audit ends, interrupted or not: it holds
+// every account's policies) and audits it as auditOrg does.
+func auditLiveOrg(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Writer, minSev lint.Severity, base audit.Baseline, bar *progressBar) error {
+	if err := o.org.validate(); err != nil {
+		return err
+	}
+	if o.org.AccountRole == "" {
+		return usageErrorf("--org needs --account-role NAME: the role each account is read through")
+	}
+	if o.Concurrency < 1 {
+		return usageErrorf("--concurrency %d: want 1 or more", o.Concurrency)
+	}
+	dir, err := os.MkdirTemp("", "iamdiag-audit-org-")
+	if err != nil {
+		return fmt.Errorf("creating the capture's temporary folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cctx, cancel := liveContext(ctx, o.aws.Timeout)
+	defer cancel()
+	deps.log.Info("capturing the organization")
+	_, warnings, err := captureOrgFolder(cctx, o.Profile, o.Region, o.org, live.OrgCaptureOptions{
+		Concurrency: o.Concurrency, Accounts: o.Accounts, OUs: o.OUs, Progress: bar.stage,
+	}, dir)
+	if err != nil {
+		bar.done()
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(deps.stderr, "iamdiag: warning: "+w)
+	}
+	captured := *o
+	captured.Snapshot, captured.source = dir, "live organization"
+	if err := auditOrg(ctx, &captured, deps, stdout, minSev, base, bar); err != nil {
+		return err
+	}
+	return nil
+}
+
 // auditOrg audits a multi-account snapshot folder account by account
 // (audit.RunOrg: one account's snapshot in memory at a time).
 func auditOrg(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Writer, minSev lint.Severity, base audit.Baseline, bar *progressBar) error {
@@ -203,7 +261,7 @@ func auditOrg(ctx context.Context, o *auditOptions, deps auditDeps, stdout io.Wr
 	}
 	start := time.Now()
 	rep, err := audit.RunOrg(ctx, org, audit.OrgOptions{
-		Options:  audit.Options{Source: "organization snapshot " + o.Snapshot, Conditional: o.Conditional, Progress: bar.update},
+		Options:  audit.Options{Source: cmp.Or(o.source, "organization snapshot "+o.Snapshot), Conditional: o.Conditional, Progress: bar.update},
 		Accounts: o.Accounts, OUs: o.OUs,
 	})
 	bar.done()

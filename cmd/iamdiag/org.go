@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/iamdiag/iamdiag/internal/layers"
 	"github.com/iamdiag/iamdiag/internal/live"
 )
 
@@ -121,29 +122,17 @@ func runOrgSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer
 	}
 	ctx, cancel := liveContext(ctx, opts.aws.Timeout)
 	defer cancel()
-	cfg, err := loadAWSConfig(ctx, opts.Profile, opts.Region)
-	if err != nil {
-		return &exitError{code: exitFailure, err: err}
-	}
-	c := newAWSClients(cfg)
-	accounts, err := o.org.apply(ctx, cfg, opts.Region, c, "", nil)
-	if err != nil {
-		return &exitError{code: exitFailure, err: err}
-	}
 	var p *progressLine
 	if opts.progress {
 		p = &progressLine{w: stderr}
 	}
 	start := time.Now()
-	snap, warnings, err := live.CaptureOrg(ctx, c.org, accounts, opts.Output, live.OrgCaptureOptions{
+	snap, warnings, err := captureOrgFolder(ctx, opts.Profile, opts.Region, o.org, live.OrgCaptureOptions{
 		Concurrency: o.Concurrency, Accounts: o.Accounts, OUs: o.OUs, Progress: p.update,
-	})
+	}, opts.Output)
 	p.clear()
-	if errors.Is(err, live.ErrOrganizationUnreadable) {
-		return &exitError{code: exitFailure, err: fmt.Errorf("%w; pass --org-role-arn or --org-profile with credentials of the management account or a delegated administrator", err)}
-	}
 	if err != nil {
-		return explainAWSError(err, opts.Profile)
+		return err
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "iamdiag: warning: "+w)
@@ -158,4 +147,27 @@ func runOrgSnapshot(ctx context.Context, opts *snapshotOptions, stderr io.Writer
 	fmt.Fprintf(stderr, "iamdiag: wrote %s: organization %s, %s read of %d, %s\n", opts.Output, snap.Organization.ID,
 		plural(read, "account"), len(snap.Accounts), plural(len(snap.Organization.Policies), "organization policy"))
 	return nil
+}
+
+// captureOrgFolder captures the organization into the folder dir with the
+// organization and account credentials of org, and returns the capture's
+// warnings. Errors say what to pass.
+func captureOrgFolder(ctx context.Context, profile, region string, org orgOptions, opt live.OrgCaptureOptions, dir string) (*layers.OrgSnapshot, []string, error) {
+	cfg, err := loadAWSConfig(ctx, profile, region)
+	if err != nil {
+		return nil, nil, &exitError{code: exitFailure, err: err}
+	}
+	c := newAWSClients(cfg)
+	accounts, err := org.apply(ctx, cfg, region, c, "", nil)
+	if err != nil {
+		return nil, nil, &exitError{code: exitFailure, err: err}
+	}
+	snap, warnings, err := live.CaptureOrg(ctx, c.org, accounts, dir, opt)
+	if errors.Is(err, live.ErrOrganizationUnreadable) {
+		return nil, nil, &exitError{code: exitFailure, err: fmt.Errorf("%w; pass --org-role-arn or --org-profile with credentials of the management account or a delegated administrator", err)}
+	}
+	if err != nil {
+		return nil, nil, explainAWSError(err, profile)
+	}
+	return snap, warnings, nil
 }
