@@ -207,7 +207,7 @@ func (l *loadedOrg) dropChanged() []string {
 		next := e.Next()
 		a := e.Value.(*cachedAccount)
 		info, err := os.Stat(l.index.AccountPath(a.id))
-		if err != nil || !os.SameFile(a.info, info) || info.Size() != a.info.Size() || !info.ModTime().Equal(a.info.ModTime()) {
+		if err != nil || !sameFile(a.info, info) {
 			l.accounts.remove(a.id)
 			dropped = append(dropped, a.id)
 		}
@@ -317,14 +317,13 @@ func (s *OrgSnapshotSource) Reload() (bool, error) {
 		return false, fmt.Errorf("checking the organization snapshot %s: %w", s.index, err)
 	}
 	cur := s.cur.Load()
-	old := cur.info
-	if os.SameFile(old, info) && info.Size() == old.Size() && info.ModTime().Equal(old.ModTime()) {
+	if sameFile(cur.info, info) {
 		if dropped := cur.dropChanged(); len(dropped) > 0 {
 			s.log.Info("account files changed: they are read again when needed", zap.Strings("accounts", dropped))
 		}
 		return false, nil
 	}
-	if f := s.failed.Load(); f != nil && os.SameFile(f.info, info) && info.Size() == f.state.size && info.ModTime().Equal(f.state.mtime) {
+	if f := s.failed.Load(); f != nil && sameFile(f.info, info) {
 		// The state that failed: not read, parsed, counted or logged
 		// again.
 		return false, f.err
@@ -342,23 +341,8 @@ func (s *OrgSnapshotSource) Reload() (bool, error) {
 // Watch reloads the index every interval until ctx is done; a failed
 // reload is logged once per failure and retried at the next interval.
 func (s *OrgSnapshotSource) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var lastErr string
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := s.Reload(); err != nil {
-			// Log a persisting failure once, not every interval.
-			if err.Error() != lastErr {
-				s.log.Warn("organization snapshot reload failed: still serving the previous index", zap.Error(err))
-			}
-			lastErr = err.Error()
-			continue
-		}
-		lastErr = ""
-	}
+	watchEvery(ctx, every, func(context.Context) error {
+		_, err := s.Reload()
+		return err
+	}, s.log, "organization snapshot reload failed: still serving the previous index")
 }

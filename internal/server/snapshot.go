@@ -69,6 +69,36 @@ type fileState struct {
 	sum   [sha256.Size]byte
 }
 
+// sameFile reports whether info describes the file that old did, unchanged:
+// the same file, size and modification time. A nil old is no file.
+func sameFile(old, info os.FileInfo) bool {
+	return old != nil && os.SameFile(old, info) && info.Size() == old.Size() && info.ModTime().Equal(old.ModTime())
+}
+
+// watchEvery calls reload every interval until ctx is done; a failed
+// reload is warned with what once per distinct error, not every interval,
+// and retried at the next one.
+func watchEvery(ctx context.Context, every time.Duration, reload func(context.Context) error, log *zap.Logger, what string) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var lastErr string
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := reload(ctx); err != nil {
+			if err.Error() != lastErr {
+				log.Warn(what, zap.Error(err))
+			}
+			lastErr = err.Error()
+			continue
+		}
+		lastErr = ""
+	}
+}
+
 // reloadFailure is a reload that failed, with the file state it read.
 type reloadFailure struct {
 	state   fileState
@@ -283,11 +313,10 @@ func (s *SnapshotSource) reload(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("checking the snapshot %s: %w", s.path, err)
 	}
-	old := s.cur.Load().info
-	if os.SameFile(old, info) && info.Size() == old.Size() && info.ModTime().Equal(old.ModTime()) {
+	if sameFile(s.cur.Load().info, info) {
 		return false, nil
 	}
-	if f := s.failed.Load(); f != nil && os.SameFile(f.info, info) && info.Size() == f.state.size && info.ModTime().Equal(f.state.mtime) {
+	if f := s.failed.Load(); f != nil && sameFile(f.info, info) {
 		// The state that failed: not read, parsed, counted or logged
 		// again.
 		return false, f.err
@@ -305,23 +334,8 @@ func (s *SnapshotSource) reload(ctx context.Context) (bool, error) {
 // Watch reloads the file every interval until ctx is done; a failed reload
 // is logged and retried at the next interval, when the file may be whole.
 func (s *SnapshotSource) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var lastErr string
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := s.reload(ctx); err != nil {
-			// Log a persisting failure once, not every interval.
-			if err.Error() != lastErr {
-				s.log.Warn("snapshot reload failed: still serving the previous snapshot", zap.Error(err))
-			}
-			lastErr = err.Error()
-			continue
-		}
-		lastErr = ""
-	}
+	watchEvery(ctx, every, func(ctx context.Context) error {
+		_, err := s.reload(ctx)
+		return err
+	}, s.log, "snapshot reload failed: still serving the previous snapshot")
 }
