@@ -849,14 +849,21 @@ func (f *fixer) missingResource(i int, b simulate.Blocker) {
 	for j := range p.statements {
 		p.statements[j].Principal = &policy.Principals{Values: map[string][]string{"AWS": {arn}}}
 	}
-	fx, w := f.get(string(policy.LayerResource)+"|"+src.ID(), func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerResource, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
+	fx := f.appendPlan(i, policy.LayerResource, src, p)
+	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+QuoteName(src.Name, src.ID())+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
+}
+
+// appendPlan appends the statements of p to src, a policy of layer, in the
+// fix that changes src, for blocker i; the plan's notes go with them.
+func (f *fixer) appendPlan(i int, layer policy.Layer, src *policy.Source, p allowPlan) *Fix {
+	fx, w := f.get(string(layer)+"|"+src.ID(), func() (*Fix, *working) {
+		return &Fix{Layer: layer, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
 			&working{old: src.Document, doc: clone(src.Document)}
 	})
 	fx.Blockers = append(fx.Blockers, i)
 	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
 	fx.Notes = appendUnique(fx.Notes, p.notes...)
-	fx.Summary = joinSummary(fx.Summary, "append to the resource-based policy of "+QuoteName(src.Name, src.ID())+" a statement with Principal "+arn+" to "+allowText(s, p)+". The resource's owner must make this change (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html)")
+	return fx
 }
 
 // serviceResource appends to the resource's policy a statement that
@@ -879,13 +886,7 @@ func (f *fixer) serviceResource(i int, src *policy.Source, s scope) {
 			}
 		}
 	}
-	fx, w := f.get(string(policy.LayerResource)+"|"+src.ID(), func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerResource, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
-			&working{old: src.Document, doc: clone(src.Document)}
-	})
-	fx.Blockers = append(fx.Blockers, i)
-	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
-	fx.Notes = appendUnique(fx.Notes, p.notes...)
+	fx := f.appendPlan(i, policy.LayerResource, src, p)
 	pinned := "; the request carried neither aws:SourceArn nor aws:SourceAccount: add the one that names the resource calling on your behalf, against the confused deputy problem (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)"
 	if len(pins) > 0 {
 		pinned = ", only on behalf of " + strings.Join(pins, " and ") + " (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)"
@@ -993,13 +994,7 @@ func (f *fixer) missingVPCEndpoint(i int, b simulate.Blocker) {
 		p.statements[j].Principal = &policy.Principals{Wildcard: true}
 		p.statements[j].Conditions = append(p.statements[j].Conditions, policy.Condition{Operator: "StringEquals", Key: "aws:PrincipalArn", Values: []string{arn}})
 	}
-	fx, w := f.get(string(policy.LayerVPCEndpoint)+"|"+src.ID(), func() (*Fix, *working) {
-		return &Fix{Layer: policy.LayerVPCEndpoint, Policy: src.ID(), PolicyName: src.Name, Change: AppendStatement},
-			&working{old: src.Document, doc: clone(src.Document)}
-	})
-	fx.Blockers = append(fx.Blockers, i)
-	fx.Statements = appendUnique(fx.Statements, appendStatements(w.doc, p.statements)...)
-	fx.Notes = appendUnique(fx.Notes, p.notes...)
+	fx := f.appendPlan(i, policy.LayerVPCEndpoint, src, p)
 	fx.Summary = joinSummary(fx.Summary, "append to the VPC endpoint policy "+QuoteName(src.Name, src.ID())+" a statement with Principal \"*\" to "+allowText(s, p)+
 		" through the endpoint; it grants nothing by itself, the other layers still decide")
 	f.vpceReach(fx, src)
