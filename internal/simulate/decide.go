@@ -18,7 +18,7 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 		return Evaluate(req, l, opt).Decision
 	}
 	e := newEnv(req, l)
-	if rule := exceptionFor(&e, req.Action, req.Resource); rule != nil {
+	if rule := exceptionFor(&e, req.Action); rule != nil {
 		return decideException(rule)
 	}
 	need := layersKeys(l)
@@ -85,7 +85,7 @@ func Decide(req *policy.Request, l *policy.Layers, opt Options) Decision {
 	}
 	d := combine(&f).decision
 	if d == Allowed {
-		switch publicAccess(&e, req.Resource) {
+		switch publicAccess(&e) {
 		case publicAccessUnknown:
 			return Inconclusive
 		case publicAccessDenies:

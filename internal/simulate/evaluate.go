@@ -71,7 +71,7 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 		r.Warnings = append(r.Warnings, lr.Note)
 	}
 	if r.Decision == Allowed {
-		switch publicAccess(&e, req.Resource) {
+		switch publicAccess(&e) {
 		case publicAccessUnknown:
 			r.Decision = Inconclusive
 			r.Suspects = append(r.Suspects, policy.LayerS3PublicAccess)
@@ -88,13 +88,13 @@ func Evaluate(req *policy.Request, l *policy.Layers, opt Options) *Result {
 	}
 	r.Missing = missingKeys(r)
 	r.Warnings = append(r.Warnings, ev.warnings...)
-	if a, _ := policy.ParseARN(req.Resource); a.AccountID() != "" && e.resAccount != a.AccountID() {
-		r.Warnings = append(r.Warnings, "the resource's ARN names account "+a.AccountID()+", but its account was given as "+e.resAccount+": the request was evaluated with "+e.resAccount)
+	if a := e.res.AccountID(); a != "" && e.resAccount != a {
+		r.Warnings = append(r.Warnings, "the resource's ARN names account "+a+", but its account was given as "+e.resAccount+": the request was evaluated with "+e.resAccount)
 	}
 	if e.roleAsCaller {
 		r.Warnings = append(r.Warnings, roleAsCallerWarning)
 	}
-	if rule := exceptionFor(&e, req.Action, req.Resource); rule != nil {
+	if rule := exceptionFor(&e, req.Action); rule != nil {
 		applyException(r, rule)
 	}
 	// The policies read the principal's keys from eff.Principal; the

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -125,7 +126,7 @@ func isAWSManagedPolicy(res policy.ARN) bool {
 
 // exceptionFor returns the rule that decides the request whatever its
 // policies say, or nil.
-func exceptionFor(e *env, action, resource string) *exceptionRule {
+func exceptionFor(e *env, action string) *exceptionRule {
 	switch e.service {
 	case "sts", "iam", "kms":
 	default:
@@ -135,34 +136,17 @@ func exceptionFor(e *env, action, resource string) *exceptionRule {
 	if i := strings.IndexByte(action, ':'); i >= 0 {
 		name = strings.ToLower(action[i+1:])
 	}
-	var res policy.ARN
-	parsed := false
 	for i := range exceptionRules {
 		r := &exceptionRules[i]
-		if r.service != e.service || !containsString(r.actions, name) {
+		if r.service != e.service || !slices.Contains(r.actions, name) {
 			continue
 		}
-		if r.applies != nil {
-			if !parsed {
-				res, _ = policy.ParseARN(resource)
-				parsed = true
-			}
-			if !r.applies(res, e.p.Type) {
-				continue
-			}
+		if r.applies != nil && !r.applies(e.res, e.p.Type) {
+			continue
 		}
 		return r
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // applyException makes r's decision the rule's, keeping what the policies

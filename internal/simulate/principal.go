@@ -28,6 +28,9 @@ type env struct {
 	p policy.Principal
 	// service is the action's service prefix, lower case.
 	service string
+	// res is the request's resource parsed as an ARN (zero when it is not
+	// one): parsed once for every rule that reads it.
+	res policy.ARN
 	// resAccount is the resource's account, "" when unknown.
 	resAccount string
 	// cross is true when the principal's and the resource's accounts are
@@ -78,7 +81,8 @@ const (
 func newEnv(req *policy.Request, l *policy.Layers) env {
 	e := env{l: l, p: mergePrincipal(req.Principal, l.Principal)}
 	e.service = actionService(req.Action)
-	res, _ := policy.ParseARN(req.Resource)
+	e.res, _ = policy.ParseARN(req.Resource)
+	res := e.res
 	// The account the layers name wins over the ARN's (a source or the
 	// user said it); an ARN field that is not an account id ("aws" in
 	// AWS managed policies, nothing in S3 ARNs) names no account.
@@ -92,7 +96,7 @@ func newEnv(req *policy.Request, l *policy.Layers) env {
 		e.resAccount = levelsAccount(l.RCP)
 	}
 	e.cross = e.p.Account != "" && e.resAccount != "" && e.p.Account != e.resAccount
-	e.required = requiredFor(e.service, req.Resource)
+	e.required = requiredFor(e.service, e.res)
 	e.resourceOnly = e.p.Type == typeService || e.p.Type == typeAnonymous
 	e.roleAsCaller = e.p.Type == typeAssumedRole && isRoleARN(e.p.ARN)
 	// Context keys are matched case-insensitively; the key in lower case
@@ -215,8 +219,7 @@ func isSession(p *policy.Principal) bool {
 }
 
 // requiredFor says whether the resource's own policy must allow.
-func requiredFor(service, resource string) requiredKind {
-	a, _ := policy.ParseARN(resource)
+func requiredFor(service string, a policy.ARN) requiredKind {
 	switch {
 	case service == "kms" && a.Service == "kms" && strings.HasPrefix(a.Resource, "key/"):
 		return requiredKMSKey

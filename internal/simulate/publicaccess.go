@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -28,12 +29,8 @@ const (
 // publicAccess says whether S3 Block Public Access decides a request that
 // the policies allow: an S3 request, by an anonymous caller or a principal
 // of another account, to a bucket whose policy is public.
-func publicAccess(e *env, resource string) publicAccessState {
-	if e.service != "s3" {
-		return publicAccessNone
-	}
-	a, ok := policy.ParseARN(resource)
-	if !ok || a.Service != "s3" {
+func publicAccess(e *env) publicAccessState {
+	if e.service != "s3" || e.res.Service != "s3" {
 		return publicAccessNone
 	}
 	outsider := e.p.Type == typeAnonymous || (e.cross && e.p.Type != typeService)
@@ -69,7 +66,7 @@ func publicPolicy(doc *policy.Document) bool {
 		if st.Effect != policy.Allow {
 			continue
 		}
-		everyone := st.NotPrincipal != nil || (st.Principal != nil && (st.Principal.Wildcard || containsString(st.Principal.Values["AWS"], "*")))
+		everyone := st.NotPrincipal != nil || (st.Principal != nil && (st.Principal.Wildcard || slices.Contains(st.Principal.Values["AWS"], "*")))
 		if everyone && !pinned(st.Conditions) {
 			return true
 		}
@@ -97,7 +94,7 @@ func pinned(conds []policy.Condition) bool {
 		if strings.Contains(op, "Not") || strings.HasPrefix(op, "Null") || len(c.Values) == 0 {
 			continue
 		}
-		if !containsString(nonPublicKeys[:], strings.ToLower(c.Key)) {
+		if !slices.Contains(nonPublicKeys[:], strings.ToLower(c.Key)) {
 			continue
 		}
 		fixed := true
