@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/iamdiag/iamdiag/internal/policy"
@@ -26,12 +25,9 @@ func ReadPublicAccessBlock(path string) (*policy.PublicAccessBlock, error) {
 		return nil, fmt.Errorf("reading S3 Block Public Access settings: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPublicAccessFile+1))
+	b, err := readLimited(f, maxPublicAccessFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading S3 Block Public Access settings %s: %w", path, err)
-	}
-	if len(b) > maxPublicAccessFile {
-		return nil, fmt.Errorf("reading S3 Block Public Access settings %s: larger than %d bytes", path, maxPublicAccessFile)
 	}
 	pab, err := ParsePublicAccessBlock(b)
 	if err != nil {
