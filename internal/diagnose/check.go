@@ -110,17 +110,18 @@ func federatedAssume(action string) bool {
 // edit or two from a known one of the same service is a typo: an Invalid
 // error with the suggestion. Any other unknown action is a warning, since
 // the catalog ages and AWS adds actions. A resource ARN that fits none of the
-// action's resource types is a warning.
-func checkAction(action, resource string, explicit bool) ([]string, error) {
+// action's resource types is a warning. caveat, for an unknown action, is
+// what the verdict's first line must say about it.
+func checkAction(action, resource string, explicit bool) (warnings []string, caveat string, err error) {
 	a, ok := catalog.Lookup(action)
 	if !ok {
 		if strings.ContainsAny(action, "*?") {
-			return nil, nil
+			return nil, "", nil
 		}
 		s, close := catalog.Suggest(action)
 		svc, _, _ := strings.Cut(action, ":")
 		if close && explicit && strings.HasPrefix(strings.ToLower(s), strings.ToLower(svc)+":") {
-			return nil, &Error{Kind: Invalid, Field: FieldAction, Err: fmt.Errorf("%s is not an action in AWS's Service Authorization Reference: did you mean %s?", action, s)}
+			return nil, "", &Error{Kind: Invalid, Field: FieldAction, Err: fmt.Errorf("%s is not an action in AWS's Service Authorization Reference: did you mean %s?", action, s)}
 		}
 		w := fmt.Sprintf("%s is not an action in AWS's Service Authorization Reference as of the catalog iamdiag carries (%s)", action, catalog.Version())
 		if close {
@@ -128,19 +129,19 @@ func checkAction(action, resource string, explicit bool) ([]string, error) {
 		} else {
 			w += ": if AWS added it since, the verdict stands; otherwise check its spelling"
 		}
-		return []string{w}, nil
+		return []string{w}, action + " is unknown to the service catalog iamdiag carries (see the warnings)", nil
 	}
 	if resource == "" || resource == "*" || !strings.HasPrefix(resource, "arn:") || a.Fits(resource) {
-		return nil, nil
+		return nil, "", nil
 	}
 	types := a.ResourceTypeNames()
 	if len(types) == 0 {
-		return []string{fmt.Sprintf("%s is authorized against \"*\" only, not a resource: the resource %s is not what AWS evaluates", a.FullName(), resource)}, nil
+		return []string{fmt.Sprintf("%s is authorized against \"*\" only, not a resource: the resource %s is not what AWS evaluates", a.FullName(), resource)}, "", nil
 	}
 	if len(types) > 4 {
 		types = append(types[:4:4], "…")
 	}
-	return []string{fmt.Sprintf("the resource %s fits none of the resource types %s is authorized against (%s): check the ARN's service and resource type", resource, a.FullName(), strings.Join(types, ", "))}, nil
+	return []string{fmt.Sprintf("the resource %s fits none of the resource types %s is authorized against (%s): check the ARN's service and resource type", resource, a.FullName(), strings.Join(types, ", "))}, "", nil
 }
 
 // nonARNResource reads a resource that is not an ARN ("prod/db/password",

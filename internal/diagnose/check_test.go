@@ -30,7 +30,7 @@ func TestCheckAction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			warnings, err := checkAction(tt.action, tt.resource, tt.explicit)
+			warnings, _, err := checkAction(tt.action, tt.resource, tt.explicit)
 			if tt.wantErr != "" {
 				var e *Error
 				if !errors.As(err, &e) || e.Kind != Invalid || !strings.Contains(err.Error(), tt.wantErr) {

@@ -23,7 +23,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/iamdiag/iamdiag/internal/authrecord"
-	"github.com/iamdiag/iamdiag/internal/catalog"
 	"github.com/iamdiag/iamdiag/internal/decode"
 	"github.com/iamdiag/iamdiag/internal/fix"
 	"github.com/iamdiag/iamdiag/internal/layers"
@@ -243,7 +242,7 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 			warnings = append([]string{recNote}, warnings...)
 		}
 	}
-	checked, err := checkAction(req.Action, req.Resource, in.Action != "")
+	checked, caveat, err := checkAction(req.Action, req.Resource, in.Action != "")
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +270,9 @@ func Run(ctx context.Context, in Input, src Sources) (*report.Diagnosis, error) 
 	log.Info("evaluated", zap.String("decision", res.Decision.String()), zap.Int("blockers", len(res.Blockers)))
 
 	d := &report.Diagnosis{Result: res, Input: req, Warnings: append(warnings, g.Warnings...), Fix: g.Fix}
-	if _, known := catalog.Lookup(req.Action); !known && req.Action != "" && !strings.ContainsAny(req.Action, "*?") {
-		// The verdict is about an action the catalog does not know: the
-		// first line says so (the warning says why and suggests).
-		d.InputCaveat = req.Action + " is unknown to the service catalog iamdiag carries (see the warnings)"
-	}
+	// An action the catalog does not know: the first line says so (the
+	// warning says why and suggests).
+	d.InputCaveat = caveat
 	d.Hint = &report.Hint{Source: dec.Source}
 	if h := dec.Hint; h != nil {
 		d.Hint.Layer, d.Hint.Kind, d.Hint.PolicyARN = h.Layer, hintKind(h.Kind), h.PolicyARN
